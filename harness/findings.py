@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from harness.errors import InputError
 from harness.imaging import encode_image, sha256_hex
 from harness.redact import redact
 from harness.results import SEVERITIES, Finding
+from harness.signatures import sniff_format
 
 REPLAY_FORMAT = "faceharness-replay"
 REPLAY_VERSION = 2
@@ -29,7 +31,8 @@ MARK_INVALID = "<faceharness:appAuthorityKey:invalid>"
 INVALID_AUTHORITY = "faceharness-invalid-authority-key"
 IMAGE_KEY = "$image"
 BYTES_KEY = "$bytes"
-_REF_KEYS = {IMAGE_KEY, "as", "sha256", "size"}
+UNREPLAYABLE_KEY = "$unreplayable"  # an image no recipe rebuilds: its sha256, never its bytes
+_REF_KEYS = {IMAGE_KEY, "as", "sha256", "size", "recipe"}
 FINDINGS_JSON = "findings.json"
 SERIAL_KEY = "serialNo"
 
@@ -37,15 +40,49 @@ JsonPath = tuple[str | int, ...]
 
 
 def image_ref(
-    name: str, data: bytes | None, form: str = "b64", size: int | None = None
+    name: str,
+    data: bytes | None,
+    form: str = "b64",
+    size: int | None = None,
+    recipe: str | None = None,
 ) -> dict[str, Any]:
-    """How a replay file writes an image: by name and sha256 (``size``: padded to it)."""
+    """How a replay file writes an image: by name and sha256 (``recipe``: derived from that
+    media by it; ``size``: padded to it)."""
     ref: dict[str, Any] = {IMAGE_KEY: name, "as": form}
+    if recipe is not None:
+        ref["recipe"] = recipe
     if data is not None:
         ref["sha256"] = sha256_hex(data)
     if size is not None:
         ref["size"] = size
     return ref
+
+
+_B64_RUN = re.compile(rb"[A-Za-z0-9+/]{64,}")
+
+
+def image_like(data: bytes) -> bool:
+    """Bytes a replay file must not hold: an image by its signature, or an mp4 (``ftyp``)."""
+    return sniff_format(data) is not None or data[4:8] == b"ftyp"
+
+
+def holds_image(data: bytes) -> bool:
+    """Whether ``data`` is an image or holds one's base64 anywhere (after a data URI's or any
+    other prefix: each of a run's four alignments is tried)."""
+    if image_like(data):
+        return True
+    for run in _B64_RUN.findall(data):
+        for at in range(4):
+            chunk = run[at : at + 60]  # 45 bytes: every signature's
+            if len(chunk) == 60 and image_like(base64.b64decode(chunk)):
+                return True
+    return False
+
+
+def unreplayable(data: bytes) -> dict[str, Any]:
+    """What a replay file writes for an image it cannot name: a request holding it is not
+    replayed (:func:`resolve_images` says so) rather than the image written out."""
+    return {UNREPLAYABLE_KEY: "image", "sha256": sha256_hex(data), "bytes": len(data)}
 
 
 def is_image_ref(value: Any) -> bool:
@@ -64,10 +101,27 @@ def image_refs(value: Any, path: JsonPath = ()) -> list[tuple[JsonPath, dict[str
     return [found for key, item in items for found in image_refs(item, (*path, key))]
 
 
-def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any:
-    """The body with every reference replaced by its bytes, encoded as written."""
+def resolve_images(
+    value: Any,
+    fetch: Callable[[str, int | None], bytes],
+    derive: Callable[[bytes, str, int | None], bytes] | None = None,
+) -> Any:
+    """The body with every reference replaced by its bytes, encoded as written (``derive``: the
+    bytes of a ``recipe`` reference from its media's, padded to ``size``)."""
+    if isinstance(value, dict) and value.get(UNREPLAYABLE_KEY) == "image":
+        raise InputError(
+            f"this request carried an image that is not the pool's (sha256 "
+            f"{str(value.get('sha256'))[:16]}...): the replay file holds a placeholder, so the "
+            "request cannot be replayed"
+        )
     if is_image_ref(value):
-        data = fetch(value[IMAGE_KEY], value.get("size"))
+        recipe = value.get("recipe")
+        if recipe is not None:
+            if derive is None:
+                raise InputError(f"image recipe {recipe!r} cannot be rebuilt by this replay")
+            data = derive(fetch(value[IMAGE_KEY], None), str(recipe), value.get("size"))
+        else:
+            data = fetch(value[IMAGE_KEY], value.get("size"))
         if value.get("sha256") and sha256_hex(data) != value["sha256"]:
             raise InputError(
                 f"image {value[IMAGE_KEY]} rebuilt with other bytes (sha256 differs); the image "
@@ -75,9 +129,9 @@ def resolve_images(value: Any, fetch: Callable[[str, int | None], bytes]) -> Any
             )
         return encode_image(data, str(value.get("as") or "b64"))
     if isinstance(value, dict):
-        return {k: resolve_images(v, fetch) for k, v in value.items()}
+        return {k: resolve_images(v, fetch, derive) for k, v in value.items()}
     if isinstance(value, list):
-        return [resolve_images(v, fetch) for v in value]
+        return [resolve_images(v, fetch, derive) for v in value]
     return value
 
 
@@ -86,7 +140,9 @@ def exchange_of(
 ) -> dict[str, Any]:
     """A request as its replay file holds it (``refs``: the body, images as references)."""
     body: Any = None
-    if request.raw_body:
+    if request.raw_body and holds_image(request.raw_body):
+        body = unreplayable(request.raw_body)  # an image in a raw body: never written out
+    elif request.raw_body:
         body = {BYTES_KEY: base64.b64encode(request.raw_body).decode("ascii")}
     elif request.raw_body is None:
         body = refs(request)

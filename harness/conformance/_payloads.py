@@ -6,24 +6,50 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from harness.contract import Contract
 from harness.errors import InputError
 from harness.faces import PoolImage, limits_for, pool_faces
-from harness.findings import image_ref, image_refs, resolve_images
+from harness.findings import (
+    holds_image,
+    image_like,
+    image_ref,
+    image_refs,
+    resolve_images,
+    unreplayable,
+)
 from harness.imaging import (
     ImageRejected,
+    alpha_png,
     encode,
+    encode_image,
+    exif_jpeg,
+    grayscale_jpeg,
     padded,
     picture,
+    progressive_jpeg,
+    resized,
     still_video,
     synthetic_image,
     unpadded,
+    within,
 )
 
 _SMALL_BYTES = 100_000
+
+# The one table of images the probes derive from the pool's media: a replay file names one by its
+# media, its recipe and its sha256, and a replay derives it again.
+RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
+    "exif": exif_jpeg,  # a camera's JPEG: Exif APP1, no JFIF
+    "progressive": progressive_jpeg,
+    "gray": grayscale_jpeg,
+    "rgba": alpha_png,
+    "png256": lambda data: resized(data, within(256), "png"),
+}
 _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG of <= 1024 px
 
 
@@ -56,15 +82,49 @@ class PayloadPool:
             raise InputError("no image small enough for the documented limits; check --faces")
         self.media = {m.name: m for m in (*everything, self.video, self.faceless_video)}
         self._by_data = {m.data: m for m in self.media.values()}
+        self._derived: dict[tuple[str, str], bytes] = {}
+        self._recipe_of: dict[bytes, tuple[PoolImage, str]] = {}
+
+    def derived(self, media: PoolImage, recipe: str) -> bytes:
+        """``media`` made by ``recipe`` (:data:`RECIPES`), remembered so a replay file names it."""
+        key = (media.name, recipe)
+        if key not in self._derived:
+            data = RECIPES[recipe](media.data)
+            self._derived[key] = data
+            self._recipe_of.setdefault(data, (media, recipe))
+        return self._derived[key]
 
     def identify(self, data: bytes) -> tuple[PoolImage, int | None] | None:
         """The pool's media ``data`` is, and the size it was padded to if it was."""
-        found = self._by_data.get(data)
-        if found is not None:
-            return found, None
-        original = unpadded(data)
-        found = self._by_data.get(original) if original is not None else None
-        return (found, len(data)) if found is not None else None
+        found = self.locate(data)
+        return (found[0], found[2]) if found is not None and found[1] is None else None
+
+    def embedded_in(self, text: str) -> bool:
+        """Whether the base64 of one of the pool's images (or of what it derived) starts
+        anywhere in ``text`` (its first 48 characters: 36 bytes)."""
+        images = [*(m.data for m in self.media.values()), *self._derived.values()]
+        return any(base64.b64encode(data[:36]).decode("ascii") in text for data in images)
+
+    def locate(self, data: bytes) -> tuple[PoolImage, str | None, int | None] | None:
+        """The media ``data`` is or was derived from, the recipe (None: the media itself) and the
+        size it was padded to (None: not padded); None when the pool did not make it."""
+        if data in self._by_data:
+            return self._by_data[data], None, None
+        if data in self._recipe_of:
+            return *self._recipe_of[data], None
+        # padded (harness.imaging.padded): comment segments after SOI and/or zero bytes at the end
+        base = unpadded(data) or data
+        candidates: list[tuple[PoolImage, str | None]] = [(m, None) for m in self.media.values()]
+        candidates += [(m, r) for d, (m, r) in self._recipe_of.items()]
+        for media, recipe in candidates:
+            original = media.data if recipe is None else self._derived[(media.name, recipe)]
+            if (
+                len(original) < len(data)
+                and base.startswith(original)
+                and padded(original, len(data)) == data
+            ):
+                return media, recipe, len(data)
+        return None
 
     @staticmethod
     def pick(images: list[PoolImage], key: bytes, slot: int = 0) -> PoolImage:
@@ -90,26 +150,47 @@ def _media(face: PoolImage) -> PoolImage | None:
 
 # --- replay files: the pool's media by reference (harness.findings.image_ref) ------------
 _MIN_CHARS = 64  # shorter values are no picture
+_DATA_URI: Final = re.compile(r"^data:[\w.+/-]+;base64,")
+_TEXT_FORMS: Final = ("b64", "datauri", "b64lines", "b64nopad")
 
 
-def to_refs(value: Any, pool: PayloadPool) -> Any:
-    """A copy of a JSON value with the pool's media replaced by references."""
+def to_refs(value: Any, pool: PayloadPool | None) -> Any:
+    """A copy of a JSON value with the pool's media (and what it derives) replaced by references,
+    and any other image by a placeholder a replay refuses (never the image itself; no ``pool``:
+    every image)."""
     if isinstance(value, dict):
         return {k: to_refs(v, pool) for k, v in value.items()}
     if isinstance(value, list):
-        ints = len(value) >= _MIN_CHARS and all(
-            isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in value
-        )
-        ref = _ref(pool, bytes(value), "bytes") if ints else None
-        return ref or [to_refs(v, pool) for v in value]
+        if len(value) >= _MIN_CHARS and all(
+            isinstance(v, int) and not isinstance(v, bool) and -128 <= v <= 255 for v in value
+        ):
+            data = bytes(v % 256 for v in value)
+            for form in ("bytes", "sbytes"):
+                if encode_image(data, form) == value:
+                    return _ref(pool, data, form)
+        return [to_refs(v, pool) for v in value]
     if isinstance(value, str) and len(value) >= _MIN_CHARS:
-        try:
-            data = base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            return value
-        same = base64.b64encode(data).decode("ascii") == value
-        return (_ref(pool, data, "b64") if same else None) or value
+        decoded = _decoded(value)
+        if decoded is not None:
+            for form in _TEXT_FORMS:
+                if encode_image(decoded, form) == value:
+                    return _ref(pool, decoded, form)
+            if image_like(decoded):
+                return unreplayable(decoded)
+        # an image's base64 after some prefix (a data URI's or any other), or a pool image's
+        # base64 anywhere in the text
+        embedded = pool is not None and pool.embedded_in(value)
+        return unreplayable(value.encode()) if embedded or holds_image(value.encode()) else value
     return value
+
+
+def _decoded(text: str) -> bytes | None:
+    """The bytes of base64 text as a body carries it (a data URI, lines, no padding)."""
+    payload = re.sub(r"\s", "", _DATA_URI.sub("", text))
+    try:
+        return base64.b64decode(payload + "=" * (-len(payload) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 def from_refs(value: Any, pool: PayloadPool) -> Any:
@@ -124,7 +205,15 @@ def from_refs(value: Any, pool: PayloadPool) -> Any:
             )
         return padded(media.data, int(size)) if size else media.data
 
-    return resolve_images(value, fetch)
+    return resolve_images(value, fetch, rebuild)
+
+
+def rebuild(data: bytes, recipe: str, size: int | None) -> bytes:
+    """The bytes a ``recipe`` reference names: its media's ``data`` derived, then padded."""
+    if recipe not in RECIPES:
+        raise InputError(f"the replay file names an unknown image recipe {recipe!r}")
+    made = RECIPES[recipe](data)
+    return padded(made, int(size)) if size else made
 
 
 def names_in(value: Any) -> set[str]:
@@ -132,6 +221,9 @@ def names_in(value: Any) -> set[str]:
     return {str(ref["$image"]) for _, ref in image_refs(value)}
 
 
-def _ref(pool: PayloadPool, data: bytes, form: str) -> dict[str, Any] | None:
-    found = pool.identify(data)
-    return image_ref(found[0].name, data, form, found[1]) if found is not None else None
+def _ref(pool: PayloadPool | None, data: bytes, form: str) -> Any:
+    """The reference of the pool's ``data``; a placeholder for another image; else the value."""
+    found = pool.locate(data) if pool is not None else None
+    if found is not None:
+        return image_ref(found[0].name, data, form, found[2], found[1])
+    return unreplayable(data) if image_like(data) else encode_image(data, form)

@@ -29,15 +29,7 @@ from harness.clients import (
 )
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
-from harness.imaging import (
-    alpha_png,
-    exif_jpeg,
-    grayscale_jpeg,
-    padded,
-    progressive_jpeg,
-    resized,
-    within,
-)
+from harness.imaging import padded
 from harness.pacing import Pacer
 
 from ._engine import excerpt
@@ -1091,14 +1083,14 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     component) and as a PNG with an alpha channel (RGBA, opaque: a screenshot's) is not refused
     as invalid input: a jpg or png under every reading, the canonical request's picture (a
     service that decodes only 3-channel pixels refuses the last two)."""
-    reference = p.session.pool.reference.data
-    for what, data in (
-        ("an Exif JPEG (FF D8 FF E1, as cameras write it)", exif_jpeg(reference)),
-        ("a progressive JPEG (SOF2, FF C2)", progressive_jpeg(reference)),
-        ("a grayscale JPEG (one component)", grayscale_jpeg(reference)),
-        ("a PNG with an alpha channel (RGBA)", alpha_png(reference)),
+    pool = p.session.pool
+    for what, recipe in (
+        ("an Exif JPEG (FF D8 FF E1, as cameras write it)", "exif"),
+        ("a progressive JPEG (SOF2, FF C2)", "progressive"),
+        ("a grayscale JPEG (one component)", "gray"),
+        ("a PNG with an alpha channel (RGBA)", "rgba"),
     ):
-        image = base64.b64encode(data).decode("ascii")
+        image = base64.b64encode(pool.derived(pool.reference, recipe)).decode("ascii")
         request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
         a = p.ask_envelope(request, what)
         if business(a) and a.category == "input":
@@ -2092,7 +2084,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     # the reference photo as a PNG in faceData (图片数据 names no format: a service may refuse it,
     # E-043, but a decoder that takes every photo for a JPEG crashes on it)
     # (a side of 256: well within 400,000 characters under every reading of E-012)
-    png = base64.b64encode(resized(p.session.pool.reference.data, within(256), "png")).decode()
+    pool = p.session.pool
+    png = base64.b64encode(pool.derived(pool.reference, "png256")).decode("ascii")
     p.ask_envelope(
         p.canonical("match").with_json(("faceData", "data"), png),
         "match with faceData a PNG photo",

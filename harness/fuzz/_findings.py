@@ -24,6 +24,7 @@ from harness.clients import (
     load_credentials,
     no_answer_text,
 )
+from harness.conformance import _payloads as payloads
 from harness.conformance._probes import burst_size
 from harness.contract import Answer, Contract, ReadingLog, load_contract
 from harness.errors import InputError, TargetError, UsageError
@@ -136,7 +137,8 @@ def write_findings(
                 data = None
             return image_ref(part.recipe, data, part.encoding)
 
-        return with_images(request, ref)
+        # an image the mutations moved out of its recorded place: a placeholder, never inline
+        return payloads.to_refs(with_images(request, ref), None)
 
     def replay(failure: PropertyFailed, fid: str, finding: Finding) -> Replay:
         case = failure.case
@@ -200,7 +202,9 @@ def load_replay(replay: Replay | Path, contract: Contract, faces_dir: Path | Non
         request = request_of(
             replay.exchange,
             contract,
-            lambda body: resolve_images(body, lambda name, _size: render(name, faces)),
+            lambda body: resolve_images(
+                body, lambda name, _size: render(name, faces), payloads.rebuild
+            ),
         )
         if fz.get("auth"):  # written before the exchange held the auth's offset and the splice
             splice = tuple(fz["splice"]) if fz.get("splice") else None

@@ -12,7 +12,8 @@ import pytest
 
 from harness.conformance import replay_finding
 from harness.conformance._payloads import PayloadPool, from_refs, to_refs
-from harness.imaging import builtin_faces, padded
+from harness.errors import InputError
+from harness.imaging import builtin_faces, encode_image, padded, synthetic_image
 
 from .conftest import conform, explain
 
@@ -115,3 +116,110 @@ def test_images_of_a_faces_tree_are_named_by_their_path_and_found_again_where_th
     assert refs["image"]["data"]["$image"] == "faces:b/x.jpg"
     (tmp_path / "faces").rename(tmp_path / "moved")
     assert from_refs(refs, PayloadPool(contract, tmp_path / "moved")) == body
+
+
+# a run of base64 long enough to hold an image, and what it decodes to
+_RUN = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{64,}")
+
+
+def _image_base64_in(text: str) -> list[str]:
+    """Every base64 run of ``text`` that decodes to a JPEG, PNG or MP4's first bytes."""
+    heads = [base64.b64decode(run[at : at + 60]) for run in _RUN.findall(text) for at in range(4)]
+    return [
+        h[:8].hex()
+        for h in heads
+        if h.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")) or h[4:8] == b"ftyp"
+    ]
+
+
+@pytest.mark.parametrize("recipe", ["exif", "progressive", "gray", "rgba", "png256"])
+def test_an_image_a_probe_derives_is_written_by_recipe_and_replays_to_the_same_bytes(
+    pool, contract, recipe
+):
+    """FH-L33's and FH-L15's images (derived from the pool's) were written inline as base64."""
+    data = pool.derived(pool.reference, recipe)
+    assert data != pool.reference.data
+    body = {"compareImageItem": {"imgBase64": base64.b64encode(data).decode("ascii")}}
+    text = json.dumps(to_refs(body, pool))
+    assert not _image_base64_in(text), text[:200]
+    ref = json.loads(text)["compareImageItem"]["imgBase64"]
+    assert ref == {
+        "$image": pool.reference.name,
+        "as": "b64",
+        "recipe": recipe,
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    assert from_refs(json.loads(text), PayloadPool(contract)) == body  # a new run's pool
+    ref["sha256"] = "0" * 64  # another recipe's bytes are refused, as a media's are
+    with pytest.raises(InputError, match="sha256 differs"):
+        from_refs({"x": ref}, pool)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "padded-3",  # a JPEG padded by fewer than 4 bytes: zeros `unpadded` cannot undo
+        "video-padded",  # FH-L19's video grown past the limit (zeros after the end)
+        "png256-padded",
+        "datauri",
+        "b64nopad",
+        "b64lines",
+        "sbytes",
+    ],
+)
+def test_every_way_a_pool_image_reaches_a_body_is_written_by_reference(pool, form):
+    face, video = pool.reference.data, pool.video.data
+    value = {
+        "padded-3": lambda: encode_image(padded(face, len(face) + 3), "b64"),
+        "video-padded": lambda: encode_image(padded(video, 409_603), "b64"),
+        "png256-padded": lambda: encode_image(
+            padded(pool.derived(pool.reference, "png256"), 200_000), "b64"
+        ),
+    }.get(form, lambda: encode_image(face, form))()
+    body = {"image": {"data": value}}
+    text = json.dumps(to_refs(body, pool))
+    assert not _image_base64_in(text) and len(text) < 400, text[:200]
+    assert not any(base64.b64encode(f.data)[:48].decode() in text for f in builtin_faces())
+    assert from_refs(json.loads(text), pool) == body
+
+
+def test_an_image_not_the_pools_is_a_placeholder_and_its_request_is_not_replayed(pool, tmp_path):
+    other = synthetic_image(80, 60, seed=99, fmt="png")
+    body = {
+        "image": {"data": base64.b64encode(other).decode("ascii")},
+        "uri": "data:image/png;base64," + base64.b64encode(other).decode("ascii"),
+        "imgArr": list(synthetic_image(40, 30, seed=98)),
+    }
+    refs = to_refs(body, pool)
+    text = json.dumps(refs)
+    assert not _image_base64_in(text) and "ftyp" not in text and len(text) < 600, text[:200]
+    assert refs["image"]["data"]["sha256"] == hashlib.sha256(other).hexdigest()
+    with pytest.raises(InputError, match="cannot be replayed"):
+        from_refs(refs, pool)
+    assert to_refs({"n": "QUJD" * 40}, pool) == {"n": "QUJD" * 40}  # no image: kept as sent
+
+
+def test_an_image_after_a_prefix_or_in_a_raw_body_is_never_written_out(pool, contract):
+    """A value that is no base64 as a whole (a prefix before an image's base64) and a raw body
+    holding an image were written as they were sent (the raw body base64 again)."""
+    from harness.clients import Request
+    from harness.findings import exchange_of, request_of
+
+    face = pool.reference.b64
+    prefixed = {
+        "image": {"data": "x-" + face},
+        "faceData": {"data": "ab" + face},
+        "extData": {"note": "ABCDE" + face},  # five letters: no alignment decodes it
+    }
+    refs = to_refs(prefixed, pool)
+    text = json.dumps(refs)
+    assert not _image_base64_in(text) and face[:48] not in text and len(text) < 700, text[:300]
+    raw = json.dumps({"image": {"data": face}}).encode()
+    request = Request("match", "match", "POST", "/match", raw_body=raw)
+    exchange = json.loads(json.dumps(exchange_of(request, contract, lambda r: None)))
+    assert exchange["body"]["$unreplayable"] == "image", str(exchange)[:200]
+    assert exchange["body"]["sha256"] == hashlib.sha256(raw).hexdigest()
+    with pytest.raises(InputError, match="cannot be replayed"):
+        request_of(exchange, contract, lambda body: from_refs(body, pool))
+    plain = Request("match", "match", "POST", "/match", raw_body=b'{"image": 1}')
+    assert exchange_of(plain, contract, lambda r: None)["body"] == {"$bytes": "eyJpbWFnZSI6IDF9"}

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fixtures.cli import DEMO_ENV
+from fixtures.leaks import leaks_in
 from fixtures.mutant_jd import DEFECTS as JD_DEFECTS
 from fixtures.mutant_jd import mutant_jd
 from fixtures.mutant_match import DEFECTS, FUZZ_DEFECTS, serve
@@ -87,6 +88,7 @@ def test_each_defect_only_conform_named_is_a_fuzz_finding(contract, tmp_path, ap
         result = _run(url, tmp_path, api, probe)
     named = NAMED_BY.get(defect, probe)
     assert named in {f.rule_id for f in result.findings if f.basis == "seed"}, explain(result)
+    assert not leaks_in(tmp_path, []), leaks_in(tmp_path, [])[:5]  # images by reference only
 
 
 def test_a_probe_finding_replays_and_a_paced_run_sends_a_mini_burst(

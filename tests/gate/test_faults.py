@@ -10,13 +10,13 @@ import json
 import time
 
 import pytest
+from fixtures.leaks import leaks_in
 
 from harness.emulator import FAULT_KINDS
 from harness.gate import run_gate
 from harness.report.schema import validate_summary_data
 
 from .conftest import SECRETS, SMALL, emulator_config
-from .test_gate_run import leaks_in
 
 RATE = 0.04  # per kind; nine kinds: about 30% of requests are faulted
 BUDGET_S = 100.0

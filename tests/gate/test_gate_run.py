@@ -14,18 +14,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from fixtures.leaks import leaks_in
 from PIL import Image
 
 from harness.gate import parse_policy
 from harness.gate._judge import load_baseline
 from harness.gate._run import assemble
-from harness.imaging import builtin_faces
+from harness.imaging import builtin_faces, padded, resized, still_video, within
 from harness.report.schema import validate_summary_data
 from harness.results import Summary, verdict_line
 
 from .conftest import SECRETS
-
-MAGIC = {"jpeg": b"\xff\xd8\xff", "png": b"\x89PNG\r\n\x1a\n"}
 
 
 def test_every_suite_ran_and_a_healthy_emulator_passes(healthy_run):
@@ -93,18 +92,6 @@ def test_coverage_counts_every_suites_traffic_and_errata_are_listed(healthy_run,
     assert [(e.id, e.title) for e in summary.errata] == [(e.id, e.title) for e in contract.errata]
 
 
-def leaks_in(root, secrets):
-    """Every secret, base64 of a built-in face, or raw JPEG/PNG bytes in any file under ``root``."""
-    faces = [base64.b64encode(face.data)[:48] for face in builtin_faces()]
-    found = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        data = path.read_bytes()
-        found += [f"{path}: secret {s[:4]}..." for s in secrets if s.encode() in data]
-        found += [f"{path}: base64 of a built-in face" for prefix in faces if prefix in data]
-        found += [f"{path}: {kind} bytes" for kind, magic in MAGIC.items() if magic in data]
-    return found
-
-
 def test_the_leak_scan_finds_planted_leaks(tmp_path):
     face = builtin_faces()[0].data
     (tmp_path / "a.json").write_text(
@@ -113,7 +100,30 @@ def test_the_leak_scan_finds_planted_leaks(tmp_path):
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "b.bin").write_bytes(b"xx" + face)
     kinds = {leak.split(": ", 1)[1].split(" ")[0] for leak in leaks_in(tmp_path, SECRETS)}
-    assert kinds == {"secret", "base64", "jpeg"} or kinds == {"secret", "base64", "png"}
+    magic = {"jpeg", "png"} & kinds
+    assert kinds == {"secret", "base64", f"base64-{next(iter(magic), '')}", *magic}, kinds
+    assert len(magic) == 1
+
+
+@pytest.mark.parametrize(
+    "made",
+    [
+        lambda face: padded(face, len(face) + 3),  # padded by bytes `unpadded` cannot undo
+        lambda face: padded(face, len(face) + 4000),  # comment segments after SOI
+        lambda face: resized(face, within(64), "png"),  # derived: another encoding
+        lambda face: still_video(face, 2, side=64),  # a video
+    ],
+    ids=["padded-3", "padded-comments", "png", "mp4"],
+)
+def test_the_leak_scan_finds_any_image_base64_not_only_a_faces_prefix(tmp_path, made):
+    data = made(builtin_faces()[0].data)
+    text = base64.b64encode(data).decode()
+    (tmp_path / "F-001.json").write_text(json.dumps({"body": {"imgBase64": text}}))
+    (tmp_path / "uri.json").write_text(json.dumps({"d": "data:image/png;base64," + text}))
+    (tmp_path / "clean.json").write_text(json.dumps({"noise": "QUJD" * 40, "sha": "ab" * 32}))
+    leaks = leaks_in(tmp_path, SECRETS)
+    assert {leak.split(": ")[0].rsplit("/", 1)[1] for leak in leaks} == {"F-001.json", "uri.json"}
+    assert any("F-001.json: base64-" in leak for leak in leaks), leaks
 
 
 def test_every_output_file_is_free_of_secrets_and_images(healthy_run, contract):
