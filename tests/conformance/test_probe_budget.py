@@ -120,17 +120,7 @@ def test_a_race_found_at_a_pace_replays_with_its_burst(
     with mutant_jd("answers-crossed-under-concurrency", contract) as url:
         with probe_session(contract, "jd", url, max_rps=pace) as session:
             raws, *_ = conformance_run._run_probes(session, ConformanceSettings(), False, pace)
-        found = build_findings(
-            raws,
-            seed=1,
-            out_dir=tmp_path,
-            target={"kind": "url", "url": url},
-            secrets=[],
-            pool=session.pool,
-            contract=contract,
-        )
-        [finding] = [f for f in found if f.rule_id == "FH-L18"]
-        path = Path(str(finding.reproduce).removeprefix("faceharness replay "))
+        path = _replay_file(raws, session, url, contract, tmp_path, "FH-L18")
         replayed = replay_finding(path)
         assert replayed.still_failing, replayed.detail
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -153,17 +143,7 @@ def test_an_answer_rules_finding_in_a_burst_replays_with_that_burst(
     with mutant_match.serve("match-concurrent-server-error") as url:
         with probe_session(contract, "match", url) as session:
             raws, *_ = conformance_run._run_probes(session, ConformanceSettings(), False, 0)
-        found = build_findings(
-            raws,
-            seed=1,
-            out_dir=tmp_path,
-            target={"kind": "url", "url": url},
-            secrets=[],
-            pool=session.pool,
-            contract=contract,
-        )
-        [finding] = [f for f in found if f.rule_id == "FH-H01"]
-        path = Path(str(finding.reproduce).removeprefix("faceharness replay "))
+        path = _replay_file(raws, session, url, contract, tmp_path, "FH-H01")
         replayed = replay_finding(path)
         assert replayed.still_failing, replayed.detail
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -231,3 +211,18 @@ def test_a_slow_targets_engine_leaves_the_probes_their_time(
     assert result.metrics.time_budget_spent  # the engine stopped by time, for the probes
     assert "FH-L20" in {f.rule_id for f in result.findings}, explain(result)
     assert result.status == "fail"
+
+
+def _replay_file(raws, session, url: str, contract: Contract, tmp_path: Path, rule_id: str) -> Path:
+    """The replay file of the one finding of ``rule_id`` the probes' results make."""
+    found = build_findings(
+        raws,
+        seed=1,
+        out_dir=tmp_path,
+        target={"kind": "url", "url": url},
+        secrets=[],
+        pool=session.pool,
+        contract=contract,
+    )
+    [finding] = [f for f in found if f.rule_id == rule_id]
+    return Path(str(finding.reproduce).removeprefix("faceharness replay "))
