@@ -114,10 +114,11 @@ class PayloadPool:
             return *self._recipe_of[data], None
         # padded (harness.imaging.padded): comment segments after SOI and/or zero bytes at the end
         base = unpadded(data) or data
-        candidates: list[tuple[PoolImage, str | None]] = [(m, None) for m in self.media.values()]
-        candidates += [(m, r) for d, (m, r) in self._recipe_of.items()]
-        for media, recipe in candidates:
-            original = media.data if recipe is None else self._derived[(media.name, recipe)]
+        candidates: list[tuple[bytes, PoolImage, str | None]] = [
+            (m.data, m, None) for m in self.media.values()
+        ]
+        candidates += [(d, m, r) for d, (m, r) in self._recipe_of.items()]
+        for original, media, recipe in candidates:
             if (
                 len(original) < len(data)
                 and base.startswith(original)
