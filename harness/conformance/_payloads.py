@@ -94,11 +94,6 @@ class PayloadPool:
             self._recipe_of.setdefault(data, (media, recipe))
         return self._derived[key]
 
-    def identify(self, data: bytes) -> tuple[PoolImage, int | None] | None:
-        """The pool's media ``data`` is, and the size it was padded to if it was."""
-        found = self.locate(data)
-        return (found[0], found[2]) if found is not None and found[1] is None else None
-
     def embedded_in(self, text: str) -> bool:
         """Whether the base64 of one of the pool's images (or of what it derived) starts
         anywhere in ``text`` (its first 48 characters: 36 bytes)."""

@@ -344,7 +344,7 @@ def test_jpeg_padding_hits_the_size_to_the_byte_and_stays_a_picture(pool):
         with Image.open(io.BytesIO(data)) as im:
             im.load()
             assert im.size == Image.open(io.BytesIO(pool.reference.data)).size
-    assert pool.identify(padded(pool.reference.data, 307_203)) == (pool.reference, 307_203)
+    assert pool.locate(padded(pool.reference.data, 307_203)) == (pool.reference, None, 307_203)
     with pytest.raises(ValueError):
         padded(pool.reference.data, len(pool.reference.data) - 1)
 
