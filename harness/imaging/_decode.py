@@ -366,12 +366,11 @@ def decode_image(
     data: bytes,
     *,
     max_pixels: int,
-    formats: Collection[str] = SUPPORTED_FORMATS,
     max_side: int | None = None,
 ) -> NDArray[np.uint8]:
     """An upright ``(height, width, 3)`` RGB uint8 array (transparency on white); ``max_side``
     caps the longer side (JPEG reduces in the DCT domain: several times faster)."""
-    info = inspect_image(data, max_pixels=max_pixels, formats=formats)
+    info = inspect_image(data, max_pixels=max_pixels)
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(info.format, ()))) as im:
             if max_side is not None and max(im.size) > max_side:
