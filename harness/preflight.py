@@ -35,10 +35,9 @@ def apis_with_credentials(credentials: Credentials) -> tuple[str, ...]:
     return tuple(api for api, ok in usable.items() if ok)
 
 
-def apis_of(operations: Iterable[str], contract: Contract | None = None) -> tuple[str, ...]:
+def apis_of(operations: Iterable[str]) -> tuple[str, ...]:
     """The APIs serving these contract operations (a load scenario's), in order."""
-    contract = contract or load_contract()
-    return tuple(dict.fromkeys(contract.operation(op).api for op in operations))
+    return tuple(dict.fromkeys(load_contract().operation(op).api for op in operations))
 
 
 def preflight(

@@ -14,7 +14,6 @@ from ._contract import Code as Code
 from ._contract import Contract as Contract
 from ._contract import ReadingLog as ReadingLog
 from ._contract import Spec as Spec
-from ._contract import Which as Which
 from ._contract import check_required as check_required
 from ._contract import jd_auth_params as jd_auth_params
 from ._contract import jd_sign as jd_sign
