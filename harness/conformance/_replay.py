@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Exchange, Request, check_reachable, load_credentials
-from harness.contract import Contract, ReadingLog, load_contract
+from harness.contract import ReadingLog, load_contract
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, fresh_serial, read_replay, request_of
 from harness.results import ReplayOutcome
@@ -31,14 +31,13 @@ def replay_finding(
     target: str | None = None,
     config: Path | None = None,
     faces_dir: Path | None = None,
-    contract: Contract | None = None,
 ) -> ReplayOutcome:
     """Re-send the finding in ``path`` against ``target`` (default: the run's own); ``faces_dir``
     stands in for the run's ``--faces`` directory."""
     data = read_replay(path)
     if data.suite != "conformance":
         raise InputError(f"{data.path or data.id} is a {data.suite} finding, not a conformance one")
-    contract = contract or load_contract()
+    contract = load_contract()
     faces = faces_dir or data.faces
     wanted = any(name.startswith("faces:") for name in names_in(data.exchange.get("body")))
     pool = PayloadPool(contract, Path(str(faces)) if faces and wanted else None)

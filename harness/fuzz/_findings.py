@@ -229,14 +229,13 @@ def replay_finding(
     target: str | None = None,
     config: Path | None = None,
     faces_dir: Path | None = None,
-    contract: Contract | None = None,
 ) -> ReplayOutcome:
     """Re-send the request of ``findings/F-NNN.json`` of a fuzz run (default: to its target)."""
     from harness.target import open_target
 
     from ._properties import emulator_overrides
 
-    contract = contract or load_contract()
+    contract = load_contract()
     replay = read_replay(path)
     if replay.suite != "fuzz":
         raise InputError(f"{replay.path or replay.id} is a {replay.suite} finding, not a fuzz one")
