@@ -107,9 +107,9 @@ def read_capped(response: httpx.Response) -> bytes:
         raise httpx.DecodingError(str(exc), request=response.request) from exc.__cause__
 
 
-def check_seconds(seconds: float, option: str = "--timeout") -> float:
+def check_seconds(seconds: float) -> float:
     if not (isinstance(seconds, int | float) and math.isfinite(seconds) and seconds > 0):
-        raise UsageError(f"{option} {seconds:g} s: expected a positive number of seconds")
+        raise UsageError(f"request timeout {seconds:g} s: expected a positive number of seconds")
     return float(seconds)
 
 
@@ -280,7 +280,7 @@ def http_client(
     """The harness's httpx client: every request ends within ``timeout`` seconds in total
     (connecting gets at most 5 s of it). It keeps no cookie: a request is what its finding
     records, and a target's Set-Cookie (a session, its echo of the token) must not add to it."""
-    seconds = check_seconds(timeout, "request timeout")
+    seconds = check_seconds(timeout)
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
     return httpx.Client(
         timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)),

@@ -187,10 +187,10 @@ def positive_seconds(value: float, option: str = "--timeout") -> float:
     return value
 
 
-def max_rps(value: float | None, option: str = "--max-rps") -> float | None:
+def max_rps(value: float | None) -> float | None:
     """Every command's pacing: requests per second, finite, >= 0, 0 unlimited (None: default)."""
     if value is not None and not (math.isfinite(value) and value >= 0):
-        raise UsageError(f"{option} {value:g}: expected requests per second >= 0 (0: unlimited)")
+        raise UsageError(f"--max-rps {value:g}: expected requests per second >= 0 (0: unlimited)")
     return value
 
 

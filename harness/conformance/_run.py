@@ -136,7 +136,7 @@ def run_conformance(
     run sends at most ``max_requests`` in all: a live target bills every call."""
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
-        check_seconds(request_timeout_s, "request timeout")
+        check_seconds(request_timeout_s)
     if max_seconds is not None:
         positive_seconds(max_seconds, "--max-seconds")
     settings = settings or ConformanceSettings()
