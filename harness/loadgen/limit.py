@@ -591,6 +591,8 @@ def _recheck_rest(
     pause = (
         min(cap, max(mean, 1.0)) if low <= 0 else min(cap, (served / low - passed.elapsed_s) / 2)
     )
+    if pause < 1.0 and _windowed(last):  # no refill to outwait: a step's rest, as for nothing
+        pause = min(cap, max(mean, 1.0))
     return pause if pause >= 1.0 else None
 
 
