@@ -577,7 +577,9 @@ def _recheck_rest(
     if last is None or last.good or last not in _refused(steps):
         return None
     low = _delivered(last)
-    if good <= low * (1 + resolution) or (low > 0 and _burst_needed(steps, good, low) is None):
+    if good <= low * (1 + resolution) or (
+        low > 0 and _burst_needed(steps, good, low) is None and not _windowed(last)
+    ):
         return None
     passed = next((s for s in reversed(steps) if s.good and s.rate == good), None)
     if passed is None:
@@ -589,6 +591,8 @@ def _recheck_rest(
     pause = (
         min(cap, max(mean, 1.0)) if low <= 0 else min(cap, (served / low - passed.elapsed_s) / 2)
     )
+    if pause < 1.0 and _windowed(last):  # no refill to outwait: a step's rest, as for nothing
+        pause = min(cap, max(mean, 1.0))
     return pause if pause >= 1.0 else None
 
 
@@ -695,6 +699,17 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     burstless = _no_burst(steps)
     return min((r for s in _refused(steps) if s not in burstless and (r := _delivered(s)) > 0),
                default=None)  # fmt: skip
+
+
+def _windowed(step: StepRecord) -> bool:
+    """A step that refused a whole second yet served in others (a window's count, a quota, a
+    lockout): no token bucket does that, it serves its refill every second, so what its tail
+    delivered may be no refill rate but where the step's end fell in the service's window (a
+    sliding log of 100 per any 5 s, 20/s, delivered 10 ok/s there: session 22 reported 10/s,
+    "exact"). Such a plateau under a rate that passed is put to a recheck however small a
+    burst would explain it."""
+    around = step.result.served_around
+    return bool(step.result.refused_whole_s) and around is not None and sum(around) > 0
 
 
 NO_BURST_SHARE = 1e-9  # a warm-up refused at all (from rest) had no burst to serve it
