@@ -130,6 +130,7 @@ _WIDE_SIGN_RE = re.compile(r"\0{0,3}(?:[0-9A-Fa-f]\0{1,3}){31,}[0-9A-Fa-f]\0{0,3
 # ("sign_" + base64, "0" + hex), which shifts where its groups start.
 _HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}+")
 _PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
+_QP_RUN_RE = re.compile(r"(?:=[0-9A-Fa-f]{2}){32,}+")  # quoted-printable, every byte escaped
 _REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
 _B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
 # base32 (RFC 4648), either case: a sign is 52 characters of it
@@ -276,14 +277,24 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, as base32, or reversed, or in UTF-16 or UTF-32 read as bytes
-    (a NUL between its characters: a text answer without its charset); and encoded twice (base64
-    of its hex or of its base64, ...); zlib or gzip inside base64 are inflated (_PACKED_B64_RE)."""
+    as JSON's \\u escapes, as hex, as base32, quoted-printable, or reversed, or in UTF-16 or
+    UTF-32 read as bytes (a NUL between its characters: a text answer without its charset); and
+    encoded twice (base64 of its hex or of its base64, ...); zlib or gzip inside base64 are
+    inflated (_PACKED_B64_RE)."""
     raw = secret.encode()
-    folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
-              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
-              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1],
-              "\0".join(secret), "\0\0\0".join(secret)}  # fmt: skip
+    folded = {
+        secret,
+        "".join(f"%{b:02x}" for b in raw),
+        "".join(f"&#{b};" for b in raw),
+        "".join(f"&#x{b:x};" for b in raw),
+        "".join(f"\\u{b:04x}" for b in raw),
+        "".join(f"%25{b:02x}" for b in raw),
+        raw.hex(),
+        secret[::-1],
+        "\0".join(secret),
+        "\0\0\0".join(secret),
+        "".join(f"={b:02x}" for b in raw),  # quoted-printable (session 22)
+    }
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
     folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
@@ -453,6 +464,7 @@ def _inflated_texts(run: str) -> list[str]:
 _DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
     (_HEX_RUN_RE, _hex_texts, _HEX_OF_TEXT_RE),
     (_PCT_RUN_RE, lambda run: [unquote(unquote(run))], None),
+    (_QP_RUN_RE, lambda run: [bytes.fromhex(run.replace("=", "")).decode("latin-1")], None),
     (_REF_RUN_RE, lambda run: [html.unescape(run)], None),
     (_B64_RUN_RE, _b64_texts, _B64_OF_TEXT_RE),
     (_PACKED_B64_RE, _inflated_texts, None),

@@ -255,6 +255,8 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         base64.b32encode(b"hostile-audit-token-7f3a9").decode(),
         base64.b32encode(b"Bearer hostile-audit-token-7f3a9").decode().lower(),
         base64.b32encode(b"k=k3yS1x8c").decode(),
+        # and quoted-printable, every byte escaped
+        "".join(f"={b:02X}" for b in b"hostile-audit-token-7f3a9"),
     ]
     secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode()]
     for form in forms:
@@ -334,6 +336,7 @@ def _b64(data: bytes) -> str:
             id="zlib-b64",
         ),
         pytest.param(base64.b32encode(b"sign=" + _SIGN.encode()).decode(), id="b32"),
+        pytest.param("".join(f"={c:02X}" for c in _SIGN.encode()), id="quoted-printable"),
         pytest.param(base64.b32encode(b"s" + _SIGN.encode()).decode().lower(), id="b32-lower"),
     ],
 )
