@@ -211,6 +211,33 @@ def test_a_target_that_never_completes_an_http_head_could_not_run_in_accuracy(
     assert _summary(tmp_path)["verdict"] == "error"
 
 
+def test_a_limit_search_that_could_not_run_leaves_no_step_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Hostile session 22: `load find-limit` against a target that resets every request printed
+    its first step's line on stderr before its one could-not-run line (`load run` did not since
+    session 21). A search that goes on keeps each finished step as a line."""
+    import io
+
+    from rich.console import Console
+
+    from harness.commands import load
+
+    def lines(quiet: bool, steps: int) -> list[str]:
+        buf = io.StringIO()
+        monkeypatch.setattr(load, "err", Console(file=buf, width=200))
+        bar = load._Bar(steps=True)
+        for n in range(1, steps + 1):
+            bar.update(n - 1, 8, f"step {n}: {n}.0/s")
+            bar.update(n, 8, f"step {n}: offered {n}.0/s, errors 100.0%")
+        bar.stop(quiet=quiet)
+        return [line for line in buf.getvalue().splitlines() if "offered" in line]
+
+    assert lines(quiet=True, steps=1) == []
+    shown = {line.split(",")[0].strip() for line in lines(quiet=False, steps=2)}
+    assert shown == {"step 1: offered 1.0/s", "step 2: offered 2.0/s"}, shown
+
+
 def test_a_limit_search_stops_at_its_first_step_when_nothing_answers(
     mute_server: str, tmp_path: Path, live_token: None
 ) -> None:
