@@ -14,6 +14,7 @@ import html
 import re
 import threading
 import warnings
+import zlib
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
 from urllib.parse import quote, quote_plus, unquote, unquote_to_bytes
@@ -129,8 +130,11 @@ _WIDE_SIGN_RE = re.compile(r"\0{0,3}(?:[0-9A-Fa-f]\0{1,3}){31,}[0-9A-Fa-f]\0{0,3
 # ("sign_" + base64, "0" + hex), which shifts where its groups start.
 _HEX_RUN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{64,}+")
 _PCT_RUN_RE = re.compile(r"(?:%(?:25)?[0-9A-Fa-f]{2}){32,}+")
+_QP_RUN_RE = re.compile(r"(?:=[0-9A-Fa-f]{2}){32,}+")  # quoted-printable, every byte escaped
 _REF_RUN_RE = re.compile(r"(?:&#(?:[xX][0-9A-Fa-f]{1,6}|[0-9]{1,7});){32,}+")
 _B64_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{43,}+={0,2}")
+# base32 (RFC 4648), either case: a sign is 52 characters of it
+_B32_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])(?:[A-Z2-7]{48,}+|[a-z2-7]{48,}+)={0,6}")
 
 
 def remember_sign(sign: str) -> None:
@@ -273,18 +277,32 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
     longer encoded text: only the characters the secret alone decides), and, whatever the case,
     itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, or reversed, or in UTF-16 or UTF-32 read as bytes (a NUL between
-    its characters: a text answer without its charset); and encoded twice (base64 of its hex or
-    of its base64, ...)."""
+    as JSON's \\u escapes, as hex, as base32, quoted-printable, or reversed, or in UTF-16 or
+    UTF-32 read as bytes (a NUL between its characters: a text answer without its charset); and
+    encoded twice (base64 of its hex or of its base64, ...); zlib or gzip inside base64 are
+    inflated (_PACKED_B64_RE)."""
     raw = secret.encode()
-    folded = {secret, "".join(f"%{b:02x}" for b in raw), "".join(f"&#{b};" for b in raw),
-              "".join(f"&#x{b:x};" for b in raw), "".join(f"\\u{b:04x}" for b in raw),
-              "".join(f"%25{b:02x}" for b in raw), raw.hex(), secret[::-1],
-              "\0".join(secret), "\0\0\0".join(secret)}  # fmt: skip
+    folded = {
+        secret,
+        "".join(f"%{b:02x}" for b in raw),
+        "".join(f"&#{b};" for b in raw),
+        "".join(f"&#x{b:x};" for b in raw),
+        "".join(f"\\u{b:04x}" for b in raw),
+        "".join(f"%25{b:02x}" for b in raw),
+        raw.hex(),
+        secret[::-1],
+        "\0".join(secret),
+        "\0\0\0".join(secret),
+        "".join(f"={b:02x}" for b in raw),  # quoted-printable (session 22)
+    }
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
     folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
     exact = set()
+    # base32 (hostile session 22), at each of its five alignments inside a longer encoded text
+    for shift in range(5):
+        text = base64.b32encode(bytes(shift) + raw).decode()
+        folded.add(text[-(-8 * shift // 5) : 8 * (shift + len(raw)) // 5])
     # base64 of its base64 (a 20-character token's 40 characters are under the run scan's 43)
     for data in (raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw)):
         for shift in range(3):
@@ -393,6 +411,18 @@ def _b64_texts(run: str) -> list[str]:
     return [_b64_bytes(run[k:]).decode("latin-1") for k in range(4)]
 
 
+def _b32_texts(run: str) -> list[str]:
+    """``run`` decoded from each of its eight start offsets (one is an encoded sign's alignment)."""
+    run = run.rstrip("=").upper()
+    texts = []
+    for k in range(8):
+        part = run[k:]
+        while len(part) % 8 in (1, 3, 6):  # a last group too short for a byte of its own
+            part = part[:-1]
+        texts.append(base64.b32decode(part + "=" * (-len(part) % 8)).decode("latin-1"))
+    return texts
+
+
 def _hex_texts(run: str) -> list[str]:
     """``run`` decoded at both parities (an odd-length run too)."""
     return [bytes.fromhex(run[k : len(run) - (len(run) - k) % 2]).decode("latin-1") for k in (0, 1)]
@@ -408,14 +438,37 @@ _HEX_OF_TEXT_RE = re.compile(r"(?:[2-7][0-9A-Fa-f]){32}")
 # a-f (a byte's top six bits, 8..31); ten such groups in a row at some offset (a chance of about
 # 1e-3 in a random run, 5e-5 in a hex digest).
 _B64_OF_TEXT_RE = re.compile(r"(?:[I-Za-f][A-Za-z0-9+/_-]{3}){10}")
+# And for base32: each group of eight that encodes printable ASCII starts with one of E-P (a
+# byte's top five bits, 4..15); five such groups in a row (an encoded sign has six)
+_B32_OF_TEXT_RE = re.compile(r"(?:[E-Pe-p][A-Za-z2-7]{7}){5}")
+
+# A base64 run that opens as zlib or gzip data (``eJ``, ``eN``, ``eA``, ``eF``, ``H4sI``): a Flask
+# session cookie, a compressed token (hostile session 22 echoed the credentials so in a cookie and
+# a message). Inflated to at most _INFLATE_PER_CHAR bytes a character of the run (a text of many
+# small bombs costs a bounded multiple of its size) and searched as a text.
+_PACKED_B64_RE = re.compile(r"(?<![A-Za-z0-9+/_-])(?:eJ|eN|eA|eF|H4sI)[A-Za-z0-9+/_-]{14,}+={0,2}")
+_INFLATE_PER_CHAR = 32
+
+
+def _inflated_texts(run: str) -> list[str]:
+    try:
+        inflater = zlib.decompressobj(47)  # 32 + 15: a zlib or a gzip header, told by its bytes
+        return [
+            inflater.decompress(_b64_bytes(run), _INFLATE_PER_CHAR * len(run)).decode("latin-1")
+        ]
+    except zlib.error:
+        return []
 
 
 # (the runs of an encoding, their decoder, a pre-check a run must pass to be decoded)
 _DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
     (_HEX_RUN_RE, _hex_texts, _HEX_OF_TEXT_RE),
     (_PCT_RUN_RE, lambda run: [unquote(unquote(run))], None),
+    (_QP_RUN_RE, lambda run: [bytes.fromhex(run.replace("=", "")).decode("latin-1")], None),
     (_REF_RUN_RE, lambda run: [html.unescape(run)], None),
     (_B64_RUN_RE, _b64_texts, _B64_OF_TEXT_RE),
+    (_PACKED_B64_RE, _inflated_texts, None),
+    (_B32_RUN_RE, _b32_texts, _B32_OF_TEXT_RE),
 )
 
 

@@ -305,7 +305,9 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
 
 
 class _Bar:
-    """A rich progress line on stderr; a limit search's finished steps also stay as lines."""
+    """A rich progress line on stderr; a limit search's finished steps also stay as lines, each
+    printed when the next step starts or the search ends (a search that could not run ends with
+    its one line: hostile session 22, the first step's line came before it)."""
 
     def __init__(self, *, steps: bool) -> None:
         self.progress = Progress(
@@ -315,18 +317,27 @@ class _Bar:
         self.steps = steps
         self.task: TaskID | None = None
         self.done = 0.0
+        self.finished: str | None = None  # the last finished step's line, not printed yet
+
+    def _flush(self) -> None:
+        if self.finished is not None:
+            self.progress.console.print(self.finished, markup=False, highlight=False)
+            self.finished = None
 
     def update(self, done: float, total: float | None, text: str) -> None:
         if self.task is None:
             self.progress.start()
             self.task = self.progress.add_task(text, total=total)
+        self._flush()
         if self.steps and done > self.done:
-            self.progress.console.print(text, markup=False, highlight=False)
+            self.finished = text
         self.done = done
         self.progress.update(self.task, description=escape(text), completed=done, total=total)
 
     def stop(self, quiet: bool = False) -> None:
         if self.task is not None:
+            if not quiet:
+                self._flush()
             console = self.progress.console
             console.quiet = quiet  # its last line is not printed when piped
             self.progress.stop()

@@ -127,14 +127,17 @@ def test_a_failure_found_before_the_budget_ran_out_is_kept(grouped: bool) -> Non
 
 
 @pytest.mark.parametrize(
-    ("behaviour", "status"), [("text_404", "inconclusive"), ("text_500", "fail")]
+    ("behaviour", "status"),
+    [("text_404", "inconclusive"), ("text_500", "fail"), ("text_400", "fail")],
 )
 def test_a_target_answering_everything_alike_without_envelope(
     tmp_path: Path, behaviour: str, status: str
 ) -> None:
     """A bare 404 to every request (a wrong base URL) judged nothing: inconclusive. A 500 to
     every request is a service that crashes: a fail, as it was before session 20's rule
-    (the rule is conformance's too: `harness.results.contract_status`)."""
+    (the rule is conformance's too: `harness.results.contract_status`). Session 22: a text or
+    HTML 400 to every valid request is a refusal of a valid request (conform failed it; fuzz
+    passed it)."""
     from fixtures.hostile_target import HostileTarget
 
     with HostileTarget((behaviour,)) as target:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import gzip
 import hashlib
 import json
 import urllib.parse
+import zlib
 from pathlib import Path
 from urllib.parse import quote
 
@@ -243,6 +245,19 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     forms += [
         base64.b64encode(pad + base64.b64encode(twenty)).decode() for pad in (b"", b"k", b"k=")
     ]
+    # session 22: compressed, then base64: a Flask session cookie (zlib, URL-safe, unpadded,
+    # after a dot) and a gzip member
+    said = json.dumps({"seen": ["Bearer hostile-audit-token-7f3a9"]}).encode()
+    forms += [
+        "." + base64.urlsafe_b64encode(zlib.compress(said)).decode().rstrip("=") + ".Zx1.sig",
+        base64.b64encode(gzip.compress(b"k3yS1x8c")).decode(),
+        # and base32, alone or after other bytes, in either case
+        base64.b32encode(b"hostile-audit-token-7f3a9").decode(),
+        base64.b32encode(b"Bearer hostile-audit-token-7f3a9").decode().lower(),
+        base64.b32encode(b"k=k3yS1x8c").decode(),
+        # and quoted-printable, every byte escaped
+        "".join(f"={b:02X}" for b in b"hostile-audit-token-7f3a9"),
+    ]
     secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode()]
     for form in forms:
         out = redact_text(f"rejected {form} end", secrets)
@@ -313,6 +328,16 @@ def _b64(data: bytes) -> str:
         pytest.param(_SIGN.encode("utf-16-le").decode("latin-1"), id="utf16-le"),
         pytest.param(_SIGN.upper().encode("utf-16-be").decode("latin-1"), id="utf16-be-upper"),
         pytest.param(_SIGN.encode("utf-32-le").decode("latin-1"), id="utf32-le"),
+        # session 22 (hostile echo_zlib_cookie): in a Flask session cookie (zlib, then base64)
+        pytest.param(
+            base64.urlsafe_b64encode(zlib.compress(b'{"sign":"%s"}' % _SIGN.encode()))
+            .decode()
+            .rstrip("="),
+            id="zlib-b64",
+        ),
+        pytest.param(base64.b32encode(b"sign=" + _SIGN.encode()).decode(), id="b32"),
+        pytest.param("".join(f"={c:02X}" for c in _SIGN.encode()), id="quoted-printable"),
+        pytest.param(base64.b32encode(b"s" + _SIGN.encode()).decode().lower(), id="b32-lower"),
     ],
 )
 def test_a_sign_glued_to_its_neighbours_is_masked(form: str) -> None:
