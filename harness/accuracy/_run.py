@@ -50,6 +50,7 @@ from harness.target import check_engine, open_target, url_label
 
 from ..errors import TargetError, UsageError
 from ._data import (
+    OFF_SCALE,
     Category,
     Outcome,
     OutcomeCache,
@@ -73,7 +74,6 @@ DETERMINISTIC_REFUSALS = frozenset(
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
-OFF_SCALE = "score out of range"  # a number, not on the documented scale: the score is not read
 
 
 def outcome_of(answer: Answer) -> Outcome:
