@@ -409,15 +409,17 @@ def test_a_constant_score_is_noted_with_its_basis(
     assert "误识率为万分之一的阈值" in note and "by the tie at 0.5 (12 pairs)" in note
 
 
-def _throttling(contract: Any, *headers: dict[str, str], max_seconds: float = 0) -> Any:
-    """A ServiceCompare on a fake clock over a client answering 429 with each of ``headers`` in
-    turn, then no HTTP answer (an error outcome: the waits are the subject)."""
+def _throttling(
+    contract: Any, *headers: dict[str, str], max_seconds: float = 0, status: int = 429
+) -> Any:
+    """A ServiceCompare on a fake clock over a client answering ``status`` (429) with each of
+    ``headers`` in turn, then no HTTP answer (an error outcome: the waits are the subject)."""
     from harness.clients import Exchange, TransportFailure
     from harness.faces import PoolImage
     from harness.pacing import Budget
 
     now, slept = [0.0], []
-    answers = [Exchange.read(contract, "match", 429, h, b"") for h in headers]
+    answers = [Exchange.read(contract, "match", status, h, b"") for h in headers]
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
@@ -485,3 +487,16 @@ def test_a_retry_after_past_the_cap_stops_the_calls_without_waiting(
     with pytest.raises(BudgetExhausted, match="time budget of 15 s"):
         compare(PAIR)  # never a wait past --max-seconds
     assert slept == []
+
+
+def test_a_bare_503_asking_to_retry_later_is_throttling_not_an_error(contract: Any) -> None:
+    """Audit round 11, ``shed-503``: a correct service behind a proxy's rate limit (nginx's
+    ``limit_req``) answers a bare HTTP 503 with ``Retry-After: 1`` over 5/s. Each was an error,
+    and ten in a row stopped ``accuracy --max-rps 0`` with exit 2; RFC 9110's temporary overload
+    that says when to come back refuses the call, not the pair (E-057): waited out and sent
+    again. Without ``Retry-After`` a 503 may be a failing backend and stays an error."""
+    compare, slept = _throttling(contract, {"retry-after": "2"}, status=503)
+    assert compare(PAIR).code == "transport" and (compare.throttled, compare.shed) == (1, 1)
+    assert slept == [2.0]
+    compare, slept = _throttling(contract, {}, status=503)
+    assert compare(PAIR).category == "error" and compare.throttled == 0 and slept == []
