@@ -500,3 +500,25 @@ def test_a_bare_503_asking_to_retry_later_is_throttling_not_an_error(contract: A
     assert slept == [2.0]
     compare, slept = _throttling(contract, {}, status=503)
     assert compare(PAIR).category == "error" and compare.throttled == 0 and slept == []
+
+
+def test_a_decision_that_changes_at_the_same_score_is_not_called_an_order_dependent_score() -> None:
+    """Audit round 11, ``jd-coin-near-threshold``: JD's result drawn per call near the threshold,
+    the score honest. Swapped, two decisions changed with a score difference of 0, and the
+    finding read "the score depends on which image is sent as the reference": the score had not
+    moved. A difference of the decision alone now says so; a score that moved keeps the text."""
+    from harness.accuracy._repeat import repeat_findings
+
+    def repeats(delta: float) -> dict[str, Any]:
+        tally = {"compared": 4, "differ": 2, "decisions_differ": 2, "max_delta": delta}
+        return {
+            "pairs": 4, "tolerance": 1e-4, "again": {**tally, "differ": 0, "decisions_differ": 0},
+            "swapped": tally, "examples": {"swapped": "ab12-cd34"},
+        }  # fmt: skip
+
+    (finding,) = repeat_findings("jd", "faceCompareNew", "T", repeats(0.0), "faceharness ...")
+    assert finding.check == "order_free_score"
+    assert "the score depends" not in finding.message
+    assert "the decision changed at the same score" in finding.message, finding.message
+    (finding,) = repeat_findings("jd", "faceCompareNew", "T", repeats(0.05), "faceharness ...")
+    assert "the score depends on which image is sent as the reference" in finding.message
