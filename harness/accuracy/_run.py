@@ -563,8 +563,13 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
         notes.append(
             f"{api}: {off} answer(s) carried a score outside the documented {low:g}..{high:g}: "
             "not on the documented scale, so the score is unknown at the score thresholds (and "
-            "left out of EER, DET and histogram), not read as a decision; the service's own "
-            "decision sent with it still counts (JD's result, /match's success; ERRATA E-060)"
+            "left out of EER, DET and histogram), not read as a decision; "
+            + (
+                "the result sent with it still counts (jd.result reads it; ERRATA E-060)"
+                if api == "jd"
+                else "no claim reads /match's success (比对成功, not a match: E-011), so these "
+                "pairs are unknown at every score threshold (ERRATA E-060)"
+            )
         )
     if result.eer is not None and result.eer["value"] > 0.5:
         notes.append(

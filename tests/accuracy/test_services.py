@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -364,7 +365,12 @@ def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
     notes = _notes(result, 0, "jd", contract)
     assert notes[0].startswith("jd: 3 answer(s) carried a score outside the documented 0..1")
     assert "not read as a decision" in notes[0]
-    assert "decision sent with it still counts" in notes[0]
+    assert "the result sent with it still counts (jd.result reads it" in notes[0]
+    # /match's success is no match decision (E-011): the note said it "still counts" (round 11,
+    # `logits`), where every claim of /match reads the score alone
+    match = dataclasses.replace(result, api="match")
+    (note,) = [n for n in _notes(match, 0, "match", contract) if "outside" in n]
+    assert "still counts" not in note and "unknown at every score threshold" in note, note
 
 
 def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
