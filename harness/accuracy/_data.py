@@ -26,6 +26,9 @@ Category = Literal["ok", "fta", "error"]
 _CATEGORIES: tuple[str, ...] = get_args(Category)
 
 
+OFF_SCALE = "score out of range"  # a number, not on the documented scale: the score is not read
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
     """What the service said about one pair, before any threshold. ``category``: ``"ok"`` (it

@@ -21,7 +21,7 @@ from harness.faces import PoolImage
 from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
-from ._data import Dataset, Outcome, OutcomeCache, PairImages, select_pairs
+from ._data import OFF_SCALE, Dataset, Outcome, OutcomeCache, PairImages, select_pairs
 from ._repeat import Ask, observe_repeats, repeat_findings
 from ._stats import (
     Claim,
@@ -227,6 +227,7 @@ def run_accuracy(
             api,
             score_range,
             max((s for _, s in scored), default=None),
+            off_scale=sum(o.code == OFF_SCALE for _, o in measured),
         ),
         eer=eer,
         det=det,
@@ -375,12 +376,17 @@ def tie_scale(
     api: str,
     score_range: tuple[float, float] | None,
     top_score: float | None,
+    *,
+    off_scale: int = 0,
 ) -> list[dict[str, Any]]:
     """Say in ``scale_unknown`` why a score threshold's rates do not describe the service: no pair
     reached it (E-046) and nothing ties the scores to the documented scale, so they may be on
     another (0..1 where it says 0..100). Pairs accepted at another of ``api``'s score thresholds
-    tie them, and so does a score above 1 (``top_score``, the highest read): no 0..1 scale. A
-    genuine pair not accepted is then rejected on that scale (what a gate's FNMR limit judges)."""
+    tie them, and so does a score above 1 (``top_score``, the highest read): no 0..1 scale,
+    unless ``off_scale`` answers carried a score outside the documented range. Those leave
+    the scale unknown: logits (-9.2..9.2) put genuine pairs at 5 and impostors below 0, and a 5
+    is no rejection on 0..100. A genuine pair not accepted is otherwise rejected on that scale
+    (what a gate's FNMR limit judges)."""
     scored = [row for row in rows if row["rule"] == "score>="]
     reached = [
         f"{row['threshold']:g}"
@@ -393,13 +399,23 @@ def tie_scale(
     tied = None
     if reached:
         tied = f"pairs reached {', '.join(reached)}"
-    elif top_score is not None and top_score > UNIT_TOP and (score_range or (0, 0))[1] > UNIT_TOP:
+    elif (
+        top_score is not None
+        and top_score > UNIT_TOP
+        and (score_range or (0, 0))[1] > UNIT_TOP
+        and not off_scale
+    ):
         tied = f"scores reached {top_score:g}, above any 0..1 scale"
     thresholds = ", ".join(f"{row['threshold']:g}" for row in scored)
+    beside = (
+        f"{off_scale} answer(s) carried a score outside it"
+        if off_scale
+        else f"no score was above {UNIT_TOP:g}"
+    )
     unknown = (
         f"no pair reached a score threshold of {api} ({thresholds}), not one genuine pair, and "
-        f"no score was above {UNIT_TOP:g}: its scores cannot be tied to {scale} (another scale, "
-        "such as 0..1, or a decision that never accepts)"
+        f"{beside}: its scores cannot be tied to {scale} (another scale, such as 0..1 or "
+        "logits, or a decision that never accepts)"
     )
     out = []
     for row in rows:
@@ -441,9 +457,17 @@ def _judged(
     reason = (
         f"{unknown} impostor pairs answered without a score: {false_matches} to "
         f"{false_matches + unknown} false matches in {impostor + unknown} impostor pairs, "
-        f"which {low.verdict} and {high.verdict} the claimed {claim.claimed_fmr:g}"
+        f"the claimed {claim.claimed_fmr:g} {_verdict_text(low)} if none of them is a false "
+        f"match, {_verdict_text(high)} if every one is"
     )
-    return Verdict("untestable", None, reason, low.impostor_pairs_needed, low.ci95)
+    # no scored pair reached the point: the scale is as untied as without the unknown pairs
+    return Verdict(
+        "untestable", None, reason, low.impostor_pairs_needed, low.ci95, low.reached_none
+    )
+
+
+def _verdict_text(verdict: Verdict) -> str:
+    return " ".join(filter(None, (verdict.verdict, verdict.direction and f"({verdict.direction})")))
 
 
 OPERATIONS = {"match": "match", "jd": "faceCompareNew"}  # what each API's pairs go through

@@ -50,6 +50,7 @@ from harness.target import check_engine, open_target, url_label
 
 from ..errors import TargetError, UsageError
 from ._data import (
+    OFF_SCALE,
     Category,
     Outcome,
     OutcomeCache,
@@ -73,7 +74,6 @@ DETERMINISTIC_REFUSALS = frozenset(
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
-OFF_SCALE = "score out of range"  # a number, not on the documented scale: the score is not read
 
 
 def outcome_of(answer: Answer) -> Outcome:
@@ -112,6 +112,21 @@ def outcome_of(answer: Answer) -> Outcome:
 class Throttled(BudgetExhausted):
     """The service kept asking to slow down through every back-off: the run stops calling and
     judges what it measured (a QPS limit is the documented refusal, E-045, not an engine error)."""
+
+
+def _sheds(exchange: Exchange) -> bool:
+    """A bare HTTP 503 (not the API's envelope) that says when to come back (``Retry-After``):
+    RFC 9110's temporary overload, a proxy's rate limit in front of the service (nginx's
+    ``limit_req``, E-057). It refuses the call, not the pair: throttling, sent again after the
+    wait it asks. Ten in a row stopped the run (exit 2) as errors. Without ``Retry-After`` a 503
+    may be a failing backend (E-057 tells them apart only by a load run), so it stays an error."""
+    answer, headers = exchange.answer, exchange.headers
+    return (
+        exchange.status == 503
+        and (answer is None or answer.where is None)
+        and retry_after_s(headers.get("retry-after"), headers.get("date"), under=math.inf)
+        is not None
+    )
 
 
 class ServiceCompare:
@@ -162,6 +177,7 @@ class ServiceCompare:
         self._streak, self._answered, self._heard = 0, False, False
         self.clock, self.sleep = clock, sleep
         self.throttled = 0  # answers that asked to slow down: sent again, never an outcome
+        self.shed = 0  # of them, bare 503s with Retry-After (E-057)
         self.gap = 0.0  # seconds kept between calls since the service first throttled
         self._last_call: float | None = None
         self.stopped: str | None = None  # why the calls stopped early, when throttling did it
@@ -207,10 +223,12 @@ class ServiceCompare:
                 self._pause(self._last_call + self.gap - self.clock())
             self._last_call = self.clock()
             exchange = self.client.ask(operation, body)
-            if exchange.answer is None or not exchange.answer.throttled:
+            shed = _sheds(exchange)
+            if not (exchange.answer is not None and exchange.answer.throttled or shed):
                 self.gap *= 0.9  # the limit may have been a burst's: creep back up
                 return exchange
             self.throttled += 1
+            self.shed += shed
             self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
             if tries < self.max_throttled:
                 headers = exchange.headers
@@ -505,8 +523,13 @@ def run_accuracy_suite(
             notes += _notes(result, reencoded, api, contract) + repeat_notes(api, result.repeats)
             if compare.throttled:
                 notes.append(
-                    f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045): the "
-                    "pair was sent again after a back-off, never counted as an error"
+                    f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045"
+                    + (
+                        f"; {compare.shed} of them a bare HTTP 503 with Retry-After, E-057"
+                        if compare.shed
+                        else ""
+                    )
+                    + "): the pair was sent again after a back-off, never counted as an error"
                 )
             if compare.stopped:
                 stopped.append(f"{api}: calls stopped early: {compare.stopped}")
@@ -540,8 +563,13 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
         notes.append(
             f"{api}: {off} answer(s) carried a score outside the documented {low:g}..{high:g}: "
             "not on the documented scale, so the score is unknown at the score thresholds (and "
-            "left out of EER, DET and histogram), not read as a decision; the service's own "
-            "decision sent with it still counts (JD's result, /match's success; ERRATA E-060)"
+            "left out of EER, DET and histogram), not read as a decision; "
+            + (
+                "the result sent with it still counts (jd.result reads it; ERRATA E-060)"
+                if api == "jd"
+                else "no claim reads /match's success (比对成功, not a match: E-011), so these "
+                "pairs are unknown at every score threshold (ERRATA E-060)"
+            )
         )
     if result.eer is not None and result.eer["value"] > 0.5:
         notes.append(

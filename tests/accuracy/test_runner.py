@@ -482,6 +482,11 @@ def test_impostors_answered_without_a_score_are_unknown_not_left_out(
     assert (row["false_matches"], row["impostor"], row["excluded"]["impostor"]) == (3, 3, 4903)
     assert (row["verdict"], row["verdict_direction"]) == ("untestable", None)
     assert "4903 impostor pairs answered without a score" in row["verdict_reason"]
+    # which verdict goes with which case, in words (it read "which consistent and contradicted")
+    assert row["verdict_reason"].endswith(
+        "the claimed 0.001 consistent if none of them is a false match, contradicted (worse) "
+        "if every one is"
+    ), row["verdict_reason"]
     # the run's reason counts every impostor pair compared, and says why, not "data size"
     result = AccuracyResult("match", "t", {}, {}, {}, [row], None, None, None, {})
     why, _ = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 from typing import Any
 
@@ -364,7 +365,12 @@ def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:
     notes = _notes(result, 0, "jd", contract)
     assert notes[0].startswith("jd: 3 answer(s) carried a score outside the documented 0..1")
     assert "not read as a decision" in notes[0]
-    assert "decision sent with it still counts" in notes[0]
+    assert "the result sent with it still counts (jd.result reads it" in notes[0]
+    # /match's success is no match decision (E-011): the note said it "still counts" (round 11,
+    # `logits`), where every claim of /match reads the score alone
+    match = dataclasses.replace(result, api="match")
+    (note,) = [n for n in _notes(match, 0, "match", contract) if "outside" in n]
+    assert "still counts" not in note and "unknown at every score threshold" in note, note
 
 
 def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
@@ -409,15 +415,17 @@ def test_a_constant_score_is_noted_with_its_basis(
     assert "误识率为万分之一的阈值" in note and "by the tie at 0.5 (12 pairs)" in note
 
 
-def _throttling(contract: Any, *headers: dict[str, str], max_seconds: float = 0) -> Any:
-    """A ServiceCompare on a fake clock over a client answering 429 with each of ``headers`` in
-    turn, then no HTTP answer (an error outcome: the waits are the subject)."""
+def _throttling(
+    contract: Any, *headers: dict[str, str], max_seconds: float = 0, status: int = 429
+) -> Any:
+    """A ServiceCompare on a fake clock over a client answering ``status`` (429) with each of
+    ``headers`` in turn, then no HTTP answer (an error outcome: the waits are the subject)."""
     from harness.clients import Exchange, TransportFailure
     from harness.faces import PoolImage
     from harness.pacing import Budget
 
     now, slept = [0.0], []
-    answers = [Exchange.read(contract, "match", 429, h, b"") for h in headers]
+    answers = [Exchange.read(contract, "match", status, h, b"") for h in headers]
 
     def sleep(seconds: float) -> None:
         slept.append(seconds)
@@ -485,3 +493,38 @@ def test_a_retry_after_past_the_cap_stops_the_calls_without_waiting(
     with pytest.raises(BudgetExhausted, match="time budget of 15 s"):
         compare(PAIR)  # never a wait past --max-seconds
     assert slept == []
+
+
+def test_a_bare_503_asking_to_retry_later_is_throttling_not_an_error(contract: Any) -> None:
+    """Audit round 11, ``shed-503``: a correct service behind a proxy's rate limit (nginx's
+    ``limit_req``) answers a bare HTTP 503 with ``Retry-After: 1`` over 5/s. Each was an error,
+    and ten in a row stopped ``accuracy --max-rps 0`` with exit 2; RFC 9110's temporary overload
+    that says when to come back refuses the call, not the pair (E-057): waited out and sent
+    again. Without ``Retry-After`` a 503 may be a failing backend and stays an error."""
+    compare, slept = _throttling(contract, {"retry-after": "2"}, status=503)
+    assert compare(PAIR).code == "transport" and (compare.throttled, compare.shed) == (1, 1)
+    assert slept == [2.0]
+    compare, slept = _throttling(contract, {}, status=503)
+    assert compare(PAIR).category == "error" and compare.throttled == 0 and slept == []
+
+
+def test_a_decision_that_changes_at_the_same_score_is_not_called_an_order_dependent_score() -> None:
+    """Audit round 11, ``jd-coin-near-threshold``: JD's result drawn per call near the threshold,
+    the score honest. Swapped, two decisions changed with a score difference of 0, and the
+    finding read "the score depends on which image is sent as the reference": the score had not
+    moved. A difference of the decision alone now says so; a score that moved keeps the text."""
+    from harness.accuracy._repeat import repeat_findings
+
+    def repeats(delta: float) -> dict[str, Any]:
+        tally = {"compared": 4, "differ": 2, "decisions_differ": 2, "max_delta": delta}
+        return {
+            "pairs": 4, "tolerance": 1e-4, "again": {**tally, "differ": 0, "decisions_differ": 0},
+            "swapped": tally, "examples": {"swapped": "ab12-cd34"},
+        }  # fmt: skip
+
+    (finding,) = repeat_findings("jd", "faceCompareNew", "T", repeats(0.0), "faceharness ...")
+    assert finding.check == "order_free_score"
+    assert "the score depends" not in finding.message
+    assert "the decision changed at the same score" in finding.message, finding.message
+    (finding,) = repeat_findings("jd", "faceCompareNew", "T", repeats(0.05), "faceharness ...")
+    assert "the score depends on which image is sent as the reference" in finding.message

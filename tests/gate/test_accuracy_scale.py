@@ -41,7 +41,7 @@ def runs(
                 bootstrap_replicates=10,
                 credentials=DEMO,
             )
-            for variant in ("match-unit-scale", "same-score")
+            for variant in ("match-unit-scale", "same-score", "logits")
         }
 
 
@@ -68,6 +68,24 @@ def test_a_limit_at_a_score_the_service_is_not_on_is_inconclusive(
     row = next(r for r in result.metrics.thresholds if r.claim == "match.score>=80")  # type: ignore[union-attr]
     assert row.fnmr == 1 and row.genuine and row.genuine >= 6  # the sample decides 0.5: not why
     assert row.verdict == "untestable" and row.scale_unknown  # the suite's reading, read
+
+
+def test_logits_with_scores_off_the_scale_are_not_tied_by_a_score_above_1(
+    runs: dict[str, SuiteResult],
+) -> None:
+    """Audit round 11, ``logits``: /match scores as logits of the engine's probability (genuine
+    pairs 0..9.2, impostors mostly below 0, off the documented 0..100), decisions honest. A
+    genuine 5 is no rejection on 0..100 and says nothing of its FNMR. The suite tied the scale by
+    "scores reached 5, above any 0..1 scale", and with impostor pairs unscored it even dropped
+    the row's 'no pair reached' flag, so the gate failed the service with FNMR 1 > 0.5."""
+    result = runs["logits"]
+    rows = {r.claim: r for r in result.metrics.thresholds}  # type: ignore[union-attr]
+    row = rows["match.score>=80"]
+    assert row.genuine and row.fnmr == 1 and row.excluded["impostor"] > 0, row
+    assert row.scale_unknown and "outside" in row.scale_unknown, row.scale_unknown
+    gate, crit = _criterion(result)
+    assert crit.outcome == "inconclusive" and "scale" in crit.reason, crit
+    assert gate.passed
 
 
 def test_a_service_on_the_scale_rejecting_every_genuine_pair_still_fails(
