@@ -115,9 +115,10 @@ class ProbeContext:
         ops = self.contract.spec(self.session.api).operations.values()
         return [op.operation_id for op in ops if self.include_extensions or not op.extension]
 
-    def canonical(self, operation: str, live_code: bool = True) -> Request:
+    def canonical(self, operation: str, live_code: bool = True, *, close: bool = False) -> Request:
         """A valid request for ``operation`` with fresh credentials and real images (/idno without
-        the liveCode E-008 may ask for when not ``live_code``: one send less)."""
+        the liveCode E-008 may ask for when not ``live_code``: one send less; its code asked on a
+        connection it closes when ``close``)."""
         face, op = self.session.pool.reference, self.contract.operation(operation)
         if operation == "match":
             body: Any = {
@@ -132,7 +133,7 @@ class ProbeContext:
                 "name": name,
                 "faceData": {"type": "image", "videoType": "SILENT", "data": face.b64},
             }
-            code = self.fresh_live_code() if live_code else None
+            code = self.fresh_live_code(close) if live_code else None
             if code is not None:
                 body["liveCode"] = code
         elif operation == "asyncResult":
@@ -155,9 +156,21 @@ class ProbeContext:
             body = {}
         return Request(self.session.api, operation, op.method.upper(), op.path, json=body)
 
-    def fresh_live_code(self) -> str | None:
-        """A liveCode validateData issues now (None when it issues none: other rules report why)."""
-        return live_code_of(self.send(self.canonical("liveCode")))
+    def fresh_live_code(self, close: bool = False) -> str | None:
+        """A liveCode validateData issues now (None when it issues none: other rules report why),
+        asked on a connection it closes when ``close`` (:meth:`live_code_request`)."""
+        request = self.live_code_request() if close else self.canonical("liveCode")
+        return live_code_of(self.send(request))
+
+    def live_code_request(self) -> Request:
+        """validateData asked with ``Connection: close``: the comparison that uses its code comes
+        on another connection, as from a client's pool or through a balancer (值通过数字验证码
+        接口获取 names no connection; round 11: codes kept per connection were refused). Only
+        where a fresh code's acceptance is judged (FH-L07, FH-L22): elsewhere a code asked on
+        the connection the next request uses keeps that connection's history (FH-A01 finds a
+        token checked once per connection so)."""
+        request = self.canonical("liveCode")
+        return replace(request, headers={**request.headers, "Connection": "close"})
 
     def send(self, request: Request) -> Exchange:
         """Send one probe request, judged by the per-response rules; no answer raises NoAnswer."""
@@ -1148,7 +1161,7 @@ def livecode_single_use(p: ProbeContext) -> Any:
     the code used is not the first of the run's validateData answers."""
     code = None
     for _ in range(2):
-        answer = p.send(p.canonical("liveCode"))
+        answer = p.send(p.live_code_request())
         a = answer.answer
         # errcode 0 as Python compares it: a JSON 0, 0.0 or false, not "0" (the rules judge it)
         issued = a is not None and enveloped(a) and (zero(a) and a.typed or a.code in _ZEROS)
@@ -1958,22 +1971,29 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     api="match",
     operations=("matchIdno",),
     quote="type | String | 是 | 照片:image 视频:video; "
-    "data | String | 是 | 视频数据(base64,文件服务器文件路径或链接) (/idno)",
+    "data | String | 是 | 视频数据(base64,文件服务器文件路径或链接); videoType, origin | "
+    "传该字段时,不能为空字符串 (/idno)",
 )
 def idno_fields_enforced(p: ProbeContext) -> None:
     """/idno with a faceData.type outside image/video, or faceData without type or without data
     (both 是 in /idno's table), is refused as invalid, as FH-L14 holds /match's: "audio" is no
     type the table lists (a service reading the type only for "video" compares it as a photo), a
     service defaulting type to image takes a request without it, and one falling back to the
-    registry's photo for missing data verifies a request without it. The rest of the request is
+    registry's photo for missing data verifies a request without it. So is a video with
+    videoType "" and faceData with origin "": /idno's own rows forbid the empty string (传该字段时,
+    不能为空字符串), and a service whose /idno reads an empty one as its default (SILENT, self)
+    takes them (round 11: FH-L14 sent them to /match alone). The rest of the request is
     the canonical one, valid under every reading (liveCode and videoType, which E-008 may ask for,
     included). A name "" is not sent: the document forbids the empty string only for videoType
     and origin (传该字段时,不能为空字符串, E-034), so a service may take "" for a name it does
     not check."""
+    video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     cases = (
         ("/idno faceData.type 'audio'", (_TYPE, "audio")),
         ("/idno faceData without type", (_TYPE,)),
         ("/idno faceData without data", (("faceData", "data"),)),
+        ("/idno a video with videoType ''", (("faceData",), video)),
+        ("/idno faceData.origin ''", (("faceData", "origin"), "")),
     )
     for what, change in cases:
         request = p.canonical("matchIdno").with_json(*change)
@@ -2190,7 +2210,9 @@ def _async_default_false(p: ProbeContext, *sent: tuple[Request, Answer]) -> None
     answered with the comparison's outcome and the other without it, under the status the same
     request gets with async true, the service took it for an async request. Nothing is judged
     unless async true gets such a status of its own (a service answering it at once, E-013's
-    other reading, or ignoring async, is never asked more than one request)."""
+    other reading, or ignoring async, is never asked more than one request). Both answered
+    PROCESSING without a result, as async true is: every comparison queued (round 11), which
+    neither mode's answer shows against the other."""
     for (deferred, d), (other, o) in (sent, sent[::-1]):
         status = _deferred(d)
         if status is None or not _synced(o):
@@ -2206,6 +2228,18 @@ def _async_default_false(p: ProbeContext, *sent: tuple[Request, Answer]) -> None
                 request=deferred,
             )
         return
+    (first, f), (_, s) = sent
+    status = _deferred(f)
+    if not (f.processing and s.processing and status == _deferred(s)):
+        return
+    if _deferred(p.ask(first.with_json(("async",), True))) == status:
+        raise Violation(
+            f"Received: errcode 0, status {status!r} and no result for /match with async false "
+            "and with async left out: the answer the same request gets with async true\n"
+            "Expected: the result at once: async false and async left out are the synchronous "
+            "mode (async | 是否开启异步反馈模式,默认为false)",
+            request=first,
+        )
 
 
 def _deferred(a: Answer) -> str | None:
@@ -2377,7 +2411,7 @@ def idno_lip_livecode(p: ProbeContext) -> None:
     A refusal for the identity (a live service's registry) leaves the rest untold: no finding.
     """
     video = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
-    fresh = p.canonical("matchIdno").with_json(("faceData",), video)
+    fresh = p.canonical("matchIdno", close=True).with_json(("faceData",), video)
     if "liveCode" not in fresh.json:
         return  # validateData issued no code: the answer rules report why
     what = "an /idno LIP video without liveCode"

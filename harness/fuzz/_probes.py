@@ -31,7 +31,7 @@ from ._client import FuzzClient
 # (FH-L30), an ID number's lowercase x and a long name answered (FH-L41); round 10's: a LIP
 # video over 400k (FH-L16), /idno's vip and inner LIP videos without a code (FH-L22), a signed
 # timestamp in seconds, microseconds or nanoseconds (FH-A13), a compareImageItem sent as a List
-# (FH-L34)
+# (FH-L34); round 11's: both parts of /match within 400k at once (FH-L20)
 PROBES = {
     "match": (
         "FH-L10",
@@ -39,6 +39,7 @@ PROBES = {
         "FH-L15",
         "FH-L16",
         "FH-L19",
+        "FH-L20",
         "FH-L22",
         "FH-L29",
         "FH-L30",

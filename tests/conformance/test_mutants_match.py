@@ -180,6 +180,19 @@ PROBED = {
     "match-cached-by-request": ("FH-L26", "FH-M05"),  # the canonical /match sent twice
     "idno-traceno-per-identity": ("FH-L23", "FH-M05"),  # two verifications of one identity
     "oversize-explicit-self-accepted": ("FH-L16", "FH-L16"),  # the canonical image says self
+    # round 11
+    "async-always-queued": ("FH-L19", "FH-L19"),  # async false, left out and true alike queued
+    "livecode-per-connection": ("FH-L07", "FH-L07"),  # its code asked on a connection it closes
+    "idno-empty-videotype-accepted": ("FH-L30", "FH-L30"),
+    "idno-empty-origin-accepted": ("FH-L30", "FH-L30"),
+    # round 11, caught before too (by a conform run): one probe shows each
+    "limit-on-total": ("FH-L20", "FH-L20"),  # both parts at 400,000 characters at once
+    "videotype-default-lip": ("FH-L21", "FH-L21"),
+    "server-error-on-png-facedata": ("FH-L15", "FH-L15"),
+    "facedata-origin-self-refused": ("FH-L19", "FH-L19"),
+    "facedata-origin-required": ("FH-L19", "FH-L19"),
+    "idno-persontype-normal-refused": ("FH-L19", "FH-L19"),
+    "livecode-read-from-facedata": ("FH-L07", "FH-L07"),
 }
 
 

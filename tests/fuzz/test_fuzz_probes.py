@@ -60,6 +60,11 @@ CASES = [
     ("match", "server-error-on-png", "FH-L15"),
     ("match", "livecode-shared-in-flight", "FH-L29"),
     ("match", "oversize-explicit-self-accepted", "FH-L16"),  # fuzz's oversize sends no origin
+    # round 11: missed by fuzz before (the first three by conform too)
+    ("match", "async-always-queued", "FH-L19"),
+    ("match", "livecode-per-connection", "FH-L22"),  # its code asked on a connection it closes
+    ("match", "idno-empty-videotype-accepted", "FH-L30"),
+    ("match", "limit-on-total", "FH-L20"),
 ]
 # the rule that names a defect when it is not the probe's own verdict (an answer rule's)
 NAMED_BY = {"livecode-shared-in-flight": "FH-M05"}
@@ -77,8 +82,9 @@ def test_the_probes_find_nothing_on_the_fixtures_control(contract, tmp_path, api
     with SERVE[api](None, contract) as url:
         result = _run(url, tmp_path, api)
     assert result.findings == [], explain(result)
-    # within any run's budget (round 10's FH-L16, FH-L22 and validateData burst: 70 on match)
-    assert result.metrics.requests <= 75, result.metrics.requests
+    # within any run's budget (round 10's FH-L16, FH-L22 and validateData burst: 70 on match;
+    # round 11's FH-L20 and FH-L30's empty videoType and origin on /idno: 81)
+    assert result.metrics.requests <= 85, result.metrics.requests
 
 
 @pytest.mark.parametrize(("api", "defect", "probe"), CASES, ids=[c[1] for c in CASES])
