@@ -134,6 +134,7 @@ def run_conformance(
     stops sending and reports what it has. ``spent``: requests the caller sent to the target for
     this run (its preflight), charged to ``max_requests`` with the reachability check's, so the
     run sends at most ``max_requests`` in all: a live target bills every call."""
+    interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
         check_seconds(request_timeout_s, "request timeout")

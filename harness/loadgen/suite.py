@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from harness import interrupt
 from harness.clients import head_too_large
 from harness.contract import Answer, load_contract, no_answer_key, read_answer
 from harness.errors import HarnessError, TargetError, UsageError
@@ -213,6 +214,7 @@ class LoadSuite:
         """A failure while running is a suite with status ``error``."""
         from harness.target import open_target
 
+        interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
         limits = self.check(ctx)
         emulator = (self.emulator or EmulatorOptions()).settings() if ctx.is_emulator else {}
         scenario = replace(
