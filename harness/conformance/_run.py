@@ -275,6 +275,7 @@ def run_conformance(
         findings=len(findings),
         readings=readings.to_dict(),
     )
+    metrics.request_budget_spent = request_budget_spent(metrics)
     finished = datetime.now(UTC)
     status, why, when = contract_status(
         findings,
@@ -458,3 +459,19 @@ def _check_results(
     seen = {(check, operation) for check, operation, _ in runs}
     runs += [(name, op, "probe") for name, op in probes if (name, op) not in seen]
     return [CheckResult(check=c, operation=op, api=session.api, message=m) for c, op, m in runs]
+
+
+# the requests a run spends beyond its suite's (the preflight's, check_reachable's GET)
+_OVERHEAD = 3
+
+
+def request_budget_spent(metrics: ConformanceMetrics) -> bool:
+    """The run's request budget ran out: a phase stopped at its share (``budget_exhausted``) and
+    either probes were skipped for it or (almost) none of ``max_requests`` is left. A share that
+    ran out while the probes left requests unsent is no spent budget (``examples_cut`` in the
+    conform command says schemathesis stopped at its share)."""
+    if not metrics.budget_exhausted:
+        return False
+    skipped = any(run.probes_skipped for run in metrics.apis.values())
+    limit = metrics.max_requests
+    return skipped or not limit or metrics.requests + _OVERHEAD >= limit
