@@ -68,6 +68,7 @@ def _root(
     ] = False,
 ) -> None:
     """Options before any command (only --version); the app's help= is what --help shows."""
+    interrupt.begin()  # a command run in-process after a caught Ctrl-C (CliRunner) starts clean
 
 
 def _contract(specs: Path | None) -> Any:

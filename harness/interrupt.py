@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
@@ -29,7 +29,8 @@ class _State:
     reported: bool = False  # the command printed its closing line
     redeliver: bool = False  # our KeyboardInterrupt was swallowed: the next SIGINT re-raises it
     cancelled: str | None = None  # the gate's stage limit: its suite stops as at a signal
-    heard: bool = False  # the suite asked (requested()) after it was cancelled
+    others: Collection[threading.Thread] = ()  # threads not of the cancelled stage
+    heard: bool = False  # the stage asked (requested()) after it was cancelled
 
 
 _state = _State(started=time.monotonic())
@@ -41,7 +42,7 @@ def requested() -> str | None:
     """``"SIGINT after 4.2 s"`` once a stop was asked for, the reason a stage is cancelled for,
     else None."""
     if _state.signal is None or _state.at is None:
-        if _state.cancelled is not None:
+        if _state.cancelled is not None and threading.current_thread() not in _state.others:
             _state.heard = True
         return _state.cancelled
     return f"{_state.signal} after {_state.at - _state.started:.1f} s"
@@ -71,17 +72,19 @@ def request(name: str = "SIGINT") -> None:
             _state.signal, _state.at = name, time.monotonic()
 
 
-def cancel(reason: str | None) -> None:
+def cancel(reason: str | None, others: Collection[threading.Thread] = ()) -> None:
     """Ask the running suite to stop as at Ctrl-C, for ``reason`` (None: no longer): what it found
-    is kept, not lost with an exception (the gate's stage limit; no signal, no exit 130)."""
+    is kept, not lost with an exception (the gate's stage limit; no signal, no exit 130).
+    ``others``: threads not of that suite (alive before it began: the gate's own, an abandoned
+    stage's); their asking is not the suite hearing the cancel (:func:`heard`)."""
     if reason is not None:
         _state.heard = False
-    _state.cancelled = reason
+    _state.cancelled, _state.others = reason, (others if reason is not None else ())
 
 
 def heard() -> bool:
-    """Whether :func:`requested` told anyone of the last cancel: a stage that finished without
-    asking did not stop early, its result is complete."""
+    """Whether :func:`requested` told the cancelled suite (a thread not in ``others``) of the last
+    cancel: a stage that finished without asking did not stop early, its result is complete."""
     return _state.heard
 
 
@@ -89,17 +92,34 @@ def reset() -> None:
     """Forget an earlier stop: a library caller's next run starts afresh (main thread only)."""
     with _lock:
         _state.signal, _state.at, _state.reported, _state.redeliver = None, None, False, False
-        _state.cancelled, _state.heard = None, False  # a caught stage limit's cancel, too
+        _state.cancelled, _state.others, _state.heard = None, (), False  # a caught cancel too
 
 
-def join(thread: threading.Thread, timeout_s: float | None = None) -> None:
-    """``thread.join`` in slices: a signal handler runs only when the main thread next wakes."""
+def begin() -> None:
+    """A run's start (every suite's entry, the gate's, each CLI command's): forget a stop an earlier
+    run in this process caught, so a library caller's second run runs in full. Not in a worker
+    thread (a gate's stage keeps the gate's stop) nor inside :func:`signals`, which began clean:
+    a stop since then is this run's own."""
+    if threading.current_thread() is threading.main_thread() and not _installed():
+        reset()
+
+
+def _installed() -> bool:
+    return signal.getsignal(signal.SIGINT) is _handler
+
+
+def join(thread: threading.Thread | threading.Event, timeout_s: float | None = None) -> None:
+    """``thread.join`` in slices: a signal handler runs only when the main thread next wakes. Or
+    wait for an Event the thread's work sets as it ends: after a KeyboardInterrupt inside
+    ``thread.join`` (Python 3.11), ``is_alive()`` says False while the thread runs on."""
     end = None if timeout_s is None else time.monotonic() + timeout_s
-    while thread.is_alive():
+    done = thread.is_set if isinstance(thread, threading.Event) else lambda: not thread.is_alive()
+    wait = thread.wait if isinstance(thread, threading.Event) else thread.join
+    while not done():
         left = SLICE_S if end is None else min(SLICE_S, end - time.monotonic())
         if left <= 0:
             return
-        thread.join(left)
+        wait(left)
 
 
 def wait(proc: subprocess.Popen[Any]) -> int:
@@ -124,7 +144,7 @@ def _handler(signum: int, frame: FrameType | None) -> None:
 
 def _redeliver() -> None:
     """Only while our handler is in and re-delivery pending (a late timer must not interrupt)."""
-    if _state.redeliver and signal.getsignal(signal.SIGINT) is _handler:
+    if _state.redeliver and _installed():
         _thread.interrupt_main(signal.SIGINT)
 
 

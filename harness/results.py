@@ -332,6 +332,11 @@ class ConformanceMetrics(ContractMetrics):
     request_timeout_s: float | None = None
     max_seconds: float | None = None
     time_budget_spent: bool = False
+    request_budget_spent: bool = Field(
+        default=False,
+        description="the run's request budget ran out: a phase stopped at its share and probes "
+        "were skipped for it or (almost) none of max_requests is left",
+    )
     findings: int = 0
 
 

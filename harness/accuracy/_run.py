@@ -415,6 +415,7 @@ def run_accuracy_suite(
     The APIs share the calls in order, and ``max_seconds`` evenly (a gate's stage tests JD too).
     Every request is charged to ``max_requests``: each API's preflight, and ``spent``, what the
     caller sent to the target before (a gate's preflight)."""
+    interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
     if max_pairs is not None and max_pairs < 2:
         raise UsageError(
             f"--max-pairs must be at least 2 (a genuine and an impostor pair), got {max_pairs}"

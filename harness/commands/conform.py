@@ -202,7 +202,7 @@ def render_summary(result: ConformanceSuiteResult) -> None:
         out.print(note, markup=False, highlight=False)
     marks = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}
     verdict = marks.get(result.status, result.status.upper())
-    budget = " (request budget spent)" if request_budget_spent(metrics) else ""
+    budget = " (request budget spent)" if metrics.request_budget_spent else ""
     if metrics.time_budget_spent:
         budget = (
             f" (time budget of {metrics.max_seconds or 0:g} s spent: stopped sending, "
@@ -218,22 +218,6 @@ def render_summary(result: ConformanceSuiteResult) -> None:
         out.print(f"listed, not failing: {ran}", markup=False, highlight=False)
         return
     out.print(f"{verdict}: {ran}")
-
-
-# the requests a run spends beyond its suite's (the preflight's, check_reachable's GET)
-_OVERHEAD = 3
-
-
-def request_budget_spent(metrics: ConformanceMetrics) -> bool:
-    """The run's request budget ran out: a phase stopped at its share (``budget_exhausted``) and
-    either probes were skipped for it or (almost) none of ``--max-requests`` is left. A share that
-    ran out while the probes left requests unsent is no spent budget (``examples_cut`` says
-    schemathesis stopped at its share)."""
-    if not metrics.budget_exhausted:
-        return False
-    skipped = any(run.probes_skipped for run in metrics.apis.values())
-    limit = metrics.max_requests
-    return skipped or not limit or metrics.requests + _OVERHEAD >= limit
 
 
 def examples_cut(metrics: ConformanceMetrics) -> str | None:

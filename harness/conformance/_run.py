@@ -134,6 +134,7 @@ def run_conformance(
     stops sending and reports what it has. ``spent``: requests the caller sent to the target for
     this run (its preflight), charged to ``max_requests`` with the reachability check's, so the
     run sends at most ``max_requests`` in all: a live target bills every call."""
+    interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
     apis = validate_options(api, examples, max_rps, max_requests, phases)
     if request_timeout_s is not None:
         check_seconds(request_timeout_s)
@@ -274,6 +275,7 @@ def run_conformance(
         findings=len(findings),
         readings=readings.to_dict(),
     )
+    metrics.request_budget_spent = request_budget_spent(metrics)
     finished = datetime.now(UTC)
     status, why, when = contract_status(
         findings,
@@ -457,3 +459,19 @@ def _check_results(
     seen = {(check, operation) for check, operation, _ in runs}
     runs += [(name, op, "probe") for name, op in probes if (name, op) not in seen]
     return [CheckResult(check=c, operation=op, api=session.api, message=m) for c, op, m in runs]
+
+
+# the requests a run spends beyond its suite's (the preflight's, check_reachable's GET)
+_OVERHEAD = 3
+
+
+def request_budget_spent(metrics: ConformanceMetrics) -> bool:
+    """The run's request budget ran out: a phase stopped at its share (``budget_exhausted``) and
+    either probes were skipped for it or (almost) none of ``max_requests`` is left. A share that
+    ran out while the probes left requests unsent is no spent budget (``examples_cut`` in the
+    conform command says schemathesis stopped at its share)."""
+    if not metrics.budget_exhausted:
+        return False
+    skipped = any(run.probes_skipped for run in metrics.apis.values())
+    limit = metrics.max_requests
+    return skipped or not limit or metrics.requests + _OVERHEAD >= limit

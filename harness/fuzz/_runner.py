@@ -131,6 +131,7 @@ def run_fuzz(
     answer following the other reading into a finding, else it is only observed. ``spent``:
     requests the caller sent to the target for this run (its preflight), charged to
     ``max_requests`` with the reachability check's, as conformance charges them."""
+    interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
     chosen = check_options(api, max_examples, only)
     started, t0 = datetime.now(UTC), time.monotonic()
     contract = contract or load_contract()

@@ -132,8 +132,7 @@ def _path(value: str | os.PathLike[str] | None) -> Path | None:
 def execute_gate(plan: GatePlan, observer: StageObserver | None = None) -> GateOutcome:
     """Run a planned gate; a target that cannot be opened is a summary with ``error`` (exit 2)."""
     observer = observer or StageObserver()
-    if interrupt.requested() and threading.current_thread() is threading.main_thread():
-        interrupt.reset()  # a library caller's earlier, caught Ctrl-C must not stop this run
+    interrupt.begin()  # a library caller's earlier, caught Ctrl-C must not stop this run
     prof = plan.profile
     started = datetime.now(UTC)
     results: dict[SuiteName, SuiteResult] = {}
@@ -469,20 +468,37 @@ def run_stage(
         observer.stage_progress(name, done, total, text)
 
     box: dict[str, object] = {}
+    ended = threading.Event()  # not worker.is_alive(): see interrupt.join
 
     def work() -> None:
         try:
             box["result"] = suite.run(replace(ctx, progress=progress))
         except BaseException as exc:  # noqa: BLE001 - every failure becomes the stage's error
             box["error"] = exc
+        finally:
+            ended.set()
 
     started = datetime.now(UTC)
     t0 = time.monotonic()
     observer.stage_started(name)
     worker = threading.Thread(target=work, name=f"faceharness-gate-{name}", daemon=True)
-    try:
+    limit = f"stopped at its {timeout_s:g} s time limit"
+    overran = heard = False
+    others = tuple(threading.enumerate())  # not the stage's: their asking is not it hearing
+    try:  # a Ctrl-C at any moment, the grace after the limit too, keeps what the stage had
         worker.start()
-        interrupt.join(worker, timeout_s)
+        interrupt.join(ended, timeout_s)
+        overran = not ended.is_set() and not interrupt.requested()
+        if overran:  # asked to stop as at Ctrl-C first: it keeps what it found (hostile round 10)
+            interrupt.cancel(limit, others)
+            try:
+                interrupt.join(ended, grace_s / 2)
+            finally:
+                heard = interrupt.heard()  # it asked: it may have stopped early
+                interrupt.cancel(None)
+            if not ended.is_set():  # it did not listen: its next progress report raises
+                cancel.set()
+                interrupt.join(ended, grace_s / 2)
     except KeyboardInterrupt:  # let the stage unwind (stop its subprocesses), keep what it had
         interrupt.request()
         cancel.set()
@@ -490,28 +506,13 @@ def run_stage(
     stopped = interrupt.requested()
     if stopped:
         with suppress(KeyboardInterrupt):
-            interrupt.join(worker, min(grace_s, INTERRUPT_GRACE_S))
+            interrupt.join(ended, min(grace_s, INTERRUPT_GRACE_S))
         got = box.get("result")
         partial = got if isinstance(got, SuiteResult) else None
         result = interrupted_suite(name, partial, interrupt.requested())
     else:
-        limit, overran, heard = (
-            f"stopped at its {timeout_s:g} s time limit",
-            worker.is_alive(),
-            False,
-        )
-        if overran:  # asked to stop as at Ctrl-C first: it keeps what it found (hostile round 10)
-            interrupt.cancel(limit)
-            try:
-                interrupt.join(worker, grace_s / 2)
-            finally:
-                heard = interrupt.heard()  # it asked: it may have stopped early
-                interrupt.cancel(None)
-        if worker.is_alive():  # it did not listen: its next progress report raises
-            cancel.set()
-            interrupt.join(worker, grace_s / 2)
         got, error = box.get("result"), box.get("error")
-        if worker.is_alive():
+        if not ended.is_set():
             message = f"did not finish within its {timeout_s:g} s time limit; abandoned"
         elif isinstance(error, BaseException):
             message = str(error) if isinstance(error, StageCancelled) else one_line(error)

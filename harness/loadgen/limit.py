@@ -18,6 +18,11 @@ Bound = Literal["exact", "lower", "upper"]
 STOP_CEILING = "max_rate reached without failing"
 
 
+class StepCut(Exception):
+    """Raised by ``measure`` when the run was stopped during a step (Ctrl-C, a gate stage's time
+    limit): the search ends there as a budget ends it, with the steps it completed."""
+
+
 @dataclass(frozen=True)
 class StepResult:
     offered_rps: float
@@ -220,7 +225,11 @@ def find_limit(
             or (penalty is not None and rest is not None and pause >= penalty[1])
         )
         t0 = clock()
-        result = measure(rate)
+        try:
+            result = measure(rate)
+        except StepCut as cut:
+            stopped_by = str(cut)
+            return None
         reasons: list[str] = []  # why the step is not sustainable (none: good)
         if result.completed == 0:
             reasons.append("no responses")

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from harness import interrupt
 from harness.clients import head_too_large
 from harness.contract import Answer, load_contract, no_answer_key, read_answer
 from harness.errors import HarnessError, TargetError, UsageError
@@ -34,6 +35,7 @@ from harness.loadgen.limit import (
     QUOTA_TAIL_S,
     STATED_NOTE,
     LimitResult,
+    StepCut,
     StepResult,
     describe_limit,
     find_limit,
@@ -213,6 +215,7 @@ class LoadSuite:
         """A failure while running is a suite with status ``error``."""
         from harness.target import open_target
 
+        interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
         limits = self.check(ctx)
         emulator = (self.emulator or EmulatorOptions()).settings() if ctx.is_emulator else {}
         scenario = replace(
@@ -424,6 +427,8 @@ class _Run:
             return math.ceil(rate * (s.warmup_s + s.step_s + 1.0)) + 1
 
         def precheck(rate: float) -> str | None:
+            if stop := interrupt.requested():  # Ctrl-C, or a gate stage's time limit
+                return stop
             spent = used + self.overhead
             if limits.max_requests is not None and spent + planned(rate) > limits.max_requests:
                 return (f"request budget: {spent} of {limits.max_requests} used, next step needs "
@@ -450,7 +455,14 @@ class _Run:
             steps += 1
             self.label = f"step {steps}: {rate:.1f}/s"
             ctx.progress(steps - 1, s.max_steps, self.label)
-            result = measure(rate)
+            try:
+                result = measure(rate)
+            except (HarnessError, KeyboardInterrupt) as exc:  # the steps before it are kept
+                if isinstance(exc, KeyboardInterrupt):
+                    interrupt.request()
+                if stop := interrupt.requested():
+                    raise StepCut(stop) from None
+                raise
             used += planned(rate)
             p99 = "-" if result.p99_ms is None else f"{result.p99_ms:.1f} ms"
             ctx.progress(steps, s.max_steps, (
@@ -489,7 +501,12 @@ class _Run:
         op = _operation(self.scenario)
         if found.bound is None:
             raise HarnessError(f"the limit search ran no step: {found.stopped_by}")
-        if found.bound == "upper":
+        if (stop := interrupt.requested()) and not found.converged:  # its steps, not a verdict
+            metrics["inconclusive"] = metrics.get("inconclusive") or (
+                f"the limit search was stopped ({stop}) after {len(found.steps)} step(s), "
+                "before it finished"
+            )
+        elif found.bound == "upper":
             findings.append(_finding(op, "qps_limit", f"no rate from {start:g}/s to {top:g}/s met "
                                      f"the criteria (p99 <= {s.slo_p99_ms:g} ms, errors <= "
                                      f"{s.max_error_rate:.1%}); stopped by "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import socket
 
+import pytest
 from fixtures.cli import start_cli
 
 
@@ -160,3 +161,85 @@ def test_a_second_signal_landing_while_the_first_is_recorded_stops_the_run():
         raise AssertionError("two signals in a row hung the process") from None
     assert done.returncode == 0 and done.stderr == "", done.stderr
     assert done.stdout.startswith("interrupted: SIGTERM after"), done.stdout
+
+
+def _refused(entry, tmp_path):
+    """``entry``'s library call with an option it refuses as it starts (a UsageError)."""
+    from harness.clients import DEMO
+    from harness.suite import RunContext
+
+    url = "http://127.0.0.1:9"
+    if entry == "conformance":
+        from harness.conformance import run_conformance
+
+        run_conformance(url, is_emulator=True, credentials=DEMO, out_dir=tmp_path, examples=0)
+    elif entry == "fuzz":
+        from harness.fuzz import run_fuzz
+
+        run_fuzz(url, is_emulator=True, out_dir=tmp_path, max_examples=0)
+    elif entry == "load":
+        from harness.loadgen.scenarios import ScenarioOptions
+        from harness.loadgen.suite import LoadSuite
+
+        ctx = RunContext(target="emulator", url=url, is_emulator=True, out_dir=tmp_path)
+        LoadSuite(scenario=ScenarioOptions("match"), rate=-1.0).run(ctx)
+    else:
+        from harness.accuracy import run_accuracy_suite
+
+        run_accuracy_suite(out=tmp_path, max_pairs=1)
+
+
+@pytest.mark.parametrize("entry", ["conformance", "fuzz", "load", "accuracy"])
+def test_every_suite_entry_forgets_an_earlier_runs_caught_ctrl_c(entry, tmp_path):
+    """Review s21: only the gate reset the interrupt state, so a library caller's second run
+    after a caught KeyboardInterrupt started stopped (it sent nothing and said "interrupted").
+    Each suite's entry forgets it as it starts (here, just before refusing an option)."""
+    from harness import interrupt
+    from harness.errors import UsageError
+
+    interrupt.request()  # the first run's Ctrl-C, caught by the caller
+    try:
+        with pytest.raises(UsageError):
+            _refused(entry, tmp_path)
+        assert interrupt.requested() is None
+    finally:
+        interrupt.reset()
+
+
+def test_a_second_library_run_after_a_caught_ctrl_c_runs_in_full(tmp_path):
+    """The same, end to end: the accuracy suite (fast engine, two pairs) after a caught Ctrl-C
+    measures both pairs instead of stopping before the first."""
+    from harness import interrupt
+    from harness.accuracy import run_accuracy_suite
+
+    interrupt.request()
+    try:
+        result = run_accuracy_suite(out=tmp_path, apis=("match",), max_pairs=2, engine="fast")
+    finally:
+        interrupt.reset()
+    assert result.status != "interrupted" and result.metrics is not None, result
+    assert result.metrics.run["calls"] >= 2, result.metrics.run  # both pairs (and repeats)
+
+
+def test_a_command_run_in_process_after_a_caught_ctrl_c_is_not_interrupted(tmp_path, monkeypatch):
+    """Via the CLI in-process (typer's CliRunner, no signal handler of ours): a stale stop made
+    `conform` against a closed port say "interrupted" (exit 130) instead of "could not run"."""
+    from typer.testing import CliRunner
+
+    from harness import interrupt
+    from harness.cli import app
+    from harness.errors import HarnessError
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # released: nothing listens there
+    monkeypatch.setenv("FACEHARNESS_TOKEN", "second-run-token")
+    interrupt.request()
+    try:
+        target = f"http://127.0.0.1:{port}"
+        argv = ["conform", "--api", "match", "--target", target, "--out", str(tmp_path)]
+        result = CliRunner().invoke(app, argv)
+    finally:
+        interrupt.reset()
+    assert isinstance(result.exception, HarnessError), result.output  # main(): one line, exit 2
+    assert "is unreachable" in str(result.exception)

@@ -4,6 +4,8 @@ preflight's and the reachability check's and schemathesis' capability probes
 
 from __future__ import annotations
 
+import json
+
 from fixtures.servers import counting_emulator
 
 from harness.clients import DEMO
@@ -18,6 +20,9 @@ def test_conform_sends_no_more_requests_than_its_budget_in_all(cli, contract, tm
         r = cli(*args, "--max-requests", "10", *out, env={"FACEHARNESS_TOKEN": DEMO.token or ""})
     assert r.returncode == 0 and "request budget spent" in r.stdout, r.stdout + r.stderr
     assert 0 < len(seen) <= 10, seen
+    # the suite's result says it (one owner: the gate's summary.json reads as conform prints)
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["suites"]["conformance"]["metrics"]["request_budget_spent"] is True
     # the probes the budget skipped could have found a defect: no PASS (before: PASS), and the
     # line says how many, for which API, and how to give more budget
     text = " ".join(r.stdout.split())
@@ -29,7 +34,7 @@ def test_a_share_spent_with_requests_left_is_no_spent_budget():
     """Session 21's review: JD's engine stopped at its share while its probes left ~69 requests
     unsent, and the run said "request budget spent"; it says so only when probes were skipped
     for the budget or (almost) nothing of --max-requests is left."""
-    from harness.commands.conform import request_budget_spent
+    from harness.conformance._run import request_budget_spent
     from harness.results import ApiRun, ConformanceMetrics
 
     def metrics(requests: int, skipped: list[str]) -> ConformanceMetrics:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from harness.clients import DEMO
 from harness.errors import TargetError
 from harness.gate._run import StageObserver, run_stage
@@ -189,8 +191,8 @@ def test_a_stage_finishing_past_its_limit_without_asking_is_complete(tmp_path, m
     asked = threading.Event()
     real_cancel = interrupt.cancel
 
-    def cancel(reason):
-        real_cancel(reason)
+    def cancel(reason, others=()):
+        real_cancel(reason, others)
         if reason is not None:
             asked.set()  # the limit's cancel: the stage now finishes, without asking
 
@@ -240,10 +242,10 @@ def test_the_accuracy_suite_past_its_limit_keeps_the_pairs_it_measured(tmp_path,
     reported = threading.Event()
     real_cancel = interrupt.cancel
 
-    def cancel(reason):
+    def cancel(reason, others=()):
         if reason is not None:
             reported.wait(60)  # bounded: the limit falls after the first pair, not before it
-        real_cancel(reason)
+        real_cancel(reason, others)
 
     monkeypatch.setattr(interrupt, "cancel", cancel)
 
@@ -298,3 +300,88 @@ def test_reset_forgets_a_stage_limits_cancel():
         assert interrupt.requested() is None
     finally:
         interrupt.cancel(None)
+
+
+def test_a_ctrl_c_in_the_grace_after_the_limit_keeps_the_stages_results(tmp_path):
+    """Review s21: a Ctrl-C while the gate joined a stage past its limit (the grace) left
+    ``run_stage`` as a KeyboardInterrupt, and the stage's findings were lost (the gate wrote it
+    as "not run"). The stage here hears the limit's cancel, the user presses Ctrl-C then, and
+    the stage returns what it found once it hears the Ctrl-C."""
+    import _thread
+    import signal
+
+    from harness import interrupt
+    from harness.results import CheckResult
+
+    def stage(c):
+        for _ in range(3000):  # bounded: 3000 x 10 ms, until the limit's cancel
+            if interrupt.requested():
+                break
+            time.sleep(0.01)
+        _thread.interrupt_main()  # Ctrl-C, during the grace join
+        for _ in range(3000):  # bounded: until the gate records the Ctrl-C
+            if (interrupt.requested() or "").startswith("SIGINT"):
+                break
+            time.sleep(0.01)
+        return SuiteResult(name="conformance", status="interrupted", findings=[finding(key="k")],
+                           checks=[CheckResult(check="probe-0", status="pass")])  # fmt: skip
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        result = run_stage(
+            Stage("conformance", stage), ctx(tmp_path), observer=StageObserver(), timeout_s=0.05,
+            grace_s=60,
+        )  # fmt: skip
+        assert (interrupt.requested() or "").startswith("SIGINT")
+    except KeyboardInterrupt:
+        pytest.fail("the Ctrl-C left run_stage: the stage's results were lost")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        interrupt.reset()
+    assert result.status == "interrupted", result
+    assert [f.unique_key for f in result.findings] == ["k"] and len(result.checks) == 1
+    assert result.reason.startswith("interrupted (SIGINT after")
+
+
+def test_a_thread_not_of_the_stage_asking_is_not_the_stage_hearing_the_cancel(
+    tmp_path, monkeypatch
+):
+    """Review s21: ``interrupt.heard`` was set by any thread that asked, so a stage that finished
+    just past its limit without asking read partial when another thread (an abandoned stage's,
+    the gate's own) asked meanwhile. Only the cancelled stage's threads mark it now."""
+    from harness import interrupt
+
+    ask, asked, finish = threading.Event(), threading.Event(), threading.Event()
+
+    def other():  # started before the stage, as an abandoned earlier stage's thread is
+        if ask.wait(30):  # bounded
+            interrupt.requested()
+            asked.set()
+
+    elsewhere = threading.Thread(target=other, daemon=True)
+    elsewhere.start()
+    real_cancel = interrupt.cancel
+
+    def cancel(reason, others=()):
+        real_cancel(reason, others)
+        if reason is not None:
+            ask.set()
+            asked.wait(30)  # bounded: the other thread asked
+            finish.set()  # the stage now finishes, without asking
+
+    monkeypatch.setattr(interrupt, "cancel", cancel)
+
+    def stage(c):
+        finish.wait(30)  # bounded
+        return SuiteResult(name="fuzz", status="pass")
+
+    try:
+        result = run_stage(
+            Stage("fuzz", stage), ctx(tmp_path), observer=StageObserver(), timeout_s=0.05,
+            grace_s=60,
+        )  # fmt: skip
+    finally:
+        ask.set()
+        elsewhere.join(5)
+    assert asked.is_set()
+    assert result.status == "pass" and result.reason is None and result.error is None, result

@@ -554,3 +554,40 @@ def test_a_service_that_serves_again_within_a_step_is_no_quota(
                    refused_tail_s=tail)  # fmt: skip
     seen = _quota([step(1, True, 0.0), refused, step(3, True, 13.0 + next_after_s)])
     assert (seen is not None) == quota, seen
+
+
+def test_a_search_cut_by_a_stop_keeps_the_steps_it_completed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review s21: a load stage cut at its gate time limit during the limit search lost every
+    step (the stopped step's run raised, the suite became an error and the gate's stage merely
+    inconclusive, with nothing measured). The search now ends at the cut as a budget ends it:
+    the steps before it are reported, and the suite is inconclusive (the search did not finish).
+    The cut here lands in the third step, as ``run_load`` raises at the stage's cancel."""
+    from harness import interrupt
+    from harness.errors import HarnessError
+
+    limit = "stopped at its 1 s time limit"
+    with virtual_time(monkeypatch) as clock:
+        measure = virtual_measure(gate_app("no-burst", limit=LIMIT), clock)
+        calls: list[float] = []
+
+        def cut_third(rate: float) -> Any:
+            calls.append(rate)
+            if len(calls) == 3:
+                interrupt.cancel(limit)  # the gate's stage limit, during this step
+                raise HarnessError(f"the load run was stopped ({limit}); logs in step-03")
+            return measure(rate)
+
+        monkeypatch.setattr(load_suite, "time", clock)
+        monkeypatch.setattr(load_suite, "open_model_measure", lambda *a, **k: cut_third)
+        try:
+            suite = run_load_suite("emulator", out_dir=tmp_path, search=LimitOptions(
+                start_rate=5, max_rate=80, time_budget_s=300))  # fmt: skip
+        finally:
+            interrupt.cancel(None)
+    assert len(calls) == 3
+    assert suite.status == "inconclusive" and not suite.findings, (suite.error, suite.reason)
+    assert suite.reason.startswith(f"the limit search was stopped ({limit}) after 2 step(s)")
+    assert suite.metrics is not None and len(suite.metrics.limit_search or []) == 2
+    assert suite.metrics.qps_limit == pytest.approx(10.0) and suite.metrics.stopped_by == limit
