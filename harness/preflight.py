@@ -4,6 +4,7 @@ per API (JD's signed with an empty body: no billable comparison); only refused c
 from __future__ import annotations
 
 from collections.abc import Iterable
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -73,6 +74,7 @@ def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
     answer = exchange.answer
     assert answer is not None
     where = f"POST {op.path}" + ("" if api == "match" else " (signed, empty body)")
+    _refuse_redirect(sender.base_url, op.path, where, exchange, secrets)
     _judge(sender.base_url, api, where, exchange.status, answer, secrets)
     if api == "match":
         return f"match: {where} answered HTTP {exchange.status}, errcode {answer.code}"
@@ -105,6 +107,29 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
         except TargetError as why:
             raise PreflightError(str(why)) from None
     return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
+
+
+def _refuse_redirect(
+    url: str, path: str, where: str, exchange: Exchange, secrets: list[str]
+) -> None:
+    """A documented path answered with a redirect: could not run (exit 2), the place it names in
+    the line. The documents give the paths, not that a service answers there at once (a service
+    moved behind a 308 reads them legitimately: legit round 11 redirect-308), but no suite follows
+    a redirect (the credentials go to the target only, and a redirect may name any host), so every
+    answer would have been judged a redirect: dozens of high findings of no defect."""
+    location = next((v for k, v in exchange.headers.items() if k.lower() == "location"), "")
+    if not (300 <= exchange.status < 400 and location):
+        return
+    moved = urlsplit(urljoin(url.rstrip("/") + path, location.strip()))
+    shown = redacted_line(urlunsplit((*moved[:3], "", "")), secrets)[:200]  # no query: a sign
+    hint = ""
+    if moved.path.endswith(path) and moved.scheme in ("http", "https"):
+        base = urlunsplit((moved.scheme, moved.netloc, moved.path[: -len(path)], "", ""))
+        hint = f"; if the service moved there, run with --target {redacted_line(base, secrets)}"
+    raise PreflightError(
+        f"{url} answers {where} with HTTP {exchange.status}, a redirect to {shown}: faceharness "
+        f"follows no redirect (the credentials go to the target only){hint}"
+    )
 
 
 def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets: list[str]) -> None:

@@ -201,7 +201,12 @@ class PayloadInjector:
         if isinstance(item.get("imgBase64"), str) and self._jd_b64.is_valid(item["imgBase64"]):
             item["imgBase64"] = media.b64
         array = item.get("imgArr")
-        if isinstance(array, list) and array and all(_byte(v) for v in array):
+        if isinstance(array, list) and array and positive and all(_byte(v) for v in array):
+            # `imgArr byte[]` names no range: a picture's bytes as 0..255 or as Java's -128..127
+            # are refused by a reader of the other one (E-078); its base64 is valid under both
+            del item["imgArr"]
+            item["imgBase64"] = media.b64
+        elif isinstance(array, list) and array and all(_byte(v) for v in array):
             source = media if len(media.data) <= 100_000 else self.pool.small[0]
             item["imgArr"] = list(source.data)
         url = item.get("imgUrl")

@@ -285,7 +285,10 @@ def image_item(
     # always sent: 必填 is empty (E-023), so a service may require it (valid under every reading)
     item["encryptionType"] = draw(st.sampled_from(enum("jd", "ImageItem", "encryptionType")))
     recipe, data = draw(_image_bytes(gen, at_limit))
-    source = "imgBase64" if len(data) > 200_000 else draw(st.sampled_from(["imgBase64", "imgArr"]))
+    # `imgArr byte[]` names no range: a live service may read a byte as 0..255 (Go's []byte) or
+    # as Java's -128..127 and refuse the other (E-078), so it gets the base64 (valid under both)
+    whole = len(data) > 200_000 or not gen.identities
+    source = "imgBase64" if whole else draw(st.sampled_from(["imgBase64", "imgArr"]))
     encoding = "b64" if source == "imgBase64" else draw(st.sampled_from(["bytes", "sbytes"]))
     item[source], part = image_value((*path, source), recipe, data, encoding)
     return item, part

@@ -412,7 +412,23 @@ def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
         positive=True,
     )
     assert "imgUrl" not in jd["compareImageItem"] and jd["compareImageItem"]["imgBase64"]
-    assert bytes(v & 0xFF for v in jd["collectionImageItems"][0]["imgArr"])[:3] == b"\xff\xd8\xff"
+    # `imgArr byte[]` names no range (E-078; legit_variants imgarr-signed got FH-S02): a case
+    # expected accepted carries the picture as base64, valid under every reading
+    item = jd["collectionImageItems"][0]
+    assert "imgArr" not in item and base64.b64decode(item["imgBase64"])[:3] == b"\xff\xd8\xff"
+    negative = inject(
+        "faceCompareNew",
+        {
+            **contract.jd_fixed_fields,
+            "serialNo": "s",
+            "compareImageItem": {"imgType": "NOT-A-TYPE", "imgBase64": "AAAA"},
+            "collectionImageItems": [{"imgType": "SFF", "imgArr": [1, 2.0, -3]}],
+        },
+        positive=False,
+    )
+    assert bytes(v & 0xFF for v in negative["collectionImageItems"][0]["imgArr"])[:3] == (
+        b"\xff\xd8\xff"
+    )
 
 
 def test_positive_cases_are_valid_under_every_reading(contract, pool):

@@ -307,6 +307,25 @@ def test_a_proxy_throttling_without_the_envelope_is_no_livecode_never_issued(
     assert result.status == "pass", explain(result)
 
 
+def test_a_service_keeping_only_the_newest_livecode_is_no_first_use_defect(
+    tmp_path: Path,
+) -> None:
+    """`liveCode ... 值通过数字验证码接口获取` says nothing of how many codes are valid at once: a
+    service keeping a token's newest code only (legit_variants livecode-latest-only, E-079) got
+    a high livecode_first_use when the lifecycle used a code issued before the newest. The newest
+    is still judged (the run used it: the service did refuse an older one)."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("livecode-latest-only") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["match:livecode-lifecycle"], max_examples=5,
+            seed=2,
+            max_rps=0,
+        )  # fmt: skip
+    assert result.metrics.codes["match:errcode:40012"] > 0  # an older code was refused
+    assert result.status == "pass", explain(result)
+
+
 def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> None:
     """A service answering its errors with 4xx (E-015's other reading) breaks only an HTTP
     convention: fuzz lists it (basis convention) and goes on testing; raised, hypothesis spent

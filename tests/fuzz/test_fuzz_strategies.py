@@ -491,3 +491,27 @@ def test_a_live_jd_service_may_compare_two_faces_only(contract: Any) -> None:
     assert widened.codes == (codes.jd_invalid, codes.jd_range) and widened.exact
     assert one_item(live, codes, drawn[0], expect) == expect
     assert one_item(emulator, codes, many, expect) == expect
+
+
+def test_a_live_jd_service_gets_its_images_as_base64(contract: Any) -> None:
+    """`imgArr byte[] 图像byte[]数组` names no range (E-078): a Go service reads a byte as 0..255
+    and refuses Java's -128..127, a strict Java one the other way (legit_variants imgarr-unsigned,
+    imgarr-signed: fuzz filed a high valid_request_accepted on each). A live service's valid
+    requests carry imgBase64; the emulator still gets imgArr in both forms."""
+    live, emulator = strategies._gen(contract, None, identities=()), strategies._gen(contract, None)
+    sources: dict[str, set[str]] = {"live": set(), "emulator": set()}
+
+    def items(request: Request) -> list[dict[str, Any]]:
+        return [*request.json["collectionImageItems"], request.json["compareImageItem"]]
+
+    @settings(QUICK, max_examples=30)
+    @given(st.sampled_from(["live", "emulator"]).flatmap(
+        lambda name: st.tuples(st.just(name), jd_requests(live if name == "live" else emulator))
+    ))  # fmt: skip
+    def draw(drawn: tuple[str, Request]) -> None:
+        name, request = drawn
+        sources[name] |= {s for item in items(request) for s in item if s.startswith("img")}
+
+    draw()
+    assert sources["live"] == {"imgBase64", "imgType"}
+    assert "imgArr" in sources["emulator"]
