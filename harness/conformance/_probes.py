@@ -865,7 +865,12 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
         ),
         # session 22: a body that is no JSON, a List sent as a string (a binder's exception), an
         # image item without imgType (optional or required, E-023: a null deref either way)
-        (replace(canonical, raw_body=b'{"businessId": '), "a body that is no JSON", None),
+        # without its json: the rules that read the request (FH-J11's serialNo) see none sent
+        (
+            replace(canonical, raw_body=b'{"businessId": ', json=None),
+            "a body that is no JSON",
+            None,
+        ),
         (
             canonical.with_json(("collectionImageItems",), "not a list"),
             "collectionImageItems as a string, not a List",
