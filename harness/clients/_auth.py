@@ -42,6 +42,9 @@ class How(StrEnum):
     TRUNCATED = "truncated"
     EXTENDED = "extended"  # token, appkey, sign: the valid one with a character appended
     STALE = "stale"  # sign: the right MD5 of the timestamp one millisecond before the one sent
+    # sign: MD5(secretkey + the timestamp in seconds), the query's timestamp in milliseconds (a
+    # service keeping a seconds-era client's formula beside the documented one)
+    SECONDS_SIGN = "secsign"
     # sign: made with another secret, sent with the timestamp of a request accepted a moment
     # before (``reused_timestamp``: a service keeping the check's verdict by timestamp takes it)
     SAME_TS = "samets"
@@ -138,6 +141,7 @@ class Auth:
                     How.TRUNCATED: lambda: jd_sign(secret, text)[:16],
                     How.EXTENDED: lambda: jd_sign(secret, text) + "0",
                     How.STALE: lambda: jd_sign(secret, _before(text)),
+                    How.SECONDS_SIGN: lambda: jd_sign(secret, text[:-3]),
                 },
             ),
         }
@@ -282,6 +286,7 @@ class Auth:
             "extended",
             "stale",
             "samets",
+            "secsign",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")

@@ -49,6 +49,7 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "gray": grayscale_jpeg,
     "rgba": alpha_png,
     "png256": lambda data: resized(data, within(256), "png"),
+    "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
 }
 _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG of <= 1024 px
 

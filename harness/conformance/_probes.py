@@ -356,6 +356,8 @@ def _auth_probe(
 
 _UTC8_MS = 8 * 3_600_000  # China Standard Time's offset from UTC
 _WRAP_MS = 2**32  # a difference of milliseconds cut to 32 bits (``(int) (now - ts)``) reads as 0
+NEAR_OUTSIDE_MS = 345_000  # 5 min 45 s: outside the window by more than the skew (30 s) allowed
+_NEAR_MS = NEAR_OUTSIDE_MS
 _ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
 for _n, (_name, _how, _meaning, _what) in enumerate(
     (
@@ -393,15 +395,20 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
         )
     # far outside the window where a mistake in the arithmetic puts a timestamp back inside it:
     # Beijing time (UTC+8) taken for UTC either way, the difference cut to 32 bits (2^32 ms)
+    # and just outside it: 5 min 45 s (beyond the window by more than the clock skew allowed,
+    # SKEW_MS, and under 6 min), which a window counted in whole minutes (``age / 60000 > 5``)
+    # takes for 5 minutes
     if _name == "expired-timestamp":
         _more = (
             (Auth(timestamp=How.EXPIRED, offset_ms=_UTC8_MS), "a signed timestamp 8 h old"),
             (Auth(timestamp=How.EXPIRED, offset_ms=_WRAP_MS), "a signed timestamp 2^32 ms old"),
+            (Auth(timestamp=How.EXPIRED, offset_ms=_NEAR_MS), "a signed timestamp 5 min 45 s old"),
         )
     if _name == "future-timestamp":
         _more = (
             (Auth(timestamp=How.FUTURE, offset_ms=_UTC8_MS), "a signed timestamp 8 h ahead"),
             (Auth(timestamp=How.FUTURE, offset_ms=_WRAP_MS), "a signed timestamp 2^32 ms ahead"),
+            (Auth(timestamp=How.FUTURE, offset_ms=_NEAR_MS), "a signed timestamp 5 min 45 s ahead"),
         )
     probe(
         f"FH-A{_n:02d}",
@@ -483,18 +490,21 @@ def sign_other_formula(p: ProbeContext) -> None:
     """A sign made by another formula than MD5(secretkey+timestamp) gets the bad-sign code: the two
     in the other order, the timestamp alone, the appkey (in every URL) for the secretkey, or the
     right MD5 cut to its first 16 digits (a service comparing only as many characters as were
-    sent) or with a digit appended (one comparing only the first 32). Wrong in lowercase as in any
-    case, so wrong under every reading of E-018. Last, the sign of a request accepted a moment
-    before, sent with a timestamp 1 ms later: a service that skips the check for a sign it has
-    seen lets a captured URL's sign outlive its timestamp; and a wrong sign with that request's
-    own timestamp: a service that keeps the check's verdict by timestamp lets any sign through
-    (any gateway refusal of that one: a timestamp used once is replay protection, not a fault)."""
+    sent) or with a digit appended (one comparing only the first 32), or the MD5 over the
+    timestamp in seconds (one keeping a seconds-era client's formula beside the documented one).
+    Wrong in lowercase as in any case, so wrong under every reading of E-018. Last, the sign of a
+    request accepted a moment before, sent with a timestamp 1 ms later: a service that skips the
+    check for a sign it has seen lets a captured URL's sign outlive its timestamp; and a wrong
+    sign with that request's own timestamp: a service that keeps the check's verdict by timestamp
+    lets any sign through (any gateway refusal of that one: a timestamp used once is replay
+    protection, not a fault)."""
     for how, what in (
         (How.SWAPPED, "MD5(timestamp+secretkey)"),
         (How.TS_ONLY, "MD5(timestamp)"),
         (How.APPKEY_TS, "MD5(appkey+timestamp)"),
         (How.TRUNCATED, "the first 16 of the 32 hex digits of MD5(secretkey+timestamp)"),
         (How.EXTENDED, "MD5(secretkey+timestamp) with a digit appended"),
+        (How.SECONDS_SIGN, "MD5(secretkey+the timestamp in seconds)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
@@ -839,10 +849,11 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
     系统错误!, which blames the service and invites a retry of a request that can never succeed.
     Which refusal code is the service's (100 参数不合法!, 43011, ...): the refusal rules judge it
     as for any invalid request. A request without one of the other fields (businessId, appName,
-    appAuthorityKey, serialNo) is refused or, E-023's other reading, compared with the 固定值
-    filled in: never answered 50 either. Nor is a 固定值 field with another value, or an image
-    that is not jpg/png (a service's decoder or config lookup failing uncaught): the caller's
-    fault under every reading, as FH-J20 holds any refusal the probes and fuzz expect."""
+    appAuthorityKey, serialNo) or an image item without imgType is refused or, E-023's other
+    reading, compared with the 固定值 filled in (imgType left out): never answered 50 either. Nor
+    is a 固定值 field with another value, an image that is not jpg/png, a body that is no JSON or
+    a List sent as a string (a service's decoder, binder or config lookup failing uncaught): the
+    caller's fault under every reading, as FH-J20 holds any refusal the probes and fuzz expect."""
     ctx = RuleContext(p.contract, "jd", "faceCompareNew", readings=p.readings)
     canonical = p.canonical("faceCompareNew")
     fields = ("compareImageItem", "collectionImageItems", *p.contract.jd_fixed_fields, "serialNo")
@@ -865,9 +876,24 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
             "a base image whose bytes are no jpg or png",
             None,
         ),
+        # session 22: a body that is no JSON, a List sent as a string (a binder's exception), an
+        # image item without imgType (optional or required, E-023: a null deref either way)
+        # without its json: the rules that read the request (FH-J11's serialNo) see none sent
+        (
+            replace(canonical, raw_body=b'{"businessId": ', json=None),
+            "a body that is no JSON",
+            None,
+        ),
+        (
+            canonical.with_json(("collectionImageItems",), "not a list"),
+            "collectionImageItems as a string, not a List",
+            None,
+        ),
+        (canonical.with_json(("compareImageItem", "imgType")), "an image without imgType", False),
     ]
     for request, what, image in cases:
-        a = p.ask_envelope(request, what)
+        # a body that is no JSON may be refused by the HTTP layer (E-015): no envelope to judge
+        a = p.ask(request) if request.raw_body is not None else p.ask_envelope(request, what)
         # a comparison reported done (0) without an image, or the one code the quote names (50);
         # 1155 比对失败, 1161 图片上传失败! may be how a service words the refusal (the refusal
         # rules judge it)
@@ -1112,6 +1138,44 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
                 f"{what}\n"
                 "Expected: accepted: a jpg or png (图片类型: jpg/jpeg/png) whatever its APPn "
                 "segments, scan order or channels",
+                request=request,
+            )
+
+
+@probe(
+    "FH-J21",
+    "jd-other-format-never-compared",
+    api="jd",
+    quote="图片类型: jpg/jpeg/png (every image: compareImageItem, each of collectionImageItems, "
+    "as imgBase64 or as imgArr)",
+)
+def jd_other_format_never_compared(p: ProbeContext) -> None:
+    """The reference photo as a GIF is not reported compared (business 0 成功) wherever it is
+    sent: as the base image, as the second of two collection images (a service checking
+    ``items.get(0)`` checks the first only) and as the base image's imgArr (one checking the
+    format on the imgBase64 path only). A GIF is no jpg, jpeg or png under any reading; any
+    refusal (1155, 1161 included: how a service words it) passes, and a list of two refused as
+    such (E-066) too."""
+    pool = p.session.pool
+    gif = pool.derived(pool.reference, "gif")
+    b64 = base64.b64encode(gif).decode("ascii")
+    canonical = p.canonical("faceCompareNew")
+    item = canonical.json["collectionImageItems"][0]
+    types = p.contract.enum("jd", "ImageItem", "imgType")
+    second = {**item, "imgType": "COM" if "COM" in types else types[0], "imgBase64": b64}
+    base = {k: v for k, v in canonical.json["compareImageItem"].items() if k != "imgBase64"}
+    for path, value, what in (
+        (("compareImageItem", "imgBase64"), b64, "the base image as a GIF"),
+        (("collectionImageItems",), [item, second], "a second collection image as a GIF"),
+        (("compareImageItem",), {**base, "imgArr": list(gif)}, "the base image's imgArr a GIF"),
+    ):
+        request = p.canonical("faceCompareNew").with_json(path, value)
+        a = p.ask_envelope(request, what)
+        if business(a) and str(a.code) == "0":
+            raise Violation(
+                f"Received: business code 0{_named(a.meaning)} for {what}\n"
+                "Expected: refused (e.g. 100 参数不合法!): a GIF is no jpg, jpeg or png "
+                "(图片类型: jpg/jpeg/png)",
                 request=request,
             )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import math
 import re
 import time
 from typing import Any
@@ -221,6 +222,35 @@ def thresholds_fall(ctx: RuleContext, response: Exchange, request: Request) -> N
     if any(a <= b for a, b in itertools.pairwise(values)):  # type: ignore[operator]
         shown = ", ".join(f"{k}={threshold.get(k)}" for k in keys)
         raise Violation(f"Received: {shown}\nExpected: {' > '.join(keys)} (E-004)")
+
+
+@jd_rule(
+    "FH-J22",
+    "thresholds-are-not-the-far",
+    erratum="E-004",
+    quote="e4 Float 1.0920000 误识率为万分之一的阈值 ... e7 Float 1.0920000 "
+    "误识率为千万分之一的阈值 (the threshold at that false-accept rate, not the rate)",
+)
+def thresholds_are_not_the_far(ctx: RuleContext, response: Exchange, request: Request) -> None:
+    """The thresholds are not the false-accept rates their rows name (e4 = 0.0001 ... e7 =
+    1e-07): a serializer writing each key's rate where its threshold belongs gives a client no
+    threshold. Their scale is the engine's (E-035), so only the rates themselves, every one sent
+    (at least two), are a finding: no threshold of any scale is all four of them by chance."""
+    result = _business(ctx, response)
+    threshold = result.get("threshold") if result else None
+    if not isinstance(threshold, dict):
+        return
+    rates = ctx.contract.jd_threshold_fmr
+    sent = {k: parse_score(threshold.get(k)) for k in rates if threshold.get(k) is not None}
+    if len(sent) >= 2 and all(
+        v is not None and math.isclose(v, rates[k], rel_tol=1e-6) for k, v in sent.items()
+    ):
+        shown = ", ".join(f"{k}={threshold.get(k)}" for k in sent)
+        raise Violation(
+            f"Received: {shown}\n"
+            "Expected: the threshold at each false-accept rate (误识率为万分之一的阈值 ...), not "
+            "the rate itself"
+        )
 
 
 @jd_rule(

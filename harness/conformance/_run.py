@@ -64,7 +64,7 @@ EMULATOR_MAX_REQUESTS = 50_000
 # 10's, 132 for the mini-bursts (one API's share of a default URL run is 250: the probes keep 150).
 # JD's probes need 81 at the URL default pace, 83 under --max-rps 0 (session 21): they keep 90,
 # the rest of JD's share goes to the engine (with 150, ~69 of JD's 250 were never sent)
-PROBE_RESERVE = {"match": 150, "jd": 90}
+PROBE_RESERVE = {"match": 150, "jd": 100}
 
 
 def probe_reserve(share: int, api: str) -> int:

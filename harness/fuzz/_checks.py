@@ -98,7 +98,7 @@ BOOK = {
     "match": ("FH-M01", "FH-M02", "FH-M03", "FH-M05", "FH-M06", "FH-M08", "FH-M09"),
     "jd": (
         *("FH-J01", "FH-J02", "FH-J04", "FH-J05", "FH-J06", "FH-J07", "FH-J11", "FH-J14"),
-        *("FH-J16", "FH-J17", "FH-J18", "FH-J19"),
+        *("FH-J16", "FH-J17", "FH-J18", "FH-J19", "FH-J22"),
     ),
 }
 REFUSAL = ("FH-S03", "FH-S04", "FH-J20")

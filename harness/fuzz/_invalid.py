@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from harness.clients import Auth, Given, How, ImagePart, Request
 from harness.clients._request import JsonPath
-from harness.conformance._probes import timestamp_refusals
+from harness.conformance._probes import NEAR_OUTSIDE_MS, timestamp_refusals
 from harness.imaging import encode_image
 
 from ._body import JD_SOURCES, WRONG_VALUES, Body, Field, conforms, fields, image_targets, label
@@ -564,6 +564,8 @@ def wrong_magic(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     target = _target(draw, body)
     video = target == ("faceData",) and body.get(("faceData", "type")) == "video"
     kind = ctx.pick(draw, "kind", st.sampled_from(_MAGIC_KINDS))
+    if kind == "format-second":  # pinned: a service checking the first collection image only
+        target, kind = _second_item(body), "format"
     if kind == "format":
         recipe = (
             f"synthetic:48x40:{draw(st.integers(0, 9))}:{draw(st.sampled_from(_OTHER_FORMATS))}"
@@ -660,6 +662,8 @@ _GATEWAY_MODES = {
         "bad_sign:stale",
         # FH-A15: a wrong sign with the timestamp of a request accepted a moment before
         "bad_sign:samets",
+        # FH-A15: MD5(secretkey + the timestamp in seconds) with the timestamp in milliseconds
+        "bad_sign:secsign",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],
@@ -675,6 +679,9 @@ _FAR_OFFSETS = (
     ("expired_timestamp", BEIJING_AHEAD_MS),
     ("expired_timestamp", 2**32),
     ("future_timestamp", 2**32),
+    # and just outside it (5 min 45 s): a window counted in whole minutes takes it for 5 minutes
+    ("expired_timestamp", NEAR_OUTSIDE_MS),
+    ("future_timestamp", NEAR_OUTSIDE_MS),
 )
 
 
@@ -769,7 +776,15 @@ MUTATORS: tuple[Mutator, ...] = (
         bad_base64,
         lambda gen, op: _each("text", _BAD_TEXT) + _each("encoding", _BAD_ENCODINGS),
     ),
-    Mutator("wrong-magic", IMAGE_OPS, wrong_magic, lambda gen, op: _each("kind", _MAGIC_KINDS)),
+    Mutator(
+        "wrong-magic",
+        IMAGE_OPS,
+        wrong_magic,
+        lambda gen, op: (
+            _each("kind", _MAGIC_KINDS)
+            + (_each("kind", ["format-second"]) if op == "faceCompareNew" else [])
+        ),
+    ),
     Mutator("truncated-image", IMAGE_OPS, truncated_image),
     Mutator(
         "zero-byte-image",

@@ -163,6 +163,15 @@ CASES: dict[str, tuple[Any, ...]] = {
         Facts(),
         Facts(),
     ),
+    "FH-J22": (  # each threshold written as the FAR its row names (far-for-threshold)
+        "jd",
+        "faceCompareNew",
+        JD_OK,
+        jd({"threshold": {"e4": 0.0001, "e5": 1e-05, "e6": 1e-06, "e7": 1e-07}}),
+        {},
+        Facts(),
+        Facts(),
+    ),
     "FH-J07": (
         "jd",
         "faceCompareNew",

@@ -41,6 +41,7 @@ CASES = [
     ("charge-on-refused-credentials", "bad-sign", "bad_sign:other"),  # FH-J18 (session 18)
     ("unknown-appkey-empty-secret", "bad-appkey", "wrong_appkey:tsonly"),  # FH-A04 (session 20)
     ("sign-verdict-cached-by-timestamp", "bad-sign", "bad_sign:samets"),  # FH-A15 (session 20)
+    ("sign-of-seconds-accepted", "bad-sign", "bad_sign:secsign"),  # FH-A15 (session 22)
 ]
 
 
@@ -123,6 +124,8 @@ MODE_CASES = [
     # session 20: a signed timestamp 8 h old, or 2^32 ms old (the difference cut to 32 bits)
     ("window-beijing-behind", "bad-timestamp"),  # expired_timestamp 8 h old
     ("window-int32-wrap", "bad-timestamp"),  # expired_timestamp 2^32 ms old
+    # session 22: a GIF as the second of two collection images (the draws put it in one item)
+    ("later-items-format-unchecked", "wrong-magic"),  # format-second
 ]
 
 
@@ -214,3 +217,21 @@ def test_an_invalid_request_answered_50_is_a_problem_of_a_live_url(
         )
     assert shows is not None, [c.detail for c in cases]
     assert named(control, shows) == []
+
+
+def test_thresholds_written_as_their_far_are_a_problem_of_every_answer(contract, gen, control):
+    """Session 22: far-for-threshold (e4 = 0.0001 ... e7 = 1e-07) passed fuzz --seed 1 at 90ba70b;
+    FH-J22 is now in the book fuzz asks of every answer."""
+    assert DEFECTS["far-for-threshold"].quote
+    face = gen.pool.images[0]
+    request = Body(jd_pair(gen, face, face)).build()
+
+    def found(url: str) -> list[str]:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(request)
+        return [f"{p.check}: {p.message}" for p in check_answer(client.contract, request, exchange)]
+
+    assert found(control) == []
+    with mutant_jd("far-for-threshold", contract) as url:
+        problems = found(url)
+    assert any("thresholds-are-not-the-far" in p or "FH-J22" in p for p in problems), problems
