@@ -393,8 +393,8 @@ def find_limit(
             f"a rest (it delivered {_delivered(doubted):.1f} ok/s): the rate that passed is in "
             "doubt, and what a step delivers after a refusal is no limit" + _below(failed)
         )
-        notes.append(
-            f"a step at {good:.1f}/s passed, then was refused when run again after a rest "
+        notes.append(  # not "a step at ... passed": the quota's note drops those
+            f"the rate that passed, {good:.1f}/s, was refused when run again after a rest "
             f"({_refusals(doubted)}, {_delivered(doubted):.1f} ok/s): a service whose capacity "
             "depends on when it is asked (a window or quota over wall-clock time, a lockout) "
             "rather than on the rate; measure it at a fixed rate with `load run --duration 60s`"

@@ -629,3 +629,4 @@ def test_a_failed_recheck_of_the_rate_that_passed_closes_no_bracket() -> None:
     assert ("recheck", 40, False) in steps, steps
     assert not found.converged and found.plateau_rps != 33.0, steps
     assert (found.inconclusive or "").startswith(RECHECK_FAILED), (found.notes, steps)
+    assert any("40.0/s, was refused when run again" in n for n in found.notes), found.notes
