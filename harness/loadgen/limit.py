@@ -304,17 +304,25 @@ def find_limit(
         return min(bad, plateau * (1 + resolution))
 
     rechecked = False
+    doubted: StepRecord | None = None  # a recheck of ``good`` that failed
     for _ in range(max_steps):  # bisect
         if not rechecked and rest is not None and use_plateau and good is not None:
             pause = _recheck_rest(steps, good, resolution, max_error_rate)
             if pause is not None:  # the plateau would cap the limit far under ``good``
                 rechecked, plateau_then = True, _delivered(steps[-1])
+                # a whole second refused after serving is no bucket's refill: served again after
+                # a rest, that plateau is refuted whatever a bucket could have saved in the rest
+                windowed = _windowed(steps[-1])
                 ok = run_step(good, "recheck", pause)
                 if ok is None:
                     break
-                if ok and _refutes(steps[-1], plateau_then, pause):
+                if ok and (windowed or _refutes(steps[-1], plateau_then, pause)):
                     penalty = (plateau_then, pause, good)
+                if not ok:  # ``good`` is in doubt: bisecting under it would trust it
+                    doubted = steps[-1]
         top = upper()
+        if doubted is not None:
+            break
         if good is None or top is None or top - good <= resolution * good:
             break
         mid = (good + top) / 2.0
@@ -325,11 +333,19 @@ def find_limit(
 
     top = upper()
     converged = good is not None and top is not None and top - good <= resolution * good
+    if doubted is not None and not converged:
+        converged, stopped_by = False, "a recheck failed"
     if converged:
         stopped_by = "converged"
     notes: list[str] = []
     stopped_by = stopped_by or ("max_steps" if len(steps) >= max_steps else "incomplete")
-    if not converged and good is not None and top is not None and top > good * (1 + resolution):
+    if (
+        not converged
+        and doubted is None  # a rate that passed, then failed, brackets nothing
+        and good is not None
+        and top is not None
+        and top > good * (1 + resolution)
+    ):
         higher = f"; {search_higher(stopped_by)}" if stopped_by != "incomplete" else ""
         notes.append(  # an "exact" bound, but of a bracket wider than the resolution
             f"the search stopped ({stop_label(stopped_by)}) before it converged: the limit lies "
@@ -371,6 +387,18 @@ def find_limit(
             )
         notes.append(note)
         limit = plateau
+    if doubted is not None and not converged and good is not None:
+        inconclusive = inconclusive or (
+            f"{RECHECK_FAILED}: a step at {good:.1f}/s passed, then failed when run again after "
+            f"a rest (it delivered {_delivered(doubted):.1f} ok/s): the rate that passed is in "
+            "doubt, and what a step delivers after a refusal is no limit" + _below(failed)
+        )
+        notes.append(  # not "a step at ... passed": the quota's note drops those
+            f"the rate that passed, {good:.1f}/s, was refused when run again after a rest "
+            f"({_refusals(doubted)}, {_delivered(doubted):.1f} ok/s): a service whose capacity "
+            "depends on when it is asked (a window or quota over wall-clock time, a lockout) "
+            "rather than on the rate; measure it at a fixed rate with `load run --duration 60s`"
+        )
     if (odd := _not_by_rate(steps)) is not None:
         low, high = odd
         inconclusive = inconclusive or (
@@ -537,6 +565,7 @@ STATED_NOTE = (
 PENALISED = "the service lowers its limit for a while after a refusal"
 QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
+RECHECK_FAILED = "a rate that passed failed when run again"
 
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
@@ -600,8 +629,8 @@ def _recheck_rest(
     pause = (
         min(cap, max(mean, 1.0)) if low <= 0 else min(cap, (served / low - passed.elapsed_s) / 2)
     )
-    if pause < 1.0 and _windowed(last):  # no refill to outwait: a step's rest, as for nothing
-        pause = min(cap, max(mean, 1.0))
+    if _windowed(last):  # no refill to outwait: a window's, a whole step at least
+        pause = max(pause, min(cap, max(mean, last.elapsed_s, 1.0)))
     return pause if pause >= 1.0 else None
 
 
@@ -706,7 +735,8 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     among steps refused by throttling or by shedding load (HTTP 503, JD's 10020 system busy),
     but for steps refused without a burst (:func:`_no_burst`)."""
     burstless = _no_burst(steps)
-    return min((r for s in _refused(steps) if s not in burstless and (r := _delivered(s)) > 0),
+    return min((r for s in _refused(steps)
+                if s not in burstless and s.phase != "recheck" and (r := _delivered(s)) > 0),
                default=None)  # fmt: skip
 
 

@@ -889,10 +889,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     if result.stop_reason != STOP_DURATION and sending:  # its last second of sends was cut short
         last = min(last, max(first + 1, sending[-1]))
     rows, end = result.window(first, last)
-    whole = _refused_whole(result)
-    # a window's count served in part every second: average its tail over two seconds or more
-    oscillates = not whole and _oscillates(rows)
-    tail_start = end - max(1, math.floor(step_s) // 2, OSCILLATING_TAIL_S * oscillates)
+    tail_start = end - max(1, math.floor(step_s) // 2)
     tail, tail_end = result.window(tail_start, end)
     seconds = end - first
     window = SecondRow.total(map(vars, rows))
@@ -922,7 +919,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         qps_rate=qps / completed if completed else 0.0,
         warmup_throttled=warmup_throttled,
         refused_tail_s=_refused_tail(result),
-        **whole,
+        **_refused_whole(result),
         late=window.late,
         detail={
             "out_dir": str(result.out_dir),
@@ -937,23 +934,6 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
             "rate_limit_stated": result.summary.get("rate_limit_stated"),
         },
         run=result,
-    )
-
-
-OSCILLATING_TAIL_S = 2  # seconds of tail that average a window of two seconds whole
-RISE = 2, 0.15  # a second that served this many (or this share) more than the one before
-
-
-def _oscillates(rows: list[SecondRow]) -> bool:
-    """Whether a second served more than the throttled second before it: a draining
-    token bucket serves less and less down to its refill, a window's count (a fixed window of
-    40 per wall-clock 2 s) serves a new window's quota then little, so one second of tail reads
-    where it fell in the window (8 ok/s, then 32: session 22 reported 8/s, "exact", for 20/s).
-    Its tail is then averaged over :data:`OSCILLATING_TAIL_S` seconds or more, unless a whole
-    second was refused (a lockout, a quota: ``limit._windowed`` puts those to a recheck)."""
-    return any(
-        a.by_class.get(THROTTLED) and b.success > a.success + max(RISE[0], RISE[1] * a.success)
-        for a, b in zip(rows, rows[1:], strict=False)
     )
 
 

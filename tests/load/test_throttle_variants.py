@@ -26,6 +26,7 @@ from harness.loadgen.limit import (
     IN_FLIGHT,
     PENALISED,
     QUOTA,
+    RECHECK_FAILED,
     StepResult,
     _delivered,
     find_limit,
@@ -320,16 +321,25 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     # flight" (its overloaded step held 14 requests, waiting), between 20/s and 40/s
     ("queue-then-refuse-503", {"max_wait_s": 2}, "match", 20),
     # session 22: GCRA (a burst tolerance of 5 requests) and latency noise (lognormal, p99 130
-    # ms) read right before; 40 per wall-clock 2 s, started 1.3 s into a window, read 8/s,
-    # "exact": one second of tail fell where the window had little left (8 ok/s, then 32); a
-    # sliding log of 100 per any 5 s (longer than a step) read 10/s, "exact", from a step that
-    # refused a whole second after serving, which no bucket does (now rechecked: a penalty,
-    # inconclusive, as a log of 40 per 2 s reads, whose overloaded step served 40, 0, 39, 1); a
-    # counter that counts what it refuses (above 20/s it refuses everything) is a penalty
+    # ms) read right before; a sliding log of 100 per any 5 s (longer than a step) read 10/s,
+    # "exact", from a step that refused a whole second after serving, which no bucket does
+    # (now rechecked: a penalty, inconclusive, as a log of 40 per 2 s reads, whose overloaded
+    # step served 40, 0, 39, 1); a counter that counts what it refuses (above 20/s it refuses
+    # everything) is a penalty
     ("gcra", {}, "match", 20), ("jitter", {}, "match", 20),
-    ("minute-quota", {"window_s": 2, "start_s": 1.3}, "match", 20),
     ("window-log", {}, "match", PENALISED), ("window-log", {"window_s": 5}, "match", PENALISED),
     ("count-refused", {}, "match", PENALISED),
+    # session 22 review: a tail averaged over 2 s when a throttled second was followed by a
+    # rise (71032a5, reverted) read a bucket of 10/s for its first 9 s, then 20/s, at 17.7/s,
+    # "exact", and fixed windows by where the steps fell in them: 100 per 5 s started 2.5 s
+    # and 3.25 s in read 22.3/s and 3/s, 200 per 10 s started 2.75 s in 25.3/s, all "exact";
+    # started 8.25 s in, a recheck of 40/s after a rest of 2.45 s (the window had not begun
+    # again) failed, and what it delivered closed the bracket: 33/s, "exact"
+    ("ramp", {}, "match", 20),
+    ("minute-quota", {"window_s": 5, "start_s": 2.5}, "match", PENALISED),
+    ("minute-quota", {"window_s": 5, "start_s": 3.25}, "match", PENALISED),
+    ("minute-quota", {"window_s": 10, "start_s": 2.75}, "match", 20),
+    ("minute-quota", {"window_s": 10, "start_s": 8.25}, "match", PENALISED),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
 
@@ -591,3 +601,32 @@ def test_a_search_cut_by_a_stop_keeps_the_steps_it_completed(
     assert suite.reason.startswith(f"the limit search was stopped ({limit}) after 2 step(s)")
     assert suite.metrics is not None and len(suite.metrics.limit_search or []) == 2
     assert suite.metrics.qps_limit == pytest.approx(10.0) and suite.metrics.stopped_by == limit
+
+
+def test_a_failed_recheck_of_the_rate_that_passed_closes_no_bracket() -> None:
+    """Session 22 review: 200 per wall-clock 10 s, started 8.25 s in: 40/s passed, 80/s refused
+    a whole second after serving (its window ran out), and the recheck of 40/s after a rest too
+    short for the window to begin again was refused, delivering 33 ok/s; that failed recheck
+    became the plateau under the 40/s that passed and closed the bracket: 33/s, "exact". A rate
+    that passed and then failed is in doubt: the search stops and says so."""
+    runs: list[float] = []
+
+    def windowed(rate: float) -> StepResult:
+        runs.append(rate)
+        if rate <= 40 and runs.count(rate) == 1:
+            return StepResult(rate, rate, rate, 5.0, 0.0, 0.0, completed=int(rate * 3),
+                              tail_ok_rps=rate, window_s=3)  # fmt: skip
+        if rate == 80:  # refused from its warm-up (the window ran out), a whole second too
+            return StepResult(rate, rate, 20.0, 5.0, 0.0, 0.75, completed=240, tail_ok_rps=20.0,
+                              window_s=3, p50_ms=5.0, warmup_throttled=0.9, refused_whole_s=1,
+                              served_around=(60, 20))  # fmt: skip
+        return StepResult(rate, rate, 33.0, 5.0, 0.0, 0.17, completed=int(rate * 3),
+                          tail_ok_rps=33.0, window_s=3)  # fmt: skip
+
+    found = find_limit(windowed, start_rate=10, max_rate=80, slo_p99_ms=1000,
+                       max_error_rate=0.01, rest=lambda _: None)  # fmt: skip
+    steps = [(s.phase, s.rate, s.good) for s in found.steps]
+    assert ("recheck", 40, False) in steps, steps
+    assert not found.converged and found.plateau_rps != 33.0, steps
+    assert (found.inconclusive or "").startswith(RECHECK_FAILED), (found.notes, steps)
+    assert any("40.0/s, was refused when run again" in n for n in found.notes), found.notes
