@@ -9,7 +9,7 @@ import dataclasses
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -547,9 +547,13 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
 
 
 def inconclusive_reason(
-    results: Sequence[AccuracyResult], dataset: Dataset, stopped: Sequence[str] = ()
+    results: Sequence[AccuracyResult],
+    dataset: Dataset,
+    stopped: Sequence[str] = (),
+    throttled: Collection[str] = (),
 ) -> tuple[str, str] | None:
-    """(why, what would make it testable) when not one documented claim could be tested."""
+    """(why, what would make it testable) when not one documented claim could be tested.
+    ``throttled``: the APIs whose calls the service's throttling stopped (not a budget)."""
     rows = [row for r in results for row in r.thresholds]
     if any(row["verdict"] != "untestable" for row in rows):
         return None
@@ -570,7 +574,9 @@ def inconclusive_reason(
         if (fta := r.outcomes.get("impostor", {}).get("fta", 0))
         and not any(compared[row["claim"]] for row in r.thresholds if not row.get("by_design"))
     ]
-    pending = sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results)
+    left = {r.api: sum(r.planned.values()) - sum(r.measured.values()) for r in results}
+    pending = sum(left.values())
+    halted = sum(n for api, n in left.items() if api in throttled)  # throttling, not a budget
     # a budget that cut the run short, not the folder's size, is the first thing to fix
     size = "" if enough or declined and not impostor or pending else " at this data size"
     why = (
@@ -578,10 +584,15 @@ def inconclusive_reason(
         f"({impostor} impostor pairs{strictest})"
     )
     why += "".join(f"; {line}" for line in enough + declined)
-    if pending:
+    if pending - halted:
         why += (  # a budget cut short, not the data: the same command continues from the cache
-            f"; {pending} planned pair(s) not measured: the request or time budget ran out "
-            "(the same command continues from the cache)"
+            f"; {pending - halted} planned pair(s) not measured: the request or time budget ran "
+            "out (the same command continues from the cache)"
+        )
+    if halted:
+        why += (
+            f"; {halted} planned pair(s) not measured: the service's throttling stopped the "
+            "calls (E-045; the same command continues from the cache)"
         )
     if dataset.caveat:
         why += f"; {dataset.caveat}"
@@ -597,9 +608,17 @@ def inconclusive_reason(
         when = f"a service that finds the faces in these images, and {when}"
     if pending:
         planned = max((r.planned.get("impostor", 0) for r in results), default=0)
+        more = [
+            "a larger --max-requests or --max-seconds measures more at once"
+            if pending - halted
+            else "",
+            "once the service stops throttling; a lower --max-rps spaces the calls"
+            if halted
+            else "",
+        ]
         finish = (
-            "the pending pairs measured (the same command continues from the cache; a larger "
-            "--max-requests or --max-seconds measures more at once)"
+            "the pending pairs measured (the same command continues from the cache; "
+            f"{'; '.join(m for m in more if m)})"
         )
         when = finish if needed and planned >= needed else f"{finish}, and {when}"
     return why, when
@@ -616,9 +635,11 @@ def suite_result(
     finished_at: datetime,
     seed: int,
     stopped: Sequence[str] = (),
+    throttled: Collection[str] = (),
     readings: ReadingLog | None = None,
 ) -> AccuracySuiteResult:
-    """Writes ``accuracy.json``; metrics: the first API's figures, every API's ``thresholds``."""
+    """Writes ``accuracy.json``; metrics: the first API's figures, every API's ``thresholds``.
+    ``throttled``: the APIs whose calls the service's throttling stopped."""
     from harness.report.output import atomic_write_text
 
     log = readings if readings is not None else ReadingLog()
@@ -649,7 +670,9 @@ def suite_result(
         for f in repeat_findings(r.api, OPERATIONS[r.api], r.target, r.repeats, reproduce[r.api])
     ]
     status = derive_status(findings)
-    untested = inconclusive_reason(results, dataset, stopped) if status == "pass" else None
+    untested = (
+        inconclusive_reason(results, dataset, stopped, throttled) if status == "pass" else None
+    )
     return AccuracySuiteResult.model_validate(
         {
             "name": "accuracy",

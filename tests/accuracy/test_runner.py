@@ -549,9 +549,8 @@ def test_a_run_whose_impostor_pairs_were_all_declined_says_so(contract: Any) -> 
     assert when.startswith("a service that finds the faces in these images")
 
 
-def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> None:
-    """A slow service under --max-seconds: 8 of 355 impostor pairs and no genuine pair done.
-    The reason gave only the data size, as if the folder were too small."""
+def _cut_short(contract: Any) -> AccuracyResult:
+    """8 of 355 impostor pairs and no genuine pair measured: the calls stopped early."""
     from harness.accuracy._stats import documented_claims
 
     from .conftest import image
@@ -569,11 +568,33 @@ def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> N
     row = _claim_row(
         claim, [(p, Outcome(10.0, False, "0")) for p in pairs], {"genuine": 0, "impostor": 0}
     )
-    result = AccuracyResult("match", "t", planned, outcomes, {"0": 8}, [row], *[None] * 3, {})
+    return AccuracyResult("match", "t", planned, outcomes, {"0": 8}, [row], *[None] * 3, {})
+
+
+def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> None:
+    """A slow service under --max-seconds: 8 of 355 impostor pairs and no genuine pair done.
+    The reason gave only the data size, as if the folder were too small."""
+    result = _cut_short(contract)
     why, _ = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
     assert "(8 impostor pairs, 2995 needed" in why
     assert "370 planned pair(s) not measured: the request or time budget ran out" in why
-    assert "no genuine pair decided" in row["verdict_reason"]
+
+
+def test_a_run_cut_short_by_throttling_says_so_not_the_budget(contract: Any) -> None:
+    """Review of session 22: calls that the service's throttling stopped (E-045) left the pairs
+    pending with a reason and a note that blamed the request or time budget and advised a
+    larger --max-requests or --max-seconds, which would not have measured one more pair."""
+    from harness.accuracy._run import _notes
+
+    result = _cut_short(contract)
+    why, when = inconclusive_reason(
+        [result], Dataset(images=[], name="faces"), throttled=("match",)
+    ) or ("", "")
+    assert "370 planned pair(s) not measured: the service's throttling stopped the calls" in why
+    assert "budget" not in why and "--max-requests" not in when
+    assert "once the service stops throttling" in when
+    (note,) = [n for n in _notes(result, 0, "match", contract, throttled=True) if "pending" in n]
+    assert "(the service's throttling stopped the calls)" in note and "budget" not in note
 
 
 def test_a_result_that_disagrees_with_its_score_is_noted(
