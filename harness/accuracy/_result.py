@@ -369,6 +369,10 @@ def _claim_row(
 
 
 UNIT_TOP: Final = 1.0  # the top of the documents' other scale (JD's score, 0..1; E-004)
+# the largest in-range score logits reach beside off-scale ones: a logit of 10 is a probability
+# of 0.99995 (the round-11 ``logits`` engine spans -9.2..9.2), and a 0..100 engine's genuine pairs
+# score far above it
+LOGIT_TOP: Final = 10.0
 
 
 def tie_scale(
@@ -383,9 +387,11 @@ def tie_scale(
     reached it (E-046) and nothing ties the scores to the documented scale, so they may be on
     another (0..1 where it says 0..100). Pairs accepted at another of ``api``'s score thresholds
     tie them, and so does a score above 1 (``top_score``, the highest read): no 0..1 scale,
-    unless ``off_scale`` answers carried a score outside the documented range. Those leave
-    the scale unknown: logits (-9.2..9.2) put genuine pairs at 5 and impostors below 0, and a 5
-    is no rejection on 0..100. A genuine pair not accepted is otherwise rejected on that scale
+    unless ``off_scale`` answers carried a score outside the documented range while no score
+    read is above :data:`LOGIT_TOP`. Those look like logits (-9.2..9.2 put genuine pairs at 5
+    and impostors below 0, and a 5 is no rejection on 0..100), so the scale stays unknown; beside
+    a 65 read, an off-scale answer is a slip (a -1 "no face" sentinel, a 100.5 rounding) on the
+    0..100 scale the 65 shows. A genuine pair not accepted is otherwise rejected on that scale
     (what a gate's FNMR limit judges)."""
     scored = [row for row in rows if row["rule"] == "score>="]
     reached = [
@@ -403,7 +409,7 @@ def tie_scale(
         top_score is not None
         and top_score > UNIT_TOP
         and (score_range or (0, 0))[1] > UNIT_TOP
-        and not off_scale
+        and (not off_scale or top_score > LOGIT_TOP)  # off-scale beside small scores: logits
     ):
         tied = f"scores reached {top_score:g}, above any 0..1 scale"
     thresholds = ", ".join(f"{row['threshold']:g}" for row in scored)

@@ -657,3 +657,32 @@ def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
     assert repeats["unasked"] == 7 and repeats["again"]["compared"] == 0
     (note,) = repeat_notes("match", repeats)
     assert "budget" not in note.replace("whatever the budget left", "") and said in note, note
+
+
+@pytest.mark.parametrize(
+    ("top", "off_scale", "tied"),
+    [(65.0, 0, True), (65.0, 1, True), (9.2, 3, False), (9.2, 0, True), (0.9, 0, False)],
+    ids=["on-scale", "one-slip-beside-65", "logits", "small-but-none-off", "unit"],
+)
+def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
+    top: float, off_scale: int, tied: bool
+) -> None:
+    """Review of session 22: one off-scale answer (a -1 "no face" sentinel, a 100.5 slip) left a
+    0..100 scale that a 65 shows untied, so a gate's FNMR limit was not judged. Off-scale
+    answers untie it only beside scores no higher than logits reach (``logits``: -9.2..9.2)."""
+    from harness.accuracy._result import tie_scale
+
+    rows = [
+        {
+            "rule": "score>=",
+            "threshold": t,
+            "scale_unknown": True,
+            "verdict_reason": "no pair reached",
+            "genuine": 20,
+            "false_non_matches": 20,
+            "false_matches": 0,
+        }
+        for t in (70.0, 80.0)
+    ]
+    out = tie_scale(rows, "match", (0.0, 100.0), top, off_scale=off_scale)
+    assert [row["scale_unknown"] is None for row in out] == [tied, tied], out
