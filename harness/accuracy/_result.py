@@ -614,17 +614,11 @@ def inconclusive_reason(
         when = f"a service that finds the faces in these images, and {when}"
     if pending:
         planned = max((r.planned.get("impostor", 0) for r in results), default=0)
-        more = [
-            "a larger --max-requests or --max-seconds measures more at once"
-            if pending - halted
-            else "",
-            "once the service stops throttling; a lower --max-rps spaces the calls"
-            if halted
-            else "",
-        ]
+        waits = " once the service stops throttling; a lower --max-rps spaces the calls"
+        more = "; a larger --max-requests or --max-seconds measures more at once"
         finish = (
-            "the pending pairs measured (the same command continues from the cache; "
-            f"{'; '.join(m for m in more if m)})"
+            "the pending pairs measured (the same command continues from the cache"
+            f"{waits if halted else ''}{more if pending - halted else ''})"
         )
         when = finish if needed and planned >= needed else f"{finish}, and {when}"
     return why, when
