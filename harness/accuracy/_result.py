@@ -9,7 +9,7 @@ import dataclasses
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -369,6 +369,10 @@ def _claim_row(
 
 
 UNIT_TOP: Final = 1.0  # the top of the documents' other scale (JD's score, 0..1; E-004)
+# the largest in-range score logits reach beside off-scale ones: a logit of 10 is a probability
+# of 0.99995 (the round-11 ``logits`` engine spans -9.2..9.2), and a 0..100 engine's genuine pairs
+# score far above it
+LOGIT_TOP: Final = 10.0
 
 
 def tie_scale(
@@ -383,9 +387,11 @@ def tie_scale(
     reached it (E-046) and nothing ties the scores to the documented scale, so they may be on
     another (0..1 where it says 0..100). Pairs accepted at another of ``api``'s score thresholds
     tie them, and so does a score above 1 (``top_score``, the highest read): no 0..1 scale,
-    unless ``off_scale`` answers carried a score outside the documented range. Those leave
-    the scale unknown: logits (-9.2..9.2) put genuine pairs at 5 and impostors below 0, and a 5
-    is no rejection on 0..100. A genuine pair not accepted is otherwise rejected on that scale
+    unless ``off_scale`` answers carried a score outside the documented range while no score
+    read is above :data:`LOGIT_TOP`. Those look like logits (-9.2..9.2 put genuine pairs at 5
+    and impostors below 0, and a 5 is no rejection on 0..100), so the scale stays unknown; beside
+    a 65 read, an off-scale answer is a slip (a -1 "no face" sentinel, a 100.5 rounding) on the
+    0..100 scale the 65 shows. A genuine pair not accepted is otherwise rejected on that scale
     (what a gate's FNMR limit judges)."""
     scored = [row for row in rows if row["rule"] == "score>="]
     reached = [
@@ -403,7 +409,7 @@ def tie_scale(
         top_score is not None
         and top_score > UNIT_TOP
         and (score_range or (0, 0))[1] > UNIT_TOP
-        and not off_scale
+        and (not off_scale or top_score > LOGIT_TOP)  # off-scale beside small scores: logits
     ):
         tied = f"scores reached {top_score:g}, above any 0..1 scale"
     thresholds = ", ".join(f"{row['threshold']:g}" for row in scored)
@@ -547,9 +553,13 @@ def checks_for(result: AccuracyResult) -> list[CheckResult]:
 
 
 def inconclusive_reason(
-    results: Sequence[AccuracyResult], dataset: Dataset, stopped: Sequence[str] = ()
+    results: Sequence[AccuracyResult],
+    dataset: Dataset,
+    stopped: Sequence[str] = (),
+    throttled: Collection[str] = (),
 ) -> tuple[str, str] | None:
-    """(why, what would make it testable) when not one documented claim could be tested."""
+    """(why, what would make it testable) when not one documented claim could be tested.
+    ``throttled``: the APIs whose calls the service's throttling stopped (not a budget)."""
     rows = [row for r in results for row in r.thresholds]
     if any(row["verdict"] != "untestable" for row in rows):
         return None
@@ -570,7 +580,9 @@ def inconclusive_reason(
         if (fta := r.outcomes.get("impostor", {}).get("fta", 0))
         and not any(compared[row["claim"]] for row in r.thresholds if not row.get("by_design"))
     ]
-    pending = sum(sum(r.planned.values()) - sum(r.measured.values()) for r in results)
+    left = {r.api: sum(r.planned.values()) - sum(r.measured.values()) for r in results}
+    pending = sum(left.values())
+    halted = sum(n for api, n in left.items() if api in throttled)  # throttling, not a budget
     # a budget that cut the run short, not the folder's size, is the first thing to fix
     size = "" if enough or declined and not impostor or pending else " at this data size"
     why = (
@@ -578,10 +590,15 @@ def inconclusive_reason(
         f"({impostor} impostor pairs{strictest})"
     )
     why += "".join(f"; {line}" for line in enough + declined)
-    if pending:
+    if pending - halted:
         why += (  # a budget cut short, not the data: the same command continues from the cache
-            f"; {pending} planned pair(s) not measured: the request or time budget ran out "
-            "(the same command continues from the cache)"
+            f"; {pending - halted} planned pair(s) not measured: the request or time budget ran "
+            "out (the same command continues from the cache)"
+        )
+    if halted:
+        why += (
+            f"; {halted} planned pair(s) not measured: the service's throttling stopped the "
+            "calls (E-045; the same command continues from the cache)"
         )
     if dataset.caveat:
         why += f"; {dataset.caveat}"
@@ -597,9 +614,11 @@ def inconclusive_reason(
         when = f"a service that finds the faces in these images, and {when}"
     if pending:
         planned = max((r.planned.get("impostor", 0) for r in results), default=0)
+        waits = " once the service stops throttling; a lower --max-rps spaces the calls"
+        more = "; a larger --max-requests or --max-seconds measures more at once"
         finish = (
-            "the pending pairs measured (the same command continues from the cache; a larger "
-            "--max-requests or --max-seconds measures more at once)"
+            "the pending pairs measured (the same command continues from the cache"
+            f"{waits if halted else ''}{more if pending - halted else ''})"
         )
         when = finish if needed and planned >= needed else f"{finish}, and {when}"
     return why, when
@@ -616,9 +635,11 @@ def suite_result(
     finished_at: datetime,
     seed: int,
     stopped: Sequence[str] = (),
+    throttled: Collection[str] = (),
     readings: ReadingLog | None = None,
 ) -> AccuracySuiteResult:
-    """Writes ``accuracy.json``; metrics: the first API's figures, every API's ``thresholds``."""
+    """Writes ``accuracy.json``; metrics: the first API's figures, every API's ``thresholds``.
+    ``throttled``: the APIs whose calls the service's throttling stopped."""
     from harness.report.output import atomic_write_text
 
     log = readings if readings is not None else ReadingLog()
@@ -649,7 +670,9 @@ def suite_result(
         for f in repeat_findings(r.api, OPERATIONS[r.api], r.target, r.repeats, reproduce[r.api])
     ]
     status = derive_status(findings)
-    untested = inconclusive_reason(results, dataset, stopped) if status == "pass" else None
+    untested = (
+        inconclusive_reason(results, dataset, stopped, throttled) if status == "pass" else None
+    )
     return AccuracySuiteResult.model_validate(
         {
             "name": "accuracy",

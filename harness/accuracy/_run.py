@@ -181,6 +181,8 @@ class ServiceCompare:
         self.gap = 0.0  # seconds kept between calls since the service first throttled
         self._last_call: float | None = None
         self.stopped: str | None = None  # why the calls stopped early, when throttling did it
+        self.calls = 0  # requests sent for pairs (each throttled one counts)
+        self._shed_by: str | None = None  # the last bare 503's failure, as an error reads it
         self.waited = 0.0  # seconds paused for a first answer after timeouts (a backlog)
         self._unanswered = 0  # calls before the first HTTP answer (a timeout sent again counts)
         self._pauses = 0
@@ -223,12 +225,15 @@ class ServiceCompare:
                 self._pause(self._last_call + self.gap - self.clock())
             self._last_call = self.clock()
             exchange = self.client.ask(operation, body)
+            self.calls += 1
             shed = _sheds(exchange)
             if not (exchange.answer is not None and exchange.answer.throttled or shed):
                 self.gap *= 0.9  # the limit may have been a burst's: creep back up
                 return exchange
             self.throttled += 1
             self.shed += shed
+            if shed:  # what it was, as an error: the line of a run that never got an answer
+                self._shed_by = self._failure(exchange, operation)
             self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
             if tries < self.max_throttled:
                 headers = exchange.headers
@@ -248,6 +253,14 @@ class ServiceCompare:
             f"{self.gap:g} s apart (a QPS limit, E-045)"
         )
         raise Throttled(self.stopped)
+
+    def _failure(self, exchange: Exchange, operation: str) -> str:
+        """What an answer that is no outcome reads as (its transport failure's one line)."""
+        try:
+            self.client.envelope(exchange, operation)
+        except TransportFailure as exc:
+            return str(exc)
+        return f"HTTP {exchange.status}"
 
     def _patience(self) -> float:
         """The next pause before a first answer: half a request timeout, doubling, within what
@@ -287,8 +300,23 @@ class ServiceCompare:
         own = (meaning.api, meaning.where, meaning.code) in codes.own
         return meaning.documented or own or self.trusts_codes
 
+    def _no_answer(self, calls: int, what: str) -> str:
+        """The one line of a run that never got a usable answer: could not run (exit 2)."""
+        waited = f", {_seconds(self.waited)} s of pauses for a backlog" if self.waited else ""
+        return (
+            f"{self.target}: no usable {self.client.api} answer in {calls} calls{waited} "
+            f"(last: {what}); is the URL right and the service up?"
+        )
+
     def __call__(self, pair: PairImages, swapped: bool = False) -> Outcome:
-        outcome = self.compare(pair, swapped=swapped)
+        try:
+            outcome = self.compare(pair, swapped=swapped)
+        except Throttled:
+            if self._answered or self.shed < self.throttled or self._shed_by is None:
+                raise  # the service spoke (an answer, its own throttling code): judge the rest
+            # only bare 503s, never an answer: a proxy in front of a service that is down says
+            # the same, so this run could not run (exit 2), as ten such errors said before
+            raise TargetError(self._no_answer(self.calls, self._shed_by)) from None
         if outcome.category != "error":
             self._streak, self._answered = 0, True
             return outcome
@@ -313,12 +341,7 @@ class ServiceCompare:
         early = self.max_errors_before_an_answer if not self._heard else None
         spent = not self._heard and self.waited > 0  # its patience spent: no backlog, a hang
         if not self._answered and (spent or self._streak >= (early or self.max_consecutive_errors)):
-            calls = max(self._streak, self._unanswered)
-            waited = f", {_seconds(self.waited)} s of pauses for a backlog" if self.waited else ""
-            raise TargetError(
-                f"{self.target}: no usable {api} answer in {calls} calls{waited} "
-                f"(last: {what}); is the URL right and the service up?"
-            )
+            raise TargetError(self._no_answer(max(self._streak, self._unanswered), what))
         if self._streak >= self.max_consecutive_errors:
             own = (  # a code no table names: maybe the service's own "no face" (E-014)
                 "; if that code is the service's own refusal of an image (no face, quality), "
@@ -451,6 +474,7 @@ def run_accuracy_suite(
     results: list[AccuracyResult] = []
     notes: list[str] = [dataset.caveat] if dataset.caveat else []
     stopped: list[str] = []  # why an API's calls ended before its pairs did
+    throttled: list[str] = []  # the APIs whose calls the service's throttling stopped
     with (
         open_target(
             target,
@@ -521,7 +545,8 @@ def run_accuracy_suite(
             if dataset.caveat:
                 result = demote(result, dataset.caveat)
             results.append(result)
-            notes += _notes(result, reencoded, api, contract) + repeat_notes(api, result.repeats)
+            notes += _notes(result, reencoded, api, contract, throttled=bool(compare.stopped))
+            notes += repeat_notes(api, result.repeats)
             if compare.throttled:
                 notes.append(
                     f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045"
@@ -534,6 +559,7 @@ def run_accuracy_suite(
                 )
             if compare.stopped:
                 stopped.append(f"{api}: calls stopped early: {compare.stopped}")
+                throttled.append(api)
             if api == "match":
                 notes.append(MATCH_CLAIMS_NOTE)
     if why := interrupt.requested():  # the pairs measured before it are judged
@@ -544,6 +570,7 @@ def run_accuracy_suite(
         notes + stopped,
         out=out / RESULT_FILE,
         stopped=stopped,
+        throttled=throttled,
         reproduce={api: _reproduce(target, faces, api, max_pairs, seed) for api in apis},
         started_at=started,
         finished_at=datetime.now(UTC),
@@ -552,7 +579,10 @@ def run_accuracy_suite(
     )
 
 
-def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract) -> list[str]:
+def _notes(
+    result: AccuracyResult, reencoded: int, api: str, contract: Contract, *, throttled: bool = False
+) -> list[str]:
+    """The run's notes for one API; ``throttled``: the service's throttling stopped its calls."""
     notes = []
     if reencoded:
         notes.append(
@@ -602,9 +632,14 @@ def _notes(result: AccuracyResult, reencoded: int, api: str, contract: Contract)
         )
         notes.append(f"{api}: {errors} pair(s) got no usable answer (see codes); {retried}")
     if pending := sum(result.planned.values()) - sum(result.measured.values()):
+        why = (
+            "the service's throttling stopped the calls"
+            if throttled
+            else "the request or time budget ran out"
+        )
         notes.append(
-            f"{api}: {pending} pair(s) pending (the request or time budget ran out); run the same "
-            "command again to continue from the cache"
+            f"{api}: {pending} pair(s) pending ({why}); run the same command again to continue "
+            "from the cache"
         )
     return notes
 

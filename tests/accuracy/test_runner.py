@@ -549,9 +549,8 @@ def test_a_run_whose_impostor_pairs_were_all_declined_says_so(contract: Any) -> 
     assert when.startswith("a service that finds the faces in these images")
 
 
-def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> None:
-    """A slow service under --max-seconds: 8 of 355 impostor pairs and no genuine pair done.
-    The reason gave only the data size, as if the folder were too small."""
+def _cut_short(contract: Any) -> AccuracyResult:
+    """8 of 355 impostor pairs and no genuine pair measured: the calls stopped early."""
     from harness.accuracy._stats import documented_claims
 
     from .conftest import image
@@ -569,11 +568,33 @@ def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> N
     row = _claim_row(
         claim, [(p, Outcome(10.0, False, "0")) for p in pairs], {"genuine": 0, "impostor": 0}
     )
-    result = AccuracyResult("match", "t", planned, outcomes, {"0": 8}, [row], *[None] * 3, {})
+    return AccuracyResult("match", "t", planned, outcomes, {"0": 8}, [row], *[None] * 3, {})
+
+
+def test_a_run_cut_short_by_its_budget_says_so_in_its_reason(contract: Any) -> None:
+    """A slow service under --max-seconds: 8 of 355 impostor pairs and no genuine pair done.
+    The reason gave only the data size, as if the folder were too small."""
+    result = _cut_short(contract)
     why, _ = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
     assert "(8 impostor pairs, 2995 needed" in why
     assert "370 planned pair(s) not measured: the request or time budget ran out" in why
-    assert "no genuine pair decided" in row["verdict_reason"]
+
+
+def test_a_run_cut_short_by_throttling_says_so_not_the_budget(contract: Any) -> None:
+    """Review of session 22: calls that the service's throttling stopped (E-045) left the pairs
+    pending with a reason and a note that blamed the request or time budget and advised a
+    larger --max-requests or --max-seconds, which would not have measured one more pair."""
+    from harness.accuracy._run import _notes
+
+    result = _cut_short(contract)
+    why, when = inconclusive_reason(
+        [result], Dataset(images=[], name="faces"), throttled=("match",)
+    ) or ("", "")
+    assert "370 planned pair(s) not measured: the service's throttling stopped the calls" in why
+    assert "budget" not in why and "--max-requests" not in when
+    assert "once the service stops throttling" in when
+    (note,) = [n for n in _notes(result, 0, "match", contract, throttled=True) if "pending" in n]
+    assert "(the service's throttling stopped the calls)" in note and "budget" not in note
 
 
 def test_a_result_that_disagrees_with_its_score_is_noted(
@@ -636,3 +657,32 @@ def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
     assert repeats["unasked"] == 7 and repeats["again"]["compared"] == 0
     (note,) = repeat_notes("match", repeats)
     assert "budget" not in note.replace("whatever the budget left", "") and said in note, note
+
+
+@pytest.mark.parametrize(
+    ("top", "off_scale", "tied"),
+    [(65.0, 0, True), (65.0, 1, True), (9.2, 3, False), (9.2, 0, True), (0.9, 0, False)],
+    ids=["on-scale", "one-slip-beside-65", "logits", "small-but-none-off", "unit"],
+)
+def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
+    top: float, off_scale: int, tied: bool
+) -> None:
+    """Review of session 22: one off-scale answer (a -1 "no face" sentinel, a 100.5 slip) left a
+    0..100 scale that a 65 shows untied, so a gate's FNMR limit was not judged. Off-scale
+    answers untie it only beside scores no higher than logits reach (``logits``: -9.2..9.2)."""
+    from harness.accuracy._result import tie_scale
+
+    rows = [
+        {
+            "rule": "score>=",
+            "threshold": t,
+            "scale_unknown": True,
+            "verdict_reason": "no pair reached",
+            "genuine": 20,
+            "false_non_matches": 20,
+            "false_matches": 0,
+        }
+        for t in (70.0, 80.0)
+    ]
+    out = tie_scale(rows, "match", (0.0, 100.0), top, off_scale=off_scale)
+    assert [row["scale_unknown"] is None for row in out] == [tied, tied], out

@@ -508,6 +508,26 @@ def test_a_bare_503_asking_to_retry_later_is_throttling_not_an_error(contract: A
     assert compare(PAIR).category == "error" and compare.throttled == 0 and slept == []
 
 
+@pytest.mark.parametrize(
+    ("retry_after", "calls"), [("1", 6), ("3600", 1)], ids=["every-back-off", "lockout"]
+)
+def test_a_service_that_only_ever_answers_a_bare_503_could_not_run(
+    contract: Any, retry_after: str, calls: int
+) -> None:
+    """Review of session 22: a service that is down behind a proxy answers every call an HTML
+    503 with ``Retry-After: 1``. Read as throttling, it ended the run INCONCLUSIVE (exit 0),
+    blaming the request or time budget; before, it stopped with exit 2 and one line. A run that
+    never got a usable answer, only bare 503s, still could not run, with the same line."""
+    compare, _ = _throttling(contract, *[{"retry-after": retry_after}] * calls, status=503)
+    with pytest.raises(
+        TargetError,
+        match=rf"^T: no usable match answer in {calls} calls \(last: no usable answer\); "
+        r"is the URL right and the service up\?$",
+    ):
+        compare(PAIR)
+    assert compare.shed == compare.throttled == calls
+
+
 def test_a_decision_that_changes_at_the_same_score_is_not_called_an_order_dependent_score() -> None:
     """Audit round 11, ``jd-coin-near-threshold``: JD's result drawn per call near the threshold,
     the score honest. Swapped, two decisions changed with a score difference of 0, and the

@@ -41,7 +41,7 @@ def runs(
                 bootstrap_replicates=10,
                 credentials=DEMO,
             )
-            for variant in ("match-unit-scale", "same-score", "logits")
+            for variant in ("match-unit-scale", "same-score", "logits", "slips-never-accepts")
         }
 
 
@@ -99,6 +99,25 @@ def test_a_service_on_the_scale_rejecting_every_genuine_pair_still_fails(
     assert rows["match.score>=80"].false_non_matches == rows["match.score>=80"].genuine
     assert rows["match.score>=70"].false_non_matches == 0  # tied: pairs reach 70
     assert rows["match.score>=80"].scale_unknown is None
+    gate, crit = _criterion(result)
+    assert crit.outcome == "fail" and crit.reason == "FNMR 1 > 0.5", crit
+    assert not gate.passed
+
+
+def test_a_few_answers_off_the_scale_beside_a_65_do_not_untie_it(
+    runs: dict[str, SuiteResult],
+) -> None:
+    """Review of session 22: /match scoring on 0..100 but never reaching 70 (genuine pairs up to
+    65), and a few answers off it (a -1 "no face" sentinel, a 100.5 rounding slip). Any
+    off-scale answer left the scale untied, so the gate called the 80 limit not judged and an
+    engine that never accepts a genuine pair escaped its FNMR limit. Only beside small scores
+    (logits, at most 10) do off-scale answers leave the scale unknown."""
+    result = runs["slips-never-accepts"]
+    assert result.metrics.codes.get("score out of range", 0) >= 2, result.metrics.codes  # type: ignore[union-attr]
+    rows = {r.claim: r for r in result.metrics.thresholds}  # type: ignore[union-attr]
+    row = rows["match.score>=80"]
+    assert row.genuine and row.fnmr == 1 and row.scale_unknown is None, row
+    assert "above any 0..1 scale" in row.verdict_reason, row.verdict_reason
     gate, crit = _criterion(result)
     assert crit.outcome == "fail" and crit.reason == "FNMR 1 > 0.5", crit
     assert not gate.passed
