@@ -79,9 +79,18 @@ class Auth:
     timestamp: Part = How.VALID
     sign: Part = How.VALID
     offset_ms: int = 0
+    # E-019: the timestamp on the service's clock (the sender's estimate, ``ServiceClock``);
+    # an EXPIRED/FUTURE one with that clock unknown or far from ours is the window plus a minute
+    service_clock: bool = False
 
     def apply(
-        self, api: str, creds: Credentials, *, now_ms: int, window_ms: int
+        self,
+        api: str,
+        creds: Credentials,
+        *,
+        now_ms: int,
+        window_ms: int,
+        service_offset_ms: int | None = None,
     ) -> tuple[dict[str, str], dict[str, Any]]:
         """(headers, query) carrying the credentials this describes; secrets only here. A query
         value is text, or a list of texts for a parameter sent more than once (``DOUBLED``)."""
@@ -101,6 +110,11 @@ class Auth:
             return ({} if token is None else {TOKEN_HEADER: token}), {}
         appkey, secret = creds.require_jd()
         beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
+        if self.service_clock and self.timestamp in (How.EXPIRED, How.FUTURE):
+            if service_offset_ms is None:  # E-019: never closer than 6 minutes on a guess
+                beyond = max(beyond, window_ms + OUTSIDE_WINDOW_MS)
+            else:
+                now_ms += service_offset_ms
         stamp = _value(
             self.timestamp,
             {
@@ -178,7 +192,11 @@ class Auth:
         parts: dict[str, Any] = {
             n: _spelt(getattr(self, n)) for n in JD_AUTH_PARAMS if getattr(self, n) != How.VALID
         }
-        return parts | ({"offset_ms": self.offset_ms} if self.offset_ms else {})
+        return (
+            parts
+            | ({"offset_ms": self.offset_ms} if self.offset_ms else {})
+            | ({"service_clock": True} if self.service_clock else {})
+        )
 
     @classmethod
     def from_directive(cls, api: str, directive: Any) -> Auth:
@@ -186,7 +204,8 @@ class Auth:
             return cls(token=_read(directive))
         parts = directive if isinstance(directive, dict) else {}
         made: dict[str, Any] = {n: _read(parts.get(n, "fresh")) for n in JD_AUTH_PARAMS}
-        return cls(offset_ms=int(parts.get("offset_ms", 0)), **made)
+        clock = parts.get("service_clock") is True
+        return cls(offset_ms=int(parts.get("offset_ms", 0)), service_clock=clock, **made)
 
     def describe(self, api: str) -> str:
         """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""

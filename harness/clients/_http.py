@@ -26,6 +26,7 @@ from harness.pacing import Budget, Pacer
 from harness.redact import redact_text, redacted_excerpt
 
 from ._build import Source, compare_body, idno_body, match_body
+from ._clock import ServiceClock
 from ._deadline import (
     DEFAULT_TIMEOUT_S,
     AnswerTooLarge,
@@ -151,6 +152,7 @@ class Sender:
             budget.started = budget.clock()  # the run's time runs from its sender
         self.budget, self.clock, self.timeout_s = budget, clock, timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
+        self.service_clock = ServiceClock()  # E-019: the service's clock, from its answers
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
 
@@ -170,11 +172,13 @@ class Sender:
         if paced:
             self.pacer.wait()
         credentials = credentials or self._credentials
+        sent_ms = self.clock() * 1000
         headers, query = request.auth.apply(
             request.api,
             credentials,
-            now_ms=int(self.clock() * 1000),
+            now_ms=int(sent_ms),
             window_ms=self.contract.jd_timestamp_window_ms,
+            service_offset_ms=self.service_clock.near_offset(),
         )
         self.sent += 1
         self.budget.spend()
@@ -195,14 +199,18 @@ class Sender:
             return self._unanswered(exc, begun=True, start=start, secrets=credentials.secrets())
         finally:
             response.close()
-        return Exchange.read(
+        elapsed_s = time.perf_counter() - start
+        exchange = Exchange.read(
             self.contract,
             request.api,
             response.status_code,
             dict(response.headers.items()),  # one pass: a lookup per name is quadratic
             content,
-            elapsed_s=time.perf_counter() - start,
+            elapsed_s=elapsed_s,
         )
+        if request.api == "jd":  # E-019: its answer against the send's time, on the send's clock
+            self.service_clock.observe(exchange.answer, sent_ms, sent_ms + elapsed_s * 1000)
+        return exchange
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
         """The answer's status and headers; a kept-alive connection the server closed is tried

@@ -204,8 +204,14 @@ class Session:
         operation = self.operation_id(case)
         if operation is None:
             return
+        exchange = self.answer_of(case, response)
+        if self.api == "jd":  # E-019: the service's clock, from an answer the run has (after_call)
+            now_ms = self.sender.clock() * 1000
+            self.sender.service_clock.observe(
+                exchange.answer, now_ms - exchange.elapsed_s * 1000, now_ms
+            )
         self.tracker.observe(
-            self.answer_of(case, response),
+            exchange,
             api=self.api,
             operation=operation,
             case_id=case.id,

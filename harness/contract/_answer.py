@@ -137,6 +137,17 @@ class Answer(NamedTuple):
         return None if score == "" and self.api == "match" else score  # "": not returned, E-070
 
     @property
+    def service_time_ms(self) -> int | None:
+        """JD's ``result.timestamp`` (milliseconds, the service's clock) in an answer past the
+        gateway; None elsewhere. The one reading of it the harness uses to estimate the service's
+        clock (E-019: the 5 min 45 s cases are sent on that clock)."""
+        if self.api != "jd" or self.where != "business" or not isinstance(self.body, dict):
+            return None
+        result = self.body.get("result")
+        stamp = num_code(result.get("timestamp")) if isinstance(result, dict) else None
+        return stamp if isinstance(stamp, int) and stamp > 0 else None
+
+    @property
     def throttled(self) -> bool:
         """The service asked the caller to slow down: a retryable quota code (a QPS limit, JD's
         `免费试用服务具有调用量、QPS限制`), or HTTP 429 (E-015's other reading). Such an answer says

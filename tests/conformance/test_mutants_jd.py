@@ -14,8 +14,10 @@ left out here for time.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 from fixtures.mutant_jd import DEFECTS, mutant_jd
@@ -408,3 +410,38 @@ def test_whole_floats_are_observed_not_failed(contract, service, rule_id):
         # the mutant floats one field: the others are integers (mixed)
         assert session.readings.evidence("E-058")["counts"]["alternative"] > 0
     assert not [f for f in p.failures if f.rule_id == rule_id], [f.message for f in p.failures]
+
+
+@pytest.mark.parametrize("service", ["clock-50s-ahead", "clock-50s-behind"])
+def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes(contract, service):
+    """Review of session 22 (E-019): the 5 min 45 s cases are sent on the service's clock, and
+    only when it is within 10 s of ours; a correct service 50 s ahead or behind got FH-A07 or
+    FH-A08 from the case 45 s outside the window on our clock."""
+    found = []
+    with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
+        for rule_id in ("FH-A07", "FH-A08"):
+            p = ProbeContext(session=session, may_burst=True)
+            try:
+                RULES.get(rule_id).fn(p)
+            except CheckFailed as failed:
+                p.failures.append(failed)
+            found += [f"{f.rule_id}: {f.message}" for f in p.failures]
+        assert found == [], found
+        offset = session.sender.service_clock.offset_ms
+    assert offset is not None and abs(abs(offset) - 50_000) < 5_000  # measured, not guessed
+
+
+def test_an_answer_of_the_examples_phase_shows_the_service_clock(contract):
+    """E-019: a JD answer schemathesis got (``after_call``) gives the clock estimate, so the
+    window probes need no comparison of their own for it."""
+    path = contract.operation("faceCompareNew").path
+    case = SimpleNamespace(id="c1", operation=SimpleNamespace(path=path), query={}, body={})
+    with probe_session(contract, "jd", "http://127.0.0.1:9") as session:
+        stamp = int(session.sender.clock() * 1000) + 50_000
+        body = {"code": "10000", "result": {"code": 0, "timestamp": stamp}}
+        content = json.dumps(body).encode()
+        session.observe(
+            case, SimpleNamespace(status_code=200, headers={}, content=content, elapsed=0.01)
+        )
+        offset = session.sender.service_clock.offset_ms
+    assert offset is not None and abs(offset - 50_000) < 1_000

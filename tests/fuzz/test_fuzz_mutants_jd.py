@@ -5,15 +5,17 @@ problem now, and the emulator behind the same middleware none."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fixtures.mutant_jd import DEFECTS, mutant_jd
 from hypothesis import HealthCheck, given, settings
 
-from harness.clients import DEMO
+from harness.clients import DEMO, DEMO_JD_APPKEY, DEMO_JD_SECRETKEY
 from harness.faces import PoolImage
-from harness.fuzz import FuzzClient
+from harness.fuzz import FuzzClient, replay_finding
 from harness.fuzz._body import Body
 from harness.fuzz._checks import check_answer
 from harness.fuzz._invalid import (
@@ -29,6 +31,8 @@ from harness.fuzz._pool import ImagePool
 from harness.fuzz._rules import Codes
 from harness.fuzz._valid import Gen, jd_pair
 from harness.imaging import builtin_faces
+
+from .conftest import explain, fuzz
 
 # (defect, fuzz rule, the mode its generation draws that shows the defect)
 CASES = [
@@ -235,3 +239,60 @@ def test_thresholds_written_as_their_far_are_a_problem_of_every_answer(contract,
     with mutant_jd("far-for-threshold", contract) as url:
         problems = found(url)
     assert any("thresholds-are-not-the-far" in p or "FH-J22" in p for p in problems), problems
+
+
+def _problems_on_its_clock(url: str, gen: Gen, cases: tuple[InvalidCase, ...]) -> list[str]:
+    """Each case's problems from one client that has had an answer first (a valid comparison, as
+    a run has them), so it knows the service's clock (E-019)."""
+    face = gen.pool.images[0]
+    found = []
+    with FuzzClient(url, credentials=DEMO, contract=None) as client:
+        assert client.send(Body(jd_pair(gen, face, face)).build()).answer.ran
+        for case in cases:
+            exchange = client.send(case.request)
+            problems = check_answer(client.contract, case.request, exchange, case=case, strict=True)
+            found += [f"{case.detail}: {p.check}: {p.message}" for p in problems]
+    return found
+
+
+@pytest.mark.parametrize("service", ["clock-50s-ahead", "clock-50s-behind"])
+def test_a_correct_service_whose_clock_is_50_s_off_ours_has_no_bad_timestamp_problem(
+    contract, gen, service
+):
+    """Review of session 22 (E-019): the 5 min 45 s cases go on the service's clock, and only
+    when it is within 10 s of ours (else 6 minutes): a correct service 50 s off ours refuses
+    every bad-timestamp case."""
+    with mutant_jd(service, contract) as url:
+        assert _problems_on_its_clock(url, gen, _pinned(gen, "bad-timestamp")) == []
+
+
+def test_a_window_in_whole_minutes_is_a_bad_timestamp_problem(contract, gen):
+    """window-whole-minutes (up to 5:59 taken for 5 minutes) on a clock agreeing with ours: the
+    5 min 45 s cases show it."""
+    assert DEFECTS["window-whole-minutes"].quote
+    with mutant_jd("window-whole-minutes", contract) as url:
+        found = _problems_on_its_clock(url, gen, _pinned(gen, "bad-timestamp"))
+    # the 5 min 45 s old case (6 minutes ahead may arrive under 6 minutes ahead: it shows it too)
+    assert any(f.startswith("auth expired_timestamp:345000: ") for f in found), found
+
+
+def test_the_replay_of_a_case_on_the_service_clock_asks_the_clock_first(
+    contract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A replay is a new client with no answer yet: it asks one valid comparison first (E-019),
+    else it sends the 5 min 45 s case as 6 minutes and calls a window in whole minutes fixed.
+    (A signed timestamp 6 minutes ahead reaches it under 6 minutes ahead: the run's finding.)"""
+    only = ["jd:valid-requests", "jd:invalid-requests/bad-timestamp"]
+    options = dict(is_emulator=False, api="jd", max_examples=2, max_rps=0, only=only)
+    monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO_JD_APPKEY)  # the replay's credentials
+    monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO_JD_SECRETKEY)
+    with mutant_jd("window-whole-minutes", contract) as url:
+        result = fuzz(url, tmp_path, **options)
+        assert [f.rule_id for f in result.findings] == ["bad-timestamp"], explain(result)
+        path = next((tmp_path / "findings").glob("F-*.json"))
+        saved = json.loads(path.read_text())
+        auth = {"timestamp": "expired", "offset_ms": 345_000, "service_clock": True}
+        saved["exchange"]["auth"] = auth  # 5 min 45 s old on the service's clock
+        path.write_text(json.dumps(saved))
+        replayed = replay_finding(path)
+    assert replayed.still_failing, replayed.detail
