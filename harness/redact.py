@@ -352,7 +352,7 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
     return text
 
 
-def _redact_str(text: str, secrets: _Secrets) -> str:
+def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> str:
     text = _mask_secrets(text, secrets)
     if _REMEMBERED.exact:
         text = _mask_secrets(text, _REMEMBERED)
@@ -377,7 +377,7 @@ def _redact_str(text: str, secrets: _Secrets) -> str:
                     lambda m: MASK if _signs_in(m.group(0).replace("\0", "")) else m.group(0), text
                 )
         if _SIGNS or secrets.exact or _REMEMBERED.exact:
-            text = _mask_encoded(text, secrets)
+            text = _mask_encoded(text, secrets, budget or _Budget())
     if "=" in text:
         text = _QUERY_RE.sub(lambda m: m.group(1) + MASK, text)
     if ":" in text:
@@ -445,38 +445,61 @@ _B32_OF_TEXT_RE = re.compile(r"(?:[E-Pe-p][A-Za-z2-7]{7}){5}")
 # A base64 run that opens as zlib or gzip data (``eJ``, ``eN``, ``eA``, ``eF``, ``H4sI``): a Flask
 # session cookie, a compressed token (hostile session 22 echoed the credentials so in a cookie and
 # a message). Inflated to at most _INFLATE_PER_CHAR bytes a character of the run (a text of many
-# small bombs costs a bounded multiple of its size) and searched as a text.
+# small bombs costs a bounded multiple of its size) and searched as a text; only runs of the text
+# itself, never runs inside what a run inflated or decoded to (review of session 22: a 116-char
+# run inflated to runs inflating to 17.5K characters each, a 66 KB body took 15 times as long).
 _PACKED_B64_RE = re.compile(r"(?<![A-Za-z0-9+/_-])(?:eJ|eN|eA|eF|H4sI)[A-Za-z0-9+/_-]{14,}+={0,2}")
 _INFLATE_PER_CHAR = 32
+# Characters one redaction call (redact, redact_text, redacted_excerpt) may decode or inflate in
+# all, over every run and offset: past it nothing more is decoded (a hostile body of many small
+# bombs, review of session 22); secrets and signs as they are and their listed variants are still
+# masked, as the scans before the decoding find them.
+DECODE_BUDGET = 1 << 20
 
 
-def _inflated_texts(run: str) -> list[str]:
+class _Budget:
+    """What is left of :data:`DECODE_BUDGET` for one redaction call."""
+
+    __slots__ = ("left",)
+
+    def __init__(self) -> None:
+        self.left = DECODE_BUDGET
+
+
+def _inflated_texts(run: str, limit: int) -> list[str]:
     try:
         inflater = zlib.decompressobj(47)  # 32 + 15: a zlib or a gzip header, told by its bytes
-        return [
-            inflater.decompress(_b64_bytes(run), _INFLATE_PER_CHAR * len(run)).decode("latin-1")
-        ]
+        cap = min(_INFLATE_PER_CHAR * len(run), limit)
+        return [inflater.decompress(_b64_bytes(run), cap).decode("latin-1")]
     except zlib.error:
         return []
 
 
-# (the runs of an encoding, their decoder, a pre-check a run must pass to be decoded)
+# (the runs of an encoding, their decoder of (run, characters left), a pre-check a run must pass
+# to be decoded); the decoders but inflation yield a few times their run's length at most
 _DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
-    (_HEX_RUN_RE, _hex_texts, _HEX_OF_TEXT_RE),
-    (_PCT_RUN_RE, lambda run: [unquote(unquote(run))], None),
-    (_QP_RUN_RE, lambda run: [bytes.fromhex(run.replace("=", "")).decode("latin-1")], None),
-    (_REF_RUN_RE, lambda run: [html.unescape(run)], None),
-    (_B64_RUN_RE, _b64_texts, _B64_OF_TEXT_RE),
+    (_HEX_RUN_RE, lambda run, _: _hex_texts(run), _HEX_OF_TEXT_RE),
+    (_PCT_RUN_RE, lambda run, _: [unquote(unquote(run))], None),
+    (_QP_RUN_RE, lambda run, _: [bytes.fromhex(run.replace("=", "")).decode("latin-1")], None),
+    (_REF_RUN_RE, lambda run, _: [html.unescape(run)], None),
+    (_B64_RUN_RE, lambda run, _: _b64_texts(run), _B64_OF_TEXT_RE),
     (_PACKED_B64_RE, _inflated_texts, None),
-    (_B32_RUN_RE, _b32_texts, _B32_OF_TEXT_RE),
+    (_B32_RUN_RE, lambda run, _: _b32_texts(run), _B32_OF_TEXT_RE),
 )
+# the decoders applied to a decoded or inflated text: all but inflation
+_INNER_DECODERS = tuple(d for d in _DECODERS if d[0] is not _PACKED_B64_RE)
 
 
-def _decoded(run: str, decode: Any) -> list[str]:
+def _decoded(run: str, decode: Any, budget: _Budget) -> list[str]:
+    """``run`` decoded, charged to ``budget``; nothing once it is spent."""
+    if budget.left <= 0:
+        return []
     try:
-        return list(decode(run))
+        texts = list(decode(run, budget.left))
     except (ValueError, binascii.Error):
         return []
+    budget.left -= sum(map(len, texts))
+    return texts
 
 
 def _has_secret(text: str, secrets: _Secrets) -> bool:
@@ -488,23 +511,24 @@ def _has_secret(text: str, secrets: _Secrets) -> bool:
     return any(f in lowered for f in secrets.folded)
 
 
-def _holds_secret(text: str, secrets: _Secrets, depth: int) -> bool:
-    """Whether ``text`` holds a sign or a credential, as it is or in up to ``depth`` encodings."""
+def _holds_secret(text: str, secrets: _Secrets, depth: int, budget: _Budget) -> bool:
+    """Whether ``text`` (a decoded run) holds a sign or a credential, as it is or in up to
+    ``depth`` encodings (not inflated again)."""
     if _has_secret(text, secrets):
         return True
     if depth <= 0 or len(text) < 32:
         return False
-    for pattern, decode, check in _DECODERS:
+    for pattern, decode, check in _INNER_DECODERS:
         for m in pattern.finditer(text):
             run = m.group(0)
             if (check is None or check.search(run)) and any(
-                _holds_secret(t, secrets, depth - 1) for t in _decoded(run, decode)
+                _holds_secret(t, secrets, depth - 1, budget) for t in _decoded(run, decode, budget)
             ):
                 return True
     return False
 
 
-def _mask_encoded(text: str, secrets: _Secrets) -> str:
+def _mask_encoded(text: str, secrets: _Secrets, budget: _Budget) -> str:
     """Each run of an encoding that decodes to a text holding a sign or a credential (encoded
     once more, or not: base64 of its hex, its hex percent-encoded) is masked whole."""
     for pattern, decode, check in _DECODERS:
@@ -513,8 +537,8 @@ def _mask_encoded(text: str, secrets: _Secrets) -> str:
                 MASK
                 if (check is None or check.search(m.group(0)))
                 and any(
-                    _holds_secret(t, secrets, _ENCODED_DEPTH - 1)
-                    for t in _decoded(m.group(0), decode)
+                    _holds_secret(t, secrets, _ENCODED_DEPTH - 1, budget)
+                    for t in _decoded(m.group(0), decode, budget)
                 )
                 else m.group(0)
             ),
@@ -523,11 +547,11 @@ def _mask_encoded(text: str, secrets: _Secrets) -> str:
     return text
 
 
-def _redact_bytes(data: bytes, secrets: _Secrets) -> str:
+def _redact_bytes(data: bytes, secrets: _Secrets, budget: _Budget) -> str:
     if len(data) >= IMAGE_MIN_CHARS // 2 or _is_image(data):
         return image_placeholder(data)
     try:
-        return _redact_str(data.decode("utf-8"), secrets)
+        return _redact_str(data.decode("utf-8"), secrets, budget)
     except UnicodeDecodeError:
         return image_placeholder(data)
 
@@ -544,23 +568,30 @@ def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
 
 
 def _walk(
-    obj: Any, secrets: _Secrets, keep: frozenset[str], names: frozenset[str], depth: int = 0
+    obj: Any,
+    secrets: _Secrets,
+    keep: frozenset[str],
+    names: frozenset[str],
+    budget: _Budget,
+    depth: int = 0,
 ) -> Any:
     if isinstance(obj, str):
-        return _redact_str(obj, secrets)
+        return _redact_str(obj, secrets, budget)
     if isinstance(obj, (bytes, bytearray, memoryview)):
-        return _redact_bytes(bytes(obj), secrets)
+        return _redact_bytes(bytes(obj), secrets, budget)
     if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):
         return DEEP  # a hostile answer's nesting: walked, it ended the run (RecursionError)
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         for key, value in obj.items():
             if not isinstance(key, str) or key in keep:
-                out[key] = value if key in keep else _walk(value, secrets, keep, names, depth + 1)
+                out[key] = (
+                    value if key in keep else _walk(value, secrets, keep, names, budget, depth + 1)
+                )
                 continue
             secret = is_secret_key(key) and value is not None
-            new_key = key if key in names else _redact_str(key, secrets)
-            out[new_key] = MASK if secret else _walk(value, secrets, keep, names, depth + 1)
+            new_key = key if key in names else _redact_str(key, secrets, budget)
+            out[new_key] = MASK if secret else _walk(value, secrets, keep, names, budget, depth + 1)
         return out
     if isinstance(obj, (list, tuple)):
         if obj and _byte(obj[0]) and _image_bytes(obj):
@@ -572,12 +603,14 @@ def _walk(
                 if masked != joined:
                     return masked
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
-            items = [_redact_str(obj[0], secrets), MASK]  # ("Authorization", "Bearer ...")
+            items = [_redact_str(obj[0], secrets, budget), MASK]  # ("Authorization", "Bearer ...")
         else:
-            items = [_walk(item, secrets, keep, names, depth + 1) for item in obj]
+            items = [_walk(item, secrets, keep, names, budget, depth + 1) for item in obj]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
-        return [_walk(item, secrets, keep, names, depth + 1) for item in sorted(obj, key=repr)]
+        return [
+            _walk(item, secrets, keep, names, budget, depth + 1) for item in sorted(obj, key=repr)
+        ]
     return obj
 
 
@@ -591,7 +624,8 @@ def redact(
     """A copy of ``obj`` safe to put in a report. ``keep_keys``: keys whose values pass untouched,
     ``field_names``: keys never rewritten (the summary's own structure, which a short secret
     could collide with)."""
-    return _walk(obj, _secret_variants(secrets), frozenset(keep_keys), frozenset(field_names))
+    variants, budget = _secret_variants(secrets), _Budget()
+    return _walk(obj, variants, frozenset(keep_keys), frozenset(field_names), budget)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

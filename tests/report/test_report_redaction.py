@@ -453,6 +453,42 @@ def test_redaction_is_linear_on_large_inputs() -> None:
     assert time.process_time() - start < 10.0
 
 
+def test_a_body_of_nested_compressed_runs_is_inflated_within_the_budget(monkeypatch) -> None:
+    """Review of session 22: a 116-character zlib-in-base64 run inflated to 3.7K characters of
+    548-character runs, each inflated again to 17.5K: a 66 KB body took 15 times as long to
+    redact (``conform`` against a server sending it, ``call`` with it as an errmsg). Only the
+    text's own runs are inflated (under IMAGE_MIN_CHARS characters each: longer ones are
+    images), and one call inflates 1 MiB in all; what the plain scans find is still masked."""
+    from harness.redact import IMAGE_MIN_CHARS, remember_sign
+
+    remember_sign(_SIGN)
+    inner = _b64(zlib.compress(b"\0" * 400_000, 9))
+    outer = _b64(zlib.compress(".".join([inner] * (8000 // (len(inner) + 1))).encode(), 9))
+    assert len(inner) >= IMAGE_MIN_CHARS > len(outer)
+    packed = base64.urlsafe_b64encode(zlib.compress(b'{"sign":"%s"}' % _SIGN.encode())).decode()
+    body = f"{packed} " + ";".join([outer] * (70_000 // (len(outer) + 1))) + f" {_SIGN}"
+    inflated: list[int] = []
+    decompressobj = zlib.decompressobj
+
+    class Counted:
+        def __init__(self, *args: int) -> None:
+            self.inflater = decompressobj(*args)
+
+        def decompress(self, data: bytes, max_length: int = 0) -> bytes:
+            out = self.inflater.decompress(data, max_length)
+            inflated.append(len(out))
+            return out
+
+    monkeypatch.setattr(zlib, "decompressobj", Counted)
+    out = redact_text(body)
+    assert out.startswith(f"{MASK} ") and out.endswith(f" {MASK}"), out[:80]
+    assert 0 < sum(inflated) <= 1 << 20, sum(inflated)
+    assert max(inflated) <= 32 * IMAGE_MIN_CHARS  # none of the 548-character inner runs
+    inflated.clear()  # the budget is one call's, shared by every string of an object it walks
+    assert redact({"errors": [outer] * 600}) == {"errors": [outer] * 600}
+    assert 0 < sum(inflated) <= 1 << 20, sum(inflated)
+
+
 @pytest.mark.parametrize("secret", ["x", "e", "pass", "mixed"])
 def test_a_short_or_word_like_secret_keeps_the_summary_valid(secret: str) -> None:
     """Hostile round 7: with the token ``x``, masking turned every ``not-exercised`` into
