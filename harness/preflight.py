@@ -97,13 +97,13 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
             try:  # conform's and fuzz's own check: does the base URL answer at all?
-                check_reachable(sender.base_url, REACH_S)
+                check_reachable(sender.base_url, REACH_S, secrets)
             except TargetError as why:
                 raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
     if isinstance(exc, httpx.RemoteProtocolError):  # not HTTP each time: is the base URL HTTP?
         try:  # conform's and fuzz's own check (hostile session 22: accuracy judged no answer
-            check_reachable(sender.base_url, REACH_S)  # as "inconclusive", exit 0)
+            check_reachable(sender.base_url, REACH_S, secrets)  # as "inconclusive", exit 0)
         except TargetError as why:
             raise PreflightError(str(why)) from None
     return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
