@@ -97,13 +97,13 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
         if isinstance(exc, httpx.TimeoutException):
             try:  # conform's and fuzz's own check: does the base URL answer at all?
-                check_reachable(sender.base_url, REACH_S)
+                check_reachable(sender.base_url, REACH_S, secrets)
             except TargetError as why:
                 raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
     if isinstance(exc, httpx.RemoteProtocolError):  # not HTTP each time: is the base URL HTTP?
         try:  # conform's and fuzz's own check (hostile session 22: accuracy judged no answer
-            check_reachable(sender.base_url, REACH_S)  # as "inconclusive", exit 0)
+            check_reachable(sender.base_url, REACH_S, secrets)  # as "inconclusive", exit 0)
         except TargetError as why:
             raise PreflightError(str(why)) from None
     return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
@@ -112,23 +112,24 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
 def _refuse_redirect(
     url: str, path: str, where: str, exchange: Exchange, secrets: list[str]
 ) -> None:
-    """A documented path answered with a redirect: could not run (exit 2), the place it names in
-    the line. The documents give the paths, not that a service answers there at once (a service
-    moved behind a 308 reads them legitimately: legit round 11 redirect-308), but no suite follows
-    a redirect (the credentials go to the target only, and a redirect may name any host), so every
-    answer would have been judged a redirect: dozens of high findings of no defect."""
+    """A documented path redirected to a moved base (the place ends with the path asked, on this
+    host or another): could not run (exit 2), naming the --target to use. The documents give the
+    paths, not that a service answers there at once (legit round 11 redirect-308), but no suite
+    follows a redirect (the credentials go to the target only, a redirect may name any host), so
+    every answer would be judged a redirect: dozens of high findings of no defect. Any other
+    redirect (one operation to a login page) is the suites' to judge: one answer, not the run."""
     location = next((v for k, v in exchange.headers.items() if k.lower() == "location"), "")
     if not (300 <= exchange.status < 400 and location):
         return
     moved = urlsplit(urljoin(url.rstrip("/") + path, location.strip()))
+    if not (moved.path.endswith(path) and moved.scheme in ("http", "https")):
+        return
     shown = redacted_line(urlunsplit((*moved[:3], "", "")), secrets)[:200]  # no query: a sign
-    hint = ""
-    if moved.path.endswith(path) and moved.scheme in ("http", "https"):
-        base = urlunsplit((moved.scheme, moved.netloc, moved.path[: -len(path)], "", ""))
-        hint = f"; if the service moved there, run with --target {redacted_line(base, secrets)}"
+    base = urlunsplit((moved.scheme, moved.netloc, moved.path[: -len(path)], "", ""))
     raise PreflightError(
         f"{url} answers {where} with HTTP {exchange.status}, a redirect to {shown}: faceharness "
-        f"follows no redirect (the credentials go to the target only){hint}"
+        f"follows no redirect (the credentials go to the target only); if the service moved "
+        f"there, run with --target {redacted_line(base, secrets)}"
     )
 
 

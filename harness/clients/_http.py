@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Self, TypeVar
 
 import httpx
@@ -86,30 +86,32 @@ def redacted_line(text: str, secrets: list[str]) -> str:
     return " ".join(redact_text(text, secrets).split())
 
 
-def check_reachable(url: str, timeout_s: float = 5.0) -> None:
+def check_reachable(url: str, timeout_s: float = 5.0, secrets: Iterable[str] = ()) -> None:
     """A request to the base URL: any HTTP answer will do; none means the run cannot start. A
     silence is asked once more: a target that leaves some requests unanswered is measured, not
-    refused (the preflight's own timeout asks here too, so one check alone could meet the hang)."""
+    refused (the preflight's own timeout asks here too, so one check alone could meet the hang).
+    Its line goes through the one redaction with ``secrets``: asked after requests that carried
+    them (the preflight's), a hostile target quotes them in the status line it answers."""
     for attempt in (1, 2):
         try:
             with http_client(timeout=timeout_s) as client, client.stream("GET", url):
                 return  # the status line is the answer; its body may be anything
         except httpx.ReadTimeout:  # connected: something took it and said nothing
             if attempt == 2:
-                raise TargetError(
-                    f"target {url} accepted the connection, then sent no answer within "
-                    f"{timeout_s:g} s, twice (is the service up behind it?)"
-                ) from None
+                why = (
+                    f"accepted the connection, then sent no answer within {timeout_s:g} s, twice "
+                    "(is the service up behind it?)"
+                )
+                raise TargetError(redacted_line(f"target {url} {why}", list(secrets))) from None
         except httpx.HTTPError as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
-                raise TargetError(f"target {url} answered with malformed HTTP: {reason}") from None
-            if _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
-                raise TargetError(
-                    f"target {url} answered, but its TLS handshake failed (is it an http:// "
-                    f"port?): {reason}"
-                ) from None
-            raise TargetError(f"target {url} is unreachable: {reason}") from None
+                why = f"answered with malformed HTTP: {reason}"
+            elif _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
+                why = f"answered, but its TLS handshake failed (is it an http:// port?): {reason}"
+            else:
+                why = f"is unreachable: {reason}"
+            raise TargetError(redacted_line(f"target {url} {why}", list(secrets))) from None
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:

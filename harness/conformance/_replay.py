@@ -55,7 +55,7 @@ def replay_finding(
     name, rule_id, fid = data.check, data.rule_id or "", data.id
     spec = contract.spec(request.api)
     with conformance_target(target or "emulator", breaks, creds) as url:
-        check_reachable(url)
+        check_reachable(url, secrets=creds.secrets())
         with Session(
             contract=contract,
             api=request.api,

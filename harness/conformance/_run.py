@@ -152,7 +152,8 @@ def run_conformance(
     contract = contract or load_contract()
     for name in apis:
         credentials.require_token() if name == "match" else credentials.require_jd()
-    check_reachable(target_url, min(5.0, timeout_s := request_timeout_s or DEFAULT_TIMEOUT_S))
+    timeout_s = request_timeout_s or DEFAULT_TIMEOUT_S  # after the preflight: its line redacted
+    check_reachable(target_url, min(5.0, timeout_s), credentials.secrets())
     note = progress or (lambda _msg: None)
     pool = PayloadPool(contract, faces_dir)
     budget = Budget(max_requests, max_seconds or 0)

@@ -161,7 +161,7 @@ def run_fuzz(
 
     with client:
         try:
-            check_reachable(target_url)
+            check_reachable(target_url, secrets=creds.secrets())
         except TargetError as unreachable:
             return result(status="error", error=str(unreachable))
         client.budget.spend(spent + 1)  # a live target bills them; not the suite's requests

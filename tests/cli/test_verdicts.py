@@ -370,3 +370,80 @@ def test_a_run_that_sent_no_request_is_inconclusive_never_a_pass(
     assert summary["verdict"] == "inconclusive"
     junit = ET.parse(tmp_path / "run" / "junit.xml").getroot()
     assert junit.get("failures") in (None, "0"), ET.tostring(junit)
+
+
+_ECHOED = {
+    "FACEHARNESS_TOKEN": "tok-echoed-5e1f0a",
+    "FACEHARNESS_JD_APPKEY": "appkey-echoed-7c2d9b",
+    "FACEHARNESS_JD_SECRETKEY": "secretkey-echoed-3a8e41",
+}
+SHORT_TOKEN = "tk7abcd"  # under redact.SECRET_MIN_CHARS: no redaction remembers it by itself
+
+
+def _echo_target(garbled: bytes) -> object:
+    """Answers a success until a POST comes; from then on, to every request starting with
+    ``garbled`` (b"": all, b"GET": the reachability check alone), a status line that is not HTTP's
+    quoting the query values and ``Authorization`` of every request so far: the token, or the JD
+    appkey and its sign."""
+    from fixtures.hostile_target import HostileTarget, _said
+
+    class EchoSeen(HostileTarget):
+        async def _echo_seen(self, writer: object, request: bytes) -> bool:
+            posted = any(head.startswith(b"POST ") for head in self.heads)
+            if not (posted and request.startswith(garbled)):
+                return await self._success(writer, request)  # type: ignore[arg-type]
+            said = b" ".join(value for head in self.heads for value in _said(head))
+            return await self._send(writer, b"HTTQ/9 " + said + b"\r\n\r\n", keep=False)  # type: ignore[arg-type]
+
+    return EchoSeen(("echo_seen",))
+
+
+@pytest.mark.parametrize(
+    ("command", "garbled", "env"),
+    [
+        (("accuracy", "--api", "jd"), b"", _ECHOED),
+        (("gate",), b"", _ECHOED),
+        (("conform", "--api", "jd"), b"", _ECHOED),
+        (
+            ("conform", "--api", "match", "--examples", "1"),
+            b"GET",
+            {"FACEHARNESS_TOKEN": SHORT_TOKEN},
+        ),
+        (
+            ("fuzz", "--api", "match", "--max-examples", "1"),
+            b"GET",
+            {"FACEHARNESS_TOKEN": SHORT_TOKEN},
+        ),
+    ],
+    ids=["accuracy-jd", "gate-match", "conform-jd", "conform-own-check", "fuzz-own-check"],
+)
+def test_credentials_echoed_into_a_malformed_status_line_never_reach_the_line(
+    run: Callable[..., tuple[Ran, float]],
+    tmp_path: Path,
+    command: tuple[str, ...],
+    garbled: bytes,
+    env: dict[str, str],
+) -> None:
+    """Review session 22: after its POSTs got no HTTP, the preflight asks the base URL, and the
+    line it raised quoted the status line unmasked; a hostile target answered that GET with the
+    token, appkey and sign of the requests before it (exit 2, the credentials on stderr). Conform's
+    and fuzz's own check comes after the preflight too: a short token leaked there alone."""
+    with _echo_target(garbled) as target:  # type: ignore[attr-defined]
+        done, _ = run(*command, "--target", target.url, "--out", str(tmp_path / "run"),
+                      env=_env(**env))  # fmt: skip
+        heads = list(target.heads)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert "answered with malformed HTTP: illegal status line" in line and "***" in line, line
+    signs = [h.split(b"sign=")[1].split(b"&")[0].split(b" ")[0].decode() for h in heads
+             if b"sign=" in h]  # fmt: skip
+    assert bool(signs) == ("jd" in command) and heads[-1].startswith(b"GET "), heads
+    written = (
+        done.stdout
+        + done.stderr
+        + "".join(
+            p.read_text(errors="replace") for p in (tmp_path / "run").rglob("*") if p.is_file()
+        )
+    )
+    for secret in [*env.values(), *signs]:
+        assert secret not in written, secret

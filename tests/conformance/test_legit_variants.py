@@ -171,3 +171,38 @@ def test_a_service_moved_behind_a_redirect_could_not_run_with_the_place_named(co
         assert "HTTP 308" in line and line.endswith(f"run with --target {url}/v2"), line
         assert "?" not in line and "sign=" not in line and "appkey=" not in line, line
         assert preflight(url + "/v2", apis=(api,), credentials=DEMO, contract=contract)
+
+
+def test_one_operation_redirected_to_a_login_page_is_judged_not_a_run_stopped(contract, tmp_path):
+    """Review session 22: a service whose validateData alone answers ``302 Location: /login``
+    was judged (exit 1, the redirect a high finding) until the preflight stopped every redirect
+    of a documented path (exit 2, nothing judged). Only a moved base stops the run now."""
+    import json
+
+    from fixtures.legit_variants import variant_app
+    from fixtures.rewrite import read_whole
+
+    from harness.clients import DEMO
+    from harness.emulator import EmulatorServer
+    from harness.preflight import preflight
+
+    inner = variant_app("none", contract)
+    live_path = contract.operation("liveCode").path
+
+    async def login_wall(scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http" or scope.get("path") != live_path:
+            return await inner(scope, receive, send)
+        await read_whole(receive)
+        head = [(b"location", b"/login"), (b"content-length", b"0")]
+        await send({"type": "http.response.start", "status": 302, "headers": head})
+        await send({"type": "http.response.body", "body": b""})
+
+    with EmulatorServer(login_wall) as url:  # the preflight, then the suite: as `conform` runs
+        proved = preflight(url, apis=("match", "jd"), credentials=DEMO, contract=contract)
+        assert proved[0].startswith(f"match: POST {live_path} answered HTTP 302"), proved
+        result = conform(url, tmp_path, is_emulator=False, api="match", seed=3, examples=1,
+                         phases=("examples",), max_rps=0)  # fmt: skip
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdict"] == "fail" and not result.error, (summary["verdict"], result.error)
+    redirects = [f for f in result.findings if f.severity == "high" and "302" in f.message]
+    assert redirects and all(f.operation == "liveCode" for f in redirects), explain(result)
