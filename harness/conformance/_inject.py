@@ -72,10 +72,16 @@ def _named_only(root: dict[str, Any], nodes: list[Any], value: Any) -> None:
 
 class PayloadInjector:
     def __init__(
-        self, contract: Contract, pool: PayloadPool, identity: tuple[str, str] | None
+        self,
+        contract: Contract,
+        pool: PayloadPool,
+        identity: tuple[str, str] | None,
+        *,
+        live: bool = True,
     ) -> None:
         self.pool = pool
         self.identity = identity
+        self.live = live  # a live target's positive cases carry no imgArr (E-078)
         # serialNo is 随机唯一: a positive case never repeats one, in this run or another
         self._serials = (f"fh{uuid.uuid4().hex[:12]}{n}" for n in itertools.count(1))
         self._match_b64 = contract.match.validator("Base64Data")
@@ -201,9 +207,16 @@ class PayloadInjector:
         if isinstance(item.get("imgBase64"), str) and self._jd_b64.is_valid(item["imgBase64"]):
             item["imgBase64"] = media.b64
         array = item.get("imgArr")
-        if isinstance(array, list) and array and positive and all(_byte(v) for v in array):
+        if (
+            isinstance(array, list)
+            and array
+            and positive
+            and self.live
+            and all(_byte(v) for v in array)
+        ):
             # `imgArr byte[]` names no range: a picture's bytes as 0..255 or as Java's -128..127
-            # are refused by a reader of the other one (E-078); its base64 is valid under both
+            # are refused by a reader of the other one (E-078); its base64 is valid under both.
+            # The emulator takes both (its imgArr is held by the cases; a live one's by FH-A20)
             del item["imgArr"]
             item["imgBase64"] = media.b64
         elif isinstance(array, list) and array and all(_byte(v) for v in array):

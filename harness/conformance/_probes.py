@@ -855,6 +855,50 @@ def jd_one_image_source(p: ProbeContext) -> None:
 
 
 @probe(
+    "FH-A20",
+    "jd-imgarr-taken-in-some-form",
+    api="jd",
+    erratum="E-078",
+    quote="ImageItem说明,imgBase64、imgArr、imgUrl三选一; imgArr | byte[] | 图像byte[]数组",
+)
+def jd_imgarr_taken(p: ProbeContext) -> None:
+    """The base image's bytes sent as imgArr, once as 0..255 (Go's ``[]byte``) and once as Java's
+    signed -128..127, are not both refused as invalid input (a business input code, or a bare
+    HTTP 400): imgArr is one of the three documented sources, and a picture is valid under each
+    reading in one of the two forms (E-078). Which form the service takes is observed, not judged;
+    a throttled answer judges nothing (E-045). Requests the harness expects a live service to
+    accept carry imgBase64 (E-078), so only this probe holds a service to its imgArr."""
+    pool = p.session.pool
+    media = pool.reference if len(pool.reference.data) <= 100_000 else pool.small[0]
+    unsigned = list(media.data)
+    item = p.canonical("faceCompareNew").json["compareImageItem"]
+    base = {k: v for k, v in item.items() if k != "imgBase64"}
+    refused: list[Answer] = []
+    for values in (
+        unsigned,
+        [v - 256 if v > 127 else v for v in unsigned],
+    ):
+        request = p.canonical("faceCompareNew").with_json(
+            ("compareImageItem",), {**base, "imgArr": values}
+        )
+        a = p.ask(request)
+        if a.throttled:
+            return
+        if (business(a) and a.category == "input") or (not enveloped(a) and a.status == 400):
+            refused.append(a)
+    if len(refused) == 2:
+        first, second = refused
+        raise Violation(
+            f"Received: {received(first)}{_named(first.meaning)} for the base image's bytes as "
+            f"an imgArr of 0..255, {received(second)}{_named(second.meaning)} for them as "
+            "-128..127\n"
+            "Expected: one of the two taken: imgArr is a documented image source "
+            "(imgBase64、imgArr、imgUrl三选一), whatever range its byte[] has (E-078)",
+            request=request,
+        )
+
+
+@probe(
     "FH-L25",
     "jd-missing-image-is-not-a-system-error",
     api="jd",
@@ -911,8 +955,12 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
         (canonical.with_json(("compareImageItem", "imgType")), "an image without imgType", False),
     ]
     for request, what, image in cases:
-        # a body that is no JSON may be refused by the HTTP layer (E-015): no envelope to judge
-        a = p.ask(request) if request.raw_body is not None else p.ask_envelope(request, what)
+        # a body that is no JSON, or a List sent as a string, may be refused by the HTTP layer or
+        # the binder (nginx's or Spring's 400 page, E-015): a refusal, no envelope to judge
+        unbound = request.raw_body is not None or not isinstance(
+            (request.json or {}).get("collectionImageItems", []), list
+        )
+        a = p.ask(request) if unbound else p.ask_envelope(request, what)
         # a comparison reported done (0) without an image, or the one code the quote names (50);
         # 1155 比对失败, 1161 图片上传失败! may be how a service words the refusal (the refusal
         # rules judge it)
@@ -1174,7 +1222,8 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
     ``items.get(0)`` checks the first only) and as the base image's imgArr (one checking the
     format on the imgBase64 path only). A GIF is no jpg, jpeg or png under any reading; any
     refusal (1155, 1161 included: how a service words it) passes, and a list of two refused as
-    such (E-066) too."""
+    such (E-066) too, as does an HTTP layer's own 4xx without JD's envelope (E-015: FH-H02's to
+    list, not this probe's)."""
     pool = p.session.pool
     gif = pool.derived(pool.reference, "gif")
     b64 = base64.b64encode(gif).decode("ascii")
@@ -1189,7 +1238,7 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
         (("compareImageItem",), {**base, "imgArr": list(gif)}, "the base image's imgArr a GIF"),
     ):
         request = p.canonical("faceCompareNew").with_json(path, value)
-        a = p.ask_envelope(request, what)
+        a = p.ask(request)
         if business(a) and str(a.code) == "0":
             raise Violation(
                 f"Received: business code 0{_named(a.meaning)} for {what}\n"

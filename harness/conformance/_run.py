@@ -63,14 +63,19 @@ EMULATOR_MAX_REQUESTS = 50_000
 # skipped in a default URL run; 120 was too few for the cases session 18 added, 125 for round
 # 10's, 132 for the mini-bursts (one API's share of a default URL run is 250: the probes keep 150).
 # JD's probes need 81 at the URL default pace, 83 under --max-rps 0 (session 21): they keep 90,
-# the rest of JD's share goes to the engine (with 150, ~69 of JD's 250 were never sent)
-PROBE_RESERVE = {"match": 150, "jd": 100}
+# the rest of JD's share goes to the engine (with 150, ~69 of JD's 250 were never sent).
+# Session 22's review: match's probes need 149 at the URL default pace and the preflight's
+# requests leave a share of 248 (60 %: 148), while the engine overruns its part by a request or
+# two: FH-L29 was skipped (inconclusive) on seeds 1-3. Each reserve keeps 10 over what its probes
+# need (JD's 94 under --max-rps 0 with FH-A20), and a default run's share holds it whole.
+PROBE_RESERVE = {"match": 165, "jd": 105}
 
 
 def probe_reserve(share: int, api: str) -> int:
     """The probes' part of one API's share: they target single sentences of the documents, so a
-    default `--api all` URL run (250 requests an API) keeps all of the API's PROBE_RESERVE."""
-    return min(PROBE_RESERVE[api], share * 60 // 100)
+    default `--api all` URL run (about 248 requests an API after the preflight) keeps all of the
+    API's PROBE_RESERVE."""
+    return min(PROBE_RESERVE[api], share * 70 // 100)
 
 
 # the probes' time per request over the engine's (their images, a burst's wait), for the time

@@ -67,7 +67,9 @@ class Session:
     def __post_init__(self) -> None:
         if self.identity is None and self.is_emulator:
             self.identity = DEMO_ID_NUM, DEMO_NAME
-        self.injector = PayloadInjector(self.contract, self.pool, self.identity)
+        self.injector = PayloadInjector(
+            self.contract, self.pool, self.identity, live=not self.is_emulator
+        )
         self.sender = Sender(
             self.target,
             credentials=self.creds,

@@ -31,7 +31,8 @@ from ._client import FuzzClient
 # (FH-L30), an ID number's lowercase x and a long name answered (FH-L41); round 10's: a LIP
 # video over 400k (FH-L16), /idno's vip and inner LIP videos without a code (FH-L22), a signed
 # timestamp in seconds, microseconds or nanoseconds (FH-A13), a compareImageItem sent as a List
-# (FH-L34); round 11's: both parts of /match within 400k at once (FH-L20)
+# (FH-L34); round 11's: both parts of /match within 400k at once (FH-L20); session 22's review:
+# an imgArr in both ranges (FH-A20: a live target's valid requests carry imgBase64, E-078)
 PROBES = {
     "match": (
         "FH-L10",
@@ -45,7 +46,7 @@ PROBES = {
         "FH-L30",
         "FH-L41",
     ),
-    "jd": ("FH-A13", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
+    "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"

@@ -318,8 +318,11 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     pace (FH-L29's mini-bursts of 5 too), so none is skipped (at 80, FH-L23 and FH-L26,
     registered last, never ran; a quarter of 250 was 62). Session 21's review: FH-L29's bursts,
     run before FH-L30, FH-L31 and FH-L41 in 132, skipped them: a single FH-L41 defect read
-    inconclusive (exit 0) and a correct service too; the races now run last, in 150."""
-    reserve = probe_reserve(URL_DEFAULT_MAX_REQUESTS // len(APIS), "match")
+    inconclusive (exit 0) and a correct service too; the races now run last, in 150. Session 22's
+    review: they needed 149 of the 148 a run's share (after the preflight's requests) kept, and
+    FH-L29 was skipped on seeds 1-3: the reserve keeps 10 more than the probes need, of the share
+    a default run has."""
+    reserve = probe_reserve((URL_DEFAULT_MAX_REQUESTS - 5) // len(APIS), "match")
     with (
         serve(defect, contract) as url,
         probe_session(contract, "match", url, budget=reserve, max_rps=URL_DEFAULT_MAX_RPS) as s,
@@ -328,6 +331,6 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
             s, ConformanceSettings(), False, URL_DEFAULT_MAX_RPS
         )
         used = s.tracker.budget.used
-    assert skipped == unpaced == [] and used <= reserve, (skipped, used)
+    assert skipped == unpaced == [] and used + 10 <= reserve, (skipped, used, reserve)
     found = {f.rule_id for f in raws}
     assert found == ({"FH-L41"} if defect else set()), [f.message for f in raws]

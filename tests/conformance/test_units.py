@@ -416,6 +416,20 @@ def test_injection_fixes_id_check_digits_and_jd_sources(contract, pool):
     # expected accepted carries the picture as base64, valid under every reading
     item = jd["collectionImageItems"][0]
     assert "imgArr" not in item and base64.b64decode(item["imgBase64"])[:3] == b"\xff\xd8\xff"
+    # review of session 22: the emulator takes both forms, so its cases keep the imgArr (a
+    # picture's bytes), as E-078 says; before, nothing sent it one expected accepted
+    emulated = PayloadInjector(contract, pool, None, live=False).inject(
+        "faceCompareNew",
+        {
+            **contract.jd_fixed_fields,
+            "serialNo": "s",
+            "compareImageItem": {"imgType": "IDP", "imgBase64": "AAAA"},
+            "collectionImageItems": [{"imgType": "SFF", "imgArr": [1, 2.0, -3]}],
+        },
+        positive=True,
+    )
+    kept = emulated["collectionImageItems"][0]
+    assert "imgBase64" not in kept and bytes(kept["imgArr"])[:3] == b"\xff\xd8\xff"
     negative = inject(
         "faceCompareNew",
         {

@@ -45,6 +45,7 @@ CASES = [
     ("jd", "timestamp-in-nanoseconds", "FH-A13"),  # session 21
     ("jd", "grayscale-jpeg-refused", "FH-L33"),
     ("jd", "compare-item-list-accepted", "FH-L34"),
+    ("jd", "refuse-imgarr", "FH-A20"),  # session 22's review: live cases carry imgBase64 now
     ("match", "server-error-on-lowercase-x", "FH-L41"),
     ("match", "idno-image-field-compared", "FH-L10"),
     ("match", "match-result-race", "FH-L29"),
