@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from harness.clients._clock import NEAR_OFFSET_MS
 from harness.config import Credentials
 from harness.contract import jd_sign
 from harness.redact import remember_secret, remember_sign
@@ -80,7 +81,8 @@ class Auth:
     sign: Part = How.VALID
     offset_ms: int = 0
     # E-019: the timestamp on the service's clock (the sender's estimate, ``ServiceClock``);
-    # an EXPIRED/FUTURE one with that clock unknown or far from ours is the window plus a minute
+    # an EXPIRED/FUTURE one with that clock unknown or more than NEAR_OFFSET_MS from ours is the
+    # window plus a minute; a VALID one with it unknown or further than the window is on ours
     service_clock: bool = False
 
     def apply(
@@ -110,11 +112,13 @@ class Auth:
             return ({} if token is None else {TOKEN_HEADER: token}), {}
         appkey, secret = creds.require_jd()
         beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
+        offset = service_offset_ms if self.service_clock else None
         if self.service_clock and self.timestamp in (How.EXPIRED, How.FUTURE):
-            if service_offset_ms is None:  # E-019: never closer than 6 minutes on a guess
-                beyond = max(beyond, window_ms + OUTSIDE_WINDOW_MS)
-            else:
-                now_ms += service_offset_ms
+            if offset is None or abs(offset) > NEAR_OFFSET_MS:  # E-019: 6 minutes, not a guess
+                beyond, offset = max(beyond, window_ms + OUTSIDE_WINDOW_MS), None
+        elif self.timestamp != How.VALID or (offset is not None and abs(offset) > window_ms):
+            offset = None  # a valid one: a clock further off than the window took none of ours
+        now_ms += offset or 0
         stamp = _value(
             self.timestamp,
             {

@@ -17,7 +17,8 @@ class ServiceClock:
     closer to the window's edge than the skew between two clocks judges the clocks, not the
     service: the 5 min 45 s cases are sent on this clock, and only when it is known and within
     :data:`NEAR_OFFSET_MS` of ours (a service whose result.timestamp is far off may stamp it
-    from another clock than its window's)."""
+    from another clock than its window's); FH-A14's cases inside the window are sent on it at any
+    offset up to the window (``Auth.apply``)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -180,7 +180,7 @@ class Sender:
             credentials,
             now_ms=int(sent_ms),
             window_ms=self.contract.jd_timestamp_window_ms,
-            service_offset_ms=self.service_clock.near_offset(),
+            service_offset_ms=self.service_clock.offset_ms,
         )
         self.sent += 1
         self.budget.spend()

@@ -360,10 +360,17 @@ def _auth_probe(
 def _service_offset(p: ProbeContext) -> int | None:
     """The JD service's clock offset when known and near ours (E-019, ``ServiceClock``): from the
     run's answers, else from one canonical comparison (valid under every reading) sent for it."""
+    _measured_offset(p)
+    return p.session.sender.service_clock.near_offset()
+
+
+def _measured_offset(p: ProbeContext) -> int | None:
+    """The sender's estimate of the JD service's clock offset (E-019), measured with one canonical
+    comparison (valid under every reading) when the run has no JD answer showing it yet."""
     clock = p.session.sender.service_clock
     if clock.offset_ms is None:
         p.send(p.canonical("faceCompareNew"))
-    return clock.near_offset()
+    return clock.offset_ms
 
 
 _UTC8_MS = 8 * 3_600_000  # China Standard Time's offset from UTC
@@ -682,24 +689,30 @@ SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allo
 def timestamp_within_window(p: ProbeContext) -> Any:
     """A timestamp signed 30 s less than five minutes ago is still valid (有效期5分钟): the
     gateway does not refuse it as outside the window. Then whether one signed as far ahead is
-    valid too (E-019: the window may run forward from the timestamp only)."""
+    valid too (E-019: the window may run forward from the timestamp only). 30 s from the edge
+    judges the clocks when they differ more: both are timed on the service's clock when its
+    answers show it (``Auth.service_clock``, measured as FH-A07/FH-A08 do), else on ours."""
     age = p.contract.jd_timestamp_window_ms - SKEW_MS
-    request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=-age))
-    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ago")
+    offset = _measured_offset(p)
+    window = p.contract.jd_timestamp_window_ms
+    on = " on the service's clock" if offset is not None and abs(offset) <= window else ""
+    auth = Auth(offset_ms=-age, service_clock=True)
+    request = replace(p.canonical("faceCompareNew"), auth=auth)
+    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ago{on}")
     outside = _code(p, "gateway", "timestamp outside")
     if a.where == "gateway" and a.code == outside.code:
         raise Violation(
             f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
-            f"{age / 1000:g} s ago\n"
+            f"{age / 1000:g} s ago{on}\n"
             "Expected: accepted: within the five minutes the document gives (timestamp有效期5分钟)"
         )
-    request = replace(p.canonical("faceCompareNew"), auth=Auth(offset_ms=age))
-    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ahead")
+    request = replace(p.canonical("faceCompareNew"), auth=replace(auth, offset_ms=age))
+    a = p.ask_envelope(request, f"a timestamp signed {age / 1000:g} s ahead{on}")
     if a.where == "gateway" and a.code == outside.code:
         raise observed(
             "E-019",
             f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
-            f"{age / 1000:g} s ahead\n"
+            f"{age / 1000:g} s ahead{on}\n"
             "Default reading: accepted, within five minutes either way; the service's window "
             "runs forward from the timestamp only",
         )

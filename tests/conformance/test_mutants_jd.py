@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -40,6 +41,7 @@ from harness.gate._policy import FindingAllowance
 from .conftest import conform, explain, probe_session
 
 Change = Callable[[Request], Request]
+REPLAY_FILES = Path(__file__).parent / "replay_files"
 
 CAUGHT = [
     # the gateway
@@ -415,14 +417,19 @@ def test_whole_floats_are_observed_not_failed(contract, service, rule_id):
     assert not [f for f in p.failures if f.rule_id == rule_id], [f.message for f in p.failures]
 
 
+@pytest.mark.parametrize("rule_ids", [("FH-A07", "FH-A08"), ("FH-A14",)], ids=["A07-A08", "A14"])
 @pytest.mark.parametrize("service", ["clock-50s-ahead", "clock-50s-behind"])
-def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes(contract, service):
+def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes(
+    contract, service, rule_ids
+):
     """Review of session 22 (E-019): the 5 min 45 s cases are sent on the service's clock, and
     only when it is within 10 s of ours; a correct service 50 s ahead or behind got FH-A07 or
-    FH-A08 from the case 45 s outside the window on our clock."""
+    FH-A08 from the case 45 s outside the window on our clock. FH-A14's case 270 s old (30 s
+    inside the window) is timed on the service's clock too: 50 s ahead, it was 320 s old there
+    and refused 10045, a false HIGH finding. Each probe alone measures the clock itself."""
     found = []
     with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
-        for rule_id in ("FH-A07", "FH-A08"):
+        for rule_id in rule_ids:
             p = ProbeContext(session=session, may_burst=True)
             try:
                 RULES.get(rule_id).fn(p)
@@ -474,3 +481,28 @@ def test_an_imgarr_taken_in_one_range_only_is_no_finding(contract, service):
         except CheckFailed as failed:
             p.failures.append(failed)
     assert not p.failures, [f.message for f in p.failures]
+
+
+@pytest.mark.parametrize(
+    ("service", "holds"), [("clock-50s-ahead", False), ("window-1-minute", True)]
+)
+def test_a_replayed_fh_a14_finding_is_timed_on_the_service_clock(
+    contract, service, holds, tmp_path, monkeypatch
+):
+    """E-019: a replay runs FH-A14 again in a session of its own, so it measures the service's
+    clock as the run did: a correct service 50 s ahead of ours is no longer failing, a window
+    of one minute still is."""
+    from harness.clients import DEMO
+    from harness.conformance import replay_finding
+
+    appkey, secret = DEMO.require_jd()
+    for var, value in {"FACEHARNESS_JD_APPKEY": appkey, "FACEHARNESS_JD_SECRETKEY": secret}.items():
+        monkeypatch.setenv(var, value)
+    data = json.loads((REPLAY_FILES / "probe-FH-A10.json").read_text(encoding="utf-8"))
+    data["check"] |= {"name": "auth-timestamp-within-window", "rule_id": "FH-A14"}
+    data["finding"] |= {"check": "auth-timestamp-within-window", "rule_id": "FH-A14"}
+    path = tmp_path / "probe-FH-A14.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with mutant_jd(service, contract) as url:
+        outcome = replay_finding(path, target=url)
+    assert outcome.still_failing is holds, outcome.detail
