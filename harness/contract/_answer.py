@@ -48,6 +48,10 @@ def score_step(value: Any) -> float:
 _PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
 
 
+# Milliseconds since 1970 below year 5138: anything larger is no clock reading.
+MAX_EPOCH_MS = 10**14
+
+
 def num_code(value: Any) -> int | None:
     """The internal API's errcode (`errcode | Num`) as an integer: a JSON integer, or a number
     with no fraction (``0.0``, ``4.0004e4``: one number type in JSON, and OpenAPI 3.1's integer);
@@ -140,12 +144,14 @@ class Answer(NamedTuple):
     def service_time_ms(self) -> int | None:
         """JD's ``result.timestamp`` (milliseconds, the service's clock) in an answer past the
         gateway; None elsewhere. The one reading of it the harness uses to estimate the service's
-        clock (E-019: the 5 min 45 s cases are sent on that clock)."""
+        clock (E-019: the 5 min 45 s cases are sent on that clock). Only a plausible epoch
+        millisecond count (under :data:`MAX_EPOCH_MS`): a hostile ``10**400`` overflowed the
+        clock's float arithmetic and ended every command (review of session 22)."""
         if self.api != "jd" or self.where != "business" or not isinstance(self.body, dict):
             return None
         result = self.body.get("result")
         stamp = num_code(result.get("timestamp")) if isinstance(result, dict) else None
-        return stamp if isinstance(stamp, int) and stamp > 0 else None
+        return stamp if isinstance(stamp, int) and 0 < stamp < MAX_EPOCH_MS else None
 
     @property
     def throttled(self) -> bool:

@@ -276,3 +276,30 @@ def test_the_preflight_line_masks_what_it_quotes_before_cutting_it(contract: Any
             _judge("http://127.0.0.1:9", "jd", "POST /jdai/faceCompareNew", 200, wrong, [secret])
         line = str(stopped.value)
         assert image[:24] not in line and secret[:10] not in line, line
+
+
+@pytest.mark.parametrize(
+    ("stamp", "expected"),
+    [
+        (1_765_000_000_000, 1_765_000_000_000),
+        (1.765e12, 1_765_000_000_000),
+        (10**400, None),  # a hostile huge JSON int: OverflowError in the clock (review, s22)
+        (10**14, None),
+        (0, None),
+        (-5, None),
+        (True, None),
+        ("1765000000000", None),
+    ],
+    ids=["epoch-ms", "float", "huge", "year-5138", "zero", "negative", "bool", "string"],
+)
+def test_service_time_is_only_a_plausible_epoch_ms(
+    contract: Any, stamp: Any, expected: Any
+) -> None:
+    from harness.clients._clock import ServiceClock
+
+    answer = read_answer(contract, "jd", 200, _jd(code=0, result=True, score=0.93, timestamp=stamp))
+    assert answer.where == "business"
+    assert answer.service_time_ms == expected
+    clock = ServiceClock()
+    clock.observe(answer, 1_000.0, 1_010.0)  # raised OverflowError on 10**400
+    assert clock.offset_ms == (None if expected is None else expected - 1_005)
