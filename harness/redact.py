@@ -452,8 +452,8 @@ _PACKED_B64_RE = re.compile(r"(?<![A-Za-z0-9+/_-])(?:eJ|eN|eA|eF|H4sI)[A-Za-z0-9
 _INFLATE_PER_CHAR = 32
 # Characters one redaction call (redact, redact_text, redacted_excerpt) may decode or inflate in
 # all, over every run and offset: past it nothing more is decoded (a hostile body of many small
-# bombs, review of session 22); secrets and signs as they are and their listed variants are still
-# masked, as the scans before the decoding find them.
+# bombs, review of session 22), and every run left that would have been decoded is masked whole
+# (kept, a secret placed after the bombs passed unseen: review 3 of session 22).
 DECODE_BUDGET = 1 << 20
 
 
@@ -490,16 +490,18 @@ _DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
 _INNER_DECODERS = tuple(d for d in _DECODERS if d[0] is not _PACKED_B64_RE)
 
 
-def _decoded(run: str, decode: Any, budget: _Budget) -> list[str]:
-    """``run`` decoded, charged to ``budget``; nothing once it is spent."""
-    if budget.left <= 0:
-        return []
+def _decoded(run: str, decode: Any, budget: _Budget) -> list[str] | None:
+    """``run`` decoded, charged to ``budget``; None when the budget is spent before or by it (an
+    inflation cut at what was left): the run cannot be told free of a secret, so it is masked."""
+    left = budget.left
+    if left <= 0:
+        return None
     try:
-        texts = list(decode(run, budget.left))
+        texts = list(decode(run, left))
     except (ValueError, binascii.Error):
         return []
     budget.left -= sum(map(len, texts))
-    return texts
+    return None if budget.left <= 0 else texts
 
 
 def _has_secret(text: str, secrets: _Secrets) -> bool:
@@ -521,30 +523,35 @@ def _holds_secret(text: str, secrets: _Secrets, depth: int, budget: _Budget) -> 
     for pattern, decode, check in _INNER_DECODERS:
         for m in pattern.finditer(text):
             run = m.group(0)
-            if (check is None or check.search(run)) and any(
-                _holds_secret(t, secrets, depth - 1, budget) for t in _decoded(run, decode, budget)
-            ):
-                return True
+            if check is None or check.search(run):
+                texts = _decoded(run, decode, budget)
+                if texts is None or any(
+                    _holds_secret(t, secrets, depth - 1, budget) for t in texts
+                ):
+                    return True  # None: past the budget, held as a secret would be
     return False
 
 
 def _mask_encoded(text: str, secrets: _Secrets, budget: _Budget) -> str:
     """Each run of an encoding that decodes to a text holding a sign or a credential (encoded
-    once more, or not: base64 of its hex, its hex percent-encoded) is masked whole."""
+    once more, or not: base64 of its hex, its hex percent-encoded) is masked whole; so is each
+    run past :data:`DECODE_BUDGET`."""
     for pattern, decode, check in _DECODERS:
-        text = pattern.sub(
-            lambda m: (
-                MASK
-                if (check is None or check.search(m.group(0)))
-                and any(
-                    _holds_secret(t, secrets, _ENCODED_DEPTH - 1, budget)
-                    for t in _decoded(m.group(0), decode, budget)
-                )
-                else m.group(0)
-            ),
-            text,
-        )
+        text = pattern.sub(lambda m: _masked_run(m.group(0), decode, check, secrets, budget), text)
     return text
+
+
+def _masked_run(
+    run: str, decode: Any, check: re.Pattern[str] | None, secrets: _Secrets, budget: _Budget
+) -> str:
+    """``run`` masked whole when it decodes to a secret, or when it would be decoded and the
+    budget is spent (a secret cannot pass by exhausting it)."""
+    if check is not None and not check.search(run):
+        return run
+    texts = _decoded(run, decode, budget)
+    if texts is None or any(_holds_secret(t, secrets, _ENCODED_DEPTH - 1, budget) for t in texts):
+        return MASK
+    return run
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets, budget: _Budget) -> str:

@@ -439,11 +439,18 @@ def test_summary_field_names_are_not_credential_names() -> None:
     assert not [name for name in FIELD_NAMES if is_secret_key(name)]
 
 
-def test_redaction_is_linear_on_large_inputs() -> None:
+def test_redaction_is_linear_on_large_inputs(monkeypatch) -> None:
     """Long non-image runs once made the image pattern quadratic (far slower on these inputs): the
     bound is this process's CPU time, far above linear (well under a second), so a loaded
-    machine does not fail it and a quadratic pattern cannot pass it."""
+    machine does not fail it and a quadratic pattern cannot pass it. No sign or secret is
+    remembered (other tests in this worker remember some): past the decoding budget the text's
+    letter runs would be masked (review 3 of session 22), and this test is the image pattern's."""
     import time
+
+    from harness import redact as redact_module
+
+    monkeypatch.setattr(redact_module, "_SIGNS", {})
+    monkeypatch.setattr(redact_module, "_REMEMBERED", redact_module._secret_variants(()))
 
     words = ("a" * 200 + " ") * 5000
     image = base64.b64encode(bytes(range(256)) * 20000).decode()  # ~6.8 MB of base64
@@ -485,8 +492,11 @@ def test_a_body_of_nested_compressed_runs_is_inflated_within_the_budget(monkeypa
     assert 0 < sum(inflated) <= 1 << 20, sum(inflated)
     assert max(inflated) <= 32 * IMAGE_MIN_CHARS  # none of the 548-character inner runs
     inflated.clear()  # the budget is one call's, shared by every string of an object it walks
-    assert redact({"errors": [outer] * 600}) == {"errors": [outer] * 600}
+    errors = redact({"errors": [outer] * 600})["errors"]
     assert 0 < sum(inflated) <= 1 << 20, sum(inflated)
+    # the runs inflated within the budget are kept; past it each is masked whole (review 3)
+    kept = errors.index(MASK)
+    assert kept > 0 and errors == [outer] * kept + [MASK] * (600 - kept)
 
 
 @pytest.mark.parametrize("secret", ["x", "e", "pass", "mixed"])
@@ -535,3 +545,54 @@ def test_a_replay_file_masks_a_secret_echoed_encoded_as_findings_json_does(tmp_p
     assert text.startswith("rejected ") and MASK in text, text
     for echo in echoes:
         assert echo[3:-3] not in text, (echo, text)
+
+
+def _every_decoding(text: str) -> str:
+    """``text`` with every base64 run of it decoded (at each offset) and inflated when it can be:
+    what a reader of the output could recover."""
+    import re
+
+    found = [text]
+    for run in re.findall(r"[A-Za-z0-9+/_-]{8,}={0,2}", text):
+        for k in range(4):
+            part = run[k:].rstrip("=").replace("-", "+").replace("_", "/")
+            part = part[: len(part) - (len(part) % 4 == 1)]
+            try:
+                data = base64.b64decode(part + "=" * (-len(part) % 4))
+            except ValueError:
+                continue
+            found.append(data.decode("latin-1"))
+            try:
+                found.append(zlib.decompressobj(47).decompress(data).decode("latin-1"))
+            except zlib.error:
+                pass
+    return "\n".join(found)
+
+
+def test_a_secret_after_a_spent_decoding_budget_is_masked() -> None:
+    """Review 3 of session 22 (`call livecode` against a target echoing the token zlib-packed in
+    base64 after 220 small zlib bombs): the bombs spent the 1 MiB decoding budget and the echo
+    after them was kept as sent and printed. Past the budget every run that would have been
+    decoded is masked whole."""
+    from harness.redact import redacted_excerpt, remember_secret
+
+    secret = "tokQ" + "r8Zk" * 8
+
+    def packed(data: bytes) -> str:
+        return base64.b64encode(zlib.compress(data, 9)).decode()
+
+    remember_secret(secret)  # what the sender does before a request carries it
+    bomb = packed(b"<p>-</p>" * 7500)
+    body = " ".join([bomb] * 220) + " " + packed(("token " + secret).encode())
+    outputs = [
+        redact_text(body, [secret]),
+        redact({"errmsg": body, "data": {"result": {"code": body}}}, [secret])["errmsg"],
+        redact({"errmsg": body, "data": {"result": {"code": body}}}, [secret])["data"]["result"][
+            "code"
+        ],
+        redacted_excerpt(body, len(body)),
+        redacted_excerpt(body.encode(), len(body)),
+    ]
+    for out in outputs:
+        assert secret not in _every_decoding(out), out[-120:]
+        assert out.endswith(MASK)
