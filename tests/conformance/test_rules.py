@@ -1238,3 +1238,11 @@ def test_a_score_in_exponent_form_is_a_reading(contract):
         with pytest.raises(CheckFailed):
             body = match({"success": "false", "score": score})
             judge(contract, "FH-M03", "match", "match", body, {}, Facts(), ReadingLog())
+
+
+def test_a_result_timestamp_too_large_for_a_float_is_fh_j13_not_an_internal_error(contract):
+    """Review of session 22: ``"timestamp": 10**400`` (a JSON integer no float holds) stopped
+    conform with an OverflowError in FH-J13's distance from now; it is a timestamp far from now."""
+    with pytest.raises(CheckFailed) as failed:
+        judge(contract, "FH-J13", "jd", "faceCompareNew", jd({"timestamp": 10**400}), {}, Facts())
+    assert failed.value.rule_id == "FH-J13"
