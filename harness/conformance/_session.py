@@ -272,7 +272,7 @@ def jd_auth_of(
         appkey=made("appkey", lambda v: v == appkey, lambda v: given_or(v, How.INVALID, creds)),
         timestamp=made(
             "timestamp",
-            lambda v: v.isdigit() and abs(int(v) - time.time() * 1000) <= window_ms,
+            lambda v: v.isdigit() and abs(int(v) - time.time_ns() // 1_000_000) <= window_ms,
             Given,
         ),
         sign=made(

@@ -94,7 +94,10 @@ def _authenticate(emu: Emulator, scope: Scope) -> AppKey:
         raise emu.refuse("jd", "timestamp_empty")
     if not (ts.isascii() and ts.isdigit()):  # "０１２" and "²" are str.isdigit() too
         raise emu.refuse("jd", "timestamp_malformed")
-    window, ahead = emu.contract.jd_timestamp_window_ms, int(ts) - time.time() * 1000
+    window, ahead = (
+        emu.contract.jd_timestamp_window_ms,
+        int(ts) - time.time_ns() // 1_000_000,
+    )  # ints: any digit count
     # E-019 alternative (past-only): the window runs forward from the timestamp
     if "E-019" in emu.settings.alternatives and ahead > _SKEW_MS:
         window = 0

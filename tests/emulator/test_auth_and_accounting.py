@@ -48,6 +48,9 @@ def test_jd_timestamp_window_is_symmetric(emulator):
     for offset_s, code in [(-290, "10000"), (290, "10000"), (-310, "10045"), (310, "10045")]:
         r = post_jd(url, jd_body(), jd_params(ts_ms=NOW() + offset_s * 1000))
         assert r.json()["code"] == code, offset_s
+    # a 400-digit timestamp is far outside the window, not an OverflowError (HTTP 500)
+    r = post_jd(url, jd_body(), jd_params(ts_ms=10**400))
+    assert r.status_code == 200 and r.json()["code"] == "10045", r.text
 
 
 def test_jd_quota_counts_down_and_stops(emulator):
