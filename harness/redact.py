@@ -520,16 +520,27 @@ def _holds_secret(text: str, secrets: _Secrets, depth: int, budget: _Budget) -> 
         return True
     if depth <= 0 or len(text) < 32:
         return False
-    for pattern, decode, check in _INNER_DECODERS:
-        for m in pattern.finditer(text):
-            run = m.group(0)
-            if check is None or check.search(run):
-                texts = _decoded(run, decode, budget)
-                if texts is None or any(
-                    _holds_secret(t, secrets, depth - 1, budget) for t in texts
-                ):
-                    return True  # None: past the budget, held as a secret would be
-    return False
+    return any(
+        _run_holds_secret(m.group(0), decode, check, secrets, depth - 1, budget)
+        for pattern, decode, check in _INNER_DECODERS
+        for m in pattern.finditer(text)
+    )
+
+
+def _run_holds_secret(
+    run: str,
+    decode: Any,
+    check: re.Pattern[str] | None,
+    secrets: _Secrets,
+    depth: int,
+    budget: _Budget,
+) -> bool:
+    """Whether a run of an encoding (one passing its pre-check ``check``) decodes to a text holding
+    a secret in up to ``depth`` further encodings; past the budget it is held as one would be."""
+    if check is not None and not check.search(run):
+        return False
+    texts = _decoded(run, decode, budget)
+    return texts is None or any(_holds_secret(t, secrets, depth, budget) for t in texts)
 
 
 def _mask_encoded(text: str, secrets: _Secrets, budget: _Budget) -> str:
@@ -546,12 +557,9 @@ def _masked_run(
 ) -> str:
     """``run`` masked whole when it decodes to a secret, or when it would be decoded and the
     budget is spent (a secret cannot pass by exhausting it)."""
-    if check is not None and not check.search(run):
-        return run
-    texts = _decoded(run, decode, budget)
-    if texts is None or any(_holds_secret(t, secrets, _ENCODED_DEPTH - 1, budget) for t in texts):
-        return MASK
-    return run
+    return (
+        MASK if _run_holds_secret(run, decode, check, secrets, _ENCODED_DEPTH - 1, budget) else run
+    )
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets, budget: _Budget) -> str:

@@ -376,7 +376,6 @@ def _measured_offset(p: ProbeContext) -> int | None:
 _UTC8_MS = 8 * 3_600_000  # China Standard Time's offset from UTC
 _WRAP_MS = 2**32  # a difference of milliseconds cut to 32 bits (``(int) (now - ts)``) reads as 0
 NEAR_OUTSIDE_MS = 345_000  # 5 min 45 s: outside the window by more than the skew (30 s) allowed
-_NEAR_MS = NEAR_OUTSIDE_MS
 _ERRATA = {"token": "E-016", "appkey": None, "timestamp": "E-019", "sign": "E-018"}
 for _n, (_name, _how, _meaning, _what) in enumerate(
     (
@@ -423,7 +422,7 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
             (Auth(timestamp=How.EXPIRED, offset_ms=_UTC8_MS), "a signed timestamp 8 h old"),
             (Auth(timestamp=How.EXPIRED, offset_ms=_WRAP_MS), "a signed timestamp 2^32 ms old"),
             (
-                Auth(timestamp=How.EXPIRED, offset_ms=_NEAR_MS, service_clock=True),
+                Auth(timestamp=How.EXPIRED, offset_ms=NEAR_OUTSIDE_MS, service_clock=True),
                 "a signed timestamp 5 min 45 s old on the service's clock",
             ),
         )
@@ -432,7 +431,7 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
             (Auth(timestamp=How.FUTURE, offset_ms=_UTC8_MS), "a signed timestamp 8 h ahead"),
             (Auth(timestamp=How.FUTURE, offset_ms=_WRAP_MS), "a signed timestamp 2^32 ms ahead"),
             (
-                Auth(timestamp=How.FUTURE, offset_ms=_NEAR_MS, service_clock=True),
+                Auth(timestamp=How.FUTURE, offset_ms=NEAR_OUTSIDE_MS, service_clock=True),
                 "a signed timestamp 5 min 45 s ahead on the service's clock",
             ),
         )
