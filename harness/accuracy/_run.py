@@ -234,13 +234,16 @@ class ServiceCompare:
             self.shed += shed
             if shed:  # what it was, as an error: the line of a run that never got an answer
                 self._shed_by = self._failure(exchange, operation)
-            self.gap = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
+            headers = exchange.headers
+            asked = (
+                retry_after_s(headers.get("retry-after"), headers.get("date"), under=math.inf)
+                or 0.0
+            )
+            # the service's own wait, when it says one, is the gap (a limiter that throttles a
+            # share of the calls whatever their pace doubled a 1 s wait to 10 s between calls)
+            doubled = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
+            self.gap = min(self.max_backoff_s, asked) if asked else doubled
             if tries < self.max_throttled:
-                headers = exchange.headers
-                asked = (
-                    retry_after_s(headers.get("retry-after"), headers.get("date"), under=math.inf)
-                    or 0.0
-                )
                 if asked > self.max_retry_after_s:  # a lockout, not a QPS limit: never a long
                     self.stopped = (  # silent sleep, nor a call before the time it asked for
                         f"the service asked to wait {_seconds(asked)} s (Retry-After), more "

@@ -495,6 +495,32 @@ def test_a_retry_after_past_the_cap_stops_the_calls_without_waiting(
     assert slept == []
 
 
+def test_a_limiter_throttling_a_share_of_the_calls_is_paced_at_the_wait_it_asks(
+    contract: Any,
+) -> None:
+    """Audit round 12, ``retry-after-date``: a correct service throttles every fourth call with
+    ``Retry-After: 1`` whatever the pace. Each throttle doubled the gap kept between calls and
+    three answers narrowed it by only 0.9 ** 3, so it grew to the 10 s cap: ten times the wait
+    asked, hours for a 1,000-call run. The wait the service states is now the gap."""
+    from harness.clients import Exchange
+
+    compare, slept = _throttling(contract)
+    calls = [0]
+    throttled = Exchange.read(contract, "match", 429, {"retry-after": "1"}, b"")
+    answered = Exchange.read(contract, "match", 200, {}, b"")
+
+    def ask(operation: str, body: Any) -> Any:
+        calls[0] += 1
+        return throttled if calls[0] % 4 == 0 else answered
+
+    result = {"success": "true", "score": "85"}
+    compare.client.ask = ask
+    compare.client.envelope = lambda *_: {"errcode": 0, "errmsg": "ok", "data": {"result": result}}
+    assert [compare(PAIR).category for _ in range(40)] == ["ok"] * 40
+    assert compare.throttled == 13 and compare.stopped is None
+    assert max(slept) <= 1.0 and sum(slept) <= calls[0] * 1.0, slept  # before: 10 s a call
+
+
 def test_a_bare_503_asking_to_retry_later_is_throttling_not_an_error(contract: Any) -> None:
     """Audit round 11, ``shed-503``: a correct service behind a proxy's rate limit (nginx's
     ``limit_req``) answers a bare HTTP 503 with ``Retry-After: 1`` over 5/s. Each was an error,
