@@ -189,6 +189,7 @@ def run_accuracy(
         counts[_CLASSES[pair.genuine]][outcome.category] += 1
     fta = {cls: c["fta"] for cls, c in counts.items()}
     ok = [(p, o) for p, o in measured if o.category == "ok"]
+    failed = [p for p, o in measured if o.category == "error"]
 
     scored = [(p, o.score) for p, o in ok if o.score is not None]
     genuine_scores = [(s, p.first.identity) for p, s in scored if p.genuine]
@@ -223,7 +224,7 @@ def run_accuracy(
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
-            [_claim_row(c, ok, fta) for c in claims],
+            [_claim_row(c, ok, fta, failed) for c in claims],
             api,
             score_range,
             max((s for _, s in scored), default=None),
@@ -297,13 +298,20 @@ def fta_breakdown(
 
 
 def _claim_row(
-    claim: Claim, ok: list[tuple[PairImages, Outcome]], fta: dict[str, int]
+    claim: Claim,
+    ok: list[tuple[PairImages, Outcome]],
+    fta: dict[str, int],
+    failed: Sequence[PairImages] = (),
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
-    so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not)."""
+    so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
+    ``failed``: impostor pairs that got no usable answer (errors): unknown at the claim, as a
+    pair without a score is, since a service failing on the pairs it would match falsely must
+    not look clean (a failure to acquire is counted apart, ISO/IEC 19795-1)."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
+    failed = [p for p in failed if not p.genuine]
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     declined = fta.get("genuine", 0)  # genuine pairs the service declined to compare (FTA)
     impostor = false_matches + tally[(False, False)]
@@ -312,16 +320,19 @@ def _claim_row(
     for p, o in ok:
         if not p.genuine:
             people.setdefault(frozenset(p.subjects), set()).add(claim.accepts(o.score, o.decision))
+    for p in failed:
+        people.setdefault(frozenset(p.subjects), set()).add(None)
     matched = sum(True in got for got in people.values())
     unknown = sum(True not in got and None in got for got in people.values())
     verdict = _judged(
         claim,
         false_matches,
         impostor,
-        tally[(False, None)],
+        tally[(False, None)] + len(failed),
         tally[(True, True)],
         people=((matched, len(people)), (matched + unknown, len(people))),
         genuine=genuine,
+        failed=len(failed),
     )
     reason = verdict.reason
     scores = [o.score for p, o in ok if not p.genuine and o.score is not None]
@@ -355,6 +366,7 @@ def _claim_row(
         "impostor": impostor,
         "pairs": genuine + impostor,
         "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
+        "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "verdict": verdict.verdict,
         "verdict_direction": verdict.direction,
@@ -444,9 +456,10 @@ def _judged(
     *,
     people: tuple[tuple[int, int], tuple[int, int]] | None = None,
     genuine: int | None = None,
+    failed: int = 0,
 ) -> Verdict:
-    """The verdict with ``unknown`` impostor pairs (no score, E-011) all no match, unless all
-    false matches decide otherwise: then untestable."""
+    """The verdict with ``unknown`` impostor pairs (no score, E-011; ``failed`` of them no usable
+    answer at all) all no match, unless all false matches decide otherwise: then untestable."""
     judge = partial(
         judge_claim,
         claimed_fmr=claim.claimed_fmr,
@@ -460,8 +473,17 @@ def _judged(
     high = judge(false_matches + unknown, impostor + unknown, people=people and people[1])
     if (high.verdict, high.direction) == (low.verdict, low.direction):
         return low
+    what = (
+        "answered without a score"
+        if not failed
+        else (
+            "without a usable answer (errors)"
+            if failed == unknown
+            else f"answered without a score or ({failed} of them) without a usable answer (errors)"
+        )
+    )
     reason = (
-        f"{unknown} impostor pairs answered without a score: {false_matches} to "
+        f"{unknown} impostor pairs {what}: {false_matches} to "
         f"{false_matches + unknown} false matches in {impostor + unknown} impostor pairs, "
         f"the claimed {claim.claimed_fmr:g} {_verdict_text(low)} if none of them is a false "
         f"match, {_verdict_text(high)} if every one is"

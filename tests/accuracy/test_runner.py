@@ -686,3 +686,39 @@ def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
     ]
     out = tie_scale(rows, "match", (0.0, 100.0), top, off_scale=off_scale)
     assert [row["scale_unknown"] is None for row in out] == [tied, tied], out
+
+
+def test_impostor_pairs_without_an_answer_are_unknown_not_left_out(
+    tmp_path: Path, make_faces: Any
+) -> None:
+    """Audit round 12: a service answering an internal error on the impostor pairs it would match
+    falsely (here 5 % of them) left them out of the count, so 0 false matches in the ~460
+    answered read as `consistent` with a claim of 1e-2 (1e-3 alike with ten times the pairs).
+    An error is no answer: at each claim it is unknown, as a pair without a score is; the
+    claim holds only if it holds were every one a false match.
+    Failures to acquire stay counted apart (ISO/IEC 19795-1), and a run without errors is as
+    before."""
+    from harness.accuracy._data import build_pairs
+    from harness.faces import load_images
+
+    from .conftest import _unit
+
+    pairs = build_pairs(load_images(make_faces({f"p{n}": 2 for n in range(16)})))
+    hidden = {p.key for p in pairs if not p.genuine and _unit(p.key) < 0.05}
+
+    def compare(pair: PairImages) -> Outcome:
+        if pair.key in hidden:
+            return Outcome(None, None, "50000", "error")
+        return Outcome(95.0 if pair.genuine else 10.0, pair.genuine, "0")
+
+    claims = score_claims("match", {70: 1e-2})
+    result = _run(pairs, compare, tmp_path / "c.jsonl", claims=claims, bootstrap_replicates=5)
+    (row,) = result.thresholds
+    assert row["impostor"] + len(hidden) == 480 and row["false_matches"] == 0
+    assert row["verdict"] == "untestable", row["verdict_reason"]
+    assert row["no_answer_impostor"] == len(hidden) and row["excluded"]["impostor"] == 0
+    assert f"{len(hidden)} impostor pairs without a usable answer (errors)" in row["verdict_reason"]
+
+    hidden.clear()  # every pair answered: the same sample is consistent with 1e-2
+    result = _run(pairs, compare, tmp_path / "d.jsonl", claims=claims, bootstrap_replicates=5)
+    assert result.thresholds[0]["verdict"] == "consistent"
