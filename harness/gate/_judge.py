@@ -201,6 +201,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             "scoring on another scale)",
         )
     problems, shown, undecided = [], [], []
+    unanswered = False  # undecided by impostor pairs without a decision, not by the count
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
@@ -219,6 +220,9 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             undecided.append(doubt)
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+        elif rate == "fmr" and (doubt := _unknown_doubt(row, maximum, limit.bound)):
+            undecided.append(doubt)
+            unanswered = True
     if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
         frr = "-" if row.frr is None else f"{row.frr:.4g}"  # FNMR leaves these out; FRR not
         shown.append(f"FTA {declined} of {row.frr_trials} genuine (FRR {frr}; max_frr bounds it)")
@@ -230,10 +234,37 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         expected=expected,
         actual=", ".join(shown),
         reason="; ".join(problems or undecided),
-        testable_when='more pairs scored (a larger --faces set), or bound = "estimate" in the '
-        "policy to judge the point estimate alone"
+        testable_when=(
+            "an answer with a decision for every impostor pair (errors are retried by the next run)"
+            if unanswered
+            else 'more pairs scored (a larger --faces set), or bound = "estimate" in the '
+            "policy to judge the point estimate alone"
+        )
         if inconclusive
         else None,
+    )
+
+
+def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> str | None:
+    """Why an FMR limit met by the impostor pairs decided is not met by the sample (None: it
+    is): the suite's rule for the pairs without a decision (no score, E-011, or no usable answer
+    at all): the limit holds only if it holds were every one of them a false match."""
+    extra = row.model_extra or {}
+    excluded = extra.get("excluded") or {}
+    unknown = int(excluded.get("impostor", 0)) + int(extra.get("no_answer_impostor", 0))
+    if not unknown or maximum >= 1:
+        return None
+    k, n = (row.false_matches or 0) + unknown, (row.impostor or 0) + unknown
+    if bound is None:
+        held = bound_undecided(k, n, maximum) is None and k / n <= maximum
+    else:
+        held = (clopper_pearson(k, n)[1] if bound == "upper95" else k / n) <= maximum
+    if held:
+        return None
+    return (
+        f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs decided, not with "
+        f"the {unknown} more answered without a score or without a usable answer (errors) as "
+        f"false matches ({k} in {n})"
     )
 
 

@@ -303,6 +303,37 @@ def test_an_accuracy_limit_the_sample_cannot_decide_is_inconclusive(
 
 
 @pytest.mark.parametrize(
+    ("unknown", "bound", "outcome"),
+    [
+        ({"no_answer_impostor": 150}, None, "inconclusive"),  # 150 in 3150 would be 4.8 %
+        ({"excluded": {"genuine": 0, "impostor": 150}}, "upper95", "inconclusive"),
+        ({"no_answer_impostor": 150}, "estimate", "inconclusive"),
+        ({"no_answer_impostor": 10}, None, "pass"),  # 10 in 3010 still meets 1 %
+        ({}, None, "pass"),
+    ],
+)
+def test_an_fmr_limit_is_not_met_by_leaving_out_the_pairs_without_a_decision(
+    unknown: dict[str, Any], bound: str | None, outcome: str
+) -> None:
+    """Audit round 12: a service answering an error (or no score) on the impostor pairs it would
+    match falsely met `max_fmr` over the pairs it did decide: 0 in 3,000 passed 1 % with 150 more
+    pairs unanswered. The suite's rule for its claims applies: a limit met only with those pairs
+    as non-matches is inconclusive, its reason counting them."""
+    limit: dict[str, Any] = {"claim": "match.score>=70", "max_fmr": 0.01}
+    if bound is not None:
+        limit["bound"] = bound
+    row = _counted("match.score>=70", 0, 3000) | unknown
+    gate, _ = judge(
+        parse_policy({"accuracy": [limit]}), {"accuracy": accuracy([row])}, ran=("accuracy",)
+    )
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
+    if outcome == "inconclusive":
+        assert "not with the 150 more answered without a score or without a usable" in crit.reason
+        assert (crit.testable_when or "").startswith("an answer with a decision for every")
+
+
+@pytest.mark.parametrize(
     ("false", "impostor", "people", "outcome"),
     [
         (9, 355, [1, 60], "inconclusive"),
