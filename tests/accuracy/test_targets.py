@@ -237,6 +237,8 @@ BOTH = ("match", "jd")
         ("refuses-some", 24, BOTH, set()),  # a fifth of the images declined: a note, no verdict
         # round 10: no face found in a PNG or an image under 300 px (both PNGs in the sample)
         ("format-blind", 24, ("match",), set()),
+        # round 12: every impostor pair of the same sex matched (exif-bump alike: manual runs)
+        ("same-sex", 24, BOTH, {"match.score>=70", "match.score>=80", "jd.result"}),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
