@@ -19,8 +19,9 @@ STOP_CEILING = "max_rate reached without failing"
 
 
 class StepCut(Exception):
-    """Raised by ``measure`` when the run was stopped during a step (Ctrl-C, a gate stage's time
-    limit): the search ends there as a budget ends it, with the steps it completed."""
+    """Raised by ``measure`` (or ``rest``) when the run was stopped during a step or a rest
+    between steps (Ctrl-C, a gate stage's time limit): the search ends there as a budget ends
+    it, with the steps it completed."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +218,11 @@ def find_limit(
             stopped_by = reason
             return None
         if pause and rest is not None:
-            rest(pause)
+            try:
+                rest(pause)
+            except StepCut as cut:  # stopped while resting: the steps so far are the search
+                stopped_by = str(cut)
+                return None
         # what a step fails from rest says of the rate alone, not of a refusal's aftermath
         rested = (
             not steps
@@ -492,6 +497,13 @@ def find_limit(
     elif limit is not None and not any(not s.good for s in steps):
         sent = sum(_sent(s) for s in steps)
         outside = sum(_throttled_in_run(s) for s in steps)
+        if outside:  # "at least" is not true of a service that refused some of this very load
+            inconclusive = (
+                f"{UNSEEN}: {outside} answer(s) outside the judged windows (warm-ups, drains) "
+                f"were throttled, so {limit:.1f}/s, which every judged window passed, is no "
+                "lower bound of a sustained rate (a quota over a longer window that ran out and "
+                "began again, a burst)"
+            )
         notes.append(
             f"no step was refused in {clock() - began:.0f} s and {sent} request(s): a quota over "
             "a longer window (per minute, per day) larger than that is not seen by a search of "
@@ -566,6 +578,7 @@ PENALISED = "the service lowers its limit for a while after a refusal"
 QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
 RECHECK_FAILED = "a rate that passed failed when run again"
+UNSEEN = "the service refused requests the judged windows did not see"
 
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"

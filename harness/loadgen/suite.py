@@ -443,6 +443,16 @@ class _Run:
         began = time.monotonic()
         waits: list[tuple[float, float, float | None]] = []  # (asked, at rate, waited)
 
+        def rest(seconds: float) -> None:
+            """A wait between steps (a Retry-After, a recheck's rest) that a Ctrl-C ends as it
+            ends a step: the search keeps the steps it completed. Before, the interrupt left
+            the search from the wait and ``load find-limit`` wrote none of them."""
+            try:
+                time.sleep(seconds)
+            except KeyboardInterrupt:
+                interrupt.request()
+                raise StepCut(interrupt.requested() or "interrupted") from None
+
         def step(rate: float) -> StepResult:
             nonlocal used, steps
             if waits and waits[-1][2] is None:  # the last step was asked to wait (Retry-After)
@@ -450,7 +460,7 @@ class _Run:
                 waited_before = sum(w or 0.0 for _, _, w in waits)
                 elapsed = time.monotonic() - began
                 waited = retry_wait(asked, elapsed, waited_before, steps, s.time_budget_s)
-                time.sleep(waited)  # within the run's time budget, never past it
+                rest(waited)  # within the run's time budget, never past it
                 waits[-1] = (asked, at, waited)
             steps += 1
             self.label = f"step {steps}: {rate:.1f}/s"
@@ -481,7 +491,7 @@ class _Run:
         found = find_limit(
             step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
             max_error_rate=s.max_error_rate, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
-            precheck=precheck, rest=time.sleep,
+            precheck=precheck, rest=rest,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
         best = _limit_step_run(found)  # its latency is the limit's
