@@ -42,6 +42,9 @@ class StepResult:
     # a mix of APIs (each its own credential's limit): the mix's rate at which the most refused
     # API gets what it delivered (its ok/s over its share of the sends); None for one API
     mix_ok_rps: float | None = None
+    # the operations of a refused API in the mix that were refused nothing, though not sent
+    # often enough to tell they are under no limit of the others (a limit on one operation)
+    mix_unrefused: tuple[str, ...] = ()
     # fraction of the warm-up's answers (before the window) that were throttled: a bucket with a
     # burst serves its first second whole; None when the step had no warm-up
     warmup_throttled: float | None = None
@@ -404,6 +407,14 @@ def find_limit(
             "depends on when it is asked (a window or quota over wall-clock time, a lockout) "
             "rather than on the rate; measure it at a fixed rate with `load run --duration 60s`"
         )
+    closing = next((s for s in _refused(steps) if _delivered(s) == plateau), None)
+    if closing is not None and (alone := closing.result.mix_unrefused) and limit is not None:
+        inconclusive = inconclusive or (
+            f"{MIX_UNSURE}: a refused step at {closing.rate:.1f}/s refused none of "
+            f"{', '.join(alone)}, too few sent to tell whether one operation is limited or the "
+            f"whole credential: {plateau:.1f}/s is the mix's limit if the credential is, and "
+            "lower if only the refused operations are; search one operation at a time"
+        )
     if (odd := _not_by_rate(steps)) is not None:
         low, high = odd
         inconclusive = inconclusive or (
@@ -579,6 +590,7 @@ QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
 RECHECK_FAILED = "a rate that passed failed when run again"
 UNSEEN = "the service refused requests the judged windows did not see"
+MIX_UNSURE = "refusals fell on some operations of the mix only"
 
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"

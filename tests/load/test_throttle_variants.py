@@ -16,7 +16,14 @@ from typing import Any
 
 import pytest
 from fixtures.throttle_variants import gate_app, throttle_variant
-from fixtures.virtual_load import IDNO_SCOPE, JD_SCOPE, SCOPE, virtual_measure, virtual_time
+from fixtures.virtual_load import (
+    DEFAULT_MIX,
+    IDNO_SCOPE,
+    JD_SCOPE,
+    SCOPE,
+    virtual_measure,
+    virtual_time,
+)
 
 from harness.clients import DEMO
 from harness.loadgen import hdr
@@ -24,6 +31,7 @@ from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
 from harness.loadgen.limit import (
     IN_FLIGHT,
+    MIX_UNSURE,
     PENALISED,
     QUOTA,
     RECHECK_FAILED,
@@ -341,8 +349,13 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("minute-quota", {"window_s": 5, "start_s": 3.25}, "match", PENALISED),
     ("minute-quota", {"window_s": 10, "start_s": 2.75}, "match", 20),
     ("minute-quota", {"window_s": 10, "start_s": 8.25}, "match", PENALISED),
+    # session 23, the default mix: a limit on the token (9 of its 12 requests) allows 26.7/s; one
+    # on /match/idno alone (5/s, 2 in 12: 30/s) or /match alone (10/s, 4 in 12: 30/s) read
+    # 37.7/s and 35/s, "exact", counting the token's unrefused operations in the refused share
+    ("per-key", {}, "mix", 26.7), ("per-path", {"matchIdno": 5}, "mix", MIX_UNSURE),
+    ("per-path", {"match": 10}, "mix", MIX_UNSURE),
 ]  # fmt: skip
-SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE}
+SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE}
 
 
 @pytest.mark.parametrize(("kind", "design", "operation", "expected"), GATE_CASES,
@@ -362,9 +375,11 @@ def test_each_gate_is_measured_or_inconclusive_with_why(
         design = dict(design)
         clock.now = design.pop("start_s", 0.0)  # into the wall clock's whole second (a window)
         gate = _gate(kind, **{"limit": LIMIT, **design})
-        found = find_limit(virtual_measure(gate, clock, scope=SCOPES[operation]), start_rate=10,
-                           max_rate=80, slo_p99_ms=1000, max_error_rate=0.01, time_budget_s=300,
-                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+        measure = virtual_measure(gate, clock, scope=SCOPES[operation],
+                                  mix=DEFAULT_MIX if operation == "mix" else ())  # fmt: skip
+        found = find_limit(measure, start_rate=10, max_rate=80, slo_p99_ms=1000,
+                           max_error_rate=0.01, time_budget_s=300, clock=clock.monotonic,
+                           rest=clock.sleep)  # fmt: skip
     steps = [(round(s.rate, 1), s.good, round(_delivered(s), 1)) for s in found.steps]
     if isinstance(expected, str):
         assert (found.inconclusive or "").startswith(expected), (found.notes, steps)
