@@ -59,6 +59,9 @@ class StepResult:
     served_around: tuple[int, int] | None = None
     # when the first such second began and the last ended, in seconds from the run's start
     refused_span: tuple[int, int] | None = None
+    # successful answers in each whole second of the window: a token bucket's fall as its burst
+    # drains, then hold at its refill; a window's count rises again when its window begins again
+    window_ok: tuple[int, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -773,7 +776,32 @@ def _windowed(step: StepRecord) -> bool:
     "exact"). Such a plateau under a rate that passed is put to a recheck however small a
     burst would explain it."""
     around = step.result.served_around
-    return bool(step.result.refused_whole_s) and around is not None and sum(around) > 0
+    return (bool(step.result.refused_whole_s) and around is not None and sum(around) > 0) or _rose(
+        step
+    )
+
+
+RISE_RATIO, RISE_MIN = 1.5, 5  # a second of a refused step serving this much more than one before
+
+
+def _rose(step: StepRecord) -> bool:
+    """A throttled step whose window served a second far more than an earlier one (8, 32, 8 ok/s
+    against 40 per wall-clock 2 s): no token bucket does that, it falls to its refill as its burst
+    drains and holds there; a window's count that began again does."""
+    ok = step.result.window_ok
+    rose = any(
+        b >= RISE_RATIO * a and b - a >= RISE_MIN for i, a in enumerate(ok) for b in ok[i + 1 :]
+    )
+    # ... or one that, already refused in a second, served far less in the next (40, 24, 12 ok/s
+    # at 40/s): a bucket past its burst holds at its refill, a window running out does not
+    fell = any(
+        a < REFUSED_SHARE * step.rate and a >= RISE_RATIO * b and a - b >= RISE_MIN
+        for a, b in zip(ok, ok[1:], strict=False)
+    )
+    return _failed_by(step, "throttled") and (rose or fell)
+
+
+REFUSED_SHARE = 0.9  # a second serving under this share of the step's rate refused some
 
 
 NO_BURST_SHARE = 1e-9  # a warm-up refused at all (from rest) had no burst to serve it

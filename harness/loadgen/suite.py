@@ -933,6 +933,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         refused_tail_s=_refused_tail(result),
         **_refused_whole(result),
         late=window.late,
+        window_ok=tuple(r.success for r in rows),
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],
