@@ -789,19 +789,12 @@ def _rose(step: StepRecord) -> bool:
     against 40 per wall-clock 2 s): no token bucket does that, it falls to its refill as its burst
     drains and holds there; a window's count that began again does."""
     ok = step.result.window_ok
-    rose = any(
+    # Not "refused in a second, far less in the next" (40, 24, 12 ok/s at 40/s, a window running
+    # out): a bucket whose burst runs out mid-second does that too (39, 20, 20 at 80/s, 7.5 s of
+    # burst at 20/s), and that reading read right
+    return _failed_by(step, "throttled") and any(
         b >= RISE_RATIO * a and b - a >= RISE_MIN for i, a in enumerate(ok) for b in ok[i + 1 :]
     )
-    # ... or one that, already refused in a second, served far less in the next (40, 24, 12 ok/s
-    # at 40/s): a bucket past its burst holds at its refill, a window running out does not
-    fell = any(
-        a < REFUSED_SHARE * step.rate and a >= RISE_RATIO * b and a - b >= RISE_MIN
-        for a, b in zip(ok, ok[1:], strict=False)
-    )
-    return _failed_by(step, "throttled") and (rose or fell)
-
-
-REFUSED_SHARE = 0.9  # a second serving under this share of the step's rate refused some
 
 
 NO_BURST_SHARE = 1e-9  # a warm-up refused at all (from rest) had no burst to serve it

@@ -65,8 +65,10 @@ class Truth:
 
 
 def truths() -> Iterator[Truth]:
-    for burst in (1, 2, 3, 5, 10):
+    for burst in (1, 1.25, 1.5, 2, 2.5, 3, 3.5, 4.5, 5, 7.5, 10):
         yield Truth("token bucket + burst", "burst", 20, {"burst_s": burst})
+    for burst in (1.5, 2.5, 4.5):  # a burst of that many seconds at 40/s
+        yield Truth("token bucket + burst", "burst", 40, {"limit": 40, "burst_s": burst})
     for tau in (0.05, 0.25, 1.0):
         yield Truth("token bucket + burst", "gcra", 20, {"tau_s": tau})
     yield Truth("token bucket + burst", "no-burst", 20)
