@@ -19,8 +19,9 @@ STOP_CEILING = "max_rate reached without failing"
 
 
 class StepCut(Exception):
-    """Raised by ``measure`` when the run was stopped during a step (Ctrl-C, a gate stage's time
-    limit): the search ends there as a budget ends it, with the steps it completed."""
+    """Raised by ``measure`` (or ``rest``) when the run was stopped during a step or a rest
+    between steps (Ctrl-C, a gate stage's time limit): the search ends there as a budget ends
+    it, with the steps it completed."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,9 @@ class StepResult:
     # a mix of APIs (each its own credential's limit): the mix's rate at which the most refused
     # API gets what it delivered (its ok/s over its share of the sends); None for one API
     mix_ok_rps: float | None = None
+    # the operations of a refused API in the mix that were refused nothing, though not sent
+    # often enough to tell they are under no limit of the others (a limit on one operation)
+    mix_unrefused: tuple[str, ...] = ()
     # fraction of the warm-up's answers (before the window) that were throttled: a bucket with a
     # burst serves its first second whole; None when the step had no warm-up
     warmup_throttled: float | None = None
@@ -55,6 +59,9 @@ class StepResult:
     served_around: tuple[int, int] | None = None
     # when the first such second began and the last ended, in seconds from the run's start
     refused_span: tuple[int, int] | None = None
+    # successful answers in each whole second of the window: a token bucket's fall as its burst
+    # drains, then hold at its refill; a window's count rises again when its window begins again
+    window_ok: tuple[int, ...] = ()
     detail: dict[str, Any] = field(default_factory=dict)
     run: Any = field(default=None, repr=False, compare=False)  # what measured it (a LoadResult)
 
@@ -217,7 +224,11 @@ def find_limit(
             stopped_by = reason
             return None
         if pause and rest is not None:
-            rest(pause)
+            try:
+                rest(pause)
+            except StepCut as cut:  # stopped while resting: the steps so far are the search
+                stopped_by = str(cut)
+                return None
         # what a step fails from rest says of the rate alone, not of a refusal's aftermath
         rested = (
             not steps
@@ -399,6 +410,14 @@ def find_limit(
             "depends on when it is asked (a window or quota over wall-clock time, a lockout) "
             "rather than on the rate; measure it at a fixed rate with `load run --duration 60s`"
         )
+    closing = next((s for s in _refused(steps) if _delivered(s) == plateau), None)
+    if closing is not None and (alone := closing.result.mix_unrefused) and limit is not None:
+        inconclusive = inconclusive or (
+            f"{MIX_UNSURE}: a refused step at {closing.rate:.1f}/s refused none of "
+            f"{', '.join(alone)}, too few sent to tell whether one operation is limited or the "
+            f"whole credential: {plateau:.1f}/s is the mix's limit if the credential is, and "
+            "lower if only the refused operations are; search one operation at a time"
+        )
     if (odd := _not_by_rate(steps)) is not None:
         low, high = odd
         inconclusive = inconclusive or (
@@ -492,6 +511,13 @@ def find_limit(
     elif limit is not None and not any(not s.good for s in steps):
         sent = sum(_sent(s) for s in steps)
         outside = sum(_throttled_in_run(s) for s in steps)
+        if outside:  # "at least" is not true of a service that refused some of this very load
+            inconclusive = (
+                f"{UNSEEN}: {outside} answer(s) outside the judged windows (warm-ups, drains) "
+                f"were throttled, so {limit:.1f}/s, which every judged window passed, is no "
+                "lower bound of a sustained rate (a quota over a longer window that ran out and "
+                "began again, a burst)"
+            )
         notes.append(
             f"no step was refused in {clock() - began:.0f} s and {sent} request(s): a quota over "
             "a longer window (per minute, per day) larger than that is not seen by a search of "
@@ -566,6 +592,8 @@ PENALISED = "the service lowers its limit for a while after a refusal"
 QUOTA = "the service refuses by a quota, not a rate"
 IN_FLIGHT = "the service may limit requests in flight"
 RECHECK_FAILED = "a rate that passed failed when run again"
+UNSEEN = "the service refused requests the judged windows did not see"
+MIX_UNSURE = "refusals fell on some operations of the mix only"
 
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
@@ -748,7 +776,25 @@ def _windowed(step: StepRecord) -> bool:
     "exact"). Such a plateau under a rate that passed is put to a recheck however small a
     burst would explain it."""
     around = step.result.served_around
-    return bool(step.result.refused_whole_s) and around is not None and sum(around) > 0
+    return (bool(step.result.refused_whole_s) and around is not None and sum(around) > 0) or _rose(
+        step
+    )
+
+
+RISE_RATIO, RISE_MIN = 1.5, 5  # a second of a refused step serving this much more than one before
+
+
+def _rose(step: StepRecord) -> bool:
+    """A throttled step whose window served a second far more than an earlier one (8, 32, 8 ok/s
+    against 40 per wall-clock 2 s): no token bucket does that, it falls to its refill as its burst
+    drains and holds there; a window's count that began again does."""
+    ok = step.result.window_ok
+    # Not "refused in a second, far less in the next" (40, 24, 12 ok/s at 40/s, a window running
+    # out): a bucket whose burst runs out mid-second does that too (39, 20, 20 at 80/s, 7.5 s of
+    # burst at 20/s), and that reading read right
+    return _failed_by(step, "throttled") and any(
+        b >= RISE_RATIO * a and b - a >= RISE_MIN for i, a in enumerate(ok) for b in ok[i + 1 :]
+    )
 
 
 NO_BURST_SHARE = 1e-9  # a warm-up refused at all (from rest) had no burst to serve it
