@@ -257,7 +257,7 @@ def test_the_probe_reserve_covers_every_jd_probe(contract, max_rps) -> None:
         mutant_jd("none", contract) as url,
         probe_session(contract, "jd", url, budget=reserve, max_rps=max_rps) as s,
     ):
-        raws, _, skipped, unpaced = _run_probes(s, ConformanceSettings(), False, max_rps)
+        raws, _, skipped, unpaced, _ = _run_probes(s, ConformanceSettings(), False, max_rps)
         used = s.tracker.budget.used
     assert skipped == unpaced == [] and not raws, (skipped, [f.message for f in raws])
     assert used + 10 <= reserve < used + 15, (used, reserve)  # what the probes need, 10 more
@@ -475,7 +475,9 @@ def test_a_layers_html_400_to_a_gif_or_a_string_list_is_a_refusal(contract):
 @pytest.mark.parametrize("service", ["imgarr-unsigned", "imgarr-signed"])
 def test_an_imgarr_taken_in_one_range_only_is_no_finding(contract, service):
     """E-078: a service reading imgArr as 0..255 only, or as Java's -128..127 only, follows the
-    document: FH-A20 fails only a service refusing both forms (refuse-imgarr, NAMED)."""
+    document: FH-A20 fails only a service refusing both forms (refuse-imgarr, NAMED). Session
+    23: it reports which reading (the readings report, summary.json ``errata[].observed``): each
+    variant is E-078's alternative, named in the example; before, E-078 was not observed at all."""
     from fixtures.legit_variants import serve_variant
 
     with serve_variant(service, contract) as url, probe_session(contract, "jd", url) as session:
@@ -484,7 +486,10 @@ def test_an_imgarr_taken_in_one_range_only_is_no_finding(contract, service):
             RULES.get("FH-A20").fn(p)
         except CheckFailed as failed:
             p.failures.append(failed)
+        seen, evidence = session.readings.observed("E-078"), session.readings.evidence("E-078")
     assert not p.failures, [f.message for f in p.failures]
+    name = service.replace("imgarr-", "") + "-only"
+    assert seen == "alternative" and name in evidence["example"], evidence
 
 
 @pytest.mark.parametrize(
