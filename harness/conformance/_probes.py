@@ -1276,8 +1276,13 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
     component) and as a PNG with an alpha channel (RGBA, opaque: a screenshot's) is not refused
     as invalid input: a jpg or png under every reading, the canonical request's picture (a
-    service that decodes only 3-channel pixels refuses the last two)."""
+    service that decodes only 3-channel pixels refuses the last two). The PNG, the JPEG's own
+    pixels, is also the same person as the JPEG when the Exif and the progressive JPEG (the
+    same picture in other bytes) were (判断两者是否为同一个人: a service decoding a PNG's channels
+    wrongly never matches one, fuzz's reencoding_matches); a byte-hashing stand-in engine (the
+    emulator's fast one) matches neither JPEG, so it is not judged."""
     pool = p.session.pool
+    same: dict[str, bool | None] = {}
     for what, recipe in (
         ("an Exif JPEG (FF D8 FF E1, as cameras write it)", "exif"),
         ("a progressive JPEG (SOF2, FF C2)", "progressive"),
@@ -1295,6 +1300,16 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
                 "segments, scan order or channels",
                 request=request,
             )
+        same[recipe] = a.decision if business(a) and a.ran else None
+    if same["exif"] is same["progressive"] is True and same["rgba"] is False:
+        raise Violation(
+            "Received: result=false for the base image as a PNG (its own pixels, RGBA) against "
+            "it as a JPEG; result=true for it as an Exif JPEG and as a progressive JPEG\n"
+            "Expected: the same person: png is an image type the service takes "
+            "(图片类型: jpg/jpeg/png) and it is the same face (判断两者是否为同一个人)",
+            severity="medium",
+            request=request,
+        )
 
 
 @probe(

@@ -355,12 +355,16 @@ ROUND9: list[tuple[str, str, Change | None]] = [
 # FH-J20, FH-L25). Fuzz names them by FH-A13, FH-L33, FH-L34 (rule-probes) and FH-J20. Of the
 # round's others, refusal-repeated-on-next-call was named (FH-S02; fuzz's valid_request_accepted)
 # and png-never-same-person by fuzz alone (reencoding_matches): a conform probe holding a PNG of
-# the photo to its JPEG's verdict fails the emulator's byte-hashing engine. imgarr-size-unchecked
+# the photo to its JPEG's verdict fails the emulator's byte-hashing engine (session 23: FH-L33
+# does, when the Exif and progressive JPEGs matched, which that engine's never do). imgarr-size-unchecked
 # (5M checked on imgBase64 only) is left: 5 MiB as a JSON array is a 10-20 MB request.
 ROUND10: list[tuple[str, str, Change | None]] = [
     ("timestamp-in-nanoseconds", "FH-A13", None),
     ("grayscale-jpeg-refused", "FH-L33", None),
     ("rgba-png-refused", "FH-L33", None),
+    # session 23: every PNG refused, or compared and never the same person (fuzz alone before)
+    ("refuse-png", "FH-L33", None),
+    ("png-never-same-person", "FH-L33", None),
     ("compare-item-list-accepted", "FH-L34", None),
     ("oversize-as-system-error", "FH-L04", None),
     ("wrong-fixed-field-as-system-error", "FH-L25", None),
