@@ -356,8 +356,9 @@ ROUND9: list[tuple[str, str, Change | None]] = [
 # round's others, refusal-repeated-on-next-call was named (FH-S02; fuzz's valid_request_accepted)
 # and png-never-same-person by fuzz alone (reencoding_matches): a conform probe holding a PNG of
 # the photo to its JPEG's verdict fails the emulator's byte-hashing engine (session 23: FH-L33
-# does, when the Exif and progressive JPEGs matched, which that engine's never do). imgarr-size-unchecked
-# (5M checked on imgBase64 only) is left: 5 MiB as a JSON array is a 10-20 MB request.
+# does, when the Exif and progressive JPEGs matched, which that engine's never do).
+# imgarr-size-unchecked (5M checked on imgBase64 only) is left: 5 MiB as a JSON array is a 10-20
+# MB request.
 ROUND10: list[tuple[str, str, Change | None]] = [
     ("timestamp-in-nanoseconds", "FH-A13", None),
     ("grayscale-jpeg-refused", "FH-L33", None),
