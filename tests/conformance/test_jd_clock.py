@@ -126,9 +126,7 @@ def _probe(url: str, contract: Any, rule_ids: tuple[str, ...]) -> tuple[list[str
 WINDOW_PROBES = ("FH-A07", "FH-A08", "FH-A14")
 
 
-@pytest.mark.parametrize(
-    "skew", [50_000, -50_000, 200_000], ids=["50s-ahead", "50s-behind", "200s"]
-)
+@pytest.mark.parametrize("skew", [-50_000, 200_000], ids=["50s-behind", "200s-ahead"])
 def test_a_correct_service_on_a_skewed_clock_passes_the_window_probes_judged(contract, skew):
     """Its result.timestamp and Date agree: the near cases go on its clock and judge it (before,
     a clock more than 10 s off ours got no 5 min 45 s cases, and 200 s ahead FH-A08's 6 minutes
@@ -142,10 +140,9 @@ def test_a_correct_service_on_a_skewed_clock_passes_the_window_probes_judged(con
     ("defect", "skew", "rule_ids"),
     [
         (_whole_minutes, 50_000, ("FH-A07", "FH-A08")),
-        (_whole_minutes, -50_000, ("FH-A07", "FH-A08")),
         (_narrow, 100_000, ("FH-A14",)),
     ],
-    ids=["whole-minutes-50s-ahead", "whole-minutes-50s-behind", "one-minute-100s-ahead"],
+    ids=["whole-minutes-50s-ahead", "one-minute-100s-ahead"],
 )
 def test_a_defective_window_on_a_skewed_clock_is_caught(contract, defect, skew, rule_ids):
     """A window counted in whole minutes on a clock 50 s off ours takes 5 min 45 s for 5 minutes:
@@ -157,7 +154,7 @@ def test_a_defective_window_on_a_skewed_clock_is_caught(contract, defect, skew, 
         assert any(f.startswith(f"{rule_id}: ") for f in found), found
 
 
-@pytest.mark.parametrize("ahead", [210_000, 240_000, 290_000])
+@pytest.mark.parametrize("ahead", [210_000, 290_000])
 def test_a_narrow_window_under_a_result_timestamp_ahead_is_never_passed_silently(contract, ahead):
     """A one-minute window on the real clock whose result.timestamp runs 210-290 s ahead (its
     Date header on the real clock): the 270 s case timed on result.timestamp arrived 30 s old or

@@ -434,7 +434,9 @@ def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes
     inside the window) is timed on the service's clock too: 50 s ahead, it was 320 s old there
     and refused 10045, a false HIGH finding. Each probe alone measures the clock itself.
     stamp-60s-stale: a correct service on our clock stamping result.timestamp a minute behind
-    it; FH-A14's 270 s case on that stamp's clock arrived 330 s old: it is sent again on ours."""
+    it; FH-A14's 270 s case on that stamp's clock arrived 330 s old: it is sent again on ours.
+    Session 23 (E-082): their Date header is on our clock, so the two witnesses disagree: the near
+    cases are not judged, never failed (test_jd_clock: services whose Date agrees are judged)."""
     found = []
     with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
         for rule_id in rule_ids:
