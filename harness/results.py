@@ -321,6 +321,11 @@ class ApiRun(_Metrics):
         "client-side pace (a live target at under 2 requests/s: from 2, a mini-burst of a "
         "second's worth runs them): listed, the verdict unchanged",
     )
+    probes_unjudged: dict[str, str] = Field(
+        default_factory=dict,
+        description="probes that ran but could not judge a case, and why (the JD window's near "
+        "cases with the service's clocks disagreeing, E-019): a pass is inconclusive",
+    )
 
 
 class ConformanceMetrics(ContractMetrics):

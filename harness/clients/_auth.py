@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from harness.clients._clock import NEAR_OFFSET_MS
 from harness.config import Credentials
 from harness.contract import jd_sign
 from harness.redact import remember_secret, remember_sign
@@ -80,9 +79,9 @@ class Auth:
     timestamp: Part = How.VALID
     sign: Part = How.VALID
     offset_ms: int = 0
-    # E-019: the timestamp on the service's clock (the sender's estimate, ``ServiceClock``);
-    # an EXPIRED/FUTURE one with that clock unknown or more than NEAR_OFFSET_MS from ours is the
-    # window plus a minute; a VALID one with it unknown or further than the window is on ours
+    # E-019: the timestamp on the service's clock (the sender's ``ServiceClock.trusted_offset``:
+    # two witnesses agree on it); an EXPIRED/FUTURE one with that clock not trusted is the window
+    # plus a minute; a VALID one with it not trusted is on ours
     service_clock: bool = False
 
     def apply(
@@ -114,10 +113,10 @@ class Auth:
         beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
         offset = service_offset_ms if self.service_clock else None
         if self.service_clock and self.timestamp in (How.EXPIRED, How.FUTURE):
-            if offset is None or abs(offset) > NEAR_OFFSET_MS:  # E-019: 6 minutes, not a guess
+            if offset is None:  # E-019: 6 minutes, not a guess
                 beyond, offset = max(beyond, window_ms + OUTSIDE_WINDOW_MS), None
-        elif self.timestamp != How.VALID or (offset is not None and abs(offset) > window_ms):
-            offset = None  # a valid one: a clock further off than the window took none of ours
+        elif self.timestamp != How.VALID:
+            offset = None
         now_ms += offset or 0
         stamp = _value(
             self.timestamp,

@@ -154,7 +154,8 @@ class Sender:
             budget.started = budget.clock()  # the run's time runs from its sender
         self.budget, self.clock, self.timeout_s = budget, clock, timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
-        self.service_clock = ServiceClock()  # E-019: the service's clock, from its answers
+        # E-019: the service's clock, from its answers
+        self.service_clock = ServiceClock(self.contract.jd_timestamp_window_ms)
         self.sent = 0
         self.reconnects = 0  # requests sent again after a connection failed before any answer
 
@@ -180,7 +181,7 @@ class Sender:
             credentials,
             now_ms=int(sent_ms),
             window_ms=self.contract.jd_timestamp_window_ms,
-            service_offset_ms=self.service_clock.offset_ms,
+            service_offset_ms=self.service_clock.trusted_offset(),
         )
         self.sent += 1
         self.budget.spend()
@@ -211,7 +212,9 @@ class Sender:
             elapsed_s=elapsed_s,
         )
         if request.api == "jd":  # E-019: its answer against the send's time, on the send's clock
-            self.service_clock.observe(exchange.answer, sent_ms, sent_ms + elapsed_s * 1000)
+            self.service_clock.observe(
+                exchange.answer, sent_ms, sent_ms + elapsed_s * 1000, exchange.headers
+            )
         return exchange
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:

@@ -198,6 +198,9 @@ def render_summary(result: ConformanceSuiteResult) -> None:
             markup=False,
             highlight=False,
         )
+    for api, info in sorted(metrics.apis.items()):
+        for rid, why in sorted(info.probes_unjudged.items()):
+            out.print(f"not judged: {api} {rid}: {why}", markup=False, highlight=False)
     if note := examples_cut(metrics):
         out.print(note, markup=False, highlight=False)
     marks = {"pass": "[green]PASS[/green]", "fail": "[red]FAIL[/red]", "error": "[red]ERROR[/red]"}

@@ -27,6 +27,7 @@ from harness.clients import (
     reused_sign,
     reused_timestamp,
 )
+from harness.clients._clock import ServiceClock
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
 from harness.imaging import padded
@@ -81,6 +82,8 @@ class ProbeContext:
     # a replay: the burst its finding was found with (its replay file's), sent so again
     replay_burst: int | None = None
     burst: int | None = None  # the burst the probe sent (``bursts``), for its replay file
+    # what the probe could not judge, and why (``ApiRun.probes_unjudged``: a pass is inconclusive)
+    unjudged: list[str] = field(default_factory=list)
 
     @property
     def contract(self) -> Contract:
@@ -347,8 +350,13 @@ def _auth_probe(
 
     def run(p: ProbeContext) -> None:
         cases = ((auth, what), *more)
+        # E-019: timed on the service's clock when trusted; else the near case is not sent
         if any(one.service_clock for one, _ in cases) and _service_offset(p) is None:
-            cases = tuple(c for c in cases if not c[0].service_clock)  # E-019: 6 minutes only
+            near = [one.offset_ms == NEAR_OUTSIDE_MS for one, _ in cases]
+            if any(near):
+                cases = tuple(c for c, n in zip(cases, near, strict=True) if not n)
+                clock = p.session.sender.service_clock
+                p.unjudged.append(f"the 5 min 45 s case not sent: {clock.why_untrusted()}")
         for operation in p.operations() if where == "errcode" else ["faceCompareNew"]:
             for one, said in cases:
                 p.expect(replace(p.canonical(operation), auth=one), where, meaning, said)
@@ -358,10 +366,11 @@ def _auth_probe(
 
 
 def _service_offset(p: ProbeContext) -> int | None:
-    """The JD service's clock offset when known and near ours (E-019, ``ServiceClock``): from the
-    run's answers, else from one canonical comparison (valid under every reading) sent for it."""
+    """The JD service's clock offset when two witnesses agree on it (E-019,
+    ``ServiceClock.trusted_offset``): from the run's answers, else from one canonical comparison
+    (valid under every reading) sent for it."""
     _measured_offset(p)
-    return p.session.sender.service_clock.near_offset()
+    return p.session.sender.service_clock.trusted_offset()
 
 
 def _measured_offset(p: ProbeContext) -> int | None:
@@ -394,6 +403,8 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
 ):
     _part = _name.rsplit("-", 1)[1]
     _token, _kw = _part == "token", dict[str, Any]({_part: _how})
+    if _how in (How.EXPIRED, How.FUTURE):  # E-019: 6 minutes on the service's clock when trusted
+        _kw["service_clock"] = True
     # 参数不能为空: a parameter sent empty (``sign=``) is as missing as one left out (fuzz's
     # no_sign:empty, no_timestamp:empty); a service that takes ``appkey=`` for its first account
     # lets anyone with that account's secret in without naming it
@@ -689,47 +700,82 @@ def timestamp_within_window(p: ProbeContext) -> Any:
     """A timestamp signed 30 s less than five minutes ago is still valid (有效期5分钟): the
     gateway does not refuse it as outside the window. Then whether one signed as far ahead is
     valid too (E-019: the window may run forward from the timestamp only). 30 s from the edge
-    judges the clocks when they differ more: both are timed on the service's clock when its
-    answers show it (``Auth.service_clock``, measured as FH-A07/FH-A08 do), else on ours;
-    a case refused there is sent again on ours when the two differ by more than the skew."""
+    judges the clocks when they differ more, so the cases are timed on the clock the window may
+    run on: the service's when two witnesses agree on it (``ServiceClock.trusted_offset``), ours
+    besides when it differs by more than the skew; with no agreement, on ours, on
+    result.timestamp's and on the Date header's (each within the window of ours). Refused on
+    every one is a finding; accepted on the trusted clock, or on every one, a pass; anything
+    else is not judged (``unjudged``): a narrow window on one clock and a correct one on another
+    answer alike."""
     age = p.contract.jd_timestamp_window_ms - SKEW_MS
-    offset = _measured_offset(p)
     window = p.contract.jd_timestamp_window_ms
-    timed = offset is not None and abs(offset) <= window
-    on = " on the service's clock" if timed else ""
-    again = timed and abs(offset or 0) > SKEW_MS  # a refused case is sent again on our clock
+    _measured_offset(p)
+    clocks = _window_clocks(p.session.sender.service_clock, window)
+    trusted = p.session.sender.service_clock.trusted_offset() is not None
     outside = _code(p, "gateway", "timestamp outside")
 
-    def case(offset_ms: int, when: str) -> Answer:
-        """The case on the service's clock; refused 10045 with that clock more than the skew
-        off ours, again on ours: result.timestamp may be stale (an engine's start time) while
-        the window runs on the real clock, and the case is refused only if both are."""
-        auth = Auth(offset_ms=offset_ms, service_clock=True)
-        a = p.ask_envelope(replace(p.canonical("faceCompareNew"), auth=auth), f"{when}{on}")
-        if again and a.where == "gateway" and a.code == outside.code:
-            auth = replace(auth, service_clock=False)
-            a = p.ask_envelope(
-                replace(p.canonical("faceCompareNew"), auth=auth), f"{when} on our clock"
-            )
-        return a
+    def cases(offset_ms: int, when: str) -> tuple[list[str], list[Answer]]:
+        """The clocks it was refused on (10045) and every judged answer; on a trusted clock that
+        took it, the others are not asked."""
+        refused, answers = [], []
+        for shift, on in clocks:
+            auth = Auth(offset_ms=shift + offset_ms)
+            a = p.ask_envelope(replace(p.canonical("faceCompareNew"), auth=auth), f"{when}{on}")
+            answers.append(a)
+            if a.where == "gateway" and a.code == outside.code:
+                refused.append(on.removeprefix(" ") or "on our clock")
+            elif trusted:
+                break
+        return refused, answers
 
-    a = case(-age, f"a timestamp signed {age / 1000:g} s ago")
-    if a.where == "gateway" and a.code == outside.code:
+    def unjudged(refused: list[str], when: str) -> None:
+        p.unjudged.append(
+            f"{when} refused {' and '.join(refused)}, accepted on another clock: "
+            f"{p.session.sender.service_clock.why_untrusted()}"
+        )
+
+    refused, answers = cases(-age, f"a timestamp signed {age / 1000:g} s ago")
+    if refused and len(refused) == len(answers):
+        a = answers[-1]
         raise Violation(
             f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
-            f"{age / 1000:g} s ago{on}{' and on ours' if again else ''}\n"
+            f"{age / 1000:g} s ago {' and '.join(refused)}\n"
             "Expected: accepted: within the five minutes the document gives (timestamp有效期5分钟)"
         )
-    a = case(age, f"a timestamp signed {age / 1000:g} s ahead")
-    if a.where == "gateway" and a.code == outside.code:
+    if refused and not (trusted and len(answers) == 1):
+        return unjudged(refused, f"a timestamp signed {age / 1000:g} s ago")
+    refused, answers = cases(age, f"a timestamp signed {age / 1000:g} s ahead")
+    if refused and len(refused) == len(answers):
+        a = answers[-1]
         raise observed(
             "E-019",
             f"Received: gateway code {a.code}{_named(a.meaning)} for a timestamp signed "
-            f"{age / 1000:g} s ahead{on}{' and on ours' if again else ''}\n"
+            f"{age / 1000:g} s ahead {' and '.join(refused)}\n"
             "Default reading: accepted, within five minutes either way; the service's window "
             "runs forward from the timestamp only",
         )
-    return "E-019" if business(a) else None  # another refusal or throttled: it tells nothing
+    if refused and not (trusted and len(answers) == 1):
+        return None  # which reading: as uncertain as the clocks
+    return "E-019" if business(answers[-1]) else None  # another refusal or throttled: nothing
+
+
+def _window_clocks(clock: ServiceClock, window_ms: int) -> list[tuple[int, str]]:
+    """(offset from ours, words) of each clock FH-A14 times its cases on (E-019): the trusted
+    one first, then ours when more than the skew off it; with none trusted, ours and each
+    witness within the window of ours, one of any two within the skew of each other."""
+    trusted = clock.trusted_offset()
+    if trusted is not None:
+        first = [(trusted, " on the service's clock" if abs(trusted) > SKEW_MS else "")]
+        return first + ([(0, " on our clock")] if abs(trusted) > SKEW_MS else [])
+    out = [(0, " on our clock")]
+    for offset, on in (
+        (clock.offset_ms, " on result.timestamp's clock"),
+        (clock.date_offset_ms, " on the Date header's clock"),
+    ):
+        if offset is not None and abs(offset) <= window_ms:
+            if all(abs(offset - o) > SKEW_MS for o, _ in out):
+                out.append((offset, on))
+    return out if len(out) > 1 else [(0, "")]
 
 
 # --- size limits ----------------------------------------------------------------------------
@@ -885,33 +931,38 @@ def jd_one_image_source(p: ProbeContext) -> None:
     "jd-imgarr-taken-in-some-form",
     api="jd",
     erratum="E-078",
+    observes=("E-078",),
     quote="ImageItem说明,imgBase64、imgArr、imgUrl三选一; imgArr | byte[] | 图像byte[]数组",
 )
-def jd_imgarr_taken(p: ProbeContext) -> None:
+def jd_imgarr_taken(p: ProbeContext) -> Any:
     """The base image's bytes sent as imgArr, once as 0..255 (Go's ``[]byte``) and once as Java's
     signed -128..127, are not both refused as invalid input (a business input code, or a bare
     HTTP 400): imgArr is one of the three documented sources, and a picture is valid under each
-    reading in one of the two forms (E-078). Which form the service takes is observed, not judged;
-    a throttled answer judges nothing (E-045). Requests the harness expects a live service to
-    accept carry imgBase64 (E-078), so only this probe holds a service to its imgArr."""
+    reading in one of the two forms (E-078). Which form the service takes is observed (both
+    compared: the default, either-range; one refused as input: unsigned-only or signed-only), not
+    judged; a throttled answer judges nothing (E-045). Requests the harness expects a live service
+    to accept carry imgBase64 (E-078), so only this probe holds a service to its imgArr."""
     pool = p.session.pool
     media = pool.reference if len(pool.reference.data) <= 100_000 else pool.small[0]
     unsigned = list(media.data)
     item = p.canonical("faceCompareNew").json["compareImageItem"]
     base = {k: v for k, v in item.items() if k != "imgBase64"}
     refused: list[Answer] = []
-    for values in (
-        unsigned,
-        [v - 256 if v > 127 else v for v in unsigned],
+    compared: list[str] = []
+    for values, form in (
+        (unsigned, "0..255"),
+        ([v - 256 if v > 127 else v for v in unsigned], "-128..127"),
     ):
         request = p.canonical("faceCompareNew").with_json(
             ("compareImageItem",), {**base, "imgArr": values}
         )
         a = p.ask(request)
         if a.throttled:
-            return
+            return None
         if (business(a) and a.category == "input") or (not enveloped(a) and a.status == 400):
             refused.append(a)
+        elif business(a) and a.ran:
+            compared.append(form)
     if len(refused) == 2:
         first, second = refused
         raise Violation(
@@ -922,6 +973,17 @@ def jd_imgarr_taken(p: ProbeContext) -> None:
             "(imgBase64、imgArr、imgUrl三选一), whatever range its byte[] has (E-078)",
             request=request,
         )
+    if len(compared) == 1 and len(refused) == 1:  # E-078: one range only, which it names
+        (form,), (a,) = compared, refused
+        other = "-128..127" if form == "0..255" else "0..255"
+        name = "unsigned-only" if form == "0..255" else "signed-only"
+        raise observed(
+            "E-078",
+            f"Received: {received(a)}{_named(a.meaning)} for the base image's bytes as an imgArr "
+            f"of {other}, compared as {form}: {name}\n"
+            "Default reading: either range taken (Jackson and Gson read a byte[] so)",
+        )
+    return "E-078" if len(compared) == 2 else None  # another answer tells nothing
 
 
 @probe(
@@ -1214,8 +1276,13 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
     component) and as a PNG with an alpha channel (RGBA, opaque: a screenshot's) is not refused
     as invalid input: a jpg or png under every reading, the canonical request's picture (a
-    service that decodes only 3-channel pixels refuses the last two)."""
+    service that decodes only 3-channel pixels refuses the last two). The PNG, the JPEG's own
+    pixels, is also the same person as the JPEG when the Exif and the progressive JPEG (the
+    same picture in other bytes) were (判断两者是否为同一个人: a service decoding a PNG's channels
+    wrongly never matches one, fuzz's reencoding_matches); a byte-hashing stand-in engine (the
+    emulator's fast one) matches neither JPEG, so it is not judged."""
     pool = p.session.pool
+    same: dict[str, bool | None] = {}
     for what, recipe in (
         ("an Exif JPEG (FF D8 FF E1, as cameras write it)", "exif"),
         ("a progressive JPEG (SOF2, FF C2)", "progressive"),
@@ -1233,6 +1300,16 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
                 "segments, scan order or channels",
                 request=request,
             )
+        same[recipe] = a.decision if business(a) and a.ran else None
+    if same["exif"] is same["progressive"] is True and same["rgba"] is False:
+        raise Violation(
+            "Received: result=false for the base image as a PNG (its own pixels, RGBA) against "
+            "it as a JPEG; result=true for it as an Exif JPEG and as a progressive JPEG\n"
+            "Expected: the same person: png is an image type the service takes "
+            "(图片类型: jpg/jpeg/png) and it is the same face (判断两者是否为同一个人)",
+            severity="medium",
+            request=request,
+        )
 
 
 @probe(

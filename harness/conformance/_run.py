@@ -235,8 +235,8 @@ def run_conformance(
             budget.share(share - (budget.used - session_started))
             budget.share_time(None if api_until is None else api_until - budget.clock(), pace=pace)
             note(f"{name}: probes")
-            probed, probe_checks, skipped, unpaced = (
-                ([], [], ["interrupted"], [])
+            probed, probe_checks, skipped, unpaced, unjudged = (
+                ([], [], ["interrupted"], [], {})
                 if interrupt.requested()
                 else _run_probes(session, settings, include_extensions, max_rps)
             )
@@ -251,6 +251,7 @@ def run_conformance(
             engine_errors=outcome.errors[:20],
             probes_skipped=skipped,
             probes_unpaced=unpaced,
+            probes_unjudged=unjudged,
         )
     target: dict[str, Any] = (
         {"kind": "emulator", "breaks": list(emulator_breaks)}
@@ -311,6 +312,8 @@ def run_conformance(
     unprobed = unprobed_reason(apis_run, readings.required, which, needed)
     if status == "pass" and unprobed:
         status, why, when = "inconclusive", *unprobed
+    if status == "pass" and (unjudged_all := _unjudged(apis_run)):
+        status, why, when = "inconclusive", *unjudged_all
     result = ConformanceSuiteResult(
         name="conformance",
         status=status,
@@ -348,6 +351,20 @@ def seconds_for_probes(
     slowest = max(p for p in paces.values() if p is not None)
     needed = math.ceil(apis * keep * slowest * PROBE_MARGIN / 10) * 10
     return float(max(needed, math.ceil((max_seconds or 0) * 1.5 / 10) * 10))
+
+
+def _unjudged(apis_run: dict[str, ApiRun]) -> tuple[str, str] | None:
+    """(reason, testable_when) when a probe ran but could not judge a case (E-019: a window
+    probe's near cases with the service's clocks disagreeing): a pass would claim it."""
+    said = [
+        f"{rid}: {why}" for run in apis_run.values() for rid, why in run.probes_unjudged.items()
+    ]
+    if not said:
+        return None
+    return (
+        f"probes could not judge: {'; '.join(said)}",
+        "a service whose result.timestamp agrees with our clock or with its HTTP Date header",
+    )
 
 
 def unprobed_reason(
@@ -421,11 +438,12 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 def _run_probes(
     session: Session, settings: ConformanceSettings, extensions: bool, max_rps: float
-) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str], list[str]]:
+) -> tuple[list[CheckFailed], list[tuple[str, str]], list[str], list[str], dict[str, str]]:
     raws: list[CheckFailed] = []
     ran: list[tuple[str, str]] = []
     skipped: list[str] = []
     unpaced: list[str] = []  # bursts the run's pace forbade (ProbeContext.bursts)
+    unjudged: dict[str, str] = {}  # cases a probe could not judge, and why (ProbeContext.unjudged)
     probes = [e for e in RULES if e.kind == "probe" and e.api == session.api]
     for entry in sorted(probes, key=lambda e: e.id in RACES):  # the races last (a short budget)
         ctx = ProbeContext(session, extensions, dict(settings.qps), may_burst=not max_rps)
@@ -451,9 +469,11 @@ def _run_probes(
             raws.append(_in_burst(unanswered.raw, ctx, entry.id))
         if ctx.paced_out:
             unpaced.append(entry.id)
+        if ctx.unjudged:
+            unjudged[entry.id] = "; ".join(ctx.unjudged)
         ran += [(entry.name, operation) for operation in ctx.touched]
         raws += [_in_burst(failed, ctx, entry.id) for failed in ctx.failures]
-    return raws, ran, skipped, unpaced
+    return raws, ran, skipped, unpaced, unjudged
 
 
 def _in_burst(failed: CheckFailed, ctx: ProbeContext, probe: str) -> CheckFailed:

@@ -210,7 +210,7 @@ class Session:
         if self.api == "jd":  # E-019: the service's clock, from an answer the run has (after_call)
             now_ms = self.sender.clock() * 1000
             self.sender.service_clock.observe(
-                exchange.answer, now_ms - exchange.elapsed_s * 1000, now_ms
+                exchange.answer, now_ms - exchange.elapsed_s * 1000, now_ms, exchange.headers
             )
         self.tracker.observe(
             exchange,

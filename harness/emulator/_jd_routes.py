@@ -18,7 +18,7 @@ from harness.contract import jd_sign
 from . import _readings as alt
 from ._context import Emulator, read_json
 from ._envelope import Answer, FastJSONResponse, business_msg, jd_gateway_error
-from ._media import MediaError, fetch, from_byte_array, refusal, template_of_image
+from ._media import MediaError, fetch, refusal, template_of_image
 from ._settings import AppKey
 from ._validation import check
 from .engines import FaceRejected
@@ -156,7 +156,7 @@ async def _item_bytes(emu: Emulator, item: dict[str, Any], what: str, limit: int
     if "imgBase64" in item:  # the first of _SOURCES present
         data = alt.decode_base64(emu, item["imgBase64"], what)
     elif "imgArr" in item:
-        data = from_byte_array(item["imgArr"])
+        data = alt.byte_array(emu, item["imgArr"], what)
     else:
         data = await asyncio.to_thread(fetch, emu.settings, "uri", item["imgUrl"], what)
     if len(data) >= limit:

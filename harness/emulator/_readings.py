@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from ._context import Emulator
-from ._media import MediaError, from_base64
+from ._media import MediaError, from_base64, from_byte_array
 
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
 TABLE_SUCCESS = "1000"  # E-002: JD's gateway success as its table spells it (the example: 10000)
@@ -46,6 +46,14 @@ def decode_base64(emu: Emulator, text: str, what: str) -> bytes:
         except (binascii.Error, ValueError):
             pass
     raise MediaError("undecodable", f"{what}: not base64 in any spelling")
+
+
+def byte_array(emu: Emulator, values: list[int], what: str) -> bytes:
+    """An imgArr's bytes; under E-078's alternative 0..255 only (Go's ``[]byte``): a Java-signed
+    element below 0 is invalid input."""
+    if "E-078" in emu.settings.alternatives and any(int(v) < 0 for v in values):
+        raise emu.refuse("jd", "invalid_parameter", f"{what}: imgArr bytes are 0..255")
+    return from_byte_array(values)
 
 
 def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:

@@ -257,7 +257,7 @@ def test_the_probe_reserve_covers_every_jd_probe(contract, max_rps) -> None:
         mutant_jd("none", contract) as url,
         probe_session(contract, "jd", url, budget=reserve, max_rps=max_rps) as s,
     ):
-        raws, _, skipped, unpaced = _run_probes(s, ConformanceSettings(), False, max_rps)
+        raws, _, skipped, unpaced, _ = _run_probes(s, ConformanceSettings(), False, max_rps)
         used = s.tracker.budget.used
     assert skipped == unpaced == [] and not raws, (skipped, [f.message for f in raws])
     assert used + 10 <= reserve < used + 15, (used, reserve)  # what the probes need, 10 more
@@ -355,12 +355,17 @@ ROUND9: list[tuple[str, str, Change | None]] = [
 # FH-J20, FH-L25). Fuzz names them by FH-A13, FH-L33, FH-L34 (rule-probes) and FH-J20. Of the
 # round's others, refusal-repeated-on-next-call was named (FH-S02; fuzz's valid_request_accepted)
 # and png-never-same-person by fuzz alone (reencoding_matches): a conform probe holding a PNG of
-# the photo to its JPEG's verdict fails the emulator's byte-hashing engine. imgarr-size-unchecked
-# (5M checked on imgBase64 only) is left: 5 MiB as a JSON array is a 10-20 MB request.
+# the photo to its JPEG's verdict fails the emulator's byte-hashing engine (session 23: FH-L33
+# does, when the Exif and progressive JPEGs matched, which that engine's never do).
+# imgarr-size-unchecked (5M checked on imgBase64 only) is left: 5 MiB as a JSON array is a 10-20
+# MB request.
 ROUND10: list[tuple[str, str, Change | None]] = [
     ("timestamp-in-nanoseconds", "FH-A13", None),
     ("grayscale-jpeg-refused", "FH-L33", None),
     ("rgba-png-refused", "FH-L33", None),
+    # session 23: every PNG refused, or compared and never the same person (fuzz alone before)
+    ("refuse-png", "FH-L33", None),
+    ("png-never-same-person", "FH-L33", None),
     ("compare-item-list-accepted", "FH-L34", None),
     ("oversize-as-system-error", "FH-L04", None),
     ("wrong-fixed-field-as-system-error", "FH-L25", None),
@@ -429,7 +434,9 @@ def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes
     inside the window) is timed on the service's clock too: 50 s ahead, it was 320 s old there
     and refused 10045, a false HIGH finding. Each probe alone measures the clock itself.
     stamp-60s-stale: a correct service on our clock stamping result.timestamp a minute behind
-    it; FH-A14's 270 s case on that stamp's clock arrived 330 s old: it is sent again on ours."""
+    it; FH-A14's 270 s case on that stamp's clock arrived 330 s old: it is sent again on ours.
+    Session 23 (E-082): their Date header is on our clock, so the two witnesses disagree: the near
+    cases are not judged, never failed (test_jd_clock: services whose Date agrees are judged)."""
     found = []
     with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
         for rule_id in rule_ids:
@@ -475,7 +482,9 @@ def test_a_layers_html_400_to_a_gif_or_a_string_list_is_a_refusal(contract):
 @pytest.mark.parametrize("service", ["imgarr-unsigned", "imgarr-signed"])
 def test_an_imgarr_taken_in_one_range_only_is_no_finding(contract, service):
     """E-078: a service reading imgArr as 0..255 only, or as Java's -128..127 only, follows the
-    document: FH-A20 fails only a service refusing both forms (refuse-imgarr, NAMED)."""
+    document: FH-A20 fails only a service refusing both forms (refuse-imgarr, NAMED). Session
+    23: it reports which reading (the readings report, summary.json ``errata[].observed``): each
+    variant is E-078's alternative, named in the example; before, E-078 was not observed at all."""
     from fixtures.legit_variants import serve_variant
 
     with serve_variant(service, contract) as url, probe_session(contract, "jd", url) as session:
@@ -484,7 +493,10 @@ def test_an_imgarr_taken_in_one_range_only_is_no_finding(contract, service):
             RULES.get("FH-A20").fn(p)
         except CheckFailed as failed:
             p.failures.append(failed)
+        seen, evidence = session.readings.observed("E-078"), session.readings.evidence("E-078")
     assert not p.failures, [f.message for f in p.failures]
+    name = service.replace("imgarr-", "") + "-only"
+    assert seen == "alternative" and name in evidence["example"], evidence
 
 
 @pytest.mark.parametrize(

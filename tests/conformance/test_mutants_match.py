@@ -327,7 +327,7 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
         serve(defect, contract) as url,
         probe_session(contract, "match", url, budget=reserve, max_rps=URL_DEFAULT_MAX_RPS) as s,
     ):
-        raws, _, skipped, unpaced = _run_probes(
+        raws, _, skipped, unpaced, _ = _run_probes(
             s, ConformanceSettings(), False, URL_DEFAULT_MAX_RPS
         )
         used = s.tracker.budget.used
