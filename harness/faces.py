@@ -10,9 +10,10 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from harness.errors import InputError
+from harness.redact import Pretty
 
 if TYPE_CHECKING:
     from harness.contract import Contract
@@ -35,7 +36,7 @@ class LabelRow:
 
 
 @dataclass(frozen=True)
-class PoolImage:
+class PoolImage(Pretty):
     """One image of the pool, as every suite sees it (``name``: how its suite finds it again; one
     of a whole labelled set keeps no ``data`` and is read again from ``path``)."""
 
@@ -63,9 +64,6 @@ class PoolImage:
     @functools.cached_property
     def b64(self) -> str:
         return base64.b64encode(self.data).decode("ascii")
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis: no image bytes
-        printer.text(repr(self))
 
 
 def load_labels(path: Path) -> list[LabelRow]:

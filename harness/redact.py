@@ -33,6 +33,16 @@ IMAGE_MIN_CHARS = 256
 MAX_DEPTH = 64
 DEEP = f"<nested past {MAX_DEPTH} levels>"
 
+
+class Pretty:
+    """Printed by its ``repr`` in hypothesis' falsifying examples (its pretty printer walks a
+    dataclass field by field): what holds an image or a request body says it short, never its
+    bytes. The one owner for the pool images, requests and fuzz's generated values."""
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+
 # Compared after lower-casing and dropping "-" and "_": "X-Api-Key" -> "xapikey".
 _EXACT_KEYS = frozenset({"sign", "signature", "sig", "auth", "cookie", "setcookie"})
 _KEY_SUFFIXES = tuple(

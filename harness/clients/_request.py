@@ -15,7 +15,7 @@ from datetime import UTC
 from typing import Any
 
 from harness.contract import Answer, Contract, declared_charset, parse_json, read_answer
-from harness.redact import redacted_excerpt
+from harness.redact import Pretty, redacted_excerpt
 
 from ._auth import VALID, Auth
 
@@ -47,7 +47,7 @@ def _splice_spec(spec: str) -> tuple[str, int]:
 
 
 @dataclass(frozen=True)
-class Request:
+class Request(Pretty):
     """One request to send. ``raw_body``: bytes sent as they are (``json`` then ignored);
     ``auth``: an :class:`Auth` or its fuzz spelling; ``images``: where the images in ``json`` came
     from; ``splice``: ``(placeholder, spec)``, the placeholder string's JSON text replaced by
@@ -98,9 +98,6 @@ class Request:
             placeholder, spec = self.splice
             text = text.replace(json.dumps(placeholder), splice_text(spec), 1)
         return text.encode("utf-8")
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:  # hypothesis' printer
-        printer.text(repr(self))
 
     def __repr__(self) -> str:
         """Short: hypothesis prints examples, and a body may hold megabytes of base64."""

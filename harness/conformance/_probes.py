@@ -308,6 +308,13 @@ def _named(meaning: Code | None) -> str:
     return f" ({meaning.en})" if meaning is not None else ""
 
 
+def _base_item_without_image(p: ProbeContext) -> dict[str, Any]:
+    """The canonical request's base ImageItem without its imgBase64: for one that carries its
+    image as imgArr (imgBase64、imgArr、imgUrl三选一: one source an item), FH-A20's and FH-J21's."""
+    item = p.canonical("faceCompareNew").json["compareImageItem"]
+    return {k: v for k, v in item.items() if k != "imgBase64"}
+
+
 MAX_BURST = 200
 _TOKEN = "Authorization ,值为授权token"
 _JD_AUTH = (
@@ -945,8 +952,7 @@ def jd_imgarr_taken(p: ProbeContext) -> Any:
     pool = p.session.pool
     media = pool.reference if len(pool.reference.data) <= 100_000 else pool.small[0]
     unsigned = list(media.data)
-    item = p.canonical("faceCompareNew").json["compareImageItem"]
-    base = {k: v for k, v in item.items() if k != "imgBase64"}
+    base = _base_item_without_image(p)
     refused: list[Answer] = []
     compared: list[str] = []
     for values, form in (
@@ -1334,7 +1340,7 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
     item = canonical.json["collectionImageItems"][0]
     types = p.contract.enum("jd", "ImageItem", "imgType")
     second = {**item, "imgType": "COM" if "COM" in types else types[0], "imgBase64": b64}
-    base = {k: v for k, v in canonical.json["compareImageItem"].items() if k != "imgBase64"}
+    base = _base_item_without_image(p)
     for path, value, what in (
         (("compareImageItem", "imgBase64"), b64, "the base image as a GIF"),
         (("collectionImageItems",), [item, second], "a second collection image as a GIF"),

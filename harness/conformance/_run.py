@@ -344,12 +344,14 @@ def seconds_for_probes(
     """A time budget in which every API's probes fit at the pace the target answered here
     (seconds per request; None: an API's is not known): each of the ``apis`` gets an even part
     of it, of which its engine leaves ``keep`` requests' time (``Budget.share_time``), with
-    PROBE_MARGIN more for the engine and the set-up, never less than half again the budget that
+    PROBE_MARGIN more for the engine and the set-up on the probes' need, and ``keep``'s
+    PROBE_SPARE requests once (as :func:`probe_keep`), never less than half again the budget that
     proved too small."""
     if not paces or None in paces.values():
         return None  # an API with no answer: no pace to tell the time by
     slowest = max(p for p in paces.values() if p is not None)
-    needed = math.ceil(apis * keep * slowest * PROBE_MARGIN / 10) * 10
+    spare = min(PROBE_SPARE, keep)
+    needed = math.ceil(apis * ((keep - spare) * PROBE_MARGIN + spare) * slowest / 10) * 10
     return float(max(needed, math.ceil((max_seconds or 0) * 1.5 / 10) * 10))
 
 

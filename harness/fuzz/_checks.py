@@ -21,11 +21,10 @@ from harness.conformance._rules_http import Refusal, names_url
 from harness.conformance._st_checks import invalid_only_by_reading
 from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
-from harness.redact import redacted_excerpt
+from harness.redact import Pretty, redacted_excerpt
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
 from ._invalid import InvalidCase
-from ._pool import Pretty
 from ._rules import ALSO_REFUSED_AT, Codes, rule_of
 from ._valid import Gen
 

@@ -16,9 +16,10 @@ from harness.clients import Auth, Given, How, ImagePart, Request
 from harness.clients._request import JsonPath
 from harness.conformance._probes import NEAR_OUTSIDE_MS, timestamp_refusals
 from harness.imaging import encode_image
+from harness.redact import Pretty
 
 from ._body import JD_SOURCES, WRONG_VALUES, Body, Field, conforms, fields, image_targets, label
-from ._pool import Pretty, render
+from ._pool import render
 from ._rules import Codes
 from ._valid import Gen, idno_requests, jd_requests, live_codes, match_requests, serial_numbers
 

@@ -33,6 +33,7 @@ from harness.imaging import (
     synthetic_image,
     within,
 )
+from harness.redact import Pretty
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
@@ -80,13 +81,6 @@ def shows_a_face(recipe: str) -> bool:
     """Whether a pool image (by recipe) is a face: the synthetic pictures are not, so a service
     need not find them alike (self-match, the run's and a replay's)."""
     return not recipe.startswith("synthetic:")
-
-
-class Pretty:
-    """Hypothesis prints an example's arguments with ``repr`` (not field by field)."""
-
-    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
-        printer.text(repr(self))
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,11 @@ from harness.clients import VALID, Auth, ImagePart, Request
 from harness.contract import Contract
 from harness.faces import PoolImage
 from harness.imaging import encode_image
+from harness.redact import Pretty
 
 from ._body import conforms
 from ._client import FRESH_LIVE_CODE
-from ._pool import ImagePool, Pretty, render
+from ._pool import ImagePool, render
 
 # Characters that are legal in free-text fields and tend to break naive services.
 _TRICKY = "\u0000\u0007\u200b\u200e\u202e\ufeff\U0001f600\u00e9\u5f20\u4e09\"\\/<>&'%"

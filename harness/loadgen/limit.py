@@ -345,7 +345,7 @@ def find_limit(
     top = upper()
     converged = good is not None and top is not None and top - good <= resolution * good
     if doubted is not None and not converged:
-        converged, stopped_by = False, "a recheck failed"
+        stopped_by = "a recheck failed"
     if converged:
         stopped_by = "converged"
     notes: list[str] = []

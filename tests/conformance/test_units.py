@@ -265,6 +265,17 @@ def test_a_slow_targets_skipped_probes_name_the_time_they_need():
     assert "--max-requests" in general  # the request budget: no time to name
 
 
+def test_the_time_a_slow_targets_probes_need_puts_the_margin_on_their_need_not_the_spare():
+    """Session 22's leftover: ``keep`` holds PROBE_SPARE (10) requests over the probes' need
+    (``probe_keep``), and the time named for them multiplied the spare by PROBE_MARGIN too. Two
+    APIs at 2 s an answer, match's default keep of 204: (194 x 1.25 + 10) x 2 x 2 s = 1010 s
+    (1020 s with the margin on the spare); a keep under the spare has no margin at all."""
+    from harness.conformance._run import seconds_for_probes
+
+    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, 204, 96.0) == 1010.0
+    assert seconds_for_probes({"match": 8.0}, 1, 5, None) == 40.0  # 50 with the margin on it
+
+
 # --- credentials and exchanges --------------------------------------------------------------
 def test_jd_directives_make_fresh_credentials_and_describe_them_without_secrets(contract):
     window = contract.jd_timestamp_window_ms

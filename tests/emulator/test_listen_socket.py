@@ -34,3 +34,20 @@ def test_connections_accepted_on_the_emulate_socket_have_tcp_nodelay():
 
     asyncio.run(main())
     assert seen and seen[0] != 0
+
+
+def test_a_stop_waits_for_the_servers_end_when_its_thread_reads_as_ended(monkeypatch):
+    """Python 3.11: after a KeyboardInterrupt inside ``Thread.join``, ``is_alive()`` says False
+    while the thread runs on (the gate stage's quirk, ``interrupt.join``). A stop asked then
+    returned at once with the emulator still serving; it waits for the end its thread sets."""
+    from harness.emulator import EmulatorServer
+
+    async def app(scope, receive, send) -> None:  # serves nothing: only its stop is asked
+        raise AssertionError("no request is sent")
+
+    emulator = EmulatorServer(app)
+    emulator.start()
+    monkeypatch.setattr(emulator.thread, "is_alive", lambda: False)  # what the interrupt left
+    emulator.stop()
+    assert not any(s.is_serving() for s in emulator.server.servers)
+    assert emulator.ended.is_set()
