@@ -308,7 +308,8 @@ def run_conformance(
         if tracker.time_hit and tracker.budget_hit
         else ("time" if tracker.time_hit else "request")
     )
-    needed = seconds_for_probes(paces, len(apis), keep, max_seconds) if tracker.time_hit else None
+    keeps = {name: probe_keep(share, name) for name in apis}
+    needed = seconds_for_probes(paces, len(apis), keeps, max_seconds) if tracker.time_hit else None
     unprobed = unprobed_reason(apis_run, readings.required, which, needed)
     if status == "pass" and unprobed:
         status, why, when = "inconclusive", *unprobed
@@ -339,17 +340,19 @@ def time_share(budget: Budget, apis_left: int) -> float | None:
 
 
 def seconds_for_probes(
-    paces: dict[str, float | None], apis: int, keep: int, max_seconds: float | None
+    paces: dict[str, float | None], apis: int, keeps: dict[str, int], max_seconds: float | None
 ) -> float | None:
     """A time budget in which every API's probes fit at the pace the target answered here
     (seconds per request; None: an API's is not known): each of the ``apis`` gets an even part
-    of it, of which its engine leaves ``keep`` requests' time (``Budget.share_time``), with
+    of it, of which its engine leaves its ``keeps`` requests' time (``Budget.share_time``; the
+    even parts fit the largest, session 23: the last API's, JD's, understated match's), with
     PROBE_MARGIN more for the engine and the set-up on the probes' need, and ``keep``'s
     PROBE_SPARE requests once (as :func:`probe_keep`), never less than half again the budget that
     proved too small."""
     if not paces or None in paces.values():
         return None  # an API with no answer: no pace to tell the time by
     slowest = max(p for p in paces.values() if p is not None)
+    keep = max(keeps.get(api, 0) for api in paces)
     spare = min(PROBE_SPARE, keep)
     needed = math.ceil(apis * ((keep - spare) * PROBE_MARGIN + spare) * slowest / 10) * 10
     return float(max(needed, math.ceil((max_seconds or 0) * 1.5 / 10) * 10))

@@ -253,14 +253,16 @@ def test_a_slow_targets_skipped_probes_name_the_time_they_need():
     from harness.results import ApiRun
     from harness.suite import STAGE_SHARE
 
-    needed = seconds_for_probes({"match": 0.85, "jd": 0.84}, 2, 157, 96.0)
+    needed = seconds_for_probes({"match": 0.85, "jd": 0.84}, 2, {"match": 157, "jd": 100}, 96.0)
     assert needed is not None and needed >= 2 * 157 * 0.85  # both APIs' probes at 0.85 s each
     skipped = {"match": ApiRun(probes_skipped=["FH-L20"]), "jd": ApiRun()}
     why, when = unprobed_reason(skipped, {}, "time", needed) or ("", "")
     assert "1 of 26 match probes (FH-L20)" in why, why
     gate = int(re.search(r"run\.stage_timeout_s = (\d+)", when)[1])  # type: ignore[index]
     assert f"--max-seconds {needed:g} (conform)" in when and gate * STAGE_SHARE >= needed, when
-    assert seconds_for_probes({"match": None, "jd": 0.01}, 2, 157, 3.0) is None  # no pace known
+    assert (
+        seconds_for_probes({"match": None, "jd": 0.01}, 2, {"match": 157}, 3.0) is None
+    )  # no pace known
     _, general = unprobed_reason(skipped, {}, "request", needed) or ("", "")
     assert "--max-requests" in general  # the request budget: no time to name
 
@@ -272,8 +274,28 @@ def test_the_time_a_slow_targets_probes_need_puts_the_margin_on_their_need_not_t
     (1020 s with the margin on the spare); a keep under the spare has no margin at all."""
     from harness.conformance._run import seconds_for_probes
 
-    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, 204, 96.0) == 1010.0
-    assert seconds_for_probes({"match": 8.0}, 1, 5, None) == 40.0  # 50 with the margin on it
+    keeps = {"match": 204, "jd": 141}
+    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, keeps, 96.0) == 1010.0
+    assert seconds_for_probes({"match": 8.0}, 1, {"match": 5}, None) == 40.0  # 50 with the margin
+
+
+def test_the_time_named_for_the_probes_fits_the_api_that_keeps_most():
+    """Session 23's leftover: under ``--api all`` the time named was told from the last API's
+    keep (JD's, ``APIS`` ends with it), understating match's: each API's even part must fit the
+    largest keep, whichever API ran last."""
+    from harness.conformance._run import probe_keep, seconds_for_probes
+
+    share = 300
+    keeps = {api: probe_keep(share, api) for api in ("match", "jd")}
+    assert keeps["match"] > keeps["jd"]
+    both = seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, keeps, None)
+    as_match = seconds_for_probes(
+        {"match": 2.0, "jd": 2.0}, 2, dict.fromkeys(keeps, keeps["match"]), None
+    )
+    as_jd = seconds_for_probes(
+        {"match": 2.0, "jd": 2.0}, 2, dict.fromkeys(keeps, keeps["jd"]), None
+    )
+    assert both == as_match and as_jd is not None and both > as_jd
 
 
 # --- credentials and exchanges --------------------------------------------------------------
