@@ -53,6 +53,28 @@ def test_videotype_optional_and_never_empty(contract):
     assert not _valid(contract, "match", "MatchRequest", _match(image={"origin": "", "data": B64}))
 
 
+@pytest.mark.parametrize("operation", ["match", "matchIdno"])
+def test_a_photos_videotype_is_refused_only_by_a_reading(contract, operation):
+    """E-080 (`videoType ... type为video时生效`): a service that never reads a photo's videoType
+    takes "" or "NOT_A_MODE" there (legit_variants videotype-ignored-for-photos); a schemathesis
+    negative case of it was judged invalid under every reading, a high finding when accepted.
+    It is refused only by the default reading now (E-043's family, observed); a video's
+    videoType outside the enum stays invalid under every reading (FH-L14, FH-L30 too)."""
+    from harness.conformance._st_checks import invalid_only_by_reading
+
+    base = {"idNum": "11010519491231002X", "name": "张三"} if operation == "matchIdno" else {}
+    schema = contract.operation(operation).request_schema
+    for mode in ("", "NOT_A_MODE"):
+        photo = _match(faceData={"type": "image", "videoType": mode, "data": B64}, **base)
+        video = _match(faceData={"type": "video", "videoType": mode, "data": B64}, **base)
+        if operation == "matchIdno":
+            del photo["image"], video["image"]
+        assert not _valid(contract, "match", schema, photo)  # the emulator's default refuses it
+        assert invalid_only_by_reading(contract, "match", operation, photo) == "E-043", mode
+        assert invalid_only_by_reading(contract, "match", operation, video) is None, mode
+    assert contract.enum("match", "FaceData", "videoType") == ("SILENT", "LIP")
+
+
 def test_match_required_fields(contract):
     assert not _valid(
         contract, "match", "MatchRequest", {"faceData": {"type": "image", "data": B64}}
