@@ -202,6 +202,8 @@ PROBED = {
     "idno-photo-lip-refused": ("FH-L19", "FH-L19"),
     "server-error-on-idno-async": ("FH-L15", "FH-L15"),
     "async-processing-false-result": ("FH-L15", "FH-M01"),  # FH-L15 sends async true
+    # round 12, caught before too (by a conform run): one probe shows each
+    "idno-success-inverted": ("FH-L23", "FH-L23"),  # a picture of no one "false", inverted
 }
 
 
