@@ -2711,9 +2711,9 @@ def scores_order_verdicts(p: ProbeContext) -> None:
 )
 def livecode_taken_in_async_mode(p: ProbeContext) -> None:
     """A /match LIP video sent with a liveCode validateData issued a moment ago and async true is
-    not refused for the liveCode: the code is the request's whichever feedback mode
-    it asks for (FH-L07 and FH-L22 send it synchronously). A service whose async path copies the
-    request into a task without the liveCode refuses it as missing.
+    not refused for the liveCode: the code is the request's whichever feedback mode it asks for
+    (FH-L07 and FH-L22 send it synchronously). A service whose async path copies the request into
+    a task without the liveCode refuses it as missing.
 
     Only a refusal for the liveCode itself is judged: PROCESSING (E-013's default), a result at
     once (its other reading) and a refusal of the video (its liveness check) fit every reading."""
