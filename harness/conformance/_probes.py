@@ -1117,17 +1117,12 @@ def jd_faceless_never_matched(p: ProbeContext) -> None:
 
 
 def _jd_other_person(p: ProbeContext) -> Any:
-    """A face of JD's images that is not the reference's person (None without one)."""
-    return _other_person(p, p.session.pool.jd_images)
-
-
-def _other_person(p: ProbeContext, images: list[Any]) -> Any:
-    """A face of ``images`` that is not the reference's person (None without one)."""
+    """A face of the pool that is not the reference's person (None without one)."""
     reference = p.session.pool.reference
     return next(
         (
             m
-            for m in images
+            for m in p.session.pool.jd_images
             if m.identity and reference.identity and m.identity != reference.identity
         ),
         None,
@@ -2645,60 +2640,34 @@ def idno_lip_livecode(p: ProbeContext) -> None:
 
 @probe(
     "FH-L42",
-    "scores-order-verdicts",
+    "same-photo-scores-as-same",
     api="match",
-    operations=_COMPARISONS,
+    operations=("match",),
     severity="medium",
-    quote="用于照片+照片...的对比; score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片; "
-    "/idno score | 推荐达到70时可判断为同一人; success | true:验证通过 false:验证不通过",
+    quote="用于照片+照片...的对比; score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
 )
-def scores_order_verdicts(p: ProbeContext) -> None:
-    """The score measures likeness, and a verdict follows it: /match with the reference photo (a
-    face) as both image and faceData, byte for byte, scores 80 or more when it is scored (the same
-    photo is the same person's; a similarity of 0..1 written unscaled, "1", cannot carry 建议达到
-    80分); and /idno with the reference photo and with another person's photo (the same identity
-    and name) is never "false" at a higher score than it is "true" at: no threshold
-    of the service's own (E-011) verifies the lower score and refuses the higher (a verdict
-    written ``score < threshold`` does). Fuzz's self-match property holds generated /match pairs
-    to the first alike.
+def same_photo_scores_as_same(p: ProbeContext) -> None:
+    """/match with the reference photo (a face) as both image and faceData, byte for byte, scores
+    80 or more when it is scored: the same photo is the same person's, and a scale on which it
+    stays below 80 cannot carry the advice (建议达到80分可认为是同一人照片): a similarity of 0..1
+    written unscaled ("1" for the same photo) does. Fuzz's self-match property holds generated
+    pairs to it alike.
 
-    Only scores on the documented scale (0..100; one off it is FH-M04's) beyond their rounding are
-    judged: /match's success is not ("false" is 人脸比对出错 under E-011's other reading), and a
+    Only a score on the documented scale (0..100; one off it is FH-M04's) below 80 beyond its
+    rounding is judged: success is not ("false" is 人脸比对出错 under E-011's other reading), and a
     refusal or an answer without a score fits every reading."""
     request = p.canonical("match")
     a = p.ask(request)
     threshold = p.contract.success_threshold("match")
-    if enveloped(a) and a.ran and a.score is not None:
-        if threshold - a.score > score_step(a.sent_score):
-            raise Violation(
-                f"Received: score {a.sent_score!r} for /match with one photo of a face as both "
-                f"image and faceData\nExpected: a score of {threshold:g} or more: the same photo "
-                f"is the same person's (匹配分数,建议达到{threshold:g}分可认为是同一人照片)",
-                request=request,
-            )
-    other = _other_person(p, p.session.pool.match_images)
-    if other is None:
+    if not (enveloped(a) and a.ran) or a.score is None:
         return
-    verdicts = []
-    for face in (p.session.pool.reference, other):  # without liveCode: one send each (a
-        # service asking for one, E-008, refuses both, which tells nothing)
-        request = p.canonical("matchIdno", live_code=False).with_json(
-            ("faceData", "data"), face.b64
+    if threshold - a.score > score_step(a.sent_score):
+        raise Violation(
+            f"Received: score {a.sent_score!r} for /match with one photo of a face as both image "
+            f"and faceData\nExpected: a score of {threshold:g} or more: the same photo is the same "
+            f"person's (匹配分数,建议达到{threshold:g}分可认为是同一人照片)",
+            request=request,
         )
-        a = p.ask(request)
-        if enveloped(a) and a.ran and a.score is not None and a.decision is not None:
-            verdicts.append((a.decision, a.score, a.sent_score, request))
-    passed = [v for v in verdicts if v[0]]
-    for _, score, sent, request in (v for v in verdicts if not v[0]):
-        below = [v for v in passed if score - v[1] > score_step(sent) + score_step(v[2])]
-        if below:
-            raise Violation(
-                f"Received: success 'false' at score {sent!r} and success 'true' at score "
-                f"{below[0][2]!r} for /idno photos of one identity\nExpected: a verdict "
-                "that follows the score (推荐达到70时可判断为同一人; 70的误通过率为千分之一): no "
-                "threshold verifies the lower score and refuses the higher",
-                request=request,
-            )
 
 
 @probe(
