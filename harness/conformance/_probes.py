@@ -1358,7 +1358,7 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
 
 
 # --- liveness -------------------------------------------------------------------------------
-def _lip(p: ProbeContext, live_code: str | None) -> Any:
+def _lip(p: ProbeContext, live_code: Any) -> Any:
     video = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
     request = p.canonical("match").with_json(("faceData",), video)
     return request if live_code is None else request.with_json(("liveCode",), live_code)
@@ -1467,6 +1467,21 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
             f"validateData did not issue (it issued {code})\n"
             "Expected: refused (值通过数字验证码接口获取)"
         )
+    # the same forgeries where a check may sit on one path alone (round 12): faceData.origin
+    # self sent explicitly (默认为 self: the same request), the code as a JSON number (a check
+    # written for a String skips it); refused for the value's type fits, so only a match counts
+    origin = ("faceData", "origin")
+    for forged, change, shown in (
+        (every, lambda r: r.with_json(origin, "self"), "with faceData.origin 'self'"),
+        ([int(c) for c in every], None, "sent as JSON numbers"),
+    ):
+        if _all_matched(p, forged, held=change is not None, change=change):
+            raise Violation(
+                f"Received: a comparison for LIP videos with liveCodes "
+                f"{' and '.join(map(str, forged))} {shown}, which validateData did not issue "
+                f"(it issued {code})\nExpected: refused (值通过数字验证码接口获取), whatever "
+                "path the request takes"
+            )
     for forges, shown, why in _LOOSE:
         pairs = _forged_twice(p, code, forges)
         if pairs:
@@ -1533,12 +1548,18 @@ def _digit_code(p: ProbeContext) -> str | None:
     return code if code is not None and code.isascii() and code.isdigit() else None
 
 
-def _all_matched(p: ProbeContext, forged: list[str], held: bool = True) -> bool:
-    """Whether a LIP video with each forged liveCode was compared as a match (a refusal is held
-    to the unknown-liveCode code when ``held``: a code of another length or shape may be refused
-    as malformed too; "false" fits E-011's other reading: no verdict either way)."""
+def _all_matched(
+    p: ProbeContext,
+    forged: list[Any],
+    held: bool = True,
+    change: Callable[[Request], Request] | None = None,
+) -> bool:
+    """Whether a LIP video with each forged liveCode (``change`` applied to its request) was
+    compared as a match (a refusal is held to the unknown-liveCode code when ``held``: a code of
+    another length or shape may be refused as malformed too; "false" fits E-011's other reading:
+    no verdict either way)."""
     for live_code in forged:
-        request = _lip(p, live_code)
+        request = _lip(p, live_code) if change is None else change(_lip(p, live_code))
         a = p.ask(request)
         if not (enveloped(a) and a.ran):
             if held and enveloped(a) and not zero(a):
@@ -2253,11 +2274,12 @@ _TYPE = ("faceData", "type")
     "extData | 否 | 附加参数登记",
 )
 def extdata_text_answered(p: ProbeContext) -> None:
-    """Each comparison with an extData whose key and value are Chinese text gets an envelope,
-    never a server error (FH-L15 sends an empty extData): JSON text is Unicode, and the document
-    itself writes its fields in Chinese. Acceptance is not required: extData's shape is
-    undocumented (E-017)."""
-    ext = {"备注": "张三的申请"}
+    """Each comparison with an extData whose keys and values are Chinese text, one value an object
+    and one a list (JSON values all), gets an envelope, never a server error (FH-L15 sends an
+    empty extData): JSON text is Unicode, and the document itself writes its fields in Chinese.
+    Acceptance is not required: extData's shape is undocumented (E-017)."""
+    # a nested object and a list beside it (round 12: extData read as Map<String, String> crashed)
+    ext = {"备注": "张三的申请", "来源": {"渠道": "app"}, "标签": ["复核"]}
     for operation in _COMPARISONS:  # /idno without liveCode: only the envelope is judged
         request = p.canonical(operation, live_code=False).with_json(("extData",), ext)
         p.ask_envelope(
@@ -2337,11 +2359,12 @@ def optional_fields_answered(p: ProbeContext) -> None:
         "match with image origin fds",
         "an envelope with an errcode (errcode 是), never a server error",
     )
-    p.ask_envelope(
-        p.canonical("match").with_json(("async",), True),
-        "match with async true",
-        "an envelope with an errcode (errcode 是), never a server error",
-    )
+    for operation in _COMPARISONS:  # /idno's table has async too (round 12: its path crashed)
+        p.ask_envelope(
+            p.canonical(operation, live_code=False).with_json(("async",), True),
+            f"{operation} with async true",
+            "an envelope with an errcode (errcode 是), never a server error",
+        )
     # the reference photo as a PNG in faceData (图片数据 names no format: a service may refuse it,
     # E-043, but a decoder that takes every photo for a JPEG crashes on it)
     # (a side of 256: well within 400,000 characters under every reading of E-012)
@@ -2366,12 +2389,12 @@ def optional_fields_answered(p: ProbeContext) -> None:
 )
 def documented_values_accepted(p: ProbeContext) -> None:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; each personType; videoType SILENT on a photo, where it
-    takes no effect) when it is accepted without the field, and without the fields (all 否) when
-    it is accepted with them; so is a video without origin when it is accepted with origin self
-    (默认为 self: a service defaulting a video to fds refuses it), and with a fresh liveCode, as
-    the request example sends one with a SILENT video (a service taking a liveCode for LIP alone
-    refuses it).
+    self and async false, the defaults; each personType; videoType SILENT on a /match photo and
+    LIP on an /idno one, where it takes no effect) when it is accepted without the field, and
+    without the fields (all 否) when it is accepted with them; so is a video without origin when
+    it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
+    and with a fresh liveCode, as the request example sends one with a SILENT video (a service
+    taking a liveCode for LIP alone refuses it).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
@@ -2388,7 +2411,10 @@ def documented_values_accepted(p: ProbeContext) -> None:
                 (("faceData", "videoType"), "SILENT"),
             )
         ],
-        "matchIdno": [((("personType",), v),) for v in person_types],
+        # and videoType LIP on /idno's photo, where it takes no effect (type为video时生效; /idno
+        # sends videoType, 是, with a fresh liveCode: round 12's service refused LIP on a photo)
+        "matchIdno": [((("personType",), v),) for v in person_types]
+        + [((("faceData", "videoType"), "LIP"),)],
     }
     for operation, sets in cases.items():
         for n, changes in enumerate(sets):
@@ -2693,3 +2719,66 @@ def idno_lip_livecode(p: ProbeContext) -> None:
         f"issue (it issued {code})\nExpected: refused, never verified (值通过数字验证码接口获取)",
         request=request,
     )
+
+
+@probe(
+    "FH-L42",
+    "same-photo-scores-as-same",
+    api="match",
+    operations=("match",),
+    severity="medium",
+    quote="用于照片+照片...的对比; score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
+)
+def same_photo_scores_as_same(p: ProbeContext) -> None:
+    """/match with the reference photo (a face) as both image and faceData, byte for byte, scores
+    80 or more when it is scored: the same photo is the same person's, and a scale on which it
+    stays below 80 cannot carry the advice (建议达到80分可认为是同一人照片): a similarity of 0..1
+    written unscaled ("1" for the same photo) does. Fuzz's self-match property holds generated
+    pairs to it alike.
+
+    Only a score on the documented scale (0..100; one off it is FH-M04's) below 80 beyond its
+    rounding is judged: success is not ("false" is 人脸比对出错 under E-011's other reading), and a
+    refusal or an answer without a score fits every reading."""
+    request = p.canonical("match")
+    a = p.ask(request)
+    threshold = p.contract.success_threshold("match")
+    if not (enveloped(a) and a.ran) or a.score is None:
+        return
+    if threshold - a.score > score_step(a.sent_score):
+        raise Violation(
+            f"Received: score {a.sent_score!r} for /match with one photo of a face as both image "
+            f"and faceData\nExpected: a score of {threshold:g} or more: the same photo is the same "
+            f"person's (匹配分数,建议达到{threshold:g}分可认为是同一人照片)",
+            request=request,
+        )
+
+
+@probe(
+    "FH-L43",
+    "livecode-taken-in-async-mode",
+    api="match",
+    operations=("match",),
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,"
+    "值通过数字验证码接口获取; async | boolean | 否 | 是否开启异步反馈模式",
+)
+def livecode_taken_in_async_mode(p: ProbeContext) -> None:
+    """A /match LIP video sent with a liveCode validateData issued a moment ago and async true is
+    not refused for the liveCode: the code is the request's whichever feedback mode it asks for
+    (FH-L07 and FH-L22 send it synchronously). A service whose async path copies the request into
+    a task without the liveCode refuses it as missing.
+
+    Only a refusal for the liveCode itself is judged: PROCESSING (E-013's default), a result at
+    once (its other reading) and a refusal of the video (its liveness check) fit every reading."""
+    code = p.fresh_live_code()
+    if code is None:
+        return  # no code issued: the answer rules report why
+    request = _lip(p, code).with_json(("async",), True)
+    a = p.ask(request)
+    if refused_for_live_code(a):
+        raise Violation(
+            f"Received: {a.label}{_named(a.meaning)} for /match with a LIP video, a "
+            "liveCode issued a moment ago and async true\nExpected: the fresh liveCode "
+            "accepted in async mode too (值通过数字验证码接口获取; async | "
+            "是否开启异步反馈模式)",
+            request=request,
+        )

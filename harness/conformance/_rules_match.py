@@ -130,6 +130,14 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         # a success fits either reading of E-039
         return "E-013" if ctx.operation == "asyncResult" else None
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
+        if isinstance(result, dict) and any(result.get(k) not in (None, "") for k in _OUTCOME):
+            # result is 是 (an empty one fits); a verdict before the comparison ran does not
+            raise Violation(
+                f"Received: errcode=0, status 'PROCESSING' with result {str(result)[:80]}\n"
+                "Expected: no success or score while the comparison is still processing: they are "
+                "its outcome (业务结果; success | true:人脸比对成功 false:人脸比对出错)",
+                severity="medium",
+            )
         return "E-013"
     if isinstance(result, dict) and (result.get("success") == "true" or result.get("code")):
         raise Violation(

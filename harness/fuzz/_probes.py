@@ -32,7 +32,9 @@ from ._client import FuzzClient
 # video over 400k (FH-L16), /idno's vip and inner LIP videos without a code (FH-L22), a signed
 # timestamp in seconds, microseconds or nanoseconds (FH-A13), a compareImageItem sent as a List
 # (FH-L34); round 11's: both parts of /match within 400k at once (FH-L20); session 22's review:
-# an imgArr in both ranges (FH-A20: a live target's valid requests carry imgBase64, E-078)
+# an imgArr in both ranges (FH-A20: a live target's valid requests carry imgBase64, E-078);
+# round 12's: an extData holding an object and a list (FH-L31), a LIP video with async true and a
+# fresh liveCode (FH-L43)
 PROBES = {
     "match": (
         "FH-L10",
@@ -44,7 +46,9 @@ PROBES = {
         "FH-L22",
         "FH-L29",
         "FH-L30",
+        "FH-L31",
         "FH-L41",
+        "FH-L43",
     ),
     "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
 }
