@@ -515,7 +515,8 @@ def sign_other_formula(p: ProbeContext) -> None:
     """A sign made by another formula than MD5(secretkey+timestamp) gets the bad-sign code: the two
     in the other order, the timestamp alone, the appkey (in every URL) for the secretkey, or the
     right MD5 cut to its first 16 digits (a service comparing only as many characters as were
-    sent) or with a digit appended (one comparing only the first 32), or the MD5 over the
+    sent) or with a digit appended (one comparing only the first 32) or its last digit changed
+    (one comparing 31: an off-by-one beside the 31-character appkey example), or the MD5 over the
     timestamp in seconds (one keeping a seconds-era client's formula beside the documented one).
     Wrong in lowercase as in any case, so wrong under every reading of E-018. Last, the sign of a
     request accepted a moment before, sent with a timestamp 1 ms later: a service that skips the
@@ -530,6 +531,7 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.TRUNCATED, "the first 16 of the 32 hex digits of MD5(secretkey+timestamp)"),
         (How.EXTENDED, "MD5(secretkey+timestamp) with a digit appended"),
         (How.SECONDS_SIGN, "MD5(secretkey+the timestamp in seconds)"),
+        (How.LAST_DIGIT, "MD5(secretkey+timestamp) with its last hex digit changed"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
@@ -1207,20 +1209,24 @@ def jd_collection_answer_is_one_comparison(p: ProbeContext) -> None:
     "jd-exif-jpeg-accepted",
     api="jd",
     quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0; a "
-    "progressive JPEG, a grayscale JPEG are jpgs too; a PNG with an alpha channel is a png)",
+    "progressive JPEG, a grayscale or CMYK JPEG are jpgs too; a PNG with an alpha channel or a "
+    "palette is a png)",
 )
 def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header),
     as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
-    component) and as a PNG with an alpha channel (RGBA, opaque: a screenshot's) is not refused
-    as invalid input: a jpg or png under every reading, the canonical request's picture (a
-    service that decodes only 3-channel pixels refuses the last two)."""
+    component), as a PNG with an alpha channel (RGBA, opaque: a screenshot's), as a CMYK JPEG and
+    as an 8-bit palette PNG (session 23: a decoder of 3-channel pixels only, Java's ImageIO on
+    CMYK) is not refused as invalid input: a jpg or png under every reading, the canonical
+    request's picture."""
     pool = p.session.pool
     for what, recipe in (
         ("an Exif JPEG (FF D8 FF E1, as cameras write it)", "exif"),
         ("a progressive JPEG (SOF2, FF C2)", "progressive"),
         ("a grayscale JPEG (one component)", "gray"),
         ("a PNG with an alpha channel (RGBA)", "rgba"),
+        ("a CMYK JPEG (four components)", "cmyk"),
+        ("an 8-bit palette PNG (colour type 3)", "palette"),
     ):
         image = base64.b64encode(pool.derived(pool.reference, recipe)).decode("ascii")
         request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
@@ -1272,6 +1278,38 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
                 "(图片类型: jpg/jpeg/png)",
                 request=request,
             )
+
+
+@probe(
+    "FH-J23",
+    "jd-fixed-field-exact",
+    api="jd",
+    erratum="E-044",
+    quote='businessId String "JDT-NUEHUB-COM-FACE" 固定值; appName String "FACE_ALGORITHM" 固定值; '
+    'appAuthorityKey String "sADsk3+58E9yf/fUN9DmBA==" 固定值',
+)
+def jd_fixed_field_exact(p: ProbeContext) -> None:
+    """Each 固定值 with one character appended, and with its last one dropped, is not compared: a
+    service testing ``startsWith`` (or ``contains``) takes the first, one comparing the key
+    without its base64 padding (``...DmBA=``) the second. Both differ from the fixed value under
+    every reading (E-044: only another letter case is not judged). Any refusal passes (1162, 100,
+    43011 alike); a comparison (0 or 1155) fails. The values are never written out
+    (appAuthorityKey is kept out of findings: a replay file names the variant)."""
+    for name, right in p.contract.jd_fixed_fields.items():
+        for value, what in (
+            (right + "X", "one character appended"),
+            (right[:-1], "its last dropped"),
+        ):
+            request = p.canonical("faceCompareNew").with_json((name,), value)
+            a = p.ask(request)
+            if business(a) and a.ran:
+                raise Violation(
+                    f"Received: business code {a.code}{_named(a.meaning)} (compared) for {name} "
+                    f"as its 固定值 with {what}\n"
+                    "Expected: refused (e.g. 1162 业务参数配置错误!): a 固定值 differing from the "
+                    "document's",
+                    request=request,
+                )
 
 
 # --- liveness -------------------------------------------------------------------------------
