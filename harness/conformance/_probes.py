@@ -8,6 +8,7 @@ import base64
 import functools
 import itertools
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from harness.clients import (
     Request,
     http_client,
     live_code_of,
+    retry_after_s,
     reused_sign,
     reused_timestamp,
 )
@@ -1585,6 +1587,48 @@ _ZEROS = ("0.0", "-0.0", "False")  # errcodes Python finds equal to 0, besides 0
 CONCURRENT = 6  # requests in flight at once in one round of the concurrency probe
 ROUNDS = 3  # rounds against the emulator (a live target gets one)
 _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: match or not (1155)
+
+
+LONE_WAITS_S = (1.1, 5.0, 15.0)  # the pauses before each lone request, while it is throttled
+LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe does not wait out
+
+
+@probe(
+    "FH-J24",
+    "jd-lone-request-served",
+    api="jd",
+    severity="medium",
+    quote="免费试用服务具有调用量、QPS限制; 43010 流量受限 (a limit on queries per second)",
+)
+def jd_lone_request_served(p: ProbeContext) -> None:
+    """A valid comparison is not refused 流量受限 (43010, a gateway QPS code, HTTP 429) when it is
+    sent alone: nothing else of ours in flight, after a pause of over a second, three times over
+    21 s (each pause longer, or the answer's ``Retry-After`` when it says so, up to 30 s; a longer
+    one is a lockout the probe does not wait out, no verdict). Such a request is within any limit
+    on queries per second (E-045 sets no figure; the least is one a second): a service refusing
+    it serves nothing, as one leaking its permits on refusals does, and every later answer would
+    judge nothing (a throttled answer says nothing of its request). Only a throttled first
+    answer costs a pause: a service that serves it passes at once."""
+    answer = p.ask(p.canonical("faceCompareNew"))
+    for wait in LONE_WAITS_S:
+        if not answer.throttled:
+            return
+        headers = p.last_response.headers if p.last_response is not None else {}
+        said = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        told = retry_after_s(said, under=math.inf) if said is not None else None
+        if told is not None and told > LONE_RETRY_AFTER_MAX_S:
+            return  # a lockout announced beyond what the probe waits: no verdict
+        time.sleep(max(wait, told or 0.0))
+        answer = p.ask(p.canonical("faceCompareNew"))
+    cluster = answer.meaning is not None and answer.meaning.name == "cluster_qps_limit"
+    if answer.throttled and not cluster:  # 超过集群QPS限制: others' traffic may fill a cluster
+        raise Violation(
+            f"Received: {received(answer)}{_named(answer.meaning)} for a valid comparison sent "
+            f"alone, {len(LONE_WAITS_S) + 1} times over {sum(LONE_WAITS_S):g} s (nothing else in "
+            "flight, over a second apart)\n"
+            "Expected: served: one request at a time, under one a second, is within any QPS "
+            "limit (免费试用服务具有调用量、QPS限制); 43010 流量受限 is for traffic over it"
+        )
 
 
 @probe(

@@ -46,7 +46,7 @@ PROBES = {
         "FH-L30",
         "FH-L41",
     ),
-    "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
+    "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44", "FH-J24"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"

@@ -400,6 +400,29 @@ ROUND12: list[tuple[str, str, Change | None]] = [
 NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12
 
 
+def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
+    """Round 12: permits-leaked-on-refusal answers every comparison 43010 流量受限 after 30
+    business refusals, one request at a time too; `conform --seed 7` passed it (each throttled
+    answer judges nothing, E-045). FH-J24 sends a comparison alone, paused (shortened here)."""
+    from harness.conformance import _probes
+
+    assert DEFECTS["permits-leaked-on-refusal"].quote
+    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05))
+    with (
+        mutant_jd("permits-leaked-on-refusal", contract) as url,
+        probe_session(contract, "jd", url) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        bad = p.canonical("faceCompareNew").with_json(("businessId",), "other")
+        for _ in range(30):
+            p.send(bad)
+        try:
+            RULES.get("FH-J24").fn(p)
+        except CheckFailed as failed:
+            p.failures.append(failed)
+    assert [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
+
+
 @pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])
 def test_each_round_4_or_7_defect_is_named_by_its_probe(contract, defect, rule_id, change):
     """Rounds 4, 7 and 8 (a request changed for some: a bad sign, another person's face)."""
