@@ -800,3 +800,12 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
     # E-014: 40011..40014 are faceharness's numbers; a live service's own 40012 saying something
     # else (no face in the picture) is no refusal for the liveCode
     assert refused(40012, "no face detected") is False
+
+
+def test_no_rule_quotes_the_authority_key(contract):
+    """Session 23: FH-J23's quote gave appAuthorityKey's value, so a report naming a finding of it
+    carried the key (a report holds no credential, the appAuthorityKey included)."""
+    from harness.conformance import RULES
+
+    key = contract.jd_fixed_fields["appAuthorityKey"]
+    assert not [r.id for r in RULES if key in (r.quote or "")]
