@@ -1605,7 +1605,8 @@ def jd_lone_request_served(p: ProbeContext) -> None:
     """A valid comparison is not refused 流量受限 (43010, a gateway QPS code, HTTP 429) when it is
     sent alone: nothing else of ours in flight, after a pause of over a second, three times over
     21 s (each pause longer, or the answer's ``Retry-After`` when it says so, up to 30 s; a longer
-    one is a lockout the probe does not wait out, no verdict). Such a request is within any limit
+    one is a lockout the probe does not wait out, no verdict, as when the run's time budget ends
+    first). Such a request is within any limit
     on queries per second (E-045 sets no figure; the least is one a second): a service refusing
     it serves nothing, as one leaking its permits on refusals does, and every later answer would
     judge nothing (a throttled answer says nothing of its request). Only a throttled first
@@ -1619,7 +1620,10 @@ def jd_lone_request_served(p: ProbeContext) -> None:
         told = retry_after_s(said, under=math.inf) if said is not None else None
         if told is not None and told > LONE_RETRY_AFTER_MAX_S:
             return  # a lockout announced beyond what the probe waits: no verdict
-        time.sleep(max(wait, told or 0.0))
+        pause, left = max(wait, told or 0.0), p.session.tracker.budget.seconds_left()
+        if left is not None and left < pause + 5:
+            return  # the run's time budget ends first: no verdict
+        time.sleep(pause)
         answer = p.ask(p.canonical("faceCompareNew"))
     cluster = answer.meaning is not None and answer.meaning.name == "cluster_qps_limit"
     if answer.throttled and not cluster:  # 超过集群QPS限制: others' traffic may fill a cluster
