@@ -236,7 +236,11 @@ def test_what_breaks_no_sentence_is_no_probe_finding(contract, service):
     the next two); review of round 6: a timestamp of 0 refused by the business layer (43011) is
     refused (FH-A18 failed it as let through)."""
     found = []
-    with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
+    reserve = probe_reserve(URL_DEFAULT_MAX_REQUESTS, "jd")  # every JD probe fits (below)
+    with (
+        mutant_jd(service, contract) as url,
+        probe_session(contract, "jd", url, budget=reserve) as session,
+    ):
         for entry in RULES:
             if entry.kind == "probe" and entry.api == "jd":
                 try:
