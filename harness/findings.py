@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema_rs
 
 from harness.clients import Auth, ImagePart, Request
-from harness.contract import Contract
+from harness.contract import Contract, not_fixed
 from harness.errors import InputError
 from harness.imaging import encode_image, sha256_hex
 from harness.redact import redact
@@ -28,6 +28,7 @@ SUITES = ("conformance", "fuzz")
 AUTHORITY_KEY = "appAuthorityKey"
 MARK_VALID = "<faceharness:appAuthorityKey>"
 MARK_INVALID = "<faceharness:appAuthorityKey:invalid>"
+MARK_VARIANT = "<faceharness:appAuthorityKey:variant:"  # + the index in not_fixed + ">"
 INVALID_AUTHORITY = "faceharness-invalid-authority-key"
 IMAGE_KEY = "$image"
 BYTES_KEY = "$bytes"
@@ -147,8 +148,12 @@ def exchange_of(
     elif request.raw_body is None:
         body = refs(request)
     key, fixed = AUTHORITY_KEY, contract.jd_fixed_fields.get(AUTHORITY_KEY)
-    if isinstance(body, dict) and fixed and isinstance(body.get(key), str) and fixed in body[key]:
-        body = {**body, key: MARK_VALID if body[key] == fixed else MARK_INVALID}
+    value = body.get(key) if isinstance(body, dict) else None
+    if fixed and isinstance(value, str) and value in not_fixed(fixed):
+        # a probe's or fuzz case's near value (FH-J23, fixed-field) is named, never written
+        body = {**body, key: f"{MARK_VARIANT}{not_fixed(fixed).index(value)}>"}
+    elif fixed and isinstance(value, str) and fixed in value:
+        body = {**body, key: MARK_VALID if value == fixed else MARK_INVALID}
     exchange = {
         "api": request.api,
         "operation": request.operation,
@@ -180,7 +185,14 @@ def request_of(
             for path, ref in (image_refs(body) if raw is None else ())
         )
         body = images(body) if raw is None else None
-        if isinstance(body, dict) and body.get(AUTHORITY_KEY) in (MARK_VALID, MARK_INVALID):
+        marked = body.get(AUTHORITY_KEY) if isinstance(body, dict) else None
+        if isinstance(body, dict) and isinstance(marked, str) and marked.startswith(MARK_VARIANT):
+            variants = not_fixed(contract.jd_fixed_fields[AUTHORITY_KEY])
+            index = marked[len(MARK_VARIANT) : -1]
+            if not (index.isascii() and index.isdigit() and int(index) < len(variants)):
+                raise InputError(f"unknown {AUTHORITY_KEY} mark {marked!r}")
+            body = {**body, AUTHORITY_KEY: variants[int(index)]}
+        elif isinstance(body, dict) and body.get(AUTHORITY_KEY) in (MARK_VALID, MARK_INVALID):
             valid = body[AUTHORITY_KEY] == MARK_VALID
             fixed = contract.jd_fixed_fields[AUTHORITY_KEY] if valid else INVALID_AUTHORITY
             body = {**body, AUTHORITY_KEY: fixed}

@@ -48,6 +48,9 @@ class How(StrEnum):
     # sign: made with another secret, sent with the timestamp of a request accepted a moment
     # before (``reused_timestamp``: a service keeping the check's verdict by timestamp takes it)
     SAME_TS = "samets"
+    # sign: the right MD5 with its last hex digit changed (a service comparing 31 characters, an
+    # off-by-one next to the document's 31-character appkey example)
+    LAST_DIGIT = "lastdigit"
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
     # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
     # made to look fresh: a service checking the sign on one and the window on the other)
@@ -159,6 +162,7 @@ class Auth:
                     How.EXTENDED: lambda: jd_sign(secret, text) + "0",
                     How.STALE: lambda: jd_sign(secret, _before(text)),
                     How.SECONDS_SIGN: lambda: jd_sign(secret, text[:-3]),
+                    How.LAST_DIGIT: lambda: _last_digit_changed(jd_sign(secret, text)),
                 },
             ),
         }
@@ -309,12 +313,18 @@ class Auth:
             "stale",
             "samets",
             "secsign",
+            "lastdigit",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
 
 
 VALID = Auth()
+
+
+def _last_digit_changed(sign: str) -> str:
+    """``sign`` with its last hex digit another one (still 32 lowercase hex digits)."""
+    return sign[:-1] + ("1" if sign[-1] == "0" else "0")
 
 
 def reused_sign(stamp_ms: int) -> tuple[Auth, Auth]:

@@ -25,11 +25,13 @@ from harness.findings import (
 from harness.imaging import (
     ImageRejected,
     alpha_png,
+    cmyk_jpeg,
     encode,
     encode_image,
     exif_jpeg,
     grayscale_jpeg,
     padded,
+    palette_png,
     picture,
     progressive_jpeg,
     resized,
@@ -48,6 +50,8 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "progressive": progressive_jpeg,
     "gray": grayscale_jpeg,
     "rgba": alpha_png,
+    "cmyk": cmyk_jpeg,
+    "palette": palette_png,
     "png256": lambda data: resized(data, within(256), "png"),
     "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
 }

@@ -8,6 +8,7 @@ import base64
 import functools
 import itertools
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +25,7 @@ from harness.clients import (
     Request,
     http_client,
     live_code_of,
+    retry_after_s,
     reused_sign,
     reused_timestamp,
 )
@@ -533,7 +535,8 @@ def sign_other_formula(p: ProbeContext) -> None:
     """A sign made by another formula than MD5(secretkey+timestamp) gets the bad-sign code: the two
     in the other order, the timestamp alone, the appkey (in every URL) for the secretkey, or the
     right MD5 cut to its first 16 digits (a service comparing only as many characters as were
-    sent) or with a digit appended (one comparing only the first 32), or the MD5 over the
+    sent) or with a digit appended (one comparing only the first 32) or its last digit changed
+    (one comparing 31: an off-by-one beside the 31-character appkey example), or the MD5 over the
     timestamp in seconds (one keeping a seconds-era client's formula beside the documented one).
     Wrong in lowercase as in any case, so wrong under every reading of E-018. Last, the sign of a
     request accepted a moment before, sent with a timestamp 1 ms later: a service that skips the
@@ -548,6 +551,7 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.TRUNCATED, "the first 16 of the 32 hex digits of MD5(secretkey+timestamp)"),
         (How.EXTENDED, "MD5(secretkey+timestamp) with a digit appended"),
         (How.SECONDS_SIGN, "MD5(secretkey+the timestamp in seconds)"),
+        (How.LAST_DIGIT, "MD5(secretkey+timestamp) with its last hex digit changed"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
@@ -1275,18 +1279,20 @@ def jd_collection_answer_is_one_comparison(p: ProbeContext) -> None:
     "jd-exif-jpeg-accepted",
     api="jd",
     quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0; a "
-    "progressive JPEG, a grayscale JPEG are jpgs too; a PNG with an alpha channel is a png)",
+    "progressive JPEG, a grayscale or CMYK JPEG are jpgs too; a PNG with an alpha channel or a "
+    "palette is a png)",
 )
 def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header),
     as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
-    component) and as a PNG with an alpha channel (RGBA, opaque: a screenshot's) is not refused
-    as invalid input: a jpg or png under every reading, the canonical request's picture (a
-    service that decodes only 3-channel pixels refuses the last two). The PNG, the JPEG's own
-    pixels, is also the same person as the JPEG when the Exif and the progressive JPEG (the
-    same picture in other bytes) were (判断两者是否为同一个人: a service decoding a PNG's channels
-    wrongly never matches one, fuzz's reencoding_matches); a byte-hashing stand-in engine (the
-    emulator's fast one) matches neither JPEG, so it is not judged."""
+    component), as a PNG with an alpha channel (RGBA, opaque: a screenshot's), as a CMYK JPEG and
+    as an 8-bit palette PNG (session 23: a decoder of 3-channel pixels only, Java's ImageIO on
+    CMYK) is not refused as invalid input: a jpg or png under every reading, the canonical
+    request's picture. The RGBA PNG, the JPEG's own pixels, is also the same person as the JPEG
+    when the Exif and the progressive JPEG (the same picture in other bytes) were
+    (判断两者是否为同一个人: a service decoding a PNG's channels wrongly never matches one, fuzz's
+    reencoding_matches); a byte-hashing stand-in engine (the emulator's fast one) matches neither
+    JPEG, so it is not judged."""
     pool = p.session.pool
     same: dict[str, bool | None] = {}
     for what, recipe in (
@@ -1294,6 +1300,8 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
         ("a progressive JPEG (SOF2, FF C2)", "progressive"),
         ("a grayscale JPEG (one component)", "gray"),
         ("a PNG with an alpha channel (RGBA)", "rgba"),
+        ("a CMYK JPEG (four components)", "cmyk"),
+        ("an 8-bit palette PNG (colour type 3)", "palette"),
     ):
         image = base64.b64encode(pool.derived(pool.reference, recipe)).decode("ascii")
         request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
@@ -1355,6 +1363,39 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
                 "(图片类型: jpg/jpeg/png)",
                 request=request,
             )
+
+
+@probe(
+    "FH-J23",
+    "jd-fixed-field-exact",
+    api="jd",
+    erratum="E-044",
+    # appAuthorityKey's value is kept out of every report, its quote too
+    quote='businessId String "JDT-NUEHUB-COM-FACE" 固定值; appName String "FACE_ALGORITHM" 固定值; '
+    "appAuthorityKey String 固定值",
+)
+def jd_fixed_field_exact(p: ProbeContext) -> None:
+    """Each 固定值 with one character appended, and with its last one dropped, is not compared: a
+    service testing ``startsWith`` (or ``contains``) takes the first, one comparing the key
+    without its base64 padding (``...DmBA=``) the second. Both differ from the fixed value under
+    every reading (E-044: only another letter case is not judged). Any refusal passes (1162, 100,
+    43011 alike); a comparison (0 or 1155) fails. The values are never written out
+    (appAuthorityKey is kept out of findings: a replay file names the variant)."""
+    for name, right in p.contract.jd_fixed_fields.items():
+        for value, what in (
+            (right + "X", "one character appended"),
+            (right[:-1], "its last dropped"),
+        ):
+            request = p.canonical("faceCompareNew").with_json((name,), value)
+            a = p.ask(request)
+            if business(a) and a.ran:
+                raise Violation(
+                    f"Received: business code {a.code}{_named(a.meaning)} (compared) for {name} "
+                    f"as its 固定值 with {what}\n"
+                    "Expected: refused (e.g. 1162 业务参数配置错误!): a 固定值 differing from the "
+                    "document's",
+                    request=request,
+                )
 
 
 # --- liveness -------------------------------------------------------------------------------
@@ -1651,6 +1692,52 @@ _ZEROS = ("0.0", "-0.0", "False")  # errcodes Python finds equal to 0, besides 0
 CONCURRENT = 6  # requests in flight at once in one round of the concurrency probe
 ROUNDS = 3  # rounds against the emulator (a live target gets one)
 _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: match or not (1155)
+
+
+LONE_WAITS_S = (1.1, 5.0, 15.0)  # the pauses before each lone request, while it is throttled
+LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe does not wait out
+
+
+@probe(
+    "FH-J24",
+    "jd-lone-request-served",
+    api="jd",
+    severity="medium",
+    quote="免费试用服务具有调用量、QPS限制; 43010 流量受限 (a limit on queries per second)",
+)
+def jd_lone_request_served(p: ProbeContext) -> None:
+    """A valid comparison is not refused 流量受限 (43010, a gateway QPS code, HTTP 429) when it is
+    sent alone: nothing else of ours in flight, after a pause of over a second, three times over
+    21 s (each pause longer, or the answer's ``Retry-After`` when it says so, up to 30 s; a longer
+    one is a lockout the probe does not wait out, no verdict, as when the run's time budget ends
+    first). Such a request is within any limit
+    on queries per second (E-045 sets no figure; the least is one a second): a service refusing
+    it serves nothing, as one leaking its permits on refusals does, and every later answer would
+    judge nothing (a throttled answer says nothing of its request). Only a throttled first
+    answer costs a pause: a service that serves it passes at once."""
+    answer = p.ask(p.canonical("faceCompareNew"))
+    for wait in LONE_WAITS_S:
+        if not answer.throttled:
+            return
+        headers = p.last_response.headers if p.last_response is not None else {}
+        said = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+        told = retry_after_s(said, under=math.inf) if said is not None else None
+        if told is not None and told > LONE_RETRY_AFTER_MAX_S:
+            return  # a lockout announced beyond what the probe waits: no verdict
+        pause, left = max(wait, told or 0.0), p.session.tracker.budget.seconds_left()
+        if left is not None and left < pause + 5:
+            return  # the run's time budget ends first: no verdict
+        time.sleep(pause)
+        answer = p.ask(p.canonical("faceCompareNew"))
+    cluster = answer.meaning is not None and answer.meaning.name == "cluster_qps_limit"
+    if answer.throttled and not cluster:  # 超过集群QPS限制: others' traffic may fill a cluster
+        raise Violation(
+            f"Received: {received(answer)}{_named(answer.meaning)} for a valid comparison sent "
+            f"alone, {len(LONE_WAITS_S) + 1} times over {sum(LONE_WAITS_S):g} s (nothing else in "
+            "flight, over a second apart)\n"
+            "Expected: served: one request at a time, under one a second, is within any QPS "
+            "limit (免费试用服务具有调用量、QPS限制); 43010 流量受限 is for traffic over it"
+        )
 
 
 @probe(

@@ -18,6 +18,7 @@ from ._contract import check_required as check_required
 from ._contract import jd_auth_params as jd_auth_params
 from ._contract import jd_sign as jd_sign
 from ._contract import load_contract as load_contract
+from ._contract import not_fixed as not_fixed
 from ._contract import observe_reading as observe_reading
 from ._contract import reading_lines as reading_lines
 from ._models import MODEL_SCHEMAS as MODEL_SCHEMAS

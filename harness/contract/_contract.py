@@ -597,6 +597,14 @@ def reading_lines(readings: Mapping[str, Any] | None) -> list[str]:
     return ReadingLog.from_dict(readings).lines(load_contract()) if readings else []
 
 
+def not_fixed(right: str) -> list[str]:
+    """Values of a 固定值 field that differ from ``right`` under every reading (E-044): one
+    character appended (a service testing ``startsWith``), the last one dropped (one comparing
+    ``appAuthorityKey`` without its base64 padding, or one character short), the first replaced,
+    another word. Never another letter case: a case-insensitive lookup breaks no sentence."""
+    return sorted({right + "X", right[:-1], "X" + right[1:], "other"} - {right, ""})
+
+
 def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:
     """Lowercase hex MD5 of the secretkey immediately followed by the decimal timestamp as sent."""
     return str(md5(f"{secretkey}{timestamp_ms}".encode()).hexdigest())

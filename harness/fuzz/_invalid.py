@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from harness.clients import Auth, Given, How, ImagePart, Request
 from harness.clients._request import JsonPath
 from harness.conformance._probes import NEAR_OUTSIDE_MS, timestamp_refusals
+from harness.contract import not_fixed
 from harness.imaging import encode_image
 from harness.redact import Pretty
 
@@ -447,9 +448,7 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     return ctx.jd(f"{label(target)} with {' + '.join(present + adds)}")
 
 
-def _not_fixed(right: str) -> list[str]:
-    # not lowercase: a case-insensitive lookup (MySQL's *_ci) is no sentence broken (E-044)
-    return sorted({right + "X", "X" + right[1:], "other"} - {right})
+_not_fixed = not_fixed  # the contract's: the values conformance's FH-J23 sends too
 
 
 def _fixed_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
@@ -665,6 +664,8 @@ _GATEWAY_MODES = {
         "bad_sign:samets",
         # FH-A15: MD5(secretkey + the timestamp in seconds) with the timestamp in milliseconds
         "bad_sign:secsign",
+        # FH-A15: the valid sign with its last digit changed (a service comparing 31 characters)
+        "bad_sign:lastdigit",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],

@@ -50,7 +50,7 @@ PROBES = {
         "FH-L41",
         "FH-L43",
     ),
-    "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44"),
+    "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44", "FH-J24"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"

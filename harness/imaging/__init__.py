@@ -15,11 +15,13 @@ from ._make import BuiltinFace as BuiltinFace
 from ._make import alpha_png as alpha_png
 from ._make import builtin_faces as builtin_faces
 from ._make import builtin_non_faces as builtin_non_faces
+from ._make import cmyk_jpeg as cmyk_jpeg
 from ._make import encode as encode
 from ._make import encode_image as encode_image
 from ._make import exif_jpeg as exif_jpeg
 from ._make import grayscale_jpeg as grayscale_jpeg
 from ._make import padded as padded
+from ._make import palette_png as palette_png
 from ._make import percent as percent
 from ._make import picture as picture
 from ._make import progressive_jpeg as progressive_jpeg

@@ -171,6 +171,23 @@ def alpha_png(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+def cmyk_jpeg(data: bytes) -> bytes:
+    """The picture as a CMYK JPEG (four components, as print workflows and some editors write
+    it; Java's ImageIO is known to fail on it)."""
+    image, _ = picture(data)
+    buffer = io.BytesIO()
+    image.convert("CMYK").save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def palette_png(data: bytes) -> bytes:
+    """The picture as an 8-bit palette PNG (colour type 3, as size optimisers write it)."""
+    image, _ = picture(data)
+    buffer = io.BytesIO()
+    image.convert("RGB").quantize(colors=256).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
 def unpadded(data: bytes) -> bytes | None:
     """The JPEG :func:`padded` grew (its leading comment segments removed); None if none."""
     if not data.startswith(b"\xff\xd8\xff\xfe"):

@@ -236,7 +236,11 @@ def test_what_breaks_no_sentence_is_no_probe_finding(contract, service):
     the next two); review of round 6: a timestamp of 0 refused by the business layer (43011) is
     refused (FH-A18 failed it as let through)."""
     found = []
-    with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
+    reserve = probe_reserve(URL_DEFAULT_MAX_REQUESTS, "jd")  # every JD probe fits (below)
+    with (
+        mutant_jd(service, contract) as url,
+        probe_session(contract, "jd", url, budget=reserve) as session,
+    ):
         for entry in RULES:
             if entry.kind == "probe" and entry.api == "jd":
                 try:
@@ -390,7 +394,42 @@ ROUND11: list[tuple[str, str, Change | None]] = [
     # review of session 22: every imgArr refused (E-078 sent live targets none expected accepted)
     ("refuse-imgarr", "FH-A20", None),
 ]
-NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11
+# Session 23 (round 12): defects `conform --seed 7` and `fuzz --seed 1` (through the CLI) missed at
+# 296e8f7, each now named by the probe of its sentence: a 固定值 taken by ``startsWith`` (fuzz's
+# fixed-field named it, conform did not) or appAuthorityKey without its base64 padding (FH-J23),
+# a sign whose last hex digit is never compared (FH-A15), a CMYK JPEG or a palette PNG refused as
+# invalid (FH-L33). The round's table is in the session 23 report.
+ROUND12: list[tuple[str, str, Change | None]] = [
+    ("fixed-field-prefix-accepted", "FH-J23", None),
+    ("authority-key-unpadded-accepted", "FH-J23", None),
+    ("sign-last-digit-unchecked", "FH-A15", None),
+    ("cmyk-jpeg-refused", "FH-L33", None),
+    ("palette-png-refused", "FH-L33", None),
+]
+NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12
+
+
+def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
+    """Round 12: permits-leaked-on-refusal answers every comparison 43010 流量受限 after 30
+    business refusals, one request at a time too; `conform --seed 7` passed it (each throttled
+    answer judges nothing, E-045). FH-J24 sends a comparison alone, paused (shortened here)."""
+    from harness.conformance import _probes
+
+    assert DEFECTS["permits-leaked-on-refusal"].quote
+    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05))
+    with (
+        mutant_jd("permits-leaked-on-refusal", contract) as url,
+        probe_session(contract, "jd", url) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        bad = p.canonical("faceCompareNew").with_json(("businessId",), "other")
+        for _ in range(30):
+            p.send(bad)
+        try:
+            RULES.get("FH-J24").fn(p)
+        except CheckFailed as failed:
+            p.failures.append(failed)
+    assert [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
 
 
 @pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])

@@ -19,7 +19,7 @@ from harness.conformance._payloads import PayloadPool
 from harness.conformance._registry import Registry, RuleContext, Violation, rule
 from harness.conformance._session import jd_auth_of
 from harness.conformance._tracker import RunTracker
-from harness.contract import ReadingLog, load_contract
+from harness.contract import ReadingLog, load_contract, not_fixed
 from harness.emulator import valid_id_number
 from harness.findings import MARK_VALID, exchange_of, request_of
 from harness.imaging import padded
@@ -331,7 +331,8 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "future_timestamp:360000", "no_sign", "no_sign:empty", "bad_sign:other",
                  "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly", "bad_sign:secretonly",
                  "bad_sign:appkeyts", "seconds_timestamp", "bad_sign:truncated",
-                 "micros_timestamp", "wrong_appkey:tsonly", "bad_sign:samets"):  # fmt: skip
+                 "micros_timestamp", "wrong_appkey:tsonly", "bad_sign:samets",
+                 "bad_sign:lastdigit"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
     for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated"):
         assert Auth.from_mode("match", mode).mode("match") == mode
@@ -350,6 +351,20 @@ def test_replay_exchange_round_trip_keeps_no_secret(contract):
         assert secret not in text
     assert MARK_VALID in text
     assert request_of(json.loads(text), contract, lambda b: b) == request
+
+
+def test_a_near_authority_key_is_named_in_a_replay_file_and_sent_again_as_it_was(contract):
+    """Session 23: FH-J23 and fuzz's fixed-field send appAuthorityKey one character short or
+    changed (``...DmBA=``, ``XADsk3...``); the replay file wrote those as they were (most of the
+    key), since only a value containing the whole key was masked. Each is now a mark naming the
+    variant, and the replay sends the same value."""
+    right = contract.jd_fixed_fields["appAuthorityKey"]
+    for value in not_fixed(right):
+        body = {**contract.jd_fixed_fields, "appAuthorityKey": value, "serialNo": "s"}
+        request = Request("jd", "faceCompareNew", "POST", "/jdai/faceCompareNew", json=body)
+        text = json.dumps(exchange_of(request, contract, lambda r: r.json))
+        assert right[1:-1] not in text, value
+        assert request_of(json.loads(text), contract, lambda b: b) == request
 
 
 def test_a_probe_derives_a_changed_request_and_leaves_the_original_as_it_was():
@@ -818,3 +833,12 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
     # E-014: 40011..40014 are faceharness's numbers; a live service's own 40012 saying something
     # else (no face in the picture) is no refusal for the liveCode
     assert refused(40012, "no face detected") is False
+
+
+def test_no_rule_quotes_the_authority_key(contract):
+    """Session 23: FH-J23's quote gave appAuthorityKey's value, so a report naming a finding of it
+    carried the key (a report holds no credential, the appAuthorityKey included)."""
+    from harness.conformance import RULES
+
+    key = contract.jd_fixed_fields["appAuthorityKey"]
+    assert not [r.id for r in RULES if key in (r.quote or "")]

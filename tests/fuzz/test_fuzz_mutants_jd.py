@@ -46,6 +46,7 @@ CASES = [
     ("unknown-appkey-empty-secret", "bad-appkey", "wrong_appkey:tsonly"),  # FH-A04 (session 20)
     ("sign-verdict-cached-by-timestamp", "bad-sign", "bad_sign:samets"),  # FH-A15 (session 20)
     ("sign-of-seconds-accepted", "bad-sign", "bad_sign:secsign"),  # FH-A15 (session 22)
+    ("sign-last-digit-unchecked", "bad-sign", "bad_sign:lastdigit"),  # FH-A15 (session 23)
 ]
 
 
@@ -130,6 +131,8 @@ MODE_CASES = [
     ("window-int32-wrap", "bad-timestamp"),  # expired_timestamp 2^32 ms old
     # session 22: a GIF as the second of two collection images (the draws put it in one item)
     ("later-items-format-unchecked", "wrong-magic"),  # format-second
+    # session 23: appAuthorityKey compared without its base64 padding (its last "=" dropped)
+    ("authority-key-unpadded-accepted", "fixed-field"),
 ]
 
 

@@ -46,6 +46,7 @@ CASES = [
     ("jd", "grayscale-jpeg-refused", "FH-L33"),
     ("jd", "compare-item-list-accepted", "FH-L34"),
     ("jd", "refuse-imgarr", "FH-A20"),  # session 22's review: live cases carry imgBase64 now
+    ("jd", "cmyk-jpeg-refused", "FH-L33"),  # session 23 (round 12)
     ("match", "server-error-on-lowercase-x", "FH-L41"),
     ("match", "idno-image-field-compared", "FH-L10"),
     ("match", "match-result-race", "FH-L29"),
