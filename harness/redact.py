@@ -273,14 +273,16 @@ _URLSAFE = str.maketrans("+/", "-_")
 
 
 def _echoes(secret: str) -> tuple[set[str], set[str]]:
-    """What a target may echo a credential of ``SECRET_MIN_CHARS`` or more as: (case matters,
-    case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
-    longer encoded text: only the characters the secret alone decides), and, whatever the case,
-    itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, as base32, quoted-printable, or reversed, or in UTF-16 or
-    UTF-32 read as bytes (a NUL between its characters: a text answer without its charset); and
-    encoded twice (base64 of its hex or of its base64, ...); zlib or gzip inside base64 are
-    inflated (_PACKED_B64_RE)."""
+    """What a target may echo a credential as: (case matters, case does not): its base64
+    (standard and URL-safe, at each of the three alignments inside a longer encoded text: only
+    the characters the secret alone decides), and, whatever the case, itself, every byte
+    percent-encoded (once or twice: ``%2541``), as HTML character references, as JSON's \\u
+    escapes, as hex, as base32, quoted-printable, C escapes (hex, octal), ROT13, a list of its
+    characters or their codes, or reversed, or in UTF-16 or UTF-32 read as bytes (a NUL between
+    its characters: a text answer without its charset); and encoded twice (base64 of its hex or
+    of its base64, ...); zlib or gzip inside base64 are inflated (_PACKED_B64_RE). Of a secret
+    under ``SECRET_MIN_CHARS``, the caller keeps the forms of that length or more (session 23:
+    a short token as base32 or quoted-printable)."""
     raw = secret.encode()
     folded = {
         secret,
@@ -294,6 +296,16 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
         "\0".join(secret),
         "\0\0\0".join(secret),
         "".join(f"={b:02x}" for b in raw),  # quoted-printable (session 22)
+        # session 23: C's and Python's byte escapes (hex, octal), ROT13, and its characters or
+        # their codes as a list (a target's array of them, as JSON or a repr prints it)
+        "".join(f"\\x{b:02x}" for b in raw),
+        "".join(f"\\{b:03o}" for b in raw),
+        codecs.encode(secret, "rot13"),
+        ", ".join(str(b) for b in raw),
+        ",".join(str(b) for b in raw),
+        "', '".join(secret),
+        '", "'.join(secret),
+        '","'.join(secret),
     }
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
@@ -319,8 +331,11 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
     exact = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
     folded: set[str] = set()
     for secret in usable:
-        if echoes and len(secret) >= SECRET_MIN_CHARS:
+        if echoes and len(secret) >= SHORT_SECRET_CHARS:
             more_exact, more_folded = _echoes(secret)
+            if len(secret) < SECRET_MIN_CHARS:  # a short secret's forms as long as a long one's
+                more_exact = {f for f in more_exact if len(f) >= SECRET_MIN_CHARS}
+                more_folded = {f for f in more_folded if len(f) >= SECRET_MIN_CHARS}
             exact |= more_exact
             folded |= more_folded
     # A secret of a character or three is masked where it stands alone, not inside words: else
@@ -349,6 +364,19 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
         if secret in lowered:
             text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
             lowered = text.lower()
+    if "\n" in text and secrets.exact:
+        text = _mask_wrapped(text, secrets)
+    return text
+
+
+def _mask_wrapped(text: str, secrets: _Secrets) -> str:
+    """A secret broken across lines (a text answer wrapped at a width, session 23): searched in
+    the text without its line breaks first, then masked with the breaks it has."""
+    joined = re.sub(r"\r?\n", "", text)
+    for secret in secrets.exact:
+        if len(secret) >= SECRET_MIN_CHARS and secret in joined:
+            broken = r"(?:\r?\n)?".join(re.escape(c) for c in secret)
+            text = re.sub(broken, MASK, text)
     return text
 
 
@@ -582,6 +610,20 @@ def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
     return all(_byte(v) for v in items)
 
 
+def _spelt_secret(items: list[Any] | tuple[Any, ...], secrets: _Secrets) -> bool:
+    """``items`` spell a secret: its characters or their codes, one an item (a target's echo as
+    an array, session 23; a report's indented JSON would print one a line)."""
+    if len(items) < SHORT_SECRET_CHARS or not secrets.exact:
+        return False
+    if all(_byte(v) for v in items):
+        text = bytes(v % 256 for v in items).decode("latin-1")
+    elif all(isinstance(v, str) and len(v) == 1 for v in items):
+        text = "".join(items)
+    else:
+        return False
+    return _mask_secrets(text, secrets) != text
+
+
 def _walk(
     obj: Any,
     secrets: _Secrets,
@@ -611,6 +653,8 @@ def _walk(
     if isinstance(obj, (list, tuple)):
         if obj and _byte(obj[0]) and _image_bytes(obj):
             return image_placeholder(bytes(v % 256 for v in obj))  # an image's byte values
+        if _spelt_secret(obj, secrets):
+            return MASK
         if len(obj) > 1 and all(isinstance(v, str) for v in obj):
             joined = " ".join(obj)  # an image's base64 in pieces, one a string
             if len(joined) >= IMAGE_MIN_CHARS and _SPACED_RE.fullmatch(joined):
