@@ -106,6 +106,10 @@ _LATIN1_MARKS = (
     "\x00\x01\x00",
 )
 _PERCENT_BYTES_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}){3}(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~*+-])*+")
+# ... base64 percent-encoded (session 23: a Location or a form echoing it, ``%2F9j%2F4AAQ``) ...
+_PCT_B64_RE = re.compile(r"(?<![A-Za-z0-9%])(?:[A-Za-z0-9]++|%(?:2[BbFf]|3[Dd]|0[AaDd]))++")
+# ... or quoted-printable bytes (``=FF=D8=FF``, from three escaped bytes on, soft line breaks in)
+_QP_BYTES_RE = re.compile(r"(?:=[0-9A-Fa-f]{2}){3}(?:=[0-9A-Fa-f]{2}|=\r?\n|[!-<>-~])*+")
 _B85_RE = re.compile(r"(?:<~)?[!-uz]{256,}+(?:~>)?|[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{256,}+")
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
@@ -222,6 +226,19 @@ def _latin1_image(text: str) -> str:
 
 def _percent_bytes_image(text: str) -> str:
     return _image_or_text(unquote_to_bytes(text), text) if len(text) >= 64 else text
+
+
+def _pct_b64_image(text: str) -> str:
+    if len(text) < IMAGE_MIN_CHARS or "%" not in text:
+        return text
+    payload = unquote(text)
+    return _image_for_match(payload) if _IMAGE_RE.fullmatch(payload) else text
+
+
+def _qp_bytes_image(text: str) -> str:
+    import quopri
+
+    return _image_or_text(quopri.decodestring(text.encode("latin-1", "replace")), text)
 
 
 def _b85_image(text: str) -> str:
@@ -396,6 +413,9 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
             text = _LATIN1_IMAGE_RE.sub(lambda m: _latin1_image(m.group(0)), text)
         if "%" in text:
             text = _PERCENT_BYTES_RE.sub(lambda m: _percent_bytes_image(m.group(0)), text)
+            text = _PCT_B64_RE.sub(lambda m: _pct_b64_image(m.group(0)), text)
+        if "=" in text:
+            text = _QP_BYTES_RE.sub(lambda m: _qp_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
     if len(text) >= 32:  # after the images: a placeholder is short
         if _SIGNS:
@@ -655,6 +675,11 @@ def _walk(
             return image_placeholder(bytes(v % 256 for v in obj))  # an image's byte values
         if _spelt_secret(obj, secrets):
             return MASK
+        if len(obj) >= IMAGE_MIN_CHARS and all(isinstance(v, str) and len(v) == 1 for v in obj):
+            joined = "".join(obj)  # an image's base64, a character an item (session 23)
+            masked = _spaced_image(joined)  # when it decodes to an image's signature
+            if masked != joined:
+                return masked
         if len(obj) > 1 and all(isinstance(v, str) for v in obj):
             joined = " ".join(obj)  # an image's base64 in pieces, one a string
             if len(joined) >= IMAGE_MIN_CHARS and _SPACED_RE.fullmatch(joined):

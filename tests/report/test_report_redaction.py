@@ -152,6 +152,11 @@ def test_image_forms() -> None:
         pytest.param("\t".join(_wrap(JPEG_B64, 76)), id="tabs"),
         pytest.param(" ".join(_wrap(JPEG_B64, 32)), id="32-columns"),
         pytest.param(json.dumps("\r\n".join(_wrap(JPEG_B64, 76))), id="json-crlf"),
+        # session 23 (hostile image_percent): its base64 percent-encoded (a Location, a form)
+        pytest.param(quote(JPEG_B64, safe=""), id="percent-encoded-base64"),
+        pytest.param(quote(JPEG_B64, safe="").lower(), id="percent-encoded-base64-lower"),
+        pytest.param(quote("\r\n".join(_wrap(JPEG_B64, 76)), safe=""), id="percent-mime"),
+        pytest.param("".join(f"={b:02X}" for b in JPEG), id="quoted-printable"),
     ],
 )
 def test_image_echoed_in_other_wrappings(form: str) -> None:
@@ -191,6 +196,10 @@ def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     assert redact({"image": pieces}) == {"image": f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"}
     words = ["word"] * 100
     assert redact({"w": words}) == {"w": words}
+    # session 23: a character an item
+    assert redact({"image": list(JPEG_B64)}) == redact({"image": JPEG_B64})
+    letters = list("abcdefgh" * 40)
+    assert redact({"w": letters}) == {"w": letters}
 
 
 def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
