@@ -459,3 +459,25 @@ def test_credentials_echoed_into_a_malformed_status_line_never_reach_the_line(
     )
     for secret in [*env.values(), *signs]:
         assert secret not in written and encode(secret.encode()).decode() not in written, secret
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("call", "livecode", "--timeout", "3"), ("conform", "--api", "match", "--examples", "1"),
+     ("replay", "tests/conformance/replay_files/rule-FH-M01.json")],
+    ids=["call", "conform", "replay"],
+)  # fmt: skip
+def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Session 23 (hostile: TLS spoken to a plain port that answers at once): replay named it,
+    the preflight said the target "is unreachable" and call "cannot connect"."""
+    from fixtures.hostile_target import HostileTarget
+
+    out = () if command[0] != "conform" else ("--out", str(tmp_path / "run"))
+    with HostileTarget(("greet_first",)) as target:
+        url = target.url.replace("http://", "https://")
+        done, _ = run(*command, "--target", url, *out, env=_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert "TLS handshake failed (is it an http:// port?)" in line and url in line, line
