@@ -481,3 +481,23 @@ def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
     assert "TLS handshake failed (is it an http:// port?)" in line and url in line, line
+
+
+def test_a_code_that_is_an_array_is_no_success_code_to_a_replayed_rule(
+    run: Callable[..., tuple[Ran, float]],
+) -> None:
+    """Session 23 (hostile code_unhashable: ``"code": ["10000"]``): the JD rules looked the code
+    up in a set, and replay (and gate's conformance) ended in "internal error: TypeError:
+    unhashable type: 'list'". A code that is an array is no success code: the rule, which judges
+    gateway successes, does not apply, and the replay says so."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.contract import load_contract
+
+    codes = load_contract().jd_success_codes
+    assert ["10000"] not in codes and {"code": "10000"} not in codes and "10000" in codes
+    with HostileTarget(("code_unhashable",)) as target:
+        done, _ = run("replay", "tests/conformance/replay_files/rule-FH-J06.json",
+                      "--target", target.url, env=_env(**_ECHOED))  # fmt: skip
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stdout + done.stderr
+    assert "holds on 1 fresh answer" in done.stdout, done.stdout
