@@ -8,7 +8,15 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from harness.clients import Credentials, Exchange, Request, Sender, check_reachable, redacted_line
+from harness.clients import (
+    Credentials,
+    Exchange,
+    Request,
+    Sender,
+    check_reachable,
+    redacted_line,
+    unreachable_why,
+)
 from harness.contract import Answer, Contract, load_contract
 from harness.errors import TargetError
 from harness.pacing import Budget
@@ -94,7 +102,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             return exchange
         text = redacted_line(str(exc).splitlines()[0] if str(exc) else type(exc).__name__, secrets)
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-            raise PreflightError(f"target {sender.base_url} is unreachable: {text}") from None
+            raise PreflightError(f"target {sender.base_url} {unreachable_why(exc, text)}") from None
         if isinstance(exc, httpx.TimeoutException):
             try:  # conform's and fuzz's own check: does the base URL answer at all?
                 check_reachable(sender.base_url, REACH_S, secrets)

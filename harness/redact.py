@@ -116,6 +116,10 @@ _LATIN1_MARKS = (
     "\x00\x01\x00",
 )
 _PERCENT_BYTES_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}){3}(?:%[0-9A-Fa-f]{2}|[A-Za-z0-9._~*+-])*+")
+# ... base64 percent-encoded (session 23: a Location or a form echoing it, ``%2F9j%2F4AAQ``) ...
+_PCT_B64_RE = re.compile(r"(?<![A-Za-z0-9%])(?:[A-Za-z0-9]++|%(?:2[BbFf]|3[Dd]|0[AaDd]))++")
+# ... or quoted-printable bytes (``=FF=D8=FF``, from three escaped bytes on, soft line breaks in)
+_QP_BYTES_RE = re.compile(r"(?:=[0-9A-Fa-f]{2}){3}(?:=[0-9A-Fa-f]{2}|=\r?\n|[!-<>-~])*+")
 _B85_RE = re.compile(r"(?:<~)?[!-uz]{256,}+(?:~>)?|[0-9A-Za-z!#$%&()*+;<=>?@^_`{|}~-]{256,}+")
 # JD signatures this process made: an MD5 of the secretkey, fresh for every request, that a
 # hostile target can echo into free text (an error message, a header) where no key names it.
@@ -234,6 +238,19 @@ def _percent_bytes_image(text: str) -> str:
     return _image_or_text(unquote_to_bytes(text), text) if len(text) >= 64 else text
 
 
+def _pct_b64_image(text: str) -> str:
+    if len(text) < IMAGE_MIN_CHARS or "%" not in text:
+        return text
+    payload = unquote(text)
+    return _image_for_match(payload) if _IMAGE_RE.fullmatch(payload) else text
+
+
+def _qp_bytes_image(text: str) -> str:
+    import quopri
+
+    return _image_or_text(quopri.decodestring(text.encode("latin-1", "replace")), text)
+
+
 def _b85_image(text: str) -> str:
     """Ascii85 (``<~``, ``z`` for four zero bytes) or base85 (Python's, git's), by its first
     bytes."""
@@ -283,14 +300,16 @@ _URLSAFE = str.maketrans("+/", "-_")
 
 
 def _echoes(secret: str) -> tuple[set[str], set[str]]:
-    """What a target may echo a credential of ``SECRET_MIN_CHARS`` or more as: (case matters,
-    case does not): its base64 (standard and URL-safe, at each of the three alignments inside a
-    longer encoded text: only the characters the secret alone decides), and, whatever the case,
-    itself, every byte percent-encoded (once or twice: ``%2541``), as HTML character references,
-    as JSON's \\u escapes, as hex, as base32, quoted-printable, or reversed, or in UTF-16 or
-    UTF-32 read as bytes (a NUL between its characters: a text answer without its charset); and
-    encoded twice (base64 of its hex or of its base64, ...); zlib or gzip inside base64 are
-    inflated (_PACKED_B64_RE)."""
+    """What a target may echo a credential as: (case matters, case does not): its base64
+    (standard and URL-safe, at each of the three alignments inside a longer encoded text: only
+    the characters the secret alone decides), and, whatever the case, itself, every byte
+    percent-encoded (once or twice: ``%2541``), as HTML character references, as JSON's \\u
+    escapes, as hex, as base32, quoted-printable, C escapes (hex, octal), ROT13, a list of its
+    characters or their codes, or reversed, or in UTF-16 or UTF-32 read as bytes (a NUL between
+    its characters: a text answer without its charset); and encoded twice (base64 of its hex or
+    of its base64, ...); zlib or gzip inside base64 are inflated (_PACKED_B64_RE). Of a secret
+    under ``SECRET_MIN_CHARS``, the caller keeps the forms of that length or more (session 23:
+    a short token as base32 or quoted-printable)."""
     raw = secret.encode()
     folded = {
         secret,
@@ -304,6 +323,16 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
         "\0".join(secret),
         "\0\0\0".join(secret),
         "".join(f"={b:02x}" for b in raw),  # quoted-printable (session 22)
+        # session 23: C's and Python's byte escapes (hex, octal), ROT13, and its characters or
+        # their codes as a list (a target's array of them, as JSON or a repr prints it)
+        "".join(f"\\x{b:02x}" for b in raw),
+        "".join(f"\\{b:03o}" for b in raw),
+        codecs.encode(secret, "rot13"),
+        ", ".join(str(b) for b in raw),
+        ",".join(str(b) for b in raw),
+        "', '".join(secret),
+        '", "'.join(secret),
+        '","'.join(secret),
     }
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
@@ -329,8 +358,11 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
     exact = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
     folded: set[str] = set()
     for secret in usable:
-        if echoes and len(secret) >= SECRET_MIN_CHARS:
+        if echoes and len(secret) >= SHORT_SECRET_CHARS:
             more_exact, more_folded = _echoes(secret)
+            if len(secret) < SECRET_MIN_CHARS:  # a short secret's forms as long as a long one's
+                more_exact = {f for f in more_exact if len(f) >= SECRET_MIN_CHARS}
+                more_folded = {f for f in more_folded if len(f) >= SECRET_MIN_CHARS}
             exact |= more_exact
             folded |= more_folded
     # A secret of a character or three is masked where it stands alone, not inside words: else
@@ -359,6 +391,19 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
         if secret in lowered:
             text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
             lowered = text.lower()
+    if "\n" in text and secrets.exact:
+        text = _mask_wrapped(text, secrets)
+    return text
+
+
+def _mask_wrapped(text: str, secrets: _Secrets) -> str:
+    """A secret broken across lines (a text answer wrapped at a width, session 23): searched in
+    the text without its line breaks first, then masked with the breaks it has."""
+    joined = re.sub(r"\r?\n", "", text)
+    for secret in secrets.exact:
+        if len(secret) >= SECRET_MIN_CHARS and secret in joined:
+            broken = r"(?:\r?\n)?".join(re.escape(c) for c in secret)
+            text = re.sub(broken, MASK, text)
     return text
 
 
@@ -378,6 +423,9 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
             text = _LATIN1_IMAGE_RE.sub(lambda m: _latin1_image(m.group(0)), text)
         if "%" in text:
             text = _PERCENT_BYTES_RE.sub(lambda m: _percent_bytes_image(m.group(0)), text)
+            text = _PCT_B64_RE.sub(lambda m: _pct_b64_image(m.group(0)), text)
+        if "=" in text:
+            text = _QP_BYTES_RE.sub(lambda m: _qp_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
     if len(text) >= 32:  # after the images: a placeholder is short
         if _SIGNS:
@@ -592,6 +640,20 @@ def _image_bytes(items: list[Any] | tuple[Any, ...]) -> bool:
     return all(_byte(v) for v in items)
 
 
+def _spelt_secret(items: list[Any] | tuple[Any, ...], secrets: _Secrets) -> bool:
+    """``items`` spell a secret: its characters or their codes, one an item (a target's echo as
+    an array, session 23; a report's indented JSON would print one a line)."""
+    if len(items) < SHORT_SECRET_CHARS or not secrets.exact:
+        return False
+    if all(_byte(v) for v in items):
+        text = bytes(v % 256 for v in items).decode("latin-1")
+    elif all(isinstance(v, str) and len(v) == 1 for v in items):
+        text = "".join(items)
+    else:
+        return False
+    return _mask_secrets(text, secrets) != text
+
+
 def _walk(
     obj: Any,
     secrets: _Secrets,
@@ -621,6 +683,13 @@ def _walk(
     if isinstance(obj, (list, tuple)):
         if obj and _byte(obj[0]) and _image_bytes(obj):
             return image_placeholder(bytes(v % 256 for v in obj))  # an image's byte values
+        if _spelt_secret(obj, secrets):
+            return MASK
+        if len(obj) >= IMAGE_MIN_CHARS and all(isinstance(v, str) and len(v) == 1 for v in obj):
+            joined = "".join(obj)  # an image's base64, a character an item (session 23)
+            masked = _spaced_image(joined)  # when it decodes to an image's signature
+            if masked != joined:
+                return masked
         if len(obj) > 1 and all(isinstance(v, str) for v in obj):
             joined = " ".join(obj)  # an image's base64 in pieces, one a string
             if len(joined) >= IMAGE_MIN_CHARS and _SPACED_RE.fullmatch(joined):

@@ -107,11 +107,18 @@ def check_reachable(url: str, timeout_s: float = 5.0, secrets: Iterable[str] = (
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
                 why = f"answered with malformed HTTP: {reason}"
-            elif _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
-                why = f"answered, but its TLS handshake failed (is it an http:// port?): {reason}"
             else:
-                why = f"is unreachable: {reason}"
+                why = unreachable_why(exc, reason)
             raise TargetError(redacted_line(f"target {url} {why}", list(secrets))) from None
+
+
+def unreachable_why(exc: BaseException, reason: str) -> str:
+    """Why no connection: a TLS handshake that failed on a target that answered (an https:// URL
+    of a plain HTTP port), which every command words alike (session 23: the preflight and call
+    said "unreachable" or "cannot connect"), else unreachable."""
+    if _caused_by(exc, ssl.SSLError):  # it answered, but not in TLS
+        return f"answered, but its TLS handshake failed (is it an http:// port?): {reason}"
+    return f"is unreachable: {reason}"
 
 
 def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
@@ -298,6 +305,8 @@ class _Client(Sender):
                 f"({type(exc).__name__})"
             )
         if isinstance(exc, httpx.ConnectError):
+            if _caused_by(exc, ssl.SSLError):
+                raise TransportFailure(f"{self.base_url} {unreachable_why(exc, said)}")
             raise TransportFailure(f"{self.base_url}: cannot connect ({said})")
         if exc is not None:
             raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {said}")

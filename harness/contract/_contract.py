@@ -33,6 +33,20 @@ except ImportError:  # a build without it
 # libyaml's loader when PyYAML was built with it: the same documents, about 8x faster to read
 # (every process of a load run reads the whole contract at start-up).
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Codes(frozenset[str]):
+    """Codes a target's value is looked up in: an array or an object where a code belongs (a
+    hostile answer's ``"code": ["10000"]``) is none of them, not a TypeError that ended replay and
+    gate's conformance in "internal error: unhashable type" (session 23)."""
+
+    def __contains__(self, value: object) -> bool:
+        try:
+            return super().__contains__(value)
+        except TypeError:
+            return False
+
+
 _VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
 _READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
 
@@ -685,7 +699,7 @@ class Contract:
     def jd_success_codes(self) -> frozenset[str]:
         """Every gateway code that reads as JD's success (category ``success`` in codes.yaml):
         the example's "10000", which the emulator answers, and the table's "1000" (E-002)."""
-        return frozenset(
+        return _Codes(
             str(c.code)
             for c in self.codes.codes
             if c.api == "jd" and c.where == "gateway" and c.category == "success"

@@ -8,6 +8,7 @@ only.
 
 from __future__ import annotations
 
+import base64
 import json
 import signal
 import time
@@ -380,11 +381,19 @@ _ECHOED = {
 SHORT_TOKEN = "tk7abcd"  # under redact.SECRET_MIN_CHARS: no redaction remembers it by itself
 
 
-def _echo_target(garbled: bytes) -> object:
+def _b32(value: bytes) -> bytes:
+    return base64.b32encode(value)
+
+
+def _qp(value: bytes) -> bytes:
+    return b"".join(b"=%02X" % b for b in value)
+
+
+def _echo_target(garbled: bytes, encode: Callable[[bytes], bytes] = bytes) -> object:
     """Answers a success until a POST comes; from then on, to every request starting with
     ``garbled`` (b"": all, b"GET": the reachability check alone), a status line that is not HTTP's
-    quoting the query values and ``Authorization`` of every request so far: the token, or the JD
-    appkey and its sign."""
+    quoting the query values and ``Authorization`` of every request so far (each ``encode``d):
+    the token, or the JD appkey and its sign."""
     from fixtures.hostile_target import HostileTarget, _said
 
     class EchoSeen(HostileTarget):
@@ -392,43 +401,46 @@ def _echo_target(garbled: bytes) -> object:
             posted = any(head.startswith(b"POST ") for head in self.heads)
             if not (posted and request.startswith(garbled)):
                 return await self._success(writer, request)  # type: ignore[arg-type]
-            said = b" ".join(value for head in self.heads for value in _said(head))
+            said = b" ".join(encode(v.split(b" ")[-1]) for head in self.heads
+                             for v in _said(head))  # fmt: skip
             return await self._send(writer, b"HTTQ/9 " + said + b"\r\n\r\n", keep=False)  # type: ignore[arg-type]
 
     return EchoSeen(("echo_seen",))
 
 
+_CONFORM_1 = ("conform", "--api", "match", "--examples", "1")
+_FUZZ_1 = ("fuzz", "--api", "match", "--max-examples", "1")
+
+
 @pytest.mark.parametrize(
-    ("command", "garbled", "env"),
+    ("command", "garbled", "env", "encode"),
     [
-        (("accuracy", "--api", "jd"), b"", _ECHOED),
-        (("gate",), b"", _ECHOED),
-        (("conform", "--api", "jd"), b"", _ECHOED),
-        (
-            ("conform", "--api", "match", "--examples", "1"),
-            b"GET",
-            {"FACEHARNESS_TOKEN": SHORT_TOKEN},
-        ),
-        (
-            ("fuzz", "--api", "match", "--max-examples", "1"),
-            b"GET",
-            {"FACEHARNESS_TOKEN": SHORT_TOKEN},
-        ),
+        (("accuracy", "--api", "jd"), b"", _ECHOED, bytes),
+        (("gate",), b"", _ECHOED, bytes),
+        (("conform", "--api", "jd"), b"", _ECHOED, bytes),
+        (_CONFORM_1, b"GET", {"FACEHARNESS_TOKEN": SHORT_TOKEN}, bytes),
+        (_FUZZ_1, b"GET", {"FACEHARNESS_TOKEN": SHORT_TOKEN}, bytes),
+        (_CONFORM_1, b"GET", {"FACEHARNESS_TOKEN": SHORT_TOKEN}, _b32),
+        (_FUZZ_1, b"GET", {"FACEHARNESS_TOKEN": SHORT_TOKEN}, _qp),
     ],
-    ids=["accuracy-jd", "gate-match", "conform-jd", "conform-own-check", "fuzz-own-check"],
-)
+    ids=["accuracy-jd", "gate-match", "conform-jd", "conform-own-check", "fuzz-own-check",
+         "conform-short-base32", "fuzz-short-quoted-printable"],
+)  # fmt: skip
 def test_credentials_echoed_into_a_malformed_status_line_never_reach_the_line(
     run: Callable[..., tuple[Ran, float]],
     tmp_path: Path,
     command: tuple[str, ...],
     garbled: bytes,
     env: dict[str, str],
+    encode: Callable[[bytes], bytes],
 ) -> None:
     """Review session 22: after its POSTs got no HTTP, the preflight asks the base URL, and the
     line it raised quoted the status line unmasked; a hostile target answered that GET with the
     token, appkey and sign of the requests before it (exit 2, the credentials on stderr). Conform's
-    and fuzz's own check comes after the preflight too: a short token leaked there alone."""
-    with _echo_target(garbled) as target:  # type: ignore[attr-defined]
+    and fuzz's own check comes after the preflight too: a short token leaked there alone.
+    Session 23: a short token (under 8 characters) echoed as base32 or quoted-printable reached
+    the line; its encoded forms of 8 characters or more are masked now."""
+    with _echo_target(garbled, encode) as target:  # type: ignore[attr-defined]
         done, _ = run(*command, "--target", target.url, "--out", str(tmp_path / "run"),
                       env=_env(**env))  # fmt: skip
         heads = list(target.heads)
@@ -446,4 +458,46 @@ def test_credentials_echoed_into_a_malformed_status_line_never_reach_the_line(
         )
     )
     for secret in [*env.values(), *signs]:
-        assert secret not in written, secret
+        assert secret not in written and encode(secret.encode()).decode() not in written, secret
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("call", "livecode", "--timeout", "3"), ("conform", "--api", "match", "--examples", "1"),
+     ("replay", "tests/conformance/replay_files/rule-FH-M01.json")],
+    ids=["call", "conform", "replay"],
+)  # fmt: skip
+def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Session 23 (hostile: TLS spoken to a plain port that answers at once): replay named it,
+    the preflight said the target "is unreachable" and call "cannot connect"."""
+    from fixtures.hostile_target import HostileTarget
+
+    out = () if command[0] != "conform" else ("--out", str(tmp_path / "run"))
+    with HostileTarget(("greet_first",)) as target:
+        url = target.url.replace("http://", "https://")
+        done, _ = run(*command, "--target", url, *out, env=_env(FACEHARNESS_TOKEN=WRONG_TOKEN))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert "TLS handshake failed (is it an http:// port?)" in line and url in line, line
+
+
+def test_a_code_that_is_an_array_is_no_success_code_to_a_replayed_rule(
+    run: Callable[..., tuple[Ran, float]],
+) -> None:
+    """Session 23 (hostile code_unhashable: ``"code": ["10000"]``): the JD rules looked the code
+    up in a set, and replay (and gate's conformance) ended in "internal error: TypeError:
+    unhashable type: 'list'". A code that is an array is no success code: the rule, which judges
+    gateway successes, does not apply, and the replay says so."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness.contract import load_contract
+
+    codes = load_contract().jd_success_codes
+    assert ["10000"] not in codes and {"code": "10000"} not in codes and "10000" in codes
+    with HostileTarget(("code_unhashable",)) as target:
+        done, _ = run("replay", "tests/conformance/replay_files/rule-FH-J06.json",
+                      "--target", target.url, env=_env(**_ECHOED))  # fmt: skip
+    assert done.returncode == 0 and "internal error" not in done.stderr, done.stdout + done.stderr
+    assert "holds on 1 fresh answer" in done.stdout, done.stdout

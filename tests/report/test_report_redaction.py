@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import codecs
 import gzip
 import hashlib
 import json
@@ -151,6 +152,11 @@ def test_image_forms() -> None:
         pytest.param("\t".join(_wrap(JPEG_B64, 76)), id="tabs"),
         pytest.param(" ".join(_wrap(JPEG_B64, 32)), id="32-columns"),
         pytest.param(json.dumps("\r\n".join(_wrap(JPEG_B64, 76))), id="json-crlf"),
+        # session 23 (hostile image_percent): its base64 percent-encoded (a Location, a form)
+        pytest.param(quote(JPEG_B64, safe=""), id="percent-encoded-base64"),
+        pytest.param(quote(JPEG_B64, safe="").lower(), id="percent-encoded-base64-lower"),
+        pytest.param(quote("\r\n".join(_wrap(JPEG_B64, 76)), safe=""), id="percent-mime"),
+        pytest.param("".join(f"={b:02X}" for b in JPEG), id="quoted-printable"),
     ],
 )
 def test_image_echoed_in_other_wrappings(form: str) -> None:
@@ -190,6 +196,10 @@ def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     assert redact({"image": pieces}) == {"image": f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"}
     words = ["word"] * 100
     assert redact({"w": words}) == {"w": words}
+    # session 23: a character an item
+    assert redact({"image": list(JPEG_B64)}) == redact({"image": JPEG_B64})
+    letters = list("abcdefgh" * 40)
+    assert redact({"w": letters}) == {"w": letters}
 
 
 def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
@@ -258,13 +268,41 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         # and quoted-printable, every byte escaped
         "".join(f"={b:02X}" for b in b"hostile-audit-token-7f3a9"),
     ]
-    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode()]
+    # session 23: C's and Python's byte escapes (hex, octal), ROT13, its characters or their
+    # codes as a list, and broken across lines (a text answer wrapped at 8 columns)
+    long = b"hostile-audit-token-7f3a9"
+    forms += [
+        "".join(f"\\x{b:02x}" for b in long),
+        "".join(f"\\{b:03o}" for b in long),
+        codecs.encode(long.decode(), "rot13"),
+        str(list(long)),
+        json.dumps(list(long), separators=(",", ":")),
+        str(list(long.decode())),
+        json.dumps(list(long.decode())),
+        "\n".join(long[i : i + 8].decode() for i in range(0, len(long), 8)),
+        "\r\n".join(long[i : i + 5].decode() for i in range(0, len(long), 5)),
+    ]
+    # and a secret of 4 to 7 characters (a short token) in every encoding its length allows
+    short = b"tk7abcd"
+    forms += [
+        base64.b32encode(short).decode(),
+        "".join(f"={b:02X}" for b in short),
+        short.hex(),
+        base64.b64encode(short).decode(),
+        "".join(f"%{b:02X}" for b in short),
+        "".join(f"\\u{b:04x}" for b in short),
+        "".join(f"&#{b};" for b in short),
+    ]
+    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode(), short.decode()]
     for form in forms:
         out = redact_text(f"rejected {form} end", secrets)
         assert out.startswith("rejected ") and MASK in out, (form, out)
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)
     assert redact_text("rejected HoStIlE end", ["hostile"]) == "rejected HoStIlE end"  # short
+    # session 23 (hostile echo_char_codes): a report holds the array itself, not its text
+    echoed = {"codes": [list(long), list(short)], "chars": [list(long.decode())], "n": [1, 2, 3, 4]}
+    assert redact(echoed, secrets) == {"codes": [MASK, MASK], "chars": [MASK], "n": [1, 2, 3, 4]}
 
 
 def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
