@@ -28,6 +28,11 @@ class _Zlib:
     def finished(self) -> bool:
         return self._inflater.eof
 
+    @property
+    def cut(self) -> str:
+        """Where the body stops short (when not :attr:`finished`)."""
+        return f"the {self.name} stream ends before its last block"
+
     def step(self, data: bytes) -> bytes:
         """At most :data:`PIECE` bytes more; what is left of ``data`` waits for the next call."""
         inflater = self._inflater
@@ -41,10 +46,12 @@ class _Gzip:
     """Every member, not the first alone: RFC 1952 2.2, "a gzip file consists of a series of
     members", and gzip(1) and Python's gzip read them all as one body (httpx stops at the first:
     a success sent in two members read as half a JSON text), zero bytes after a member skipped as
-    they skip them. Bytes after a member that are no member are undecodable, as to Python's gzip
-    (httpx dropped them unread). The size cap counts the members' sum (:func:`decoded`). Input
-    goes in by :data:`SLICE` (zlib copies what follows a member's end: 100,000 empty members in
-    one read were quadratic), and at most :data:`MAX_MEMBERS` of them."""
+    they skip them. After a whole member (its CRC checked), bytes that cannot begin one (not
+    ``1f 8b``: a proxy's stray ``\\r\\n``) end the body, read as httpx and urllib3 read it (urllib3
+    skips such garbage on purpose; only an HTTP convention, so it fails no service); a member
+    broken or cut short, ``1f 8b`` or not, is undecodable. The size cap counts the members' sum
+    (:func:`decoded`). Input goes in by :data:`SLICE` (zlib copies what follows a member's end:
+    100,000 empty members in one read were quadratic), and at most :data:`MAX_MEMBERS` of them."""
 
     name = "gzip"
 
@@ -52,21 +59,45 @@ class _Gzip:
         self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
         self._ended = 0  # members read to their end
         self._fed = False  # the current member has had a byte
+        self._tail = False  # bytes after a member that begin none: the rest is dropped
         self._pending, self._at = b"", 0  # input not yet given to an inflater, from _at
 
     @property
     def finished(self) -> bool:
-        return self._inflater.eof or (self._ended > 0 and not self._fed)
+        between = self._ended > 0 and not self._fed and self._at >= len(self._pending)
+        return self._tail or self._inflater.eof or between
+
+    @property
+    def cut(self) -> str:
+        """Where the body stops short (when not :attr:`finished`)."""
+        if not self._ended:
+            return "the gzip body ends inside its member, before the CRC and size that end it"
+        n = self._ended
+        return (
+            f"the gzip body ends inside member {n + 1:,}, after {n:,} whole member{'s' * (n > 1)}"
+        )
 
     def _next_member(self) -> None:
         self._at -= len(self._inflater.unused_data)  # the end of what it was given: taken back
         self._ended += 1
+        self._inflater, self._fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
+
+    def _begins_member(self) -> bool | None:
+        """Whether the input at ``_at`` (after a whole member) can begin one: ``None`` until its
+        second byte came; past :data:`MAX_MEMBERS`, refused."""
+        start = self._pending[self._at : self._at + 2]
+        if start[:1] != b"\x1f" or start == b"\x1f":
+            return None if start == b"\x1f" else False
+        if start != b"\x1f\x8b":
+            return False
         if self._ended >= MAX_MEMBERS:
             raise UndecodableBody(f"more than {MAX_MEMBERS:,} gzip members; reading stopped")
-        self._inflater, self._fed = zlib.decompressobj(16 + zlib.MAX_WBITS), False
+        return True
 
     def step(self, data: bytes) -> bytes:
         """At most :data:`PIECE` bytes more; what is left of ``data`` waits for the next call."""
+        if self._tail:
+            return b""
         if self._inflater.eof:
             self._next_member()
         if data:
@@ -75,21 +106,28 @@ class _Gzip:
             inflater = self._inflater
             piece = inflater.unconsumed_tail
             if not piece:
+                if self._ended and not self._fed:
+                    while self._pending[self._at : self._at + 1] == b"\0":  # zero padding
+                        zeros = self._pending[self._at : self._at + SLICE]
+                        self._at += len(zeros) - len(zeros.lstrip(b"\0"))
+                    begins = self._begins_member() if self._at < len(self._pending) else None
+                    if begins is False:
+                        self._tail, self._pending, self._at = True, b"", 0
+                        return b""
+                    if begins is None:  # no byte yet, or a lone 1f: wait for the next
+                        self._pending, self._at = self._pending[self._at :], 0
+                        return b""
                 piece = self._pending[self._at : self._at + SLICE]
                 self._at += len(piece)
-                if self._ended and not self._fed:
-                    piece = piece.lstrip(b"\0")
                 if not piece:
-                    if self._at < len(self._pending):
-                        continue  # zero padding, a slice of it
                     self._pending, self._at = b"", 0
                     return b""
                 self._fed = True
             try:
                 out = inflater.decompress(piece, PIECE)
             except zlib.error as exc:
-                after = f"bytes after gzip member {self._ended} are not gzip: " * bool(self._ended)
-                raise UndecodableBody(f"{after}{exc}") from exc
+                which = f"gzip member {self._ended + 1}" if self._ended else "the gzip body"
+                raise UndecodableBody(f"{which} is not valid gzip: {exc}") from exc
             if out:
                 return out
             if inflater.eof:
@@ -129,6 +167,11 @@ class _Brotli:
     @property
     def finished(self) -> bool:
         return bool(self._inflater.is_finished())
+
+    @property
+    def cut(self) -> str:
+        """Where the body stops short (when not :attr:`finished`)."""
+        return "the br stream ends before its last meta-block"
 
     def step(self, data: bytes) -> bytes:
         if data and not self._inflater.can_accept_more_data():
@@ -175,9 +218,9 @@ def decoded(chunks: Iterable[bytes], codings: Iterable[str], cap: int) -> bytes:
                     raise AnswerTooLarge(
                         f"the answer's body ran past {cap // (1024 * 1024)} MiB; reading stopped"
                     )
-        cut = next((layer.name for layer in stack if not layer.finished), None)
+        cut = next((layer for layer in stack if not layer.finished), None)
         if came and cut:  # an empty body labelled with a coding is read as empty, as httpx does
-            raise UndecodableBody(f"the {cut} stream ends before its end ({size} bytes inflated)")
+            raise UndecodableBody(f"{cut.cut} ({size} bytes inflated)")
         return b"".join(parts)
     finally:
         parts.clear()  # a run keeps the error's traceback (an Exchange's cause), not the body
