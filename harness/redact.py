@@ -246,8 +246,12 @@ def _pct_b64_image(text: str) -> str:
 
 
 def _qp_bytes_image(text: str) -> str:
+    """From 64 characters on, as percent-encoded bytes (:func:`_percent_bytes_image`): a few
+    escapes and a word in a long text (``=FF=D8=FFabc``) are no image."""
     import quopri
 
+    if len(text) < 64:
+        return text
     return _image_or_text(quopri.decodestring(text.encode("latin-1", "replace")), text)
 
 

@@ -179,6 +179,15 @@ def test_an_image_echoed_as_latin1_characters_is_masked_to_the_end() -> None:
     assert redact_text(prose) == prose
 
 
+@pytest.mark.parametrize("escaped", ["=FF=D8=FFabc", "%FF%D8%FFabc", "=89=50=4E=47=0D=0A=1A=0Ax"])
+def test_a_few_escaped_signature_bytes_in_a_long_text_are_kept(escaped: str) -> None:
+    """An image's signature percent-encoded or quoted-printable, a few characters after it, in a
+    text long enough to be searched: no image (6 bytes), kept as sent; quoted-printable had no
+    length floor and was masked as ``<image sha256=... bytes=6>`` (session 23 review)."""
+    text = "the body was not what it said, " * 9 + f"{escaped} end"
+    assert redact_text(text) == text
+
+
 def test_a_value_nested_past_the_stack_is_cut_not_a_crash() -> None:
     """Hostile round 8: a success answer whose score was an array nested 900 deep ended conform
     and fuzz in "internal error: RecursionError" when their finding was masked."""
