@@ -1694,7 +1694,9 @@ ROUNDS = 3  # rounds against the emulator (a live target gets one)
 _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: match or not (1155)
 
 
-LONE_WAITS_S = (1.1, 5.0, 15.0)  # the pauses before each lone request, while it is throttled
+# the pauses before each lone request while it is throttled: over a minute in all, so a quota of
+# calls a minute the service's remainTimes does not count (E-045) has renewed by the last one
+LONE_WAITS_S = (1.1, 5.0, 15.0, 45.0)
 LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe does not wait out
 
 
@@ -1703,19 +1705,26 @@ LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe do
     "jd-lone-request-served",
     api="jd",
     severity="medium",
-    quote="免费试用服务具有调用量、QPS限制; 43010 流量受限 (a limit on queries per second)",
+    quote="免费试用服务具有调用量、QPS限制; 43010 流量受限; remainTimes 剩余调用次数;无限制时为-1",
 )
 def jd_lone_request_served(p: ProbeContext) -> None:
     """A valid comparison is not refused 流量受限 (43010, a gateway QPS code, HTTP 429) when it is
-    sent alone: nothing else of ours in flight, after a pause of over a second, three times over
-    21 s (each pause longer, or the answer's ``Retry-After`` when it says so, up to 30 s; a longer
-    one is a lockout the probe does not wait out, no verdict, as when the run's time budget ends
-    first). Such a request is within any limit
-    on queries per second (E-045 sets no figure; the least is one a second): a service refusing
-    it serves nothing, as one leaking its permits on refusals does, and every later answer would
+    sent alone while the service's own remainTimes says calls are left: nothing else of ours in
+    flight, after a pause of over a second, five times over 66 s (each pause longer, or the
+    answer's ``Retry-After`` when it says so, up to 30 s). Such a request is within any limit on
+    queries per second (E-045 sets no figure; the least is one a second): a service refusing it
+    serves nothing, as one leaking its permits on refusals does, and every later answer would
     judge nothing (a throttled answer says nothing of its request). Only a throttled first
-    answer costs a pause: a service that serves it passes at once."""
-    answer = p.ask(p.canonical("faceCompareNew"))
+    answer costs a pause: a service that serves it passes at once.
+
+    The sentence names a second limit, 调用量 (calls a day, or in any window): a quota spent
+    during the run may refuse a lone request for as long as it likes. So a verdict needs the
+    service's word that it was not spent: its last remainTimes -1 (unlimited), or more calls than
+    the requests sent since (each may have been counted). Without it (none said, or too few
+    left), or a longer lockout, or the run's time budget ending first, the probe cannot judge:
+    ``unjudged``, which makes a passing run inconclusive (a service that served is judged)."""
+    request = p.canonical("faceCompareNew")
+    answer = p.ask(request)
     for wait in LONE_WAITS_S:
         if not answer.throttled:
             return
@@ -1723,21 +1732,33 @@ def jd_lone_request_served(p: ProbeContext) -> None:
         said = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
         told = retry_after_s(said, under=math.inf) if said is not None else None
         if told is not None and told > LONE_RETRY_AFTER_MAX_S:
-            return  # a lockout announced beyond what the probe waits: no verdict
+            return _lone_unjudged(p, answer, f"a lockout of {told:g} s announced (Retry-After)")
         pause, left = max(wait, told or 0.0), p.session.tracker.budget.seconds_left()
         if left is not None and left < pause + 5:
-            return  # the run's time budget ends first: no verdict
+            return _lone_unjudged(p, answer, "the run's time budget ended first")
         time.sleep(pause)
-        answer = p.ask(p.canonical("faceCompareNew"))
+        answer = p.ask(request := p.canonical("faceCompareNew"))
     cluster = answer.meaning is not None and answer.meaning.name == "cluster_qps_limit"
-    if answer.throttled and not cluster:  # 超过集群QPS限制: others' traffic may fill a cluster
-        raise Violation(
-            f"Received: {received(answer)}{_named(answer.meaning)} for a valid comparison sent "
-            f"alone, {len(LONE_WAITS_S) + 1} times over {sum(LONE_WAITS_S):g} s (nothing else in "
-            "flight, over a second apart)\n"
-            "Expected: served: one request at a time, under one a second, is within any QPS "
-            "limit (免费试用服务具有调用量、QPS限制); 43010 流量受限 is for traffic over it"
-        )
+    if not answer.throttled or cluster:  # 超过集群QPS限制: others' traffic may fill a cluster
+        return
+    calls = p.session.calls_left(request)
+    if calls is None or calls < 1:
+        said = "said none" if calls is None else f"left {calls:g} calls after the requests since"
+        return _lone_unjudged(p, answer, f"its remainTimes {said}: a spent 调用量 quota may be why")
+    raise Violation(
+        f"Received: {received(answer)}{_named(answer.meaning)} for a valid comparison sent "
+        f"alone, {len(LONE_WAITS_S) + 1} times over {sum(LONE_WAITS_S):g} s (nothing else in "
+        f"flight, over a second apart), while the service's remainTimes said "
+        f"{'unlimited (-1)' if math.isinf(calls) else f'{calls:g} calls left'}\n"
+        "Expected: served: one request at a time, under one a second, is within any QPS "
+        "limit (免费试用服务具有调用量、QPS限制), and the call quota was not spent (remainTimes "
+        "剩余调用次数); 43010 流量受限 is for traffic over the limit"
+    )
+
+
+def _lone_unjudged(p: ProbeContext, answer: Answer, why: str) -> None:
+    """FH-J24 throttled a lone request and could not tell why (E-045): noted, no verdict."""
+    p.unjudged.append(f"a valid comparison sent alone was still refused {received(answer)}: {why}")
 
 
 @probe(

@@ -190,17 +190,26 @@ class Session:
 
     def observe_sent(self, request: Request, answer: Exchange, case_id: str) -> Facts:
         """Record an answer to a request the harness sent itself; the run's facts as of it."""
-        _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
         return self.tracker.observe(
             answer,
             spent=True,
             api=self.api,
             operation=request.operation,
             case_id=case_id,
-            query={**request.query, **sent},  # its appkey: remainTimes are counted per appkey
+            query=self._query(request),
             serial=serial_of(request.json),
             live_code=lip_of(request.json),
         )
+
+    def _query(self, request: Request) -> dict[str, Any]:
+        """The query ``request`` goes with: its appkey, as remainTimes are counted per appkey."""
+        _, sent = request.auth.apply(self.api, self.creds, now_ms=0, window_ms=0)
+        return {**request.query, **sent}
+
+    def calls_left(self, request: Request) -> float | None:
+        """The calls left of the quota ``request``'s appkey draws on, by the service's last
+        remainTimes (``RunTracker.calls_left``: ``inf`` unlimited, None unknown)."""
+        return self.tracker.calls_left(self._query(request))
 
     def observe(self, case: Any, response: Any) -> None:
         operation = self.operation_id(case)

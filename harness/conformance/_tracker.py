@@ -4,6 +4,7 @@ what it spends of its budget."""
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -41,6 +42,8 @@ class RunTracker:
         self._serials: dict[str, str] = {}  # FH-J16's history (serial_named)
         self._remain: dict[str, int] = {}
         self._seconds: dict[str, int] = {}  # the least remainSeconds (>= 0) seen, by appkey
+        # by appkey: the last remainTimes any answer gave, and the budget's count then (FH-J24)
+        self._quota: dict[str, tuple[int, int]] = {}
         self._unordered = 0
         self._points: list[tuple[float, int]] = []
         self._threshold: float | None = None
@@ -97,7 +100,26 @@ class RunTracker:
                 self._facts.pop(next(iter(self._facts)))
             self._facts[case_id] = facts
         self._sent(operation, spent)
+        # the count of a call the gateway passed (E-028), or of a throttled one; a gateway refusal
+        # of another kind may carry any default (the document ties none to it)
+        counted = read.where == "business" or read.throttled
+        if api == "jd" and read.remain_times is not None and counted:
+            with self._lock:
+                if not self._unordered:  # answers in flight together come in any order
+                    self._quota[_appkey(query)] = (read.remain_times, self.budget.used)
         return facts
+
+    def calls_left(self, query: dict[str, Any]) -> float | None:
+        """The calls the appkey's quota still holds, by the service's own word: its last
+        remainTimes less every request counted since (each may have taken one, whatever E-028
+        reading the service follows; the answer's own request too, in case it was not counted).
+        ``inf``: unlimited (-1); None: never said (or a count below -1, which says nothing)."""
+        with self._lock:
+            seen = self._quota.get(_appkey(query))
+        if seen is None or seen[0] < -1:
+            return None
+        remain, at = seen
+        return math.inf if remain == -1 else remain - (self.budget.used - at)
 
     def unanswered(self, operation: str, kind: str, spent: bool = False) -> None:
         """Record one request without an answer (``kind``: timeout, reset...); it counts as sent."""
@@ -131,7 +153,7 @@ class RunTracker:
             return Facts(operating_threshold=self._threshold)
         before = None
         remain = answer.remain_times
-        key = hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
+        key = _appkey(query)
         if remain is not None:
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order
@@ -164,6 +186,11 @@ class RunTracker:
         if len(self._points) < _MAX_FACTS:
             self._points.append((score, sim))
         return conflict
+
+
+def _appkey(query: dict[str, Any]) -> str:
+    """The appkey a JD request sent, as the history keeps it (remainTimes count per appkey)."""
+    return hashlib.sha256(str(query.get("appkey", "")).encode()).hexdigest()[:16]
 
 
 class TraceHistory:

@@ -432,6 +432,48 @@ def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
     assert [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
 
 
+@pytest.mark.parametrize("runner", ["conform", "fuzz"])
+@pytest.mark.parametrize("service", ["jd-quota-40", "jd-quota-40-unsaid"])
+def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
+    contract, monkeypatch, service, runner
+):
+    """E-045: `免费试用服务具有调用量、QPS限制` names a call quota (调用量) too. A service whose 40
+    calls were spent answers every comparison 43010 流量受限 for good, however slowly sent, with
+    remainTimes 0 or none: FH-J24 failed it (conformance's probe phase, and fuzz's rule-probes on
+    a session of their own, which never saw the count fall) though a quota spent is no defect.
+    Now the probe cannot judge (``unjudged``), as its remainTimes leaves no call."""
+    from fixtures.legit_variants import serve_variant
+
+    from harness.clients import DEMO
+    from harness.conformance import _probes
+    from harness.fuzz import FuzzClient
+    from harness.fuzz._probes import probe_session as fuzz_session
+    from harness.fuzz._probes import run_probe
+
+    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05, 0.05))
+    with serve_variant(service, contract) as url:
+        if runner == "fuzz":
+            with FuzzClient(url, credentials=DEMO, contract=contract) as client:
+                session = fuzz_session(client, "jd", credentials=DEMO, is_emulator=False)
+                canonical = ProbeContext(session).canonical
+                answers = [client.send(canonical("faceCompareNew")).answer for _ in range(41)]
+                found = run_probe(session, "FH-J24", may_burst=True)
+            assert answers[-1] is not None and answers[-1].code == "43010"
+            assert not [p.rule for p, _, _ in found if p.rule == "FH-J24"], found
+            return
+        with probe_session(contract, "jd", url) as session:
+            p = ProbeContext(session=session, may_burst=True)
+            for _ in range(41):
+                last = p.ask(p.canonical("faceCompareNew"))
+            assert last.code == "43010" and last.throttled
+            try:
+                RULES.get("FH-J24").fn(p)
+            except CheckFailed as failed:
+                p.failures.append(failed)
+    assert not [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
+    assert p.unjudged and "remainTimes" in p.unjudged[0], p.unjudged
+
+
 @pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])
 def test_each_round_4_or_7_defect_is_named_by_its_probe(contract, defect, rule_id, change):
     """Rounds 4, 7 and 8 (a request changed for some: a bad sign, another person's face)."""

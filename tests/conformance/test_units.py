@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import re
 from pathlib import Path
 
@@ -177,6 +178,31 @@ def test_tracker_remembers_traces_remaining_calls_similarity_and_threshold(contr
     assert second.remain_before == 9 and second.similarity_conflict == (0.5, 50)
     assert _observe(t, "jd", "faceCompareNew", jd, "f", {"appkey": "other"}).remain_before is None
     assert t.facts_for("e") == second and t.budget.used == 6
+
+
+def test_calls_left_are_the_last_remaintimes_less_every_request_since(contract):
+    """FH-J24's evidence (E-045): the quota the service's own remainTimes last left for the
+    appkey, less each request counted since (any may have been charged, E-028); -1 stays
+    unlimited; a gateway refusal of another kind (its remainTimes a default) and a count below -1
+    say nothing; answers to requests in flight together are not ordered, so they are not read."""
+    t, key = RunTracker(), {"appkey": "k"}
+    served = {"code": "10000", "remainTimes": 5, "result": {"code": 0}}
+    assert t.calls_left(key) is None
+    _observe(t, "jd", "faceCompareNew", served, "a", key)
+    assert t.calls_left(key) == 5 and t.calls_left({"appkey": "other"}) is None
+    _observe(t, "jd", "faceCompareNew", {"code": "10047", "remainTimes": -1}, "b", key)
+    _observe(t, "match", "match", {"errcode": 0, "data": {}}, "c")
+    assert t.calls_left(key) == 3  # two requests since: the sign refused, and another API's
+    throttled = {"code": "10000", "remainTimes": -1, "result": {"code": 43010}}
+    with t.unordered():
+        _observe(t, "jd", "faceCompareNew", throttled, "d", key)
+    assert t.calls_left(key) == 2
+    _observe(t, "jd", "faceCompareNew", throttled, "e", key)
+    assert t.calls_left(key) == math.inf
+    _observe(t, "jd", "faceCompareNew", {"code": "10043", "remainTimes": 0}, "f", key)
+    assert t.calls_left(key) == 0  # a gateway's QPS refusal says what is left, too
+    _observe(t, "jd", "faceCompareNew", {**served, "remainTimes": -7}, "g", key)
+    assert t.calls_left(key) is None
 
 
 def test_a_result_serialno_names_one_request_under_either_reading_of_e041():
