@@ -45,6 +45,10 @@ class StepResult:
     # the operations of a refused API in the mix that were refused nothing, though not sent
     # often enough to tell they are under no limit of the others (a limit on one operation)
     mix_unrefused: tuple[str, ...] = ()
+    # the operations of a refused API refused nothing though sent often enough to be (left out of
+    # ``mix_ok_rps`` as under a limit of their own); trusted when a refused step at another rate
+    # refused none of them either (:func:`_mix_unconfirmed`)
+    mix_free: tuple[str, ...] = ()
     # fraction of the warm-up's answers (before the window) that were throttled: a bucket with a
     # burst serves its first second whole; None when the step had no warm-up
     warmup_throttled: float | None = None
@@ -411,6 +415,14 @@ def find_limit(
             "rather than on the rate; measure it at a fixed rate with `load run --duration 60s`"
         )
     closing = next((s for s in _refused(steps) if _delivered(s) == plateau), None)
+    if closing is not None and (lucky := _mix_unconfirmed(steps, closing)) and limit is not None:
+        inconclusive = inconclusive or (
+            f"{MIX_UNSURE}: a refused step at {closing.rate:.1f}/s refused none of "
+            f"{', '.join(lucky)}, and no refused step at another rate confirmed it: a fixed order "
+            "of requests can meet a token bucket's refill in step, so whether one operation is "
+            "limited or the whole credential is open, and the mix's limit with it; search one "
+            "operation at a time"
+        )
     if closing is not None and (alone := closing.result.mix_unrefused) and limit is not None:
         inconclusive = inconclusive or (
             f"{MIX_UNSURE}: a refused step at {closing.rate:.1f}/s refused none of "
@@ -820,6 +832,18 @@ def _no_burst(steps: list[StepRecord]) -> list[StepRecord]:
 
 def _refused(steps: list[StepRecord]) -> list[StepRecord]:
     return [s for s in steps if _failed_by(s, "throttled") or _shed(s)]
+
+
+def _mix_unconfirmed(steps: list[StepRecord], closing: StepRecord) -> tuple[str, ...]:
+    """The operations ``closing`` left out of its refused share (``mix_free``) that no refused
+    step at another rate also refused none of. Session 23's review: one step's luck (liveCode
+    always sent as the bucket refilled) read a token of 20/s in a mix of 60/s at 40/s, "exact"."""
+    others = [s for s in _refused(steps) if s.rate != closing.rate
+              and s.result.mix_ok_rps is not None]  # fmt: skip
+    return tuple(
+        op for op in closing.result.mix_free
+        if not any(op in s.result.mix_free + s.result.mix_unrefused for s in others)
+    )  # fmt: skip
 
 
 def _delivered(step: StepRecord) -> float:

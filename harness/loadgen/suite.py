@@ -910,7 +910,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     qps = sum(window.errors_by_code.get(key, 0) for key in qps_keys())
     tail_row = SecondRow.total(map(vars, tail))
     tail_ok = tail_row.success / (tail_end - tail_start)
-    mix_ok, mix_unrefused = _mix_ok_rps(result.summary, tail_row, tail_end - tail_start)
+    mix_ok, mix_unrefused, mix_free = _mix_ok_rps(result.summary, tail_row, tail_end - tail_start)
     warm = SecondRow.total(vars(r) for r in result.series if r.t < first)
     warmup_throttled = warm.by_class.get(THROTTLED, 0) / warm.completed if warm.completed else None
     return StepResult(
@@ -925,6 +925,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         tail_ok_rps=tail_ok,
         mix_ok_rps=mix_ok,
         mix_unrefused=mix_unrefused,
+        mix_free=mix_free,
         shed_rate=shed / completed if completed else 0.0,
         window_s=float(seconds),
         p50_ms=latency["p50"],
@@ -985,7 +986,7 @@ def _refused_whole(result: LoadResult) -> dict[str, Any]:
 
 def _mix_ok_rps(
     summary: Mapping[str, Any], tail: SecondRow, seconds: float
-) -> tuple[float | None, tuple[str, ...]]:
+) -> tuple[float | None, tuple[str, ...], tuple[str, ...]]:
     """For a run of several APIs, each limited by its own credential (the token, the appkey):
     the mix's rate at which a refused API gets what it got in the tail, its sends there (its
     share of the run's) less its part of the tail's refusals, over that share. The mix's ok/s
@@ -998,7 +999,10 @@ def _mix_ok_rps(
     refused share, yet refused none, is under no limit of the others, so it is left out of the
     refused group's share (session 23: counted in, it read a mix whose idno share allows 30/s at
     37.7/s, "exact"). The operations refused none without that certainty are the second value:
-    the search cannot tell their group (``limit.MIX_UNSURE``)."""
+    the search cannot tell their group (``limit.MIX_UNSURE``). The third value names those left
+    out: one step is no proof (a fixed order of requests may meet a bucket's refill in step, so
+    ``liveCode`` always found a token: a token of 20/s in ``match=1,matchIdno=1,liveCode=1,
+    faceCompareNew=8`` read 40/s, not 60/s), ``find_limit`` asks a second refused step."""
     sent: Counter[str] = Counter()
     refused: Counter[str] = Counter()
     ops: dict[str, Counter[str]] = {}  # an API's operations: sends, refusals
@@ -1016,18 +1020,19 @@ def _mix_ok_rps(
             unrefused.setdefault(api, []).append((str(name), n))
     refused = +refused
     if len(+sent) < 2 or not refused or seconds <= 0:
-        return None, ()
+        return None, (), ()
     shed = sum(tail.errors_by_code.get(key, 0) for key in shed_keys())
     refused_there = tail.by_class.get(THROTTLED, 0) + shed
-    rates, unsure = [], list[str]()
+    rates, unsure, left_out = [], list[str](), list[str]()
     for api in (a for a in refused if sent[a]):  # its tail ok/s, over its share of the mix
         ratio = refused[api] / sent[api]
         free = [(op, n) for op, n in unrefused.get(api, []) if n * ratio >= MIX_SURELY_REFUSED]
         unsure += [op for op, n in unrefused.get(api, []) if (op, n) not in free]
+        left_out += [op for op, _ in free]
         share = (sent[api] - sum(n for _, n in free)) / sum(sent.values())
         ok = share * tail.completed - refused_there * refused[api] / sum(refused.values())
         rates.append(max(0.0, ok) / share / seconds)
-    return min(rates, default=None), tuple(unsure)
+    return min(rates, default=None), tuple(unsure), tuple(left_out)
 
 
 MIX_SURELY_REFUSED = 5.0  # refusals expected of an operation at its API's share: none is no chance
