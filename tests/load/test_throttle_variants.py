@@ -509,6 +509,27 @@ def test_a_search_that_refused_nothing_says_a_longer_quota_is_unseen(
     assert any(f"and {sent} request(s): a quota over a longer window" in n for n in found.notes)
 
 
+@pytest.mark.parametrize("seed", [1, 3, 7])
+def test_refusals_at_random_a_window_would_pass_keep_a_lower_bound(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bucket far above the search (1000/s) refusing 0.2 % of requests at random: no judged
+    window fails, and its warm-ups' few refusals are noise a window would pass (at or under
+    ``max_error_rate``), so the search reads "at least 80/s" (as before c7bc734). Session 23's
+    review: the judged windows' own refusals were counted as outside them, and any one made it
+    inconclusive."""
+    with virtual_time(monkeypatch) as clock:
+        gate = gate_app("noisy", limit=1000, noise=0.002, seed=seed)
+        found = find_limit(virtual_measure(gate, clock), start_rate=10, max_rate=80,
+                           slo_p99_ms=1000, max_error_rate=0.01, clock=clock.monotonic,
+                           rest=clock.sleep)  # fmt: skip
+    assert all(s.good for s in found.steps), found.table()
+    refused = sum(s.result.detail["run_by_class"].get("throttled", 0) for s in found.steps)
+    assert refused > 0, found.table()  # the gate did refuse some: the case is not vacuous
+    assert found.bound == "lower" and found.inconclusive is None, found.inconclusive
+    assert found.reported_rps == 80
+
+
 @pytest.mark.parametrize("offset", [0, 35, 30, 36, 37])
 def test_a_quota_that_runs_out_says_what_was_served_and_the_window_it_named(
     offset: float, monkeypatch: pytest.MonkeyPatch
