@@ -269,6 +269,19 @@ def run_load_suite(
 _UNREADABLE = ("undecodable body", "oversized body", "cut-off body")
 
 
+def rest_between_steps(seconds: float) -> None:
+    """A wait between steps (a Retry-After, a recheck's rest) that a stop ends as it ends a step
+    (:class:`StepCut`): the search keeps the steps it completed. Ctrl-C raised out of the sleep
+    before (session 23, c7bc734: ``load find-limit`` wrote none of them); a gate stage's time
+    limit (``interrupt.cancel``, no signal) did not end it at all, the sleep ran its length."""
+    try:
+        interrupt.sleep(seconds, clock=time)  # this module's: the tests' virtual time
+    except KeyboardInterrupt:
+        interrupt.request()
+    if stop := interrupt.requested():
+        raise StepCut(stop)
+
+
 def retry_wait(
     asked: float, elapsed: float, waited: float, steps: int, budget: float | None
 ) -> float:
@@ -443,16 +456,6 @@ class _Run:
         began = time.monotonic()
         waits: list[tuple[float, float, float | None]] = []  # (asked, at rate, waited)
 
-        def rest(seconds: float) -> None:
-            """A wait between steps (a Retry-After, a recheck's rest) that a Ctrl-C ends as it
-            ends a step: the search keeps the steps it completed. Before, the interrupt left
-            the search from the wait and ``load find-limit`` wrote none of them."""
-            try:
-                time.sleep(seconds)
-            except KeyboardInterrupt:
-                interrupt.request()
-                raise StepCut(interrupt.requested() or "interrupted") from None
-
         def step(rate: float) -> StepResult:
             nonlocal used, steps
             if waits and waits[-1][2] is None:  # the last step was asked to wait (Retry-After)
@@ -460,7 +463,7 @@ class _Run:
                 waited_before = sum(w or 0.0 for _, _, w in waits)
                 elapsed = time.monotonic() - began
                 waited = retry_wait(asked, elapsed, waited_before, steps, s.time_budget_s)
-                rest(waited)  # within the run's time budget, never past it
+                rest_between_steps(waited)  # within the run's time budget, never past it
                 waits[-1] = (asked, at, waited)
             steps += 1
             self.label = f"step {steps}: {rate:.1f}/s"
@@ -491,7 +494,7 @@ class _Run:
         found = find_limit(
             step, start_rate=start, max_rate=top, slo_p99_ms=s.slo_p99_ms,
             max_error_rate=s.max_error_rate, max_steps=s.max_steps, time_budget_s=s.time_budget_s,
-            precheck=precheck, rest=rest,
+            precheck=precheck, rest=rest_between_steps,
         )  # fmt: skip
         _write_json(ctx.out_dir / LIMIT_JSON, found.to_dict())
         best = _limit_step_run(found)  # its latency is the limit's
