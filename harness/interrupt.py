@@ -122,6 +122,15 @@ def join(thread: threading.Thread | threading.Event, timeout_s: float | None = N
         wait(left)
 
 
+def sleep(seconds: float, clock: Any = time) -> None:
+    """``clock.sleep`` (the ``time`` module, or a test's virtual one: ``monotonic``, ``sleep``) in
+    slices that ends early once a stop is asked for (:func:`requested`): a gate stage's time
+    limit (:func:`cancel`) sends no signal, so a plain sleep outlasted it."""
+    end = clock.monotonic() + seconds
+    while requested() is None and (left := end - clock.monotonic()) > 0:
+        clock.sleep(min(SLICE_S, left))
+
+
 def wait(proc: subprocess.Popen[Any]) -> int:
     """``proc.wait()`` in slices, for the reason :func:`join` gives."""
     while True:

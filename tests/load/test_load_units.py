@@ -843,6 +843,31 @@ def cancelled() -> Iterator[Callable[[], None]]:
     interrupt.cancel(None)
 
 
+def test_a_cancelled_search_ends_its_rest_between_steps(
+    monkeypatch: pytest.MonkeyPatch, cancelled: Callable[[], None]
+) -> None:
+    """Session 23's review: ``rest`` caught only KeyboardInterrupt, so a gate stage's time limit
+    (a cancel, no signal) during a Retry-After or a recheck's rest slept it out, though
+    ``StepCut`` said a rest ends there. The rest now sleeps in slices and asks between them: the
+    cancel, heard at the second slice, ends an hour's rest with a StepCut."""
+    import time
+
+    from harness.loadgen.limit import StepCut
+    from harness.loadgen.suite import rest_between_steps
+
+    slices: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slices.append(seconds)
+        if len(slices) == 2:
+            cancelled()
+
+    monkeypatch.setattr(time, "sleep", sleep)
+    with pytest.raises(StepCut, match="time limit"):
+        rest_between_steps(3600)
+    assert len(slices) == 2 and max(slices) <= 0.1
+
+
 def test_a_cancelled_run_stops_locust_at_its_next_poll(
     tmp_path: Path, cancelled: Callable[[], None]
 ) -> None:
