@@ -239,10 +239,14 @@ class ServiceCompare:
                 retry_after_s(headers.get("retry-after"), headers.get("date"), under=math.inf)
                 or 0.0
             )
-            # the service's own wait, when it says one, is the gap (a limiter that throttles a
-            # share of the calls whatever their pace doubled a 1 s wait to 10 s between calls)
+            # the wait the service states is a floor for the gap. Kept as the gap while no gap
+            # that long was tried: a limiter throttling a share of the calls whatever their pace
+            # doubled a 1 s wait to 10 s between calls. Doubled once one was (the pair throttled
+            # again after it, or a gap already as long): a fixed ``Retry-After: 1`` in front of
+            # one call per 8 s ended the run after 6 tries 1 s apart
             doubled = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
-            self.gap = min(self.max_backoff_s, asked) if asked else doubled
+            understated = tries > 1 or self.gap >= asked
+            self.gap = max(asked, doubled) if understated else asked
             if tries < self.max_throttled:
                 if asked > self.max_retry_after_s:  # a lockout, not a QPS limit: never a long
                     self.stopped = (  # silent sleep, nor a call before the time it asked for
