@@ -60,7 +60,14 @@ from ._data import (
     load_dataset,
 )
 from ._repeat import repeat_notes
-from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
+from ._result import (
+    OPERATIONS,
+    AccuracyResult,
+    code_meaning,
+    demote,
+    run_accuracy,
+    suite_result,
+)
 from ._stats import MATCH_CLAIMS_NOTE, clopper_pearson, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
@@ -285,10 +292,7 @@ class ServiceCompare:
 
     def _meaning(self, outcome: Outcome) -> Code | None:
         """The code table's entry for an outcome's code (None: a transport failure, no code)."""
-        api, code = self.client.api, outcome.code
-        at_gateway = code.startswith("gateway:")
-        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
-        return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
+        return code_meaning(self.client.contract, self.client.api, outcome.code)
 
     def final(self, outcome: Outcome) -> bool:
         """Whether an error outcome is the same next time: a refusal of these same bytes that
@@ -538,6 +542,7 @@ def run_accuracy_suite(
                     budget=api_budget,
                     cache_only=from_cache,
                     keeps=compare.final,
+                    contract=contract,
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=contract.score_ranges[api],
                     again=compare,
