@@ -766,7 +766,9 @@ def test_a_documented_decline_counts_like_a_failure_to_acquire_not_as_unknown(
         return Outcome(high if pair.genuine else low, pair.genuine, "0")
 
     claims = score_claims(api, {0.7 if api == "jd" else 70: 1e-2})
-    result = _run(pairs, compare, tmp_path / "c.jsonl", api=api, claims=claims)
+    result = _run(
+        pairs, compare, tmp_path / "c.jsonl", api=api, claims=claims, bootstrap_replicates=5
+    )
     (row,) = result.thresholds
     unknown = sum(not p.genuine for p in pairs if p.key in declined)
     assert unknown >= 5 and row["false_matches"] == 0
