@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final
 
-from harness.contract import ReadingLog, observe_reading
+from harness.contract import Code, Contract, ReadingLog, load_contract, observe_reading
 from harness.faces import PoolImage
 from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
@@ -117,6 +117,7 @@ def run_accuracy(
     max_seconds: float | None = None,
     cache_errors: bool = False,
     keeps: Callable[[Outcome], bool] | None = None,
+    contract: Contract | None = None,
     budget: Budget | None = None,
     bootstrap_replicates: int = 1000,
     score_range: tuple[float, float] | None = None,
@@ -132,7 +133,8 @@ def run_accuracy(
     ``again`` (pair, swapped) asks a small sample of the answered pairs again and swapped, with
     what the budget has left beyond ``reserve`` requests (the next APIs' pairs come first) and
     once every pair is measured (:mod:`._repeat`). ``describe`` gives an image's format and
-    shorter side as sent, for the breakdown of the failures to acquire."""
+    shorter side as sent, for the breakdown of the failures to acquire. ``contract``: the code
+    table the errors are read by (:func:`answerable`; the repository's when None)."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
     pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
@@ -189,7 +191,8 @@ def run_accuracy(
         counts[_CLASSES[pair.genuine]][outcome.category] += 1
     fta = {cls: c["fta"] for cls, c in counts.items()}
     ok = [(p, o) for p, o in measured if o.category == "ok"]
-    failed = [p for p, o in measured if o.category == "error"]
+    table = contract or load_contract()
+    failed = [p for p, o in measured if o.category == "error" and answerable(table, api, o)]
 
     scored = [(p, o.score) for p, o in ok if o.score is not None]
     genuine_scores = [(s, p.first.identity) for p, s in scored if p.genuine]
@@ -295,6 +298,31 @@ def fta_breakdown(
         b: kinds["by_shorter_side"][b] for b in bands if b in kinds["by_shorter_side"]
     }
     return {**out, **kinds}
+
+
+def code_meaning(contract: Contract, api: str, code: str) -> Code | None:
+    """The code table's entry for an outcome's code (None: a transport failure, a malformed
+    answer, a code no table names)."""
+    at_gateway = code.startswith("gateway:")
+    where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
+    return contract.codes.get(api, where, code.removeprefix("gateway:"))
+
+
+def answerable(contract: Contract, api: str, outcome: Outcome) -> bool:
+    """Whether another try could answer an error outcome: a transport failure, a malformed
+    answer, a code no table names, a success without a usable score (E-011), or a code the
+    table (codes.yaml, ``--codes``) calls retryable (internal errors, throttling that ran out).
+    An impostor pair so failed is unknown at a claim. A documented code (or the team's) it calls
+    final that is no success (a liveness check, risk control, an invalid parameter, the image's
+    quality) is a decline: left out like a failure to acquire (ISO/IEC 19795-1), or a service
+    declining 2 % of the pairs could never be tested (review of session 23)."""
+    meaning = code_meaning(contract, api, outcome.code)
+    if meaning is None or meaning.retryable or meaning.category in ("success", "quota"):
+        return True
+    # the internal API's codes are faceharness' guess (E-014) unless a team's table names them
+    return not (
+        meaning.documented or (meaning.api, meaning.where, meaning.code) in contract.codes.own
+    )
 
 
 def _claim_row(

@@ -60,7 +60,14 @@ from ._data import (
     load_dataset,
 )
 from ._repeat import repeat_notes
-from ._result import OPERATIONS, AccuracyResult, demote, run_accuracy, suite_result
+from ._result import (
+    OPERATIONS,
+    AccuracyResult,
+    code_meaning,
+    demote,
+    run_accuracy,
+    suite_result,
+)
 from ._stats import MATCH_CLAIMS_NOTE, clopper_pearson, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
@@ -239,10 +246,14 @@ class ServiceCompare:
                 retry_after_s(headers.get("retry-after"), headers.get("date"), under=math.inf)
                 or 0.0
             )
-            # the service's own wait, when it says one, is the gap (a limiter that throttles a
-            # share of the calls whatever their pace doubled a 1 s wait to 10 s between calls)
+            # the wait the service states is a floor for the gap. Kept as the gap while no gap
+            # that long was tried: a limiter throttling a share of the calls whatever their pace
+            # doubled a 1 s wait to 10 s between calls. Doubled once one was (the pair throttled
+            # again after it, or a gap already as long): a fixed ``Retry-After: 1`` in front of
+            # one call per 8 s ended the run after 6 tries 1 s apart
             doubled = min(self.max_backoff_s, max(self.first_backoff_s, 2 * self.gap))
-            self.gap = min(self.max_backoff_s, asked) if asked else doubled
+            understated = tries > 1 or self.gap >= asked
+            self.gap = max(asked, doubled) if understated else asked
             if tries < self.max_throttled:
                 if asked > self.max_retry_after_s:  # a lockout, not a QPS limit: never a long
                     self.stopped = (  # silent sleep, nor a call before the time it asked for
@@ -281,10 +292,7 @@ class ServiceCompare:
 
     def _meaning(self, outcome: Outcome) -> Code | None:
         """The code table's entry for an outcome's code (None: a transport failure, no code)."""
-        api, code = self.client.api, outcome.code
-        at_gateway = code.startswith("gateway:")
-        where = "errcode" if api == "match" else "gateway" if at_gateway else "business"
-        return self.client.contract.codes.get(api, where, code.removeprefix("gateway:"))
+        return code_meaning(self.client.contract, self.client.api, outcome.code)
 
     def final(self, outcome: Outcome) -> bool:
         """Whether an error outcome is the same next time: a refusal of these same bytes that
@@ -534,6 +542,7 @@ def run_accuracy_suite(
                     budget=api_budget,
                     cache_only=from_cache,
                     keeps=compare.final,
+                    contract=contract,
                     bootstrap_replicates=bootstrap_replicates,
                     score_range=contract.score_ranges[api],
                     again=compare,

@@ -235,7 +235,10 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         actual=", ".join(shown),
         reason="; ".join(problems or undecided),
         testable_when=(
-            "an answer with a decision for every impostor pair (errors are retried by the next run)"
+            "a decision for every impostor pair: a re-run sends again those without a usable "
+            "answer (a transport failure, a malformed answer, an internal error), not those "
+            "answered without a score (E-011); a documented decline (liveness, risk control, "
+            "an invalid parameter, quality) is left out like a failure to acquire"
             if unanswered
             else 'more pairs scored (a larger --faces set), or bound = "estimate" in the '
             "policy to judge the point estimate alone"
@@ -263,8 +266,8 @@ def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> s
         return None
     return (
         f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs decided, not with "
-        f"the {unknown} more answered without a score or without a usable answer (errors) as "
-        f"false matches ({k} in {n})"
+        f"the {unknown} more answered without a score or without a usable answer (errors "
+        f"another try could answer) as false matches ({k} in {n})"
     )
 
 

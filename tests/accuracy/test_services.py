@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from types import SimpleNamespace
 from typing import Any
 
@@ -519,6 +520,36 @@ def test_a_limiter_throttling_a_share_of_the_calls_is_paced_at_the_wait_it_asks(
     assert [compare(PAIR).category for _ in range(40)] == ["ok"] * 40
     assert compare.throttled == 13 and compare.stopped is None
     assert max(slept) <= 1.0 and sum(slept) <= calls[0] * 1.0, slept  # before: 10 s a call
+
+
+@pytest.mark.parametrize(("period", "most"), [(3.0, 6), (8.0, 10), (15.0, 24)])
+def test_a_limiter_stating_a_wait_shorter_than_its_limit_is_paced_at_its_limit(
+    contract: Any, period: float, most: int
+) -> None:
+    """Review of session 23: a limiter lets one call through every ``period`` s and answers
+    every other with a fixed ``Retry-After: 1`` (a common constant). Taking that wait as the
+    gap tried one pair 6 times 1 s apart and stopped the run after 2 pairs (8 s, 15 s), or sent
+    87 throttled calls for 30 pairs (3 s, a live target's budget burnt). The stated wait is a
+    floor: a gap as long that is throttled again doubles (296e8f7's pace, 8 s: 14 throttled)."""
+    from harness.clients import Exchange
+
+    compare, slept = _throttling(contract)
+    last = [-math.inf]
+    throttled = Exchange.read(contract, "match", 429, {"retry-after": "1"}, b"")
+    answered = Exchange.read(contract, "match", 200, {}, b"")
+
+    def ask(operation: str, body: Any) -> Any:
+        if compare.clock() - last[0] < period:
+            return throttled
+        last[0] = compare.clock()
+        return answered
+
+    result = {"success": "true", "score": "85"}
+    compare.client.ask = ask
+    compare.client.envelope = lambda *_: {"errcode": 0, "errmsg": "ok", "data": {"result": result}}
+    assert [compare(PAIR).category for _ in range(20)] == ["ok"] * 20  # before: Throttled
+    assert compare.stopped is None and compare.throttled <= most, compare.throttled
+    assert max(slept) <= compare.max_retry_after_s
 
 
 def test_a_bare_503_asking_to_retry_later_is_throttling_not_an_error(contract: Any) -> None:

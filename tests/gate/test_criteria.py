@@ -330,7 +330,11 @@ def test_an_fmr_limit_is_not_met_by_leaving_out_the_pairs_without_a_decision(
     assert crit.outcome == outcome, crit
     if outcome == "inconclusive":
         assert "not with the 150 more answered without a score or without a usable" in crit.reason
-        assert (crit.testable_when or "").startswith("an answer with a decision for every")
+        # review of session 23: "errors are retried by the next run" was false for a final code
+        # (a documented decline is left out, not unknown) and for a pair without a score
+        when = crit.testable_when or ""
+        assert when.startswith("a decision for every impostor pair") and "declin" in when, when
+        assert "retried by the next run" not in when and "not those answered without" in when
 
 
 @pytest.mark.parametrize(
