@@ -293,6 +293,24 @@ def scored_as_same(contract: Contract, answer: Answer | None) -> Any:
     return None
 
 
+def self_match_missed(contract: Contract, answer: Answer | None) -> Any:
+    """The score ``answer`` sent for one face compared with itself when no reading of /match's
+    scale lets it be the same person's, else None: on the documented 0..100 and below its middle
+    (50) beyond the score's rounding, as a 0..1 similarity written unscaled ("1") is. The 80 is
+    advice (建议达到80分; /idno: 根据具体场景自行调整阈值), so a calibration that puts the same
+    photo at 75..79 breaks no sentence; success "false" (人脸比对出错 under E-011's other reading,
+    as a face not found) and a score off the scale (FH-M04's) are not judged. FH-L42 and fuzz's
+    self-match ask it."""
+    if answer is None or answer.decision is False:
+        return None
+    sent = answer.sent_score
+    score = parse_score(sent)
+    high = contract.score_ranges["match"][1]
+    if score is not None and score <= high and high / 2 - score > score_step(sent):
+        return sent
+    return None
+
+
 def idno_verified(body: Any) -> bool:
     """/idno answered success "true" (验证通过); a refusal, a failed status or "false" is not.
     Fuzz's faceless-never-matched asks it too."""
@@ -2494,11 +2512,12 @@ def optional_fields_answered(p: ProbeContext) -> None:
     "base64字符串:self ... 默认为 self; personType | String | 否 | 人员类型,normal-普通客户 "
     "vip-高级客户 inner-内部员工; videoType | String | 否 | type为video时生效; liveCode | String | "
     '否; 请求示例 "liveCode":"1232" with "videoType":"SILENT"',
+    observes=("E-081",),
 )
-def documented_values_accepted(p: ProbeContext) -> None:
+def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; each personType; videoType SILENT on a /match photo and
-    LIP on an /idno one, where it takes no effect) when it is accepted without the field, and
+    self and async false, the defaults; each personType; videoType SILENT, the default, on a
+    /match photo, where it takes no effect) when it is accepted without the field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
@@ -2507,8 +2526,13 @@ def documented_values_accepted(p: ProbeContext) -> None:
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
     judges nothing. The defaults go in one request, and one at a time only to name the one
-    refused.
+    refused. Last, which reading of E-081 /idno follows for a photo with videoType LIP (observed).
     """
+    _documented_values(p)
+    return _idno_photo_lip(p)
+
+
+def _documented_values(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
@@ -2519,10 +2543,7 @@ def documented_values_accepted(p: ProbeContext) -> None:
                 (("faceData", "videoType"), "SILENT"),
             )
         ],
-        # and videoType LIP on /idno's photo, where it takes no effect (type为video时生效; /idno
-        # sends videoType, 是, with a fresh liveCode: round 12's service refused LIP on a photo)
-        "matchIdno": [((("personType",), v),) for v in person_types]
-        + [((("faceData", "videoType"), "LIP"),)],
+        "matchIdno": [((("personType",), v),) for v in person_types],
     }
     for operation, sets in cases.items():
         for n, changes in enumerate(sets):
@@ -2575,6 +2596,24 @@ def documented_values_accepted(p: ProbeContext) -> None:
             'with a SILENT video ("liveCode":"1232", "videoType":"SILENT")',
             request=coded,
         )
+
+
+def _idno_photo_lip(p: ProbeContext) -> str | None:
+    """/idno's photo with videoType LIP (是 there; a fresh liveCode): accepted is E-081's default
+    (type为video时生效: no effect on a photo), refused while the same photo with SILENT is
+    accepted its other reading (LIP:数字模式,视频需读出指定数字 needs a video): never a finding."""
+    request = _documented(p, "matchIdno", ((("faceData", "videoType"), "LIP"),))
+    a = p.ask(request)
+    if not _refused(a):
+        return "E-081" if _ran(a) else None
+    if not _ran(p.ask(_bare(p, "matchIdno"))):
+        return None  # refused with SILENT too: nothing to tell
+    raise observed(
+        "E-081",
+        f"Received: {a.label}{_named(a.meaning)} for an /idno photo with videoType LIP, while "
+        "the same photo with SILENT is accepted: LIP read as needing a video\n"
+        "Default reading: accepted, the field takes no effect on a photo (type为video时生效)",
+    )
 
 
 _VIDEO_ORIGIN = ("faceData", "origin")
@@ -2838,27 +2877,26 @@ def idno_lip_livecode(p: ProbeContext) -> None:
     quote="用于照片+照片...的对比; score | String | 否 | 匹配分数,建议达到80分可认为是同一人照片",
 )
 def same_photo_scores_as_same(p: ProbeContext) -> None:
-    """/match with the reference photo (a face) as both image and faceData, byte for byte, scores
-    80 or more when it is scored: the same photo is the same person's, and a scale on which it
-    stays below 80 cannot carry the advice (建议达到80分可认为是同一人照片): a similarity of 0..1
-    written unscaled ("1" for the same photo) does. Fuzz's self-match property holds generated
-    pairs to it alike.
+    """/match with the reference photo (a face) as both image and faceData, byte for byte, is not
+    scored as another person's under every reading of the scale (``self_match_missed``): below
+    50 of 0..100, as a similarity of 0..1 written unscaled ("1") is. One request.
 
-    Only a score on the documented scale (0..100; one off it is FH-M04's) below 80 beyond its
-    rounding is judged: success is not ("false" is 人脸比对出错 under E-011's other reading), and a
-    refusal or an answer without a score fits every reading."""
+    Judged only when a score on the documented scale comes without success "false": 80 is
+    advice (建议), a refusal or an answer without a score fits every reading, and "false" with
+    a score of 0 is a face not found (人脸比对出错, E-011's other reading; no-face-non-match).
+    """
     request = p.canonical("match")
     a = p.ask(request)
-    threshold = p.contract.success_threshold("match")
-    if not (enveloped(a) and a.ran) or a.score is None:
+    if not (enveloped(a) and a.ran) or (sent := self_match_missed(p.contract, a)) is None:
         return
-    if threshold - a.score > score_step(a.sent_score):
-        raise Violation(
-            f"Received: score {a.sent_score!r} for /match with one photo of a face as both image "
-            f"and faceData\nExpected: a score of {threshold:g} or more: the same photo is the same "
-            f"person's (匹配分数,建议达到{threshold:g}分可认为是同一人照片)",
-            request=request,
-        )
+    high = p.contract.score_ranges["match"][1]
+    raise Violation(
+        f"Received: score {sent!r} for /match with one photo of a face as both image and "
+        f"faceData\nExpected: a score in the upper half of 0..{high:g}: the same photo is the "
+        "same person's (匹配分数,建议达到80分可认为是同一人照片; 80 is advice, half the scale is "
+        "no reading of it)",
+        request=request,
+    )
 
 
 @probe(

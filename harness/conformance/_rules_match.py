@@ -54,7 +54,9 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
     """Every answer has an integer errcode; errors an errmsg; errcode 0 a data object with status
     and traceNo.
 
-    errcode 0 without SUCCESS (E-039) and async answered at once (E-013) are readings.
+    errcode 0 without SUCCESS (E-039) and async answered at once (E-013) are readings; under
+    PROCESSING (E-013's own) only a positive result (success "true") is a finding, as under any
+    status but SUCCESS: a result object's defaults ("false", "0") are no verdict.
     """
     body = envelope(response)
     if body is None:
@@ -130,12 +132,16 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
         # a success fits either reading of E-039
         return "E-013" if ctx.operation == "asyncResult" else None
     if status == "PROCESSING" and (asked_async or ctx.operation == "asyncResult"):
-        if isinstance(result, dict) and any(result.get(k) not in (None, "") for k in _OUTCOME):
-            # result is 是 (an empty one fits); a verdict before the comparison ran does not
+        if isinstance(result, dict) and result.get("success") == "true":
+            # PROCESSING is our reading (E-013) and status the business signal: a result object
+            # serialised with its defaults (success "false", score "0") says nothing yet, but
+            # a positive verdict before the comparison ran does (as the E-039 clause below)
             raise Violation(
-                f"Received: errcode=0, status 'PROCESSING' with result {str(result)[:80]}\n"
-                "Expected: no success or score while the comparison is still processing: they are "
-                "its outcome (业务结果; success | true:人脸比对成功 false:人脸比对出错)",
+                f"Received: errcode=0, status 'PROCESSING' with a positive result "
+                f"{str(result)[:80]}\n"
+                "Expected: no success 'true' while the comparison is still processing: a "
+                "positive business result comes with status SUCCESS (“SUCCESS”为业务成功; "
+                "success | true:人脸比对成功)",
                 severity="medium",
             )
         return "E-013"

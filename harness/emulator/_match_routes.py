@@ -232,6 +232,7 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "IdnoRequest", body)
+    alt.check_idno_photo_lip(emu, body)
     if not valid_id_number(body["idNum"]):
         raise emu.refuse("match", "bad_idnum", "idNum check digit is wrong (GB 11643)")
     wanted = body["idNum"].upper()

@@ -73,6 +73,15 @@ def check_idno_live_code(emu: Emulator, body: dict[str, Any]) -> None:
     raise emu.refuse("match", name, detail)
 
 
+def check_idno_photo_lip(emu: Emulator, body: dict[str, Any]) -> None:
+    """E-081 lip-needs-video: LIP:数字模式,视频需读出指定数字 read as a video's mode, so /idno's
+    photo sent with videoType LIP is invalid input."""
+    face = body.get("faceData")
+    if "E-081" in emu.settings.alternatives and isinstance(face, dict):
+        if face.get("type") == "image" and face.get("videoType") == "LIP":
+            raise emu.refuse("match", "invalid_parameter", "videoType LIP needs a video")
+
+
 def jd_gateway_body(emu: Emulator, body: dict[str, Any], code: str) -> dict[str, Any]:
     """A gateway error under E-040 (English wording) and E-023 (``"result": null``)."""
     if "E-040" in emu.settings.alternatives:

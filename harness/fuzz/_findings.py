@@ -389,7 +389,13 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
         problems += swap_symmetry(request.api, found, send(_swapped(request))[2])
     elif check == "self_match_passes":
         face = all(shows_a_face(p.recipe) for p in request.images)
-        problems += self_match(request.api, found, contract.success_threshold("match"), face=face)
+        problems += self_match(
+            request.api,
+            found,
+            contract.success_threshold("match"),
+            face=face,
+            contract=contract,
+        )
     elif check == "reencoding_matches":
         ops = [p.recipe.rpartition("|")[2] for p in request.images]
         op = next((op for op in ops if op in REENCODINGS), "?")

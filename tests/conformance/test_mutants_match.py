@@ -199,9 +199,8 @@ PROBED = {
     "lip-numeric-livecode-unchecked": ("FH-L13", "FH-L13"),
     "lip-explicit-origin-unchecked": ("FH-L13", "FH-L13"),
     "server-error-on-nested-extdata": ("FH-L31", "FH-L31"),
-    "idno-photo-lip-refused": ("FH-L19", "FH-L19"),
     "server-error-on-idno-async": ("FH-L15", "FH-L15"),
-    "async-processing-false-result": ("FH-L15", "FH-M01"),  # FH-L15 sends async true
+    "async-processing-true-result": ("FH-L15", "FH-M01"),  # FH-L15 sends async true
     # round 12, caught before too (by a conform run): one probe shows each
     "idno-success-inverted": ("FH-L23", "FH-L23"),  # a picture of no one "false", inverted
 }
@@ -225,6 +224,11 @@ NO_DEFECT = {
     "idno-empty-name-accepted": "FH-L30",
     "match-video-as-reference-decoded": "FH-L26",  # E-033: a lenient decoder
     "token-case-insensitive": "FH-A17",  # E-076: a hex, UUID or base32 token is case-insensitive
+    # review of round 12: PROCESSING (E-013's reading) with a result's defaults is no verdict
+    "async-processing-false-result": "FH-L15",  # FH-L15 sends async true
+    "idno-photo-lip-refused": "FH-L19",  # E-081: LIP:数字模式,视频需读出指定数字 read as a video's
+    "same-photo-scored-77": "FH-L42",  # 建议达到80分 is advice: 77 is no reading's miss
+    "same-photo-no-face": "FH-L42",  # "false", "0": a face not found (E-011's other reading)
 }
 
 

@@ -825,6 +825,24 @@ def test_processing_only_for_async_requests(contract):
     assert log.observed("E-013") == "mixed"
 
 
+@pytest.mark.parametrize(
+    "result", [{"success": "", "score": ""}, {"success": "false", "score": "0"}, None]
+)
+def test_a_processing_answer_with_a_results_defaults_is_no_finding(contract, result):
+    """Review of round 12: PROCESSING is E-013's reading and status the business signal, so a
+    result object serialised with its defaults under it is no verdict, for FH-M01 and the response
+    schema (FH-H05) alike; success "true" there is a positive result before the comparison ran,
+    and "" for success stays off the schema under SUCCESS."""
+    queued = match(data={"status": "PROCESSING", "result": result})
+    validator = contract.match.validator("MatchResponse")
+    judge(contract, "FH-M01", "match", "match", queued, {"async": True}, Facts())
+    assert list(validator.iter_errors(queued)) == []
+    with pytest.raises(CheckFailed):
+        positive = match(data={"status": "PROCESSING", "result": {"success": "true"}})
+        judge(contract, "FH-M01", "match", "match", positive, {"async": True}, Facts())
+    assert list(validator.iter_errors(match({"success": "", "score": "99"})))
+
+
 def test_two_level_status_is_observed_not_failed(contract):
     """errcode 0 with status FAIL and no result (E-039); null and absent optional parts (issue
     14.3)."""

@@ -72,11 +72,10 @@ CASES = [
     ("match", "lip-numeric-livecode-unchecked", "FH-L13"),
     ("match", "lip-explicit-origin-unchecked", "FH-L13"),
     ("match", "server-error-on-nested-extdata", "FH-L31"),
-    ("match", "async-processing-false-result", "FH-L15"),  # FH-L15 sends async true
-    ("match", "idno-photo-lip-refused", "FH-L19"),
+    ("match", "async-processing-true-result", "FH-L15"),  # FH-L15 sends async true
 ]
 # the rule that names a defect when it is not the probe's own verdict (an answer rule's)
-NAMED_BY = {"livecode-shared-in-flight": "FH-M05", "async-processing-false-result": "FH-M01"}
+NAMED_BY = {"livecode-shared-in-flight": "FH-M05", "async-processing-true-result": "FH-M01"}
 
 _URL = {"is_emulator": False, "max_examples": 5, "max_rps": 0}  # `fuzz --target URL --max-rps 0`
 
