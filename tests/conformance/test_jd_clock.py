@@ -196,12 +196,15 @@ def test_a_narrow_window_under_a_result_timestamp_ahead_is_never_passed_silently
     Date header on the real clock): the 270 s case timed on result.timestamp arrived 30 s old or
     less and was accepted, a silent pass. Now the two witnesses disagree: FH-A14 sends it on each
     clock and, refused on ours and accepted on result.timestamp's, says it could not judge; and
-    FH-A07's near case is not sent, said so too."""
+    FH-A07's near case (E-082: on both clocks) is refused on both at 210 s (judged, no finding),
+    accepted on result.timestamp's at 290 s (55 s old on the real clock): not judged, said so."""
     defect = Defect("narrow-stamped", "", _window_one_minute, _stamped(ahead))
     with _service(defect) as url:
         found, unjudged = _probe(url, contract, ("FH-A07", "FH-A14"))
     assert found or any(u.startswith("FH-A14: ") for u in unjudged), (found, unjudged)
-    assert any(u.startswith("FH-A07: ") and "disagree" in u for u in unjudged), unjudged
+    assert not [f for f in found if f.startswith("FH-A07: ")], found
+    said = any(u.startswith("FH-A07: ") and "disagree" in u for u in unjudged)
+    assert said == (ahead > 285_000), unjudged
 
 
 def test_what_a_probe_could_not_judge_makes_a_pass_inconclusive():
