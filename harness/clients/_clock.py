@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from email.utils import parsedate_to_datetime
 
 from harness.contract import Answer
+
+from ._request import _date_s
 
 NEAR_OFFSET_MS = 10_000  # a service clock this close to ours agrees with ours
 AGREE_MS = 3_000  # result.timestamp and the Date header (whole seconds) agree within this
@@ -15,30 +16,29 @@ _WINDOW_MS = 300_000
 
 
 def _date_ms(headers: Mapping[str, str] | None) -> int | None:
-    """The HTTP Date header (RFC 9110 5.6.7: the origin's clock, whole seconds) in epoch ms, the
-    middle of its second; None when absent or not a date."""
+    """The HTTP Date header (RFC 9110 5.6.7: the origin's clock, whole seconds, in any of its
+    three forms: ``_request._date_s`` reads them) in epoch ms, the middle of its second; None when
+    absent or not a date."""
     value = next((v for k, v in (headers or {}).items() if k.lower() == "date"), None)
     if not isinstance(value, str) or len(value) > 64:
         return None
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
+    seconds = _date_s(value)
+    if not 631_152_000 <= seconds < 253_402_300_800:  # 1990 to 9999 (NaN: not a date)
         return None
-    if when.tzinfo is None or not 1990 <= when.year <= 9999:
-        return None
-    return round(when.timestamp() * 1000) + 500
+    return round(seconds * 1000) + 500
 
 
 class ServiceClock:
     """The offset of the service's clock from ours (service minus local, ms), from two witnesses
-    in its answers: JD's ``result.timestamp`` (:attr:`Answer.service_time_ms`) and the HTTP Date
-    header, each against the midpoint of the request's send and answer (the sample with the
-    shortest round trip wins). A timestamp check closer to the window's edge than the skew
+    in its answers: JD's ``result.timestamp`` (:attr:`Answer.service_time_ms`, optional) and the
+    HTTP Date header, each against the midpoint of the request's send and answer (the sample with
+    the shortest round trip wins). A timestamp check closer to the window's edge than the skew
     between two clocks judges the clocks, not the service, so the near cases (5 min 45 s, FH-A14's
     270 s) are timed on :meth:`trusted_offset`: the service's clock when two witnesses agree on
     it (ours and result.timestamp within :data:`NEAR_OFFSET_MS`, or result.timestamp and Date
     within :data:`AGREE_MS` and within the window of ours: a clock further off would have refused
-    our valid requests); otherwise the clocks are not known (:meth:`why_untrusted`)."""
+    our valid requests; with no result.timestamp, ours when Date is within :data:`AGREE_MS` and its
+    round trip of it); otherwise the clocks are not known (:meth:`why_untrusted`)."""
 
     def __init__(self, window_ms: int = _WINDOW_MS) -> None:
         self._lock = threading.Lock()
@@ -78,8 +78,9 @@ class ServiceClock:
     def trusted_offset(self) -> int | None:
         """The service's clock when two witnesses agree on it (see the class), else None."""
         stamp, date = self.offset_ms, self.date_offset_ms
-        if stamp is None:
-            return None
+        if stamp is None:  # result.timestamp is optional: a Date on ours (to its round trip)
+            near = self._date is not None and abs(self._date[1]) <= AGREE_MS + self._date[0]
+            return 0 if near else None
         if abs(stamp) <= NEAR_OFFSET_MS:
             return stamp
         if date is not None and abs(stamp - date) <= AGREE_MS and abs(stamp) <= self._window_ms:
@@ -90,7 +91,9 @@ class ServiceClock:
         """Why :meth:`trusted_offset` is None, in words for a report."""
         stamp, date = self.offset_ms, self.date_offset_ms
         if stamp is None:
-            return "no answer showed the service's clock (result.timestamp)"
+            if date is None:
+                return "no answer showed the service's clock (result.timestamp or a Date header)"
+            return f"no result.timestamp, and the HTTP Date header is {date / 1000:+.1f} s off ours"
         said = f"result.timestamp is {stamp / 1000:+.1f} s off our clock"
         if date is None:
             return f"{said} and no HTTP Date header confirms it"

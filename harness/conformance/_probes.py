@@ -29,6 +29,7 @@ from harness.clients import (
     reused_sign,
     reused_timestamp,
 )
+from harness.clients._auth import OUTSIDE_WINDOW_MS
 from harness.clients._clock import ServiceClock
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
@@ -377,19 +378,57 @@ def _auth_probe(
 
     def run(p: ProbeContext) -> None:
         cases = ((auth, what), *more)
-        # E-019: timed on the service's clock when trusted; else the near case is not sent
+        clocks: list[tuple[int, str]] = [(0, "")]
+        # E-019: timed on the service's clock when trusted; else on each plausible clock (as
+        # FH-A14), the near case only when there is more than ours
         if any(one.service_clock for one, _ in cases) and _service_offset(p) is None:
+            clock = p.session.sender.service_clock
+            clocks = _window_clocks(clock, p.contract.jd_timestamp_window_ms)
             near = [one.offset_ms == NEAR_OUTSIDE_MS for one, _ in cases]
-            if any(near):
+            if any(near) and len(clocks) == 1:
                 cases = tuple(c for c, n in zip(cases, near, strict=True) if not n)
-                clock = p.session.sender.service_clock
                 p.unjudged.append(f"the 5 min 45 s case not sent: {clock.why_untrusted()}")
         for operation in p.operations() if where == "errcode" else ["faceCompareNew"]:
             for one, said in cases:
-                p.expect(replace(p.canonical(operation), auth=one), where, meaning, said)
+                if not one.service_clock or len(clocks) == 1:
+                    p.expect(replace(p.canonical(operation), auth=one), where, meaning, said)
+                else:
+                    _on_every_clock(p, operation, one, said, clocks, (where, meaning))
 
-    run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
+        run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
+
     return run
+
+
+def _on_every_clock(
+    p: ProbeContext,
+    operation: str,
+    one: Auth,
+    said: str,
+    clocks: list[tuple[int, str]],
+    code: tuple[str, str],
+) -> None:
+    """``one`` (a timestamp outside the window) sent on each of ``clocks`` (E-019, no clock
+    trusted): misjudged on every one is a finding; on some only, not judged (``unjudged``): the
+    service's clock, on which it was judged right, may be any of them."""
+    window = p.contract.jd_timestamp_window_ms
+    beyond = one.offset_ms or window + OUTSIDE_WINDOW_MS
+    ahead = one.timestamp == How.FUTURE
+    what = said.removesuffix(" on the service's clock")
+    missed: list[Violation] = []
+    for shift, on in clocks:
+        moved = replace(
+            one, service_clock=False, offset_ms=beyond + shift if ahead else beyond - shift
+        )
+        try:
+            p.expect(replace(p.canonical(operation), auth=moved), *code, f"{what}{on}")
+        except Violation as v:
+            missed.append(v)
+    if missed and len(missed) == len(clocks):
+        raise missed[-1]
+    if missed:
+        why = p.session.sender.service_clock.why_untrusted()
+        p.unjudged.append(f"{what} misjudged on some of the clocks, not all: {why}")
 
 
 def _service_offset(p: ProbeContext) -> int | None:
@@ -453,8 +492,8 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
     # Beijing time (UTC+8) taken for UTC either way, the difference cut to 32 bits (2^32 ms)
     # and just outside it: 5 min 45 s (beyond the window by more than the clock skew allowed,
     # SKEW_MS, and under 6 min), which a window counted in whole minutes (``age / 60000 > 5``)
-    # takes for 5 minutes: on the service's clock as its answers show it, and only when that is
-    # within 10 s of ours (E-019); else the 6-minute case alone
+    # takes for 5 minutes: on the service's clock when two witnesses agree on it (E-019); else on
+    # each plausible clock, not judged unless misjudged on all (E-082)
     if _name == "expired-timestamp":
         _more = (
             (Auth(timestamp=How.EXPIRED, offset_ms=_UTC8_MS), "a signed timestamp 8 h old"),

@@ -67,15 +67,26 @@ def _stamped(skew_ms: int) -> Callable[[Any], None]:
     return answer
 
 
-def _dated(app: Any, skew_ms: int) -> Any:
-    """``app`` answering with a Date header ``skew_ms`` ahead of ours (RFC 9110's origin clock)."""
+def _imf(seconds: float) -> str | None:
+    return formatdate(seconds, usegmt=True)
+
+
+def _asctime(seconds: float) -> str | None:
+    """RFC 9110's obsolete asctime-date (no zone: UTC), which a recipient MUST accept."""
+    return time.strftime("%a %b %e %H:%M:%S %Y", time.gmtime(seconds))
+
+
+def _dated(app: Any, skew_ms: int, form: Callable[[float], str | None] = _imf) -> Any:
+    """``app`` answering with a Date header ``skew_ms`` ahead of ours (RFC 9110's origin clock)
+    in ``form`` (None: no Date at all)."""
 
     async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
         async def dated(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
-                date = formatdate(time.time() + skew_ms / 1000, usegmt=True).encode()
+                date = form(time.time() + skew_ms / 1000)
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                message = {**message, "headers": [*headers, (b"date", date)]}
+                dates = [] if date is None else [(b"date", date.encode())]
+                message = {**message, "headers": [*headers, *dates]}
             await send(message)
 
         await app(scope, receive, dated)
@@ -84,10 +95,12 @@ def _dated(app: Any, skew_ms: int) -> Any:
 
 
 @contextmanager
-def _service(defect: Defect, date_skew_ms: int = 0) -> Iterator[str]:
+def _service(
+    defect: Defect, date_skew_ms: int = 0, form: Callable[[float], str | None] = _imf
+) -> Iterator[str]:
     """The conformance emulator with ``defect``, its Date header ``date_skew_ms`` ahead."""
     app = same_photos(create_app(build_settings(engine="fast", **emulator_settings())))
-    server = EmulatorServer(_dated(mutant(app, defect), date_skew_ms))
+    server = EmulatorServer(_dated(mutant(app, defect), date_skew_ms, form))
     server.server.config.date_header = False  # the Date is the wrapper's alone
     with server as url:
         yield url
@@ -137,6 +150,29 @@ def test_a_correct_service_on_a_skewed_clock_passes_the_window_probes_judged(con
 
 
 @pytest.mark.parametrize(
+    ("date_skew", "form"),
+    [(0, lambda _: None), (0, _imf), (120_000, _asctime)],
+    ids=["no-date", "date-on-our-clock", "asctime-date-on-its-clock"],
+)
+def test_a_correct_service_two_minutes_off_with_no_date_agreeing_is_no_finding(
+    contract, date_skew, form
+):
+    """Review of session 23: a correct service whose clock (and result.timestamp) is 2 min ahead,
+    with no Date header, a proxy's Date on our clock, or an asctime Date (which ``_clock`` did not
+    read): no clock trusted, FH-A08's 6 minutes ahead went on our clock alone, landed 4 min ahead
+    on its clock, was accepted: a false high finding. Now the 6-minute cases go on each plausible
+    clock, a finding only when misjudged on all (an asctime Date on its clock is read and agrees:
+    judged, nothing left unjudged)."""
+    with _service(_correct(120_000), date_skew_ms=date_skew, form=form) as url:
+        found, unjudged = _probe(url, contract, ("FH-A07", "FH-A08"))
+    assert found == [], found
+    if form is _asctime:
+        assert unjudged == [], unjudged
+    else:
+        assert any(u.startswith("FH-A08: ") for u in unjudged), unjudged
+
+
+@pytest.mark.parametrize(
     ("defect", "skew", "rule_ids"),
     [
         (_whole_minutes, 50_000, ("FH-A07", "FH-A08")),
@@ -160,12 +196,15 @@ def test_a_narrow_window_under_a_result_timestamp_ahead_is_never_passed_silently
     Date header on the real clock): the 270 s case timed on result.timestamp arrived 30 s old or
     less and was accepted, a silent pass. Now the two witnesses disagree: FH-A14 sends it on each
     clock and, refused on ours and accepted on result.timestamp's, says it could not judge; and
-    FH-A07's near case is not sent, said so too."""
+    FH-A07's near case (E-082: on both clocks) is refused on both at 210 s (judged, no finding),
+    accepted on result.timestamp's at 290 s (55 s old on the real clock): not judged, said so."""
     defect = Defect("narrow-stamped", "", _window_one_minute, _stamped(ahead))
     with _service(defect) as url:
         found, unjudged = _probe(url, contract, ("FH-A07", "FH-A14"))
     assert found or any(u.startswith("FH-A14: ") for u in unjudged), (found, unjudged)
-    assert any(u.startswith("FH-A07: ") and "disagree" in u for u in unjudged), unjudged
+    assert not [f for f in found if f.startswith("FH-A07: ")], found
+    said = any(u.startswith("FH-A07: ") and "disagree" in u for u in unjudged)
+    assert said == (ahead > 285_000), unjudged
 
 
 def test_what_a_probe_could_not_judge_makes_a_pass_inconclusive():
@@ -188,17 +227,17 @@ def test_what_a_probe_could_not_judge_makes_a_pass_inconclusive():
         (120_000, 0, None),  # far, Date says ours
         (120_000, None, None),  # far, nothing confirms it
         (400_000, 400_000, None),  # confirmed, but our valid requests would have been refused
+        (None, 1_000, 0),  # no result.timestamp (optional): a Date on ours makes ours trusted
+        (None, 120_000, None),  # no result.timestamp, Date far off ours
+        (None, None, None),  # nothing shows the service's clock
     ],
 )
 def test_the_service_clock_is_trusted_when_two_witnesses_agree(contract, stamp, date, trusted):
     from harness.contract import read_answer
 
-    result = {
-        "code": 0,
-        "msg": "success",
-        "serialNo": "s-1",
-        "timestamp": 1_800_000_000_000 + stamp,
-    }
+    result = {"code": 0, "msg": "success", "serialNo": "s-1"}
+    if stamp is not None:
+        result["timestamp"] = 1_800_000_000_000 + stamp
     body = {"code": "10000", "msg": "m", "remainTimes": 7, "result": result}
     answer = read_answer(contract, "jd", 200, body)
     headers = {} if date is None else {"Date": formatdate(1_800_000_000 + date / 1000, usegmt=True)}
@@ -209,3 +248,22 @@ def test_the_service_clock_is_trusted_when_two_witnesses_agree(contract, stamp, 
     if trusted is None:
         assert clock.why_untrusted()
     clock.observe(answer, 0, 10, {"date": "not a date"})  # a garbled Date changes nothing
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Fri, 15 Jan 2027 08:00:00 GMT",
+        "Friday, 15-Jan-27 08:00:00 GMT",
+        "Fri Jan 15 08:00:00 2027",
+        "Fri, 15 Jan 2027 08:00:00 -0000",
+    ],
+    ids=["imf", "rfc850", "asctime", "minus-zero"],
+)
+def test_the_date_header_is_read_in_every_http_date_form(date):
+    """RFC 9110 5.6.7: a recipient MUST accept all three forms; ``_clock`` had its own parser
+    that dropped asctime and ``-0000`` (now ``_request._date_s``, the one reader)."""
+    sent = 1_800_000_000_000 + 500  # 2027-01-15T08:00:00Z, the middle of its second
+    clock = ServiceClock()
+    clock.observe(None, sent - 10, sent + 10, {"Date": date})
+    assert clock.date_offset_ms == 0, (date, clock.date_offset_ms)

@@ -516,9 +516,13 @@ def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes
     and refused 10045, a false HIGH finding. Each probe alone measures the clock itself.
     stamp-60s-stale: a correct service on our clock stamping result.timestamp a minute behind
     it; FH-A14's 270 s case on that stamp's clock arrived 330 s old: it is sent again on ours.
-    Session 23 (E-082): their Date header is on our clock, so the two witnesses disagree: the near
-    cases are not judged, never failed (test_jd_clock: services whose Date agrees are judged)."""
-    found = []
+    Session 23 (E-082): their Date header is on our clock, so the two witnesses disagree: no
+    clock is trusted, and the cases outside the window go on ours and on result.timestamp's, a
+    finding only when misjudged on both. The near case 5 min 45 s old is refused on both (the one
+    on the side the two clocks leave 45 s beyond the window each way): judged, where before it
+    was not sent; the other side's is taken on one clock, not judged, never failed
+    (test_jd_clock: services whose Date agrees are judged)."""
+    found, unjudged = [], {}
     with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
         for rule_id in rule_ids:
             p = ProbeContext(session=session, may_burst=True)
@@ -527,7 +531,10 @@ def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes
             except CheckFailed as failed:
                 p.failures.append(failed)
             found += [f"{f.rule_id}: {f.message}" for f in p.failures]
+            unjudged |= {rule_id: p.unjudged} if p.unjudged else {}
         assert found == [], found
+        judged = "FH-A08" if service == "clock-50s-behind" else "FH-A07"
+        assert judged not in unjudged and (set(unjudged) <= set(rule_ids)), unjudged
         offset = session.sender.service_clock.offset_ms
     off = 60_000 if service.startswith("stamp") else 50_000
     assert offset is not None and abs(abs(offset) - off) < 5_000  # measured, not guessed
