@@ -395,7 +395,7 @@ def _auth_probe(
                 else:
                     _on_every_clock(p, operation, one, said, clocks, (where, meaning))
 
-        run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
+    run.__doc__ = f"{what[0].upper()}{what[1:]} gets the {where} code for {meaning!r}."
 
     return run
 
