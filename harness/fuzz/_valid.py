@@ -141,8 +141,10 @@ def face_data(
         video_type = draw(st.none() | st.sampled_from(modes))
     else:
         recipe, data = draw(_image_bytes(gen))
-        # ignored for images (E-010)
-        video_type = draw(st.none() | st.sampled_from(video_types))
+        # ignored for images (E-010), but a photo in LIP mode is refused under E-081's other
+        # reading (LIP needs a video): the default, SILENT, or none, valid under every reading
+        modes = [m for m in video_types if m != gen.lip_condition["videoType"]]
+        video_type = draw(st.none() | st.sampled_from(modes))
     if video_type is not None:
         part["videoType"] = video_type
     if draw(st.booleans()):

@@ -422,6 +422,29 @@ def test_a_valid_internal_request_to_a_live_service_is_valid_under_every_reading
         )
 
 
+def test_a_photo_expected_accepted_is_never_sent_in_lip_mode(contract: Any) -> None:
+    """E-081's other reading (`LIP:数字模式,视频需读出指定数字`: LIP needs a video) refuses a photo
+    sent with videoType LIP; the benchmark's readings run caught fuzz filing the emulator serving
+    that reading (its invalid cases' base carried a LIP photo, so the code was the reading's, not
+    the broken rule's). A valid request's photo is SILENT or has no videoType."""
+    from hypothesis import find
+    from hypothesis.errors import NoSuchExample
+
+    from harness.fuzz._valid import idno_requests, match_requests
+
+    def lip_photo(r: Request) -> bool:
+        face = (r.json if isinstance(r.json, dict) else {}).get("faceData") or {}
+        return face.get("type") == "image" and face.get("videoType") == "LIP"
+
+    gen = strategies._gen(contract, None)
+    with pytest.raises(NoSuchExample):
+        find(
+            match_requests(gen) | idno_requests(gen),
+            lip_photo,
+            settings=settings(max_examples=80, database=None, deadline=None),
+        )
+
+
 def test_a_jd_request_expected_accepted_is_never_signed_ahead(contract: Any) -> None:
     """`timestamp有效期5分钟` may run forward from the timestamp only (legit_variants jd-past-only
     refuses a future one with 10045): fuzz's JD requests never carry a future timestamp, so no
