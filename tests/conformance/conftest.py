@@ -88,3 +88,23 @@ def conform(url: str, out: Path, **options: Any) -> Any:
 
 def explain(result: Any) -> str:
     return "\n".join(f"{f.rule_id or f.check} {f.operation}: {f.message}" for f in result.findings)
+
+
+def run_probes_alone(session: Any, rule_ids: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """(failures, what could not be judged, each ``"FH-xxx: why"``) of ``rule_ids`` run one after
+    another in ``session``, each with its own context, as a run's probe phase runs them."""
+    from harness.conformance._failures import CheckFailed
+    from harness.conformance._probes import ProbeContext
+    from harness.conformance._registry import RULES
+
+    found: list[str] = []
+    unjudged: list[str] = []
+    for rule_id in rule_ids:
+        p = ProbeContext(session=session, may_burst=True)
+        try:
+            RULES.get(rule_id).fn(p)
+        except CheckFailed as failed:
+            p.failures.append(failed)
+        found += [f"{f.rule_id}: {f.message}" for f in p.failures]
+        unjudged += [f"{rule_id}: {why}" for why in p.unjudged]
+    return found, unjudged

@@ -33,13 +33,10 @@ from fixtures.same_photo import same_photos
 
 from harness.clients._clock import ServiceClock
 from harness.conformance._emulator import emulator_settings
-from harness.conformance._failures import CheckFailed
-from harness.conformance._probes import ProbeContext
-from harness.conformance._registry import RULES
 from harness.contract import jd_sign
 from harness.emulator import EmulatorServer, build_settings, create_app
 
-from .conftest import probe_session
+from .conftest import probe_session, run_probes_alone
 
 
 def _window(skew_ms: int, accepts: Callable[[int], bool]) -> Callable[[Any], None]:
@@ -123,17 +120,8 @@ def _narrow(skew: int) -> Defect:
 
 def _probe(url: str, contract: Any, rule_ids: tuple[str, ...]) -> tuple[list[str], list[str]]:
     """(failures, what could not be judged) of the probes run alone in one session."""
-    found, unjudged = [], []
     with probe_session(contract, "jd", url) as session:
-        for rule_id in rule_ids:
-            p = ProbeContext(session=session, may_burst=True)
-            try:
-                RULES.get(rule_id).fn(p)
-            except CheckFailed as failed:
-                p.failures.append(failed)
-            found += [f"{f.rule_id}: {f.message}" for f in p.failures]
-            unjudged += [f"{rule_id}: {why}" for why in p.unjudged]
-    return found, unjudged
+        return run_probes_alone(session, rule_ids)
 
 
 WINDOW_PROBES = ("FH-A07", "FH-A08", "FH-A14")

@@ -38,7 +38,7 @@ from harness.conformance._run import (
 )
 from harness.gate._policy import FindingAllowance
 
-from .conftest import conform, explain, probe_session
+from .conftest import conform, explain, probe_session, run_probes_alone
 
 Change = Callable[[Request], Request]
 REPLAY_FILES = Path(__file__).parent / "replay_files"
@@ -522,16 +522,9 @@ def test_a_correct_service_whose_clock_is_50_s_off_ours_passes_the_window_probes
     on the side the two clocks leave 45 s beyond the window each way): judged, where before it
     was not sent; the other side's is taken on one clock, not judged, never failed
     (test_jd_clock: services whose Date agrees are judged)."""
-    found, unjudged = [], {}
     with mutant_jd(service, contract) as url, probe_session(contract, "jd", url) as session:
-        for rule_id in rule_ids:
-            p = ProbeContext(session=session, may_burst=True)
-            try:
-                RULES.get(rule_id).fn(p)
-            except CheckFailed as failed:
-                p.failures.append(failed)
-            found += [f"{f.rule_id}: {f.message}" for f in p.failures]
-            unjudged |= {rule_id: p.unjudged} if p.unjudged else {}
+        found, said = run_probes_alone(session, rule_ids)
+        unjudged = {u.split(":", 1)[0] for u in said}
         assert found == [], found
         judged = "FH-A08" if service == "clock-50s-behind" else "FH-A07"
         assert judged not in unjudged and (set(unjudged) <= set(rule_ids)), unjudged
