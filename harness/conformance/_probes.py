@@ -17,6 +17,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from harness import interrupt
 from harness.clients import (
     Auth,
     Exchange,
@@ -1793,7 +1794,9 @@ def jd_lone_request_served(p: ProbeContext) -> None:
         pause, left = max(wait, told or 0.0), p.session.tracker.budget.seconds_left()
         if left is not None and left < pause + 5:
             return _lone_unjudged(p, answer, "the run's time budget ended first")
-        time.sleep(pause)
+        interrupt.sleep(pause)  # a gate stage's time limit (no signal) ends the pause too
+        if interrupt.requested():
+            return None  # a stop asked for: no verdict
         answer = p.ask(request := p.canonical("faceCompareNew"))
     cluster = answer.meaning is not None and answer.meaning.name == "cluster_qps_limit"
     if not answer.throttled or cluster:  # 超过集群QPS限制: others' traffic may fill a cluster

@@ -432,6 +432,38 @@ def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
     assert [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
 
 
+def test_a_gate_stages_time_limit_ends_the_lone_requests_pause(contract, monkeypatch):
+    """FH-J24 pauses up to 45 s between lone requests; a gate stage's time limit
+    (``interrupt.cancel``, no signal) ended no plain ``time.sleep``: the pause ends at the cancel
+    and the probe gives no verdict."""
+    import threading
+    import time
+
+    from harness import interrupt
+    from harness.conformance import _probes
+
+    monkeypatch.setattr(_probes, "LONE_WAITS_S", (60.0, 60.0))
+    with (
+        mutant_jd("permits-leaked-on-refusal", contract) as url,
+        probe_session(contract, "jd", url) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        bad = p.canonical("faceCompareNew").with_json(("businessId",), "other")
+        for _ in range(30):
+            p.send(bad)
+        timer = threading.Timer(0.5, interrupt.cancel, args=("the stage's time limit",))
+        started = time.monotonic()
+        timer.start()
+        try:
+            RULES.get("FH-J24").fn(p)
+        finally:
+            timer.cancel()
+            interrupt.reset()
+        took = time.monotonic() - started
+    assert took < 30, took  # one 60 s pause outlasted the cancel
+    assert not [f for f in p.failures if f.rule_id == "FH-J24"]
+
+
 @pytest.mark.parametrize("runner", ["conform", "fuzz"])
 @pytest.mark.parametrize("service", ["jd-quota-40", "jd-quota-40-unsaid"])
 def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
