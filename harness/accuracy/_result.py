@@ -193,6 +193,15 @@ def run_accuracy(
     ok = [(p, o) for p, o in measured if o.category == "ok"]
     table = contract or load_contract()
     failed = [p for p, o in measured if o.category == "error" and answerable(table, api, o)]
+    # documented declines (no comparison, none another try would get): left out like FTA
+    declines = {
+        cls: sum(
+            p.genuine == (cls == "genuine") and not answerable(table, api, o)
+            for p, o in measured
+            if o.category == "error"
+        )
+        for cls in _CLASSES.values()
+    }
 
     scored = [(p, o.score) for p, o in ok if o.score is not None]
     genuine_scores = [(s, p.first.identity) for p, s in scored if p.genuine]
@@ -227,7 +236,7 @@ def run_accuracy(
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
-            [_claim_row(c, ok, fta, failed) for c in claims],
+            [_claim_row(c, ok, fta, failed, declines) for c in claims],
             api,
             score_range,
             max((s for _, s in scored), default=None),
@@ -308,6 +317,10 @@ def code_meaning(contract: Contract, api: str, code: str) -> Code | None:
     return contract.codes.get(api, where, code.removeprefix("gateway:"))
 
 
+# JD codes that answer a comparison (E-044): 1155 not the same person, 1115 score too low
+COMPARED: Final = frozenset({"not_same_person", "score_too_low"})
+
+
 def answerable(contract: Contract, api: str, outcome: Outcome) -> bool:
     """Whether another try could answer an error outcome: a transport failure, a malformed
     answer, a code no table names, a success without a usable score (E-011), or a code the
@@ -319,6 +332,8 @@ def answerable(contract: Contract, api: str, outcome: Outcome) -> bool:
     meaning = code_meaning(contract, api, outcome.code)
     if meaning is None or meaning.retryable or meaning.category in ("success", "quota"):
         return True
+    if meaning.name in COMPARED:  # a comparison whose score is no number ("NaN"): no decline
+        return True  # (left out, a shrunk count of non-matches inflated the rate; round 13)
     # the internal API's codes are faceharness' guess (E-014) unless a team's table names them
     return not (
         meaning.documented or (meaning.api, meaning.where, meaning.code) in contract.codes.own
@@ -330,18 +345,24 @@ def _claim_row(
     ok: list[tuple[PairImages, Outcome]],
     fta: dict[str, int],
     failed: Sequence[PairImages] = (),
+    declines: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
     so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
     ``failed``: impostor pairs that got no usable answer (errors): unknown at the claim, as a
     pair without a score is, since a service failing on the pairs it would match falsely must
-    not look clean (a failure to acquire is counted apart, ISO/IEC 19795-1)."""
+    not look clean (a failure to acquire is counted apart, ISO/IEC 19795-1). ``declines``: pairs
+    per class a documented code declined (:func:`answerable`): left out of FMR and FNMR as a
+    failure to acquire is, and a genuine one in FRR as one too (a user turned away either way;
+    audit round 13: a service turning away genuine users with JD 1157 kept its FRR clean)."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
     failed = [p for p in failed if not p.genuine]
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
-    declined = fta.get("genuine", 0)  # genuine pairs the service declined to compare (FTA)
+    declines = declines or {}
+    # genuine pairs the service declined to compare (FTA, or a documented decline: 1157, 1159)
+    declined = fta.get("genuine", 0) + declines.get("genuine", 0)
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
@@ -396,6 +417,7 @@ def _claim_row(
         "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
+        "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
         "verdict": verdict.verdict,
         "verdict_direction": verdict.direction,
         "verdict_reason": reason,

@@ -272,7 +272,8 @@ def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> s
 
 
 def _declined(row: ThresholdResult) -> int:
-    """Genuine pairs declined (failures to acquire): the row's FRR trials that FNMR leaves out."""
+    """Genuine pairs declined (failures to acquire, documented declines): the row's FRR trials
+    that FNMR leaves out."""
     return max(0, (row.frr_trials or 0) - (row.genuine or 0))
 
 

@@ -733,6 +733,10 @@ def test_impostor_pairs_without_an_answer_are_unknown_not_left_out(
         ("jd", "100", "consistent"),  # invalid parameter
         ("jd", "43011", "consistent"),  # parameter out of range
         ("jd", "50", "untestable"),  # system error: another try may answer
+        # round 13: a comparison (not the same person, score too low) with a score no number
+        # ("NaN"): no decline, so not left out (a shrunk count inflates the rate)
+        ("jd", "1155", "untestable"),
+        ("jd", "1115", "untestable"),
         ("jd", "gateway:10020", "untestable"),  # system busy
         ("match", "50000", "untestable"),  # internal error
         ("match", "40004", "untestable"),  # faceharness' guess (E-014): no documented decline
@@ -758,6 +762,7 @@ def test_a_documented_decline_counts_like_a_failure_to_acquire_not_as_unknown(
 
     pairs = build_pairs(load_images(make_faces({f"p{n}": 2 for n in range(16)})))
     declined = {p.key for p in pairs if _unit(p.key) < 0.02}
+    declined.add(next(p.key for p in pairs if p.genuine))  # a genuine user turned away too
     high, low = (0.95, 0.1) if api == "jd" else (95.0, 10.0)
 
     def compare(pair: PairImages) -> Outcome:
@@ -774,3 +779,9 @@ def test_a_documented_decline_counts_like_a_failure_to_acquire_not_as_unknown(
     assert unknown >= 5 and row["false_matches"] == 0
     assert row["verdict"] == verdict, row["verdict_reason"]
     assert row["no_answer_impostor"] == (0 if verdict == "consistent" else unknown)
+    # round 13: a genuine pair declined is a user turned away, in FRR as a failure to acquire
+    # is (ISO/IEC 19795-1); one another try could answer is no rejection
+    turned_away = sum(p.genuine for p in pairs if p.key in declined)
+    assert turned_away and row["fta"]["genuine"] == row["false_non_matches"] == 0
+    assert row["frr_errors"] == (turned_away if verdict == "consistent" else 0)
+    assert row["frr_trials"] == row["genuine"] + row["frr_errors"]
