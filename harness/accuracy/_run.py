@@ -63,6 +63,7 @@ from ._repeat import repeat_notes
 from ._result import (
     OPERATIONS,
     AccuracyResult,
+    answerable,
     code_meaning,
     demote,
     run_accuracy,
@@ -643,6 +644,8 @@ def _notes(
             else "they are not cached and are retried by the next run"
         )
         notes.append(f"{api}: {errors} pair(s) got no usable answer (see codes); {retried}")
+    if note := _declines_note(result, api, contract):
+        notes.append(note)
     if pending := sum(result.planned.values()) - sum(result.measured.values()):
         why = (
             "the service's throttling stopped the calls"
@@ -654,6 +657,31 @@ def _notes(
             "from the cache"
         )
     return notes
+
+
+def _declines_note(result: AccuracyResult, api: str, contract: Contract) -> str | None:
+    """The pairs a documented code declined (JD 1157, 1159, 100, 43011; :func:`answerable`),
+    with their codes: left out of every claim as failures to acquire are, so a service declining
+    the impostor pairs it would match shows no false match, and only this note says so (audit
+    round 13, ``jd-1159-hides``: "0 false matches in 36 impostor pairs" of 37, the note saying
+    only that an error is retried)."""
+    declined = next((row["declined"] for row in result.thresholds if "declined" in row), None)
+    if not declined or not sum(declined.values()):
+        return None
+    codes = sorted(
+        code
+        for code in result.codes
+        if (meaning := code_meaning(contract, api, code)) is not None
+        and meaning.category not in FTA_CATEGORIES
+        and not answerable(contract, api, Outcome(None, None, code, "error"))
+    )
+    return (
+        f"{api}: {sum(declined.values())} documented decline(s) (code {', '.join(codes)}: "
+        f"{declined['impostor']} impostor, {declined['genuine']} genuine pair(s)): no comparison, "
+        "left out of FMR and FNMR as failures to acquire are (a genuine one counts in FRR); a "
+        "service declining the impostor pairs it would match falsely shows no false match, so "
+        "weigh the impostor declines against the false matches the claim allows"
+    )
 
 
 def _fta_note(result: AccuracyResult, api: str) -> str | None:
