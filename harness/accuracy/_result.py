@@ -518,10 +518,7 @@ def _judged(
         genuine=genuine,
     )
     low = judge(false_matches, impostor + unknown, people=people and people[0])
-    if not unknown or low.direction == "worse":
-        return low
-    high = judge(false_matches + unknown, impostor + unknown, people=people and people[1])
-    if (high.verdict, high.direction) == (low.verdict, low.direction):
+    if not unknown:
         return low
     what = (
         "answered without a score"
@@ -532,6 +529,13 @@ def _judged(
             else f"answered without a score or ({failed} of them) without a usable answer (errors)"
         )
     )
+    if low.direction == "worse":  # the counts in its reason hold the unknown pairs: say so
+        counted = f"{unknown} of them {what}, each counted as no match"
+        seen = f" in {impostor + unknown} impostor pairs"
+        return dataclasses.replace(low, reason=low.reason.replace(seen, f"{seen} ({counted})", 1))
+    high = judge(false_matches + unknown, impostor + unknown, people=people and people[1])
+    if (high.verdict, high.direction) == (low.verdict, low.direction):
+        return low
     reason = (
         f"{unknown} impostor pairs {what}: {false_matches} to "
         f"{false_matches + unknown} false matches in {impostor + unknown} impostor pairs, "

@@ -719,9 +719,25 @@ def test_impostor_pairs_without_an_answer_are_unknown_not_left_out(
     assert row["no_answer_impostor"] == len(hidden) and row["excluded"]["impostor"] == 0
     assert f"{len(hidden)} impostor pairs without a usable answer (errors)" in row["verdict_reason"]
 
+    errors = set(hidden)
     hidden.clear()  # every pair answered: the same sample is consistent with 1e-2
     result = _run(pairs, compare, tmp_path / "d.jsonl", claims=claims, bootstrap_replicates=5)
     assert result.thresholds[0]["verdict"] == "consistent"
+
+    # audit round 13 (miscal-flaky): contradicted beside errors, the reason counted the errors
+    # as impostor pairs without a word ("23 false matches in 355 impostor pairs", 80 of them
+    # errors, where the row showed 23 of 275)
+    hidden.update(errors)
+    leak = {p.key for p in pairs if not p.genuine and 0.05 <= _unit(p.key) < 0.15}
+
+    def leaky(pair: PairImages) -> Outcome:
+        return Outcome(90.0, False, "0") if pair.key in leak else compare(pair)
+
+    result = _run(pairs, leaky, tmp_path / "e.jsonl", claims=claims, bootstrap_replicates=5)
+    (row,) = result.thresholds
+    assert row["verdict"] == "contradicted" and row["false_matches"] == len(leak)
+    said = f"{len(errors)} of them without a usable answer (errors), each counted as no match"
+    assert said in row["verdict_reason"], row["verdict_reason"]
 
 
 @pytest.mark.parametrize(
