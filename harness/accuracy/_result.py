@@ -520,13 +520,16 @@ def _judged(
     low = judge(false_matches, impostor + unknown, people=people and people[0])
     if not unknown:
         return low
+    # what the claim reads and these pairs lack: JD's result (a decision), or a score
+    lacking = "a decision (result)" if claim.rule == "decision" else "a score"
     what = (
-        "answered without a score"
+        f"answered without {lacking}"
         if not failed
         else (
             "without a usable answer (errors)"
             if failed == unknown
-            else f"answered without a score or ({failed} of them) without a usable answer (errors)"
+            else f"answered without {lacking} or ({failed} of them) without a usable answer "
+            "(errors)"
         )
     )
     if low.direction == "worse":  # the counts in its reason hold the unknown pairs: say so

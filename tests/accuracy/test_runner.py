@@ -495,6 +495,12 @@ def test_impostors_answered_without_a_score_are_unknown_not_left_out(
     # 100 accepted in 4,906: worse whatever the unscored ones are
     row = _claim_row(claim, outcomes(set(impostors[:100])), {})
     assert (row["verdict"], row["verdict_direction"]) == ("contradicted", "worse")
+    # audit round 13: JD's result sent as text ("true"), its score a number: jd.result's
+    # unknown pairs had a score, and the reason said they were "answered without a score"
+    (result_claim,) = documented_claims("jd", contract)[0]
+    text = [(p, Outcome(0.9, True if p.genuine else None, "0")) for p in many_pairs]
+    row = _claim_row(result_claim, text, {})
+    assert "4906 impostor pairs answered without a decision (result)" in row["verdict_reason"]
 
 
 def test_false_matches_of_one_pair_of_look_alike_people_contradict_nothing(
