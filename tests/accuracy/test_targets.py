@@ -239,6 +239,11 @@ BOTH = ("match", "jd")
         ("format-blind", 24, ("match",), set()),
         # round 12: every impostor pair of the same sex matched (exif-bump alike: manual runs)
         ("same-sex", 24, BOTH, {"match.score>=70", "match.score>=80", "jd.result"}),
+        # round 13: impostor pairs 20..78 with every score sent as text (/match's a JSON number)
+        ("miscal-70-text", 24, ("match",), {"match.score>=70"}),
+        # JD's 1159 risk control on each impostor pair it would match: declines, left out of
+        # the claim (as FTA), so only the note tells them
+        ("jd-1159-hides", 60, ("jd",), set()),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -280,6 +285,11 @@ def test_round_9_verdicts_tell_the_truth(
         assert breakdown["by_shorter_side"]["under 300 px"]["images"] == 4
         assert breakdown["by_format"]["png"] == {"images": 1, "declined_in_every_pair": 1}
         assert "by shorter side: under 300 px 4 of 4, 300-599 px 0 of " in notes
+    if variant == "jd-1159-hides":
+        row = rows["jd.result"]
+        declined = (row.model_extra or {})["declined"]["impostor"]
+        assert declined and row.false_matches == 0
+        assert f"documented decline(s) (code 1159: {declined} impostor, 0 genuine" in notes
     if variant == "refuses-some":
         for api in ("match", "jd"):
             assert f"{api}: " in notes and "declined as failures to acquire" in notes
