@@ -243,7 +243,7 @@ BOTH = ("match", "jd")
         ("miscal-70-text", 24, ("match",), {"match.score>=70"}),
         # JD's 1159 risk control on each impostor pair it would match: declines, left out of
         # the claim (as FTA), so only the note tells them
-        ("jd-1159-hides", 60, ("jd",), set()),
+        ("jd-1159-hides", 24, ("jd",), set()),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
