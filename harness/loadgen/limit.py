@@ -9,7 +9,7 @@ import functools
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from harness.loadgen.result import describe_stated, merge_stated
@@ -73,7 +73,7 @@ class StepResult:
 @dataclass(frozen=True)
 class StepRecord:
     step: int
-    phase: str  # "ramp", "ramp-down", "recheck" or "bisect"
+    phase: str  # "ramp", "ramp-down", "recheck", "drain" (a refused ramp step again) or "bisect"
     rate: float
     result: StepResult
     good: bool
@@ -278,6 +278,14 @@ def find_limit(
         nonlocal good, bad, stopped_by
         for _ in range(max_steps):  # ramp up
             ok = run_step(rate, "ramp")
+            if ok is False and _undrained(steps[-1], resolution):
+                # refused in its last second only: a burst that ran out there, so its tail is no
+                # refill; at once again (no rest), the bucket starts empty and the tail is one.
+                # One that delivers as much or more, or rises, is no bucket's: a recheck's record
+                # (it sets no plateau)
+                first = steps[-1]
+                if run_step(rate, "drain") is False and not _drained(steps[-1], first):
+                    steps[-1] = replace(steps[-1], phase="recheck")
             if not ok:  # None: a budget stopped the search
                 bad = None if ok is None else rate
                 break
@@ -706,7 +714,8 @@ def _recheck_rest(
     ``p`` x (rest + the step's time) afterwards, so the rest is half of what would let it serve
     a step at ``good`` again (at most :data:`MAX_REST_STEPS` mean steps; one when ``p`` is 0):
     if that step passes, the plateau is refuted (:func:`_refutes`)."""
-    last = steps[-1] if steps else None
+    # a drain step that was no bucket's (recorded as a failed recheck) judges nothing here
+    last = next((s for s in reversed(steps) if s.good or s.phase != "recheck"), None)
     if last is None or last.good or last not in _refused(steps):
         return None
     low = _delivered(last)
@@ -906,6 +915,32 @@ def _thin(step: StepRecord, resolution: float) -> bool:
         all(why.startswith("throttled") for why in step.reasons)
         and _delivered(step) >= least - 1.0
         and r.ok_rps >= least - one
+    )
+
+
+def _undrained(step: StepRecord, resolution: float) -> bool:
+    """A step refused by throttling whose window's seconds before its last served its rate in
+    full: the refusals began in the last second, the one its plateau is read from, so a burst
+    ran out within it and its tail is more than the refill. Session 24: a bucket of 20/s holding
+    3.5 s of it, its 40/s step serving 40, 40, 29, then a bisect step 29, 29, 23, read 23/s."""
+    ok, least = step.result.window_ok, step.rate * (1 - resolution) - 1.0
+    return (
+        _failed_by(step, "throttled")
+        and len(ok) >= 2
+        and all(n >= least for n in ok[:-1])
+        and ok[-1] < least
+    )
+
+
+def _drained(again: StepRecord, first: StepRecord) -> bool:
+    """Whether ``again`` (``first``'s rate at once after it) is what a drained bucket shows:
+    refused, delivering less than ``first``'s tail, no second rising over an earlier one and none
+    refused whole (a bucket serves its refill every second; a quota that ran out does not)."""
+    return (
+        _failed_by(again, "throttled")
+        and _delivered(again) < _delivered(first)
+        and not _windowed(again)
+        and not again.result.refused_whole_s
     )
 
 

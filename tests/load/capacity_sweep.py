@@ -103,7 +103,7 @@ def truths() -> Iterator[Truth]:
     yield Truth("latency saturation (queue)", "steep", 20 + (0.3 - 0.005) / 0.05, slo_p99_ms=300)
     for sigma in (0.5, 1.0):
         yield Truth("slow tail by chance", "jitter", 20, {"sigma": sigma})
-    # session 24: how real limiters refuse or slow (each 20/s by design)
+    # session 24: how real limiters refuse or slow (each 20/s by design; 225 truths in all)
     for wait in (0.5, 2.0, 1e6):  # a leaky bucket: what is over the rate waits (1e6: never refused)
         yield Truth("leaky bucket (queueing delay)", "queue-then-refuse", 20, {"max_wait_s": wait})
     for k, t in ((8, 0.4), (1, 0.05)):  # latency only: slots behind a FIFO, never refusing
