@@ -103,6 +103,23 @@ def truths() -> Iterator[Truth]:
     yield Truth("latency saturation (queue)", "steep", 20 + (0.3 - 0.005) / 0.05, slo_p99_ms=300)
     for sigma in (0.5, 1.0):
         yield Truth("slow tail by chance", "jitter", 20, {"sigma": sigma})
+    # session 24: how real limiters refuse or slow (each 20/s by design; 225 truths in all)
+    for wait in (0.5, 2.0, 1e6):  # a leaky bucket: what is over the rate waits (1e6: never refused)
+        yield Truth("leaky bucket (queueing delay)", "queue-then-refuse", 20, {"max_wait_s": wait})
+    for k, t in ((8, 0.4), (1, 0.05)):  # latency only: slots behind a FIFO, never refusing
+        yield Truth("latency-only saturation", "slots", k / t, {"k": k, "t": t})
+    yield Truth("per-connection limit", "per-connection", 20)
+    for retry in (1, 5):  # a bare 503 with Retry-After (RFC 9110 15.6.4)
+        yield Truth("503 + Retry-After vs body codes", "shed-retry", 20, {"retry_s": retry})
+    yield Truth("503 + Retry-After vs body codes", "retry-long", 20, {"retry_s": 2})
+    yield Truth("503 + Retry-After vs body codes", "biz-43010", 20, operation="jd")
+    yield Truth("503 + Retry-After vs body codes", "burst", 20, operation="jd")
+    for k, t in ((2, 0.1), (4, 0.2), (1, 0.05)):  # JD business 43010 流量受限, requests in flight
+        yield Truth("JD 43010 concurrency", "concurrency", k / t, {"k": k, "t": t}, operation="jd")
+    for noise, seed in ((0.005, 1), (0.005, 5), (0.005, 28), (0.002, 5), (0.005, 2)):
+        yield Truth("random refusals", "noisy", 20, {"noise": noise, "seed": seed})
+    for kind in ("lockout", "slow-recovery"):
+        yield Truth("penalty after a refusal", kind, 20)
 
 
 @dataclass
