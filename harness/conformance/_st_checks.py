@@ -164,13 +164,57 @@ def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: 
     if not schema or not isinstance(body, dict):
         return None
     spec = contract.spec(api)
-    if not spec.validator(schema, every_reading=True).is_valid(body):
-        return None
+    lenient = spec.validator(schema, every_reading=True)
+    if not lenient.is_valid(body):  # E-085: valid once a Java binder has read it is a reading
+        return "E-043" if _as_bound(lenient, body) is not None else None
     if not spec.validator(schema).is_valid(body):
         for erratum in spec.reading_errata:  # E-023: a field only faceharness requires
             if spec.validator(schema, lenient=frozenset({erratum})).is_valid(body):
                 return erratum
     return "E-032" if operation == "liveCode" else "E-043"
+
+
+_GONE = object()
+
+
+def _bound_value(value: Any, types: list[str]) -> Any:
+    """``value`` as Jackson's (and Gson's) defaults bind it to a field of ``types`` (E-085): null
+    is the field not sent, a number or boolean a String's text, "true"/"false"/0/1 a boolean, a
+    string of digits an integer; ``_GONE``: no binder reads it so."""
+    if value is None:
+        return _GONE
+    if "string" in types and isinstance(value, int | float):
+        return str(value).lower() if isinstance(value, bool) else str(value)
+    if "boolean" in types and not isinstance(value, bool) and isinstance(value, int | str):
+        if value in ("true", "false", 0, 1):
+            return value in ("true", 1)
+    if "integer" in types and isinstance(value, str) and value.lstrip("-").isdigit():
+        return int(value)
+    return ...
+
+
+def _as_bound(validator: Any, body: dict[str, Any]) -> dict[str, Any] | None:
+    """``body`` as a lenient binder reads it (E-085), when that is valid under every reading;
+    None when a value of the wrong type is no coercion's (an object for a String, "yes" for a
+    boolean) or a required field is null."""
+    body = copy.deepcopy(body)
+    for _ in range(8):  # each round mends the type errors found; a handful of fields at most
+        errors = [e for e in validator.iter_errors(body) if type(e.kind).__name__ == "Type"]
+        if not errors:
+            return body if validator.is_valid(body) else None
+        for error in errors:
+            *parents, key = list(error.instance_path) or [None]
+            holder: Any = body
+            for step in parents:
+                holder = holder[step]
+            bound = _bound_value(error.instance, list(error.kind.types))
+            if bound is ... or not isinstance(holder, dict) or bound is _GONE and key is None:
+                return None
+            if bound is _GONE:
+                del holder[key]
+            else:
+                holder[key] = bound
+    return None
 
 
 def _body_not_sent(case: Any) -> bool:

@@ -39,13 +39,16 @@ def score_step(value: Any) -> float:
     if isinstance(value, int):
         return 0.0
     text = value if isinstance(value, str) else repr(value)
-    if not _PLAIN.match(text):
-        return 0.0
-    decimals = len(text.partition(".")[2])
-    return 0.5 * 10.0**-decimals
+    if _PLAIN.match(text):
+        return 0.5 * 10.0 ** -len(text.partition(".")[2])
+    if exponent := _EXPONENT.match(text):  # "7.06e-05": half a unit of the mantissa's last digit
+        fraction, power = exponent.group(1) or "", int(exponent.group(2))
+        return 0.5 * 10.0 ** (power - len(fraction))
+    return 0.0
 
 
 _PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
+_EXPONENT = re.compile(r"^[0-9]+(?:\.([0-9]+))?[eE]([+-]?[0-9]+)$")  # E-072's exponent form
 
 
 # Milliseconds since 1970 below year 5138: anything larger is no clock reading.

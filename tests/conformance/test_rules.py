@@ -1093,6 +1093,25 @@ def test_a_score_shown_rounded_is_judged_beyond_its_rounding(contract):
         )
 
 
+def test_a_msg_stating_a_small_score_in_exponent_form_is_read_whole(contract):
+    """legit_variants `jd-python-msg` (round 13): a msg worded as the example's by a Python or
+    Java service writes a small score as the language writes a double (`分数：7.0605862e-05`,
+    `分数:7.06E-5`, full-width colons, 结果：False): FH-J17 read the mantissa alone (7.06) and
+    filed a medium finding beside score 7.0605862e-05. The exponent is read, and a score written
+    rounded in that form is judged beyond its rounding; another score is still a finding."""
+    tiny = {**JD_BELOW, "score": 7.0605862e-05, "similarity": 0}
+    for said in ("分数：7.0605862e-05 阈值：0.8179 结果：False", "分数:7.06E-5 阈值:0.8179"):
+        answer = jd({**tiny, "msg": "比对失败 :人脸比对判断 " + said})
+        for rule_id in ("FH-J17", "FH-J19", "FH-J07"):
+            judge(contract, rule_id, "jd", "faceCompareNew", answer, {}, Facts())
+    with pytest.raises(CheckFailed):  # the mantissa is no score of its own
+        wrong = jd({**JD_BELOW, "score": 0.706, "msg": "比对失败 分数:7.06e-05 结果:false"})
+        judge(contract, "FH-J17", "jd", "faceCompareNew", wrong, {}, Facts())
+    with pytest.raises(CheckFailed):  # beyond the rounding of 7.06E-5
+        wrong = jd({**tiny, "msg": "比对失败 分数:7.08E-5 结果:false"})
+        judge(contract, "FH-J17", "jd", "faceCompareNew", wrong, {}, Facts())
+
+
 def test_a_non_match_under_code_0_is_a_reading(contract):
     """E-047 (legit_variants `jd-non-match-code-0`): `code int 0 状态code` and `result Boolean
     算法结果` are two fields; a non-match as code 0 with result false is observed, never failed,

@@ -672,6 +672,11 @@ _JD_BODY = {
     "serialNo": "s-1",
 }
 
+_MATCH_BODY = {
+    "image": {"origin": "self", "data": _B64},
+    "faceData": {"type": "image", "data": _B64},
+}
+
 
 def _without(path: tuple[str | int, ...]) -> dict:
     body = json.loads(json.dumps(_JD_BODY))
@@ -701,6 +706,19 @@ def _without(path: tuple[str | int, ...]) -> dict:
         # faceharness' formats (as before)
         ("faceCompareNew", {**_JD_BODY, "serialNo": "s 1"}, "E-043"),
         ("liveCode", {"x": 1}, "E-032"),
+        # E-085: what Jackson's defaults bind (legit_variants jackson-coercion, round 13): a
+        # number for a String, "true" or 0 for a boolean, null for a field not required
+        ("faceCompareNew", {**_JD_BODY, "serialNo": 12345}, "E-043"),
+        ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": None}}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": "true", "liveCode": 1232, "extData": None}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": 0}, "E-043"),
+        # ... and what none binds: an object for a String, "yes" or a list for a boolean, a
+        # required part null
+        ("faceCompareNew", {**_JD_BODY, "serialNo": {"x": 1}}, None),
+        ("faceCompareNew", {**_JD_BODY, "compareImageItem": None}, None),
+        ("match", {**_MATCH_BODY, "async": "yes"}, None),
+        ("match", {**_MATCH_BODY, "async": [True]}, None),
+        ("match", {**_MATCH_BODY, "faceData": None}, None),
     ],
 )
 def test_a_request_invalid_only_by_a_reading_names_that_reading(contract, operation, body, reading):
