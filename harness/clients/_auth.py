@@ -8,6 +8,7 @@ import hashlib
 import time
 from collections.abc import MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -60,6 +61,18 @@ class How(StrEnum):
     NEGATED = "negated"
     # token: an unknown token spelt ``Bearer <token>`` (E-016's other spelling: still another value)
     BEARER = "bearer"
+    # timestamp: now, moved back (a second or two) to the first whose MD5(secretkey+timestamp)
+    # begins with 0: a valid timestamp a service dropping the digest's leading zeros
+    # (``BigInteger.toString(16)``) cannot check
+    ZERO_LED = "zeroled"
+    # sign: the right MD5 without its leading zero digits (sent with a ZERO_LED timestamp: 31
+    # digits or fewer), and the right MD5 with a 0 put in front (33 digits): a service comparing
+    # the sign as a number takes both
+    UNPADDED = "unpadded"
+    ZERO_PADDED = "zeropad"
+    # timestamp: now as an ISO 8601 date in UTC with milliseconds ("2026-12-07T03:30:00.123Z"),
+    # signed as sent: no long (a lenient date parser takes it for now)
+    ISO_DATE = "isodate"
 
 
 @dataclass(frozen=True)
@@ -133,6 +146,8 @@ class Auth:
                 How.NANOS: lambda: str(now_ms * 1_000_000),
                 How.FRACTION: lambda: f"{now_ms}.5",
                 How.NEGATED: lambda: f"-{now_ms}",
+                How.ZERO_LED: lambda: zero_led(secret, now_ms - 1000),
+                How.ISO_DATE: lambda: _iso_date(now_ms),
                 How.MALFORMED: MALFORMED_TIMESTAMP,
             },
         )
@@ -163,6 +178,8 @@ class Auth:
                     How.STALE: lambda: jd_sign(secret, _before(text)),
                     How.SECONDS_SIGN: lambda: jd_sign(secret, text[:-3]),
                     How.LAST_DIGIT: lambda: _last_digit_changed(jd_sign(secret, text)),
+                    How.UNPADDED: lambda: jd_sign(secret, text).lstrip("0"),
+                    How.ZERO_PADDED: lambda: "0" + jd_sign(secret, text),
                 },
             ),
         }
@@ -245,7 +262,7 @@ class Auth:
             }
             return modes.get(self.token, "bad_token")
         for name in JD_AUTH_PARAMS:
-            if (part := getattr(self, name)) == How.VALID:
+            if (part := getattr(self, name)) in (How.VALID, How.ZERO_LED):
                 continue
             if part == How.ABSENT:
                 return f"no_{name}"
@@ -259,6 +276,8 @@ class Auth:
             if name == "timestamp":
                 return f"{part}_timestamp" + (f":{self.offset_ms}" if self.offset_ms else "")
             return f"bad_sign:{'other' if part == How.INVALID else part}"
+        if self.timestamp == How.ZERO_LED:
+            return "signed:zeroled"
         return f"signed:{self.offset_ms}" if self.offset_ms else "signed"
 
     @classmethod
@@ -273,6 +292,8 @@ class Auth:
                 return cls(token=token[name])
             if name == "bad_token" and variant in ("extended", "truncated", "bearer"):
                 return cls(token=How(variant))
+        elif name == "signed" and variant == "zeroled":
+            return cls(timestamp=How.ZERO_LED)
         elif name == "signed":
             return cls(offset_ms=int(variant or 0))
         elif name in ("no_appkey", "wrong_appkey") and not variant:
@@ -294,6 +315,7 @@ class Auth:
                 "fraction_timestamp",
                 "doubled_timestamp",
                 "negated_timestamp",
+                "isodate_timestamp",
             )
             and not variant
         ):
@@ -314,8 +336,11 @@ class Auth:
             "samets",
             "secsign",
             "lastdigit",
+            "zeropad",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
+        elif (name, variant) == ("bad_sign", "unpadded"):
+            return cls(timestamp=How.ZERO_LED, sign=How.UNPADDED)
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
 
 
@@ -325,6 +350,21 @@ VALID = Auth()
 def _last_digit_changed(sign: str) -> str:
     """``sign`` with its last hex digit another one (still 32 lowercase hex digits)."""
     return sign[:-1] + ("1" if sign[-1] == "0" else "0")
+
+
+def zero_led(secret: str, start_ms: int) -> str:
+    """The latest timestamp at or before ``start_ms`` whose MD5(secretkey+timestamp) begins with
+    0 (one in 16; 4,000 ms hold one but for a chance under 1e-100)."""
+    for stamp in range(start_ms, start_ms - 4_000, -1):
+        if jd_sign(secret, str(stamp)).startswith("0"):
+            return str(stamp)
+    return str(start_ms)  # pragma: no cover - (15/16) ** 4000
+
+
+def _iso_date(now_ms: int) -> str:
+    """``now_ms`` as an ISO 8601 instant in UTC with milliseconds, ``Z`` for the zone."""
+    when = datetime.fromtimestamp(now_ms / 1000, tz=UTC)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now_ms % 1000:03d}Z"
 
 
 def reused_sign(stamp_ms: int) -> tuple[Auth, Auth]:

@@ -30,6 +30,7 @@ from harness.imaging import (
     encode_image,
     exif_jpeg,
     grayscale_jpeg,
+    interlaced_png,
     padded,
     palette_png,
     picture,
@@ -52,6 +53,7 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "rgba": alpha_png,
     "cmyk": cmyk_jpeg,
     "palette": palette_png,
+    "interlaced": interlaced_png,  # Adam7 (FH-L33, session 24)
     "png256": lambda data: resized(data, within(256), "png"),
     "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
 }

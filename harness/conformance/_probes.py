@@ -629,6 +629,43 @@ def sign_other_formula(p: ProbeContext) -> None:
 
 
 @probe(
+    "FH-A21",
+    "auth-sign-all-32-digits",
+    api="jd",
+    erratum="E-018",
+    quote="sign String 2e148773a0337a8f2200ba90d445f083 签名,根据规则MD5(sectetkey+timestamp) "
+    "(an MD5 in hex is 32 digits, its leading zeros too, as the example's)",
+)
+def sign_all_32_digits(p: ProbeContext) -> None:
+    """A timestamp (a second or two old) whose MD5(secretkey+timestamp) begins with 0, signed
+    right, is accepted: a service making the expected sign with ``new BigInteger(1,
+    md5).toString(16)`` drops that zero and refuses it (10047), one request in 16 at random, so a
+    short run may never meet one. The same sign without its leading zeros, and the right sign
+    with a 0 put in front (33 digits), are bad signs: a service comparing signs as numbers takes
+    both. Wrong under every reading of E-018 (only the digits' case is open)."""
+    bad_sign = _code(p, "gateway", "invalid sign")
+    auth = Auth(timestamp=How.ZERO_LED)
+    request = replace(p.canonical("faceCompareNew"), auth=auth)
+    a = p.ask_envelope(request, "a right sign whose MD5 begins with 0")
+    if a.where == "gateway" and a.code == bad_sign.code:
+        raise Violation(
+            f"Received: gateway code {a.code}{_named(a.meaning)} for a request signed right "
+            "whose MD5(secretkey+timestamp) begins with 0\n"
+            "Expected: accepted: the sign is the 32 hex digits of the MD5, its leading 0 too "
+            "(a sign made by BigInteger.toString(16) drops it)",
+            request=request,
+        )
+    for sign, what in (
+        (How.UNPADDED, "the right MD5 without its leading zero digits"),
+        (How.ZERO_PADDED, "the right MD5 with a 0 put in front (33 digits)"),
+    ):
+        request = replace(p.canonical("faceCompareNew"), auth=replace(auth, sign=sign))
+        # any refusal: the three may share a timestamp, which a service with replay protection
+        # refuses as used (10045) before the sign, as in FH-A15
+        p.expect(request, "gateway", "invalid sign", f"a sign made as {what}", exact=False)
+
+
+@probe(
     "FH-A16",
     "auth-unsigned",
     api="jd",
@@ -723,19 +760,22 @@ def timestamp_in_seconds(p: ProbeContext) -> None:
     means the window is not checked in milliseconds (a service guessing the unit from the digits
     takes each for now). Now in milliseconds with a fraction (``.5``) is no long: refused at the
     gateway (by any of its codes: a service may read the number, then find the sign is not for
-    it)."""
+    it); so is now as an ISO 8601 date (session 24: a lenient date parser takes it)."""
     wanted = timestamp_refusals(p.contract, How.SECONDS)
     for how, unit in (
         (How.SECONDS, "seconds (10 digits)"),
         (How.MICROS, "microseconds (16 digits)"),
         (How.NANOS, "nanoseconds (19 digits)"),
         (How.FRACTION, "milliseconds with a fraction (timestamp long)"),
+        (How.ISO_DATE, "ISO 8601 date form (timestamp long)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=how))
         a = p.ask_envelope(request, f"a signed timestamp in {unit.split(' (')[0]}")
         refused = a.code in {c.code for c in timestamp_refusals(p.contract, how)}
         if a.where == "gateway" and refused or a.throttled:
             continue  # refused as outside or malformed; or throttled, which judges nothing (E-045)
+        if how == How.ISO_DATE and business(a) and not a.ran:
+            continue  # a date: a business layer parsing the timestamp refuses it as well
         raise Violation(
             f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in {unit}\n"
             f"Expected: gateway code {wanted[0].code} ({wanted[0].en}) or {wanted[1].code} "
@@ -748,7 +788,7 @@ def timestamp_refusals(contract: Contract, how: How) -> tuple[Code, ...]:
     outside the window or malformed; one with a fraction by any of the gateway's credential codes
     (a service may read the number, then find the sign is not for it). Fuzz's bad-timestamp asks
     it too."""
-    if how == How.FRACTION:
+    if how in (How.FRACTION, How.ISO_DATE):
         return tuple(c for c in contract.codes.of("jd", "gateway") if c.category == "auth")
     named = contract.codes.code_for
     return tuple(named("jd", "gateway", m) for m in ("timestamp outside", "timestamp malformed"))
@@ -1338,14 +1378,15 @@ def jd_collection_answer_is_one_comparison(p: ProbeContext) -> None:
     api="jd",
     quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0; a "
     "progressive JPEG, a grayscale or CMYK JPEG are jpgs too; a PNG with an alpha channel or a "
-    "palette is a png)",
+    "palette, or interlaced, is a png)",
 )
 def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header),
     as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
     component), as a PNG with an alpha channel (RGBA, opaque: a screenshot's), as a CMYK JPEG and
     as an 8-bit palette PNG (session 23: a decoder of 3-channel pixels only, Java's ImageIO on
-    CMYK) is not refused as invalid input: a jpg or png under every reading, the canonical
+    CMYK) and as an interlaced PNG (session 24: Adam7, which small decoders skip) is not refused
+    as invalid input: a jpg or png under every reading, the canonical
     request's picture. The RGBA PNG, the JPEG's own pixels, is also the same person as the JPEG
     when the Exif and the progressive JPEG (the same picture in other bytes) were
     (判断两者是否为同一个人: a service decoding a PNG's channels wrongly never matches one, fuzz's
@@ -1360,6 +1401,7 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
         ("a PNG with an alpha channel (RGBA)", "rgba"),
         ("a CMYK JPEG (four components)", "cmyk"),
         ("an 8-bit palette PNG (colour type 3)", "palette"),
+        ("an interlaced PNG (Adam7)", "interlaced"),
     ):
         image = base64.b64encode(pool.derived(pool.reference, recipe)).decode("ascii")
         request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)

@@ -69,7 +69,8 @@ EMULATOR_MAX_REQUESTS = 50_000
 # two: FH-L29 was skipped (inconclusive) on seeds 1-3. Each reserve keeps 10 over what its probes
 # need (JD's 94 under --max-rps 0 with FH-A20), and a default run's share holds it whole.
 # round 12: match 165 -> 170 (FH-L42, FH-L43), jd 105 -> 115 (FH-J23, FH-J24)
-PROBE_RESERVE = {"match": 170, "jd": 115}
+# round 13: jd 115 -> 120 (FH-A21; FH-A13's ISO date, FH-L33's interlaced PNG)
+PROBE_RESERVE = {"match": 170, "jd": 120}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

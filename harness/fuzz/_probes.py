@@ -34,7 +34,8 @@ from ._client import FuzzClient
 # (FH-L34); round 11's: both parts of /match within 400k at once (FH-L20); session 22's review:
 # an imgArr in both ranges (FH-A20: a live target's valid requests carry imgBase64, E-078);
 # round 12's: an extData holding an object and a list (FH-L31), a LIP video with async true and a
-# fresh liveCode (FH-L43)
+# fresh liveCode (FH-L43); round 13's: a right sign whose MD5 begins with 0, and that sign
+# without its zeros or with one more (FH-A21)
 PROBES = {
     "match": (
         "FH-L10",
@@ -50,7 +51,7 @@ PROBES = {
         "FH-L41",
         "FH-L43",
     ),
-    "jd": ("FH-A13", "FH-A20", "FH-L18", "FH-L33", "FH-L34", "FH-L44", "FH-J24"),
+    "jd": ("FH-A13", "FH-A20", "FH-A21", "FH-L18", "FH-L33", "FH-L34", "FH-L44", "FH-J24"),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"

@@ -20,6 +20,7 @@ from ._make import encode as encode
 from ._make import encode_image as encode_image
 from ._make import exif_jpeg as exif_jpeg
 from ._make import grayscale_jpeg as grayscale_jpeg
+from ._make import interlaced_png as interlaced_png
 from ._make import padded as padded
 from ._make import palette_png as palette_png
 from ._make import percent as percent

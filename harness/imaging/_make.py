@@ -188,6 +188,39 @@ def palette_png(data: bytes) -> bytes:
     return buffer.getvalue()
 
 
+_ADAM7: Final = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2))
+_ADAM7_LAST: Final = (0, 1, 1, 2)
+
+
+def interlaced_png(data: bytes) -> bytes:
+    """The picture as an interlaced PNG (Adam7, IHDR's interlace method 1, as some web tools and
+    editors write it); PIL writes none, so the seven passes are written here (filter type 0)."""
+    import struct
+    import zlib
+
+    image, _ = picture(data)
+    pixels = np.asarray(image.convert("RGB"), dtype=np.uint8)
+    height, width = pixels.shape[:2]
+    raw = bytearray()
+    for x0, y0, dx, dy in (*_ADAM7, _ADAM7_LAST):
+        sub = pixels[y0::dy, x0::dx]
+        if sub.size:
+            for row in sub:
+                raw += b"\x00" + row.tobytes()
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body) & 0xFFFFFFFF
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
 def unpadded(data: bytes) -> bytes | None:
     """The JPEG :func:`padded` grew (its leading comment segments removed); None if none."""
     if not data.startswith(b"\xff\xd8\xff\xfe"):

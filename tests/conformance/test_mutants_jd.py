@@ -406,7 +406,21 @@ ROUND12: list[tuple[str, str, Change | None]] = [
     ("cmyk-jpeg-refused", "FH-L33", None),
     ("palette-png-refused", "FH-L33", None),
 ]
-NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12
+# Session 24 (round 13): defects `conform --seed 7` and `fuzz --seed 1` (through the CLI) missed at
+# 528d560, each now named by the probe of its sentence: the expected sign made by
+# ``BigInteger.toString(16)`` (a digest's leading 0 dropped: one right sign in 16 refused) or signs
+# compared as numbers (FH-A21, also a fuzz rule-probe), a timestamp written as an ISO 8601 date
+# accepted (FH-A13), an interlaced PNG refused (FH-L33). Both already named the round's
+# expired-as-bad-sign (FH-A07, FH-A08, FH-A13), missing-timestamp-as-expired (FH-A05),
+# similarity-as-string (FH-J09) and remainseconds-as-string, charge-as-number, imgmap-as-list,
+# threshold-keys-uppercase (FH-H05); the table is in the session 24 report.
+ROUND13: list[tuple[str, str, Change | None]] = [
+    ("sign-hex-leading-zero-dropped", "FH-A21", None),
+    ("sign-compared-as-number", "FH-A21", None),
+    ("timestamp-iso-date-accepted", "FH-A13", None),
+    ("interlaced-png-refused", "FH-L33", None),
+]
+NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13
 
 
 def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):

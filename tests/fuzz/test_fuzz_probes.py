@@ -47,6 +47,7 @@ CASES = [
     ("jd", "compare-item-list-accepted", "FH-L34"),
     ("jd", "refuse-imgarr", "FH-A20"),  # session 22's review: live cases carry imgBase64 now
     ("jd", "cmyk-jpeg-refused", "FH-L33"),  # session 23 (round 12)
+    ("jd", "sign-hex-leading-zero-dropped", "FH-A21"),  # session 24 (round 13)
     ("match", "server-error-on-lowercase-x", "FH-L41"),
     ("match", "idno-image-field-compared", "FH-L10"),
     ("match", "match-result-race", "FH-L29"),
