@@ -157,6 +157,17 @@ def test_image_forms() -> None:
         pytest.param(quote(JPEG_B64, safe="").lower(), id="percent-encoded-base64-lower"),
         pytest.param(quote("\r\n".join(_wrap(JPEG_B64, 76)), safe=""), id="percent-mime"),
         pytest.param("".join(f"={b:02X}" for b in JPEG), id="quoted-printable"),
+        # session 24: its base64 a character an item of a list printed as text, or every
+        # character \u-escaped (a target's JSON written with every character escaped)
+        pytest.param(str(list(JPEG_B64)), id="python-list-of-characters"),
+        pytest.param(json.dumps(list(JPEG_B64)), id="json-list-of-characters"),
+        pytest.param(json.dumps(json.dumps(list(JPEG_B64))), id="characters-json-in-json"),
+        pytest.param(str(tuple(JPEG_B64[:3000])), id="tuple-of-characters-cut"),
+        pytest.param(",".join(JPEG_B64), id="characters-comma"),
+        pytest.param("".join(f"\\u{ord(c):04x}" for c in JPEG_B64), id="u-escaped-base64"),
+        pytest.param(
+            json.dumps("".join(f"\\u{ord(c):04x}" for c in JPEG_B64)), id="u-escaped-in-json"
+        ),
     ],
 )
 def test_image_echoed_in_other_wrappings(form: str) -> None:
@@ -209,6 +220,9 @@ def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     assert redact({"image": list(JPEG_B64)}) == redact({"image": JPEG_B64})
     letters = list("abcdefgh" * 40)
     assert redact({"w": letters}) == {"w": letters}
+    # session 24: the same as text (no image: kept as sent), and prose of one-letter words
+    for text in (str(letters), json.dumps(letters), "a b c, d e f " * 200):
+        assert redact_text(text) == text
 
 
 def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
@@ -302,7 +316,25 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         "".join(f"\\u{b:04x}" for b in short),
         "".join(f"&#{b};" for b in short),
     ]
-    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode(), short.decode()]
+    # session 24: wrapped with indentation, with JSON's escaped breaks, upper-cased or as hex;
+    # a 4-character secret as its whole base64 or base32 (6 to 8 characters), padded or not
+    lines = [long[i : i + 9].decode() for i in range(0, len(long), 9)]
+    hexed = long.hex()
+    forms += [
+        "\n    ".join(lines),
+        "\\n".join(lines),
+        "\\r\\n  ".join(lines),
+        "\n".join(lines).upper(),
+        "\n".join(hexed[i : i + 16] for i in range(0, len(hexed), 16)),
+    ]
+    four = b"k9Zq"
+    forms += [
+        base64.b64encode(four).decode(),
+        base64.b64encode(four).decode().rstrip("="),
+        base64.b32encode(four).decode(),
+        base64.b32encode(four).decode().rstrip("=").lower(),
+    ]
+    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode(), short.decode(), "k9Zq"]
     for form in forms:
         out = redact_text(f"rejected {form} end", secrets)
         assert out.startswith("rejected ") and MASK in out, (form, out)
@@ -312,6 +344,10 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
     # session 23 (hostile echo_char_codes): a report holds the array itself, not its text
     echoed = {"codes": [list(long), list(short)], "chars": [list(long.decode())], "n": [1, 2, 3, 4]}
     assert redact(echoed, secrets) == {"codes": [MASK, MASK], "chars": [MASK], "n": [1, 2, 3, 4]}
+    # session 24: a secret under 4 characters is no spelt secret: a list whose text holds it
+    # as a word (its items "1", " ", ...; the code 49 between zeros) masked whole
+    lists = {"c": ["1", " ", "2", "3"], "n": [0, 49, 0, 0]}
+    assert redact(lists, [*secrets, "1"]) == {"c": [MASK, " ", "2", "3"], "n": [0, 49, 0, 0]}
 
 
 def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
