@@ -103,12 +103,17 @@ class Answer(NamedTuple):
         return not m.en.lower().startswith(("unknown ", "no such "))
 
     @property
+    def code_text(self) -> str:
+        """:attr:`code` as text every file and console can hold (:func:`_writable`)."""
+        return _writable(self.code)
+
+    @property
     def code_key(self) -> str:
         """The deciding code as every suite counts it: ``match:errcode:42900``,
         ``jd:business:1155``; ``http:503`` for a body that is not the API's envelope."""
         if self.where is None:
             return f"http:{self.status}"
-        code = _writable(self.code)
+        code = self.code_text
         return "match:errcode:0" if self.where == "status" else f"{self.api}:{self.where}:{code}"
 
     @property
@@ -174,8 +179,8 @@ class Answer(NamedTuple):
     def label(self) -> str:
         """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ..."""
         if self.where == "status":
-            return f"errcode 0 with status {_writable(self.code)}"
-        return f"{_LABELS.get(self.where or '', 'errcode')} {_writable(self.code)}"
+            return f"errcode 0 with status {self.code_text}"
+        return f"{_LABELS.get(self.where or '', 'errcode')} {self.code_text}"
 
 
 def _writable(code: Any) -> str:
