@@ -491,7 +491,15 @@ def _mask_wrapped(text: str, secrets: _Secrets) -> str:
     return text
 
 
+# A lone surrogate (JSON's "\udc00", which Python's parser takes): no UTF-8 file, console or
+# pydantic dump can hold it, so what is redacted holds its escape (hostile session 24: a finding
+# quoting a body with one as a key ended conform in UnicodeEncodeError).
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> str:
+    if not text.isascii():
+        text = _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     text = _mask_secrets(text, secrets)
     if _REMEMBERED.exact:
         text = _mask_secrets(text, _REMEMBERED)

@@ -211,6 +211,20 @@ def test_a_value_nested_past_the_stack_is_cut_not_a_crash() -> None:
     assert DEEP in json.dumps(out) and out["token"] == MASK
 
 
+def test_a_lone_surrogate_is_redacted_to_its_escape() -> None:
+    """Hostile session 24 (surrogate_code): a finding quoting a body whose key and code were
+    JSON's lone surrogates (``"\\udc00"``, which Python's parser takes) ended conform in
+    "internal error: UnicodeEncodeError" (pydantic's dump refuses them); a pair is kept."""
+    from harness.results import Finding
+
+    body = {"\udc00x": "\ud83d", "msg": ["a\udfffb", "é😀"]}
+    finding = Finding(suite="conformance", api="jd", operation="op", check="c", severity="high",
+                      message="code \ud800", response={"status": 200, "body": body})  # fmt: skip
+    dumped = finding.model_dump(mode="json")
+    assert dumped["response"]["body"] == {"\\udc00x": "\\ud83d", "msg": ["a\\udfffb", "é😀"]}
+    assert dumped["message"] == "code \\ud800"
+
+
 def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     pieces = _wrap(JPEG_B64, 64)
     assert redact({"image": pieces}) == {"image": f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"}
