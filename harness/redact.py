@@ -13,6 +13,7 @@ import hashlib
 import html
 import re
 import threading
+import unicodedata
 import warnings
 import zlib
 from collections.abc import Iterable, Mapping
@@ -465,7 +466,31 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
             lowered = text.lower()
     if ("\n" in text or "\\n" in text) and (secrets.exact or secrets.folded):
         text = _mask_wrapped(text, secrets)
+    if not (secrets.exact or secrets.folded):
+        return text
+    if " " in text or "\t" in text:
+        text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
+    if not text.isascii():
+        shown = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+        if shown != text and _mask_secrets(shown, secrets) != shown:
+            return _mask_secrets(shown, secrets)  # as a reader sees it, the secret masked
     return text
+
+
+# A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
+# characters (zero-width, soft hyphens, bidi marks) or as their fullwidth forms (``ｔｏｋ``, which
+# NFKC maps back; session 24). Searched in the text as it reads; where one is found, the text
+# is kept as it reads (NFKC, no invisible characters) with the secret masked.
+_INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# a lone character, then seven or more "blank, lone character" (possessive, so an ending run is
+# kept as found, never rescanned from each of its characters)
+_LONE_CHARS_RE = re.compile(r"(?<!\S)\S(?:[ \t]\S(?!\S)){7,}+")
+
+
+def _masked_spelling(run: str, secrets: _Secrets) -> str:
+    """A run of lone characters, masked whole when they spell a secret."""
+    joined = re.sub(r"[ \t]", "", run)
+    return MASK if _mask_secrets(joined, secrets) != joined else run
 
 
 # A line break a wrapped secret may hold: CRLF or LF, as they are or as JSON's escapes, and the

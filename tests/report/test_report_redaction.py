@@ -341,6 +341,14 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         "\n".join(lines).upper(),
         "\n".join(hexed[i : i + 16] for i in range(0, len(hexed), 16)),
     ]
+    # and as a reader still reads it: a character a word, between zero-width characters or soft
+    # hyphens, or in fullwidth forms
+    forms += [
+        " ".join(long.decode()),
+        "\u200b".join(long.decode()),
+        "\u00ad".join(long.decode()),
+        "".join(chr(b + 0xFEE0) for b in long),
+    ]
     four = b"k9Zq"
     forms += [
         base64.b64encode(four).decode(),
@@ -355,6 +363,8 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)
     assert redact_text("rejected HoStIlE end", ["hostile"]) == "rejected HoStIlE end"  # short
+    for kept in ("a b c d e f g h i j", "请求过于频繁，请稍后再试（错误码：４２９００）\u200b"):
+        assert redact_text(kept, secrets) == kept
     # session 23 (hostile echo_char_codes): a report holds the array itself, not its text
     echoed = {"codes": [list(long), list(short)], "chars": [list(long.decode())], "n": [1, 2, 3, 4]}
     assert redact(echoed, secrets) == {"codes": [MASK, MASK], "chars": [MASK], "n": [1, 2, 3, 4]}
