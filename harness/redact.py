@@ -466,13 +466,13 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
             lowered = text.lower()
     if ("\n" in text or "\\n" in text) and (secrets.exact or secrets.folded):
         text = _mask_wrapped(text, secrets)
-    if not (secrets.exact or secrets.folded):
+    if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if " " in text or "\t" in text:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
         shown = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
-        if shown != text and _mask_secrets(shown, secrets) != shown:
+        if shown != text and (_mask_secrets(shown, secrets) != shown or _signs_in(shown)):
             return _mask_secrets(shown, secrets)  # as a reader sees it, the secret masked
     return text
 
@@ -490,7 +490,7 @@ _LONE_CHARS_RE = re.compile(r"(?<!\S)\S(?:[ \t]\S(?!\S)){7,}+")
 def _masked_spelling(run: str, secrets: _Secrets) -> str:
     """A run of lone characters, masked whole when they spell a secret."""
     joined = re.sub(r"[ \t]", "", run)
-    return MASK if _mask_secrets(joined, secrets) != joined else run
+    return MASK if _mask_secrets(joined, secrets) != joined or _signs_in(joined) else run
 
 
 # A line break a wrapped secret may hold: CRLF or LF, as they are or as JSON's escapes, and the
