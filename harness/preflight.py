@@ -85,10 +85,10 @@ def _prove(sender: Sender, api: str, secrets: list[str]) -> str:
     _refuse_redirect(sender.base_url, op.path, where, exchange, secrets)
     _judge(sender.base_url, api, where, exchange.status, answer, secrets)
     if api == "match":
-        return f"match: {where} answered HTTP {exchange.status}, errcode {answer.code}"
+        return f"match: {where} answered HTTP {exchange.status}, errcode {answer.code_text}"
     if answer.where == "gateway" and answer.refused:
-        return f"jd: {where} answered gateway code {answer.code}"
-    return f"jd: {where} passed the gateway, business code {answer.code}"
+        return f"jd: {where} answered gateway code {answer.code_text}"
+    return f"jd: {where} passed the gateway, business code {answer.code_text}"
 
 
 def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | str:

@@ -13,6 +13,7 @@ import hashlib
 import html
 import re
 import threading
+import unicodedata
 import warnings
 import zlib
 from collections.abc import Iterable, Mapping
@@ -284,11 +285,65 @@ def _escaped_bytes_image(text: str) -> str:
         return data
 
     try:
-        if not _is_image(unescaped(body[:160].rstrip("\\"))):
+        head = unescaped(body[:160].rstrip("\\"))
+        if _is_image(head):
+            return image_placeholder(unescaped(body))
+        # session 24: an image's base64, every character escaped (``\\u002f\\u0039\\u006a``)
+        if _b64_image_at(_b64_lead(head)) is None:
             return text
-        return image_placeholder(unescaped(body))
+        return _b64_chars_image(_b64_lead(unescaped(body)))
     except (ValueError, UnicodeError):
         return image_placeholder(text.encode("utf-8", "replace"))
+
+
+_B64_LEAD = re.compile(r"(?:[A-Za-z0-9+/_-]|\s)*+={0,2}")
+
+
+def _b64_lead(data: bytes) -> str:
+    """The base64 (with any blanks) an unescaped run starts with; empty when none."""
+    found = _B64_LEAD.match(data.decode("latin-1"))
+    return found.group(0) if found else ""
+
+
+# ... or a character an item of a list printed as text (``['/', '9', 'j', ...]``, JSON's, a
+# tuple, one a line or comma; session 24): lone base64 characters, 1 to 16 others between them.
+# Without a minimum count (each run is taken whole, then its length is checked), so a failed
+# try costs one word, not a rescan of the run from each of its characters.
+_B64_CHAR = r"[A-Za-z0-9+/=](?![A-Za-z0-9+/=])"  # one, alone
+_CHAR_LIST_RE = re.compile(
+    rf"(?<![A-Za-z0-9+/=]){_B64_CHAR}(?:[^A-Za-z0-9+/=]{{1,16}}+{_B64_CHAR})++"
+)
+
+
+def _b64_image_at(chars: str) -> int | None:
+    """The offset (0 to 3: a character or three glued before it) at which the base64 characters
+    ``chars`` start an image's bytes, or None."""
+    for k in range(4):
+        try:
+            if _is_image(_b64_bytes(chars[k : k + 64])):
+                return k
+        except (ValueError, binascii.Error):
+            continue
+    return None
+
+
+def _b64_chars_image(chars: str, text: str | None = None) -> str:
+    """The placeholder of the image the base64 characters ``chars`` decode to; ``text`` (or
+    ``chars``) when they decode to none."""
+    chars = re.sub(r"\s", "", chars)
+    at = _b64_image_at(chars)
+    if at is None:
+        return chars if text is None else text
+    try:
+        return image_placeholder(_b64_bytes(chars[at:]))
+    except (ValueError, binascii.Error):
+        return image_placeholder(chars.encode())
+
+
+def _char_list_image(text: str) -> str:
+    if len(text) < 2 * IMAGE_MIN_CHARS:
+        return text
+    return _b64_chars_image(re.sub(r"[^A-Za-z0-9+/=]", "", text), text)
 
 
 class _Secrets(NamedTuple):
@@ -355,24 +410,38 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     return exact, {f.lower() for f in folded}
 
 
+def _whole_encodings(secret: str) -> set[str]:
+    """A 4-to-7-character secret's whole base64 (standard, URL-safe) and base32, padded or not:
+    masked as whole words only (session 24: ``azlacQ==``, 6 to 12 characters, fell under the
+    8-character floor of the forms matched inside longer runs)."""
+    raw = secret.encode()
+    forms = {base64.b64encode(raw).decode(), base64.urlsafe_b64encode(raw).decode()}
+    b32 = base64.b32encode(raw).decode()  # either case
+    forms |= {b32, b32.lower()}
+    return forms | {f.rstrip("=") for f in forms}
+
+
 def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets:
     """The forms to mask of ``secrets``; ``echoes``: their encoded forms too (a run's own
     secrets, given to every writer; not the remembered ones, a scan each per string)."""
     usable = [s for s in secrets if isinstance(s, str) and s.strip()]
     exact = {v for s in usable for v in (s, quote(s, safe=""), quote_plus(s))}
     folded: set[str] = set()
+    worded: set[str] = set()
     for secret in usable:
         if echoes and len(secret) >= SHORT_SECRET_CHARS:
             more_exact, more_folded = _echoes(secret)
             if len(secret) < SECRET_MIN_CHARS:  # a short secret's forms as long as a long one's
                 more_exact = {f for f in more_exact if len(f) >= SECRET_MIN_CHARS}
                 more_folded = {f for f in more_folded if len(f) >= SECRET_MIN_CHARS}
+                worded |= _whole_encodings(secret)
             exact |= more_exact
             folded |= more_folded
     # A secret of a character or three is masked where it stands alone, not inside words: else
     # "x" turned every "not-exercised" of a summary into an invalid value (and the run into an
     # internal error) and garbled every message (hostile round 7).
     few = sorted((v for v in exact if len(v) < SHORT_SECRET_CHARS), key=len, reverse=True)
+    few += sorted(worded - set(few), key=len, reverse=True)
     short = "|".join(re.escape(v) for v in few)
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
@@ -395,23 +464,67 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
         if secret in lowered:
             text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
             lowered = text.lower()
-    if "\n" in text and secrets.exact:
+    if ("\n" in text or "\\n" in text) and (secrets.exact or secrets.folded):
         text = _mask_wrapped(text, secrets)
+    if not (secrets.exact or secrets.folded or _SIGNS):
+        return text
+    if " " in text or "\t" in text:
+        text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
+    if not text.isascii():
+        shown = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
+        if shown != text and (_mask_secrets(shown, secrets) != shown or _signs_in(shown)):
+            return _mask_secrets(shown, secrets)  # as a reader sees it, the secret masked
     return text
+
+
+# A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
+# characters (zero-width, soft hyphens, bidi marks) or as their fullwidth forms (``ｔｏｋ``, which
+# NFKC maps back; session 24). Searched in the text as it reads; where one is found, the text
+# is kept as it reads (NFKC, no invisible characters) with the secret masked.
+_INVISIBLE_RE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# a lone character, then seven or more "blank, lone character" (possessive, so an ending run is
+# kept as found, never rescanned from each of its characters)
+_LONE_CHARS_RE = re.compile(r"(?<!\S)\S(?:[ \t]\S(?!\S)){7,}+")
+
+
+def _masked_spelling(run: str, secrets: _Secrets) -> str:
+    """A run of lone characters, masked whole when they spell a secret."""
+    joined = re.sub(r"[ \t]", "", run)
+    return MASK if _mask_secrets(joined, secrets) != joined or _signs_in(joined) else run
+
+
+# A line break a wrapped secret may hold: CRLF or LF, as they are or as JSON's escapes, and the
+# indentation that follows it (session 24: an indented or JSON-escaped wrap passed)
+_BREAK = r"(?:\r?\n|\\r\\n|\\n)[ \t]*+"
+_BREAK_RE = re.compile(_BREAK)
 
 
 def _mask_wrapped(text: str, secrets: _Secrets) -> str:
     """A secret broken across lines (a text answer wrapped at a width, session 23): searched in
-    the text without its line breaks first, then masked with the breaks it has."""
-    joined = re.sub(r"\r?\n", "", text)
-    for secret in secrets.exact:
-        if len(secret) >= SECRET_MIN_CHARS and secret in joined:
-            broken = r"(?:\r?\n)?".join(re.escape(c) for c in secret)
-            text = re.sub(broken, MASK, text)
+    the text without its line breaks first, then masked with the breaks it has; its folded forms
+    (itself in any case, its hex) whatever their case."""
+    joined = _BREAK_RE.sub("", text)
+    lowered = joined.lower() if secrets.folded else joined
+    for forms, haystack, flags in (
+        (secrets.exact, joined, 0),
+        (secrets.folded, lowered, re.IGNORECASE),
+    ):
+        for secret in forms:
+            if len(secret) >= SECRET_MIN_CHARS and secret in haystack:
+                broken = f"(?:{_BREAK})?".join(re.escape(c) for c in secret)
+                text = re.sub(broken, MASK, text, flags=flags)
     return text
 
 
+# A lone surrogate (JSON's "\udc00", which Python's parser takes): no UTF-8 file, console or
+# pydantic dump can hold it, so what is redacted holds its escape (hostile session 24: a finding
+# quoting a body with one as a key ended conform in UnicodeEncodeError).
+_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
 def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> str:
+    if not text.isascii():
+        text = _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     text = _mask_secrets(text, secrets)
     if _REMEMBERED.exact:
         text = _mask_secrets(text, _REMEMBERED)
@@ -431,6 +544,7 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
         if "=" in text:
             text = _QP_BYTES_RE.sub(lambda m: _qp_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
+        text = _CHAR_LIST_RE.sub(lambda m: _char_list_image(m.group(0)), text)
     if len(text) >= 32:  # after the images: a placeholder is short
         if _SIGNS:
             text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
@@ -649,6 +763,9 @@ def _spelt_secret(items: list[Any] | tuple[Any, ...], secrets: _Secrets) -> bool
     an array, session 23; a report's indented JSON would print one a line)."""
     if len(items) < SHORT_SECRET_CHARS or not secrets.exact:
         return False
+    # not a secret under SHORT_SECRET_CHARS: a whole word of the items' text ("1" in [0, 49, 0, 0],
+    # "ab" in ["a", "b", "-", "c"]) masked the whole list (session 23's gap)
+    secrets = secrets._replace(short=None)
     if all(_byte(v) for v in items):
         text = bytes(v % 256 for v in items).decode("latin-1")
     elif all(isinstance(v, str) and len(v) == 1 for v in items):

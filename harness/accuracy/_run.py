@@ -97,7 +97,7 @@ def outcome_of(answer: Answer) -> Outcome:
         answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
     )
     not_passed = answer.meaning is not None and answer.meaning.name == NOT_PASSED
-    code = "0" if answer.where == "status" else str(answer.code)
+    code = "0" if answer.where == "status" else answer.code_text
     if (compared or not_passed) and answer.score is None and answer.score_sent:
         decision = False if not_passed else answer.decision
         if not answer.score_off_scale or decision is None:
@@ -109,12 +109,12 @@ def outcome_of(answer: Answer) -> Outcome:
         return Outcome(score=answer.score, decision=answer.decision, code=code)
     if answer.where == "gateway":
         return Outcome(
-            None, None, f"gateway:{answer.code}" if answer.refused else MALFORMED, "error"
+            None, None, f"gateway:{answer.code_text}" if answer.refused else MALFORMED, "error"
         )
     if not_passed:  # E-044: a non-match
         return Outcome(score=answer.score, decision=False, code=code)
     category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
-    return Outcome(None, None, str(answer.code), category)
+    return Outcome(None, None, answer.code_text, category)
 
 
 class Throttled(BudgetExhausted):

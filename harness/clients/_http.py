@@ -50,7 +50,7 @@ class ApiError(Exception):
         self.category = answer.category if answer.category in REFUSALS else "internal"
         text = answer.meaning.en if answer.meaning else "not in the code table"
         super().__init__(
-            f"{answer.api} {answer.where} code {answer.code}: {text} "
+            f"{answer.api} {answer.where} code {answer.code_text}: {text} "
             f"(service said: {answer.message or ''})"
         )
 

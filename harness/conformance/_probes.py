@@ -280,7 +280,7 @@ def received(answer: Answer) -> str:
     """``HTTP 500`` without an envelope, else the code and its place (``business code 100``)."""
     if not enveloped(answer):
         return f"HTTP {answer.status}"
-    return answer.label if answer.where == "status" else f"{answer.where} code {answer.code}"
+    return answer.label if answer.where == "status" else f"{answer.where} code {answer.code_text}"
 
 
 def scored_as_same(contract: Contract, answer: Answer | None) -> Any:

@@ -106,20 +106,26 @@ class Answer(NamedTuple):
         return not m.en.lower().startswith(("unknown ", "no such "))
 
     @property
+    def code_text(self) -> str:
+        """:attr:`code` as text every file and console can hold (:func:`_writable`)."""
+        return _writable(self.code)
+
+    @property
     def code_key(self) -> str:
         """The deciding code as every suite counts it: ``match:errcode:42900``,
         ``jd:business:1155``; ``http:503`` for a body that is not the API's envelope."""
         if self.where is None:
             return f"http:{self.status}"
-        return (
-            "match:errcode:0" if self.where == "status" else f"{self.api}:{self.where}:{self.code}"
-        )
+        code = self.code_text
+        return "match:errcode:0" if self.where == "status" else f"{self.api}:{self.where}:{code}"
 
     @property
     def code_keys(self) -> tuple[str, ...]:
         """:attr:`code_key`, after JD's gateway success for a business code."""
         key = self.code_key
-        return (f"jd:gateway:{self.body['code']}", key) if self.where == "business" else (key,)
+        if self.where != "business":
+            return (key,)
+        return f"jd:gateway:{_writable(self.body['code'])}", key
 
     @property
     def score_sent(self) -> bool:
@@ -176,8 +182,15 @@ class Answer(NamedTuple):
     def label(self) -> str:
         """``errcode 40004``, ``errcode 0 with status FAIL``, ``gateway code 10047``, ..."""
         if self.where == "status":
-            return f"errcode 0 with status {self.code}"
-        return f"{_LABELS.get(self.where or '', 'errcode')} {self.code}"
+            return f"errcode 0 with status {self.code_text}"
+        return f"{_LABELS.get(self.where or '', 'errcode')} {self.code_text}"
+
+
+def _writable(code: Any) -> str:
+    """A code as text every file and console can hold: a lone surrogate, which JSON's
+    ``"\\udfff"`` lets through (Python's parser takes it), as its escape (hostile session 24:
+    load counted ``\\udfff`` by that code and ended writing its CSV in UnicodeEncodeError)."""
+    return str(code).encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> Answer:

@@ -108,7 +108,7 @@ def api_classifier(
         what = "not JSON" if answer.body is None else "not the API's envelope"
         return SERVER_ERROR, f"{label} {what}"
     if answer.where == "status":
-        return SERVER_ERROR, f"{label} status={answer.code}"
+        return SERVER_ERROR, f"{label} status={answer.code_text}"
     unfinished = {"business": answer.code is None, "gateway": not answer.refused}
     if unfinished.get(answer.where or "", False):
         return SERVER_ERROR, f"{answer.code_keys[0]} without result.code"

@@ -41,14 +41,19 @@ def prepare_run_dir(out_dir: Path, *subdirs: str) -> Path:
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
     """Write ``text`` (UTF-8) so readers never see a half-written report, with the mode of any
-    new file (not a temporary file's 0600: CI uploads and teammates must read the reports)."""
+    new file (not a temporary file's 0600: CI uploads and teammates must read the reports).
+    A lone surrogate (a target's JSON ``"\\udfff"``, which Python's parser takes) is written as
+    its escape, which JSON reads back as the same character (hostile session 24: accuracy ended
+    writing its results in UnicodeEncodeError)."""
     target = Path(path)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
         try:
             os.fchmod(fd, 0o666 & ~_umask())
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            with os.fdopen(
+                fd, "w", encoding="utf-8", errors="backslashreplace", newline="\n"
+            ) as handle:
                 handle.write(text)
             os.replace(tmp, target)
         except BaseException:

@@ -605,3 +605,11 @@ def test_a_decision_that_changes_at_the_same_score_is_not_called_an_order_depend
     assert "the decision changed at the same score" in finding.message, finding.message
     (finding,) = repeat_findings("jd", "faceCompareNew", "T", repeats(0.05), "faceharness ...")
     assert "the score depends on which image is sent as the reference" in finding.message
+
+
+def test_a_code_that_is_a_lone_surrogate_is_counted_as_its_escape(contract: Any) -> None:
+    """Hostile session 24 (surrogate_code): JSON's ``"\\udfff"`` as the code; accuracy counted
+    pairs by it and ended writing its summary (pydantic and UTF-8 refuse a lone surrogate)."""
+    for body, code in (({"errcode": "\udfff"}, "\\udfff"), (_jd("\ud800"), "gateway:\\ud800")):
+        got = outcome_of(read_answer(contract, "jd" if "code" in body else "match", 200, body))
+        assert got.code == code and got.category == "error", got

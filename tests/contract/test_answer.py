@@ -162,6 +162,15 @@ def test_every_suite_counts_an_answer_under_its_codes_the_deciding_one_last(cont
         assert answer.code_key == answer.code_keys[-1]  # the deciding code, load's label
     assert read_answer(contract, None, 200, b"<html>").code_keys == ("http:200",)
     assert read_answer(contract, "jd", 503, None).code_keys == ("http:503",)
+    # hostile session 24 (surrogate_code): JSON's lone surrogates, which Python's parser takes,
+    # as codes; load counted the answers by them and ended writing its CSV (UnicodeEncodeError)
+    for raw, expected in (
+        (b'{"errcode": "\\udfff", "errmsg": "x"}', "match:errcode:\\udfff"),
+        (b'{"code": "\\ud800", "result": {"code": "\\udc00"}}', "jd:gateway:\\ud800"),
+    ):
+        answer = read_answer(contract, None, 200, raw)
+        said = " ".join([*answer.code_keys, answer.label])
+        assert said.encode("utf-8") and expected in said, said
 
 
 def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelope(

@@ -384,3 +384,14 @@ def test_a_report_without_plots_does_not_import_matplotlib(tmp_path: Path) -> No
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert ran.returncode == 0, ran.stderr[-800:]
     assert (tmp_path / "report.html").exists()
+
+
+def test_a_lone_surrogate_is_written_as_its_escape_and_read_back(tmp_path: Path) -> None:
+    """Hostile session 24 (surrogate_code): JSON's ``"\\udfff"``, which Python's parser takes,
+    reached accuracy's results, written with ``ensure_ascii=False``: the run ended in
+    "internal error: UnicodeEncodeError". Written as its escape, JSON reads it back alike."""
+    from harness.report.output import atomic_write_text
+
+    value = {"code": "\udfff", "\ud800key": "x"}
+    path = atomic_write_text(tmp_path / "r.json", json.dumps(value, ensure_ascii=False))
+    assert json.loads(path.read_text("utf-8")) == value

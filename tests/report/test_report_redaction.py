@@ -157,6 +157,17 @@ def test_image_forms() -> None:
         pytest.param(quote(JPEG_B64, safe="").lower(), id="percent-encoded-base64-lower"),
         pytest.param(quote("\r\n".join(_wrap(JPEG_B64, 76)), safe=""), id="percent-mime"),
         pytest.param("".join(f"={b:02X}" for b in JPEG), id="quoted-printable"),
+        # session 24: its base64 a character an item of a list printed as text, or every
+        # character \u-escaped (a target's JSON written with every character escaped)
+        pytest.param(str(list(JPEG_B64)), id="python-list-of-characters"),
+        pytest.param(json.dumps(list(JPEG_B64)), id="json-list-of-characters"),
+        pytest.param(json.dumps(json.dumps(list(JPEG_B64))), id="characters-json-in-json"),
+        pytest.param(str(tuple(JPEG_B64[:3000])), id="tuple-of-characters-cut"),
+        pytest.param(",".join(JPEG_B64), id="characters-comma"),
+        pytest.param("".join(f"\\u{ord(c):04x}" for c in JPEG_B64), id="u-escaped-base64"),
+        pytest.param(
+            json.dumps("".join(f"\\u{ord(c):04x}" for c in JPEG_B64)), id="u-escaped-in-json"
+        ),
     ],
 )
 def test_image_echoed_in_other_wrappings(form: str) -> None:
@@ -200,6 +211,20 @@ def test_a_value_nested_past_the_stack_is_cut_not_a_crash() -> None:
     assert DEEP in json.dumps(out) and out["token"] == MASK
 
 
+def test_a_lone_surrogate_is_redacted_to_its_escape() -> None:
+    """Hostile session 24 (surrogate_code): a finding quoting a body whose key and code were
+    JSON's lone surrogates (``"\\udc00"``, which Python's parser takes) ended conform in
+    "internal error: UnicodeEncodeError" (pydantic's dump refuses them); a pair is kept."""
+    from harness.results import Finding
+
+    body = {"\udc00x": "\ud83d", "msg": ["a\udfffb", "é😀"]}
+    finding = Finding(suite="conformance", api="jd", operation="op", check="c", severity="high",
+                      message="code \ud800", response={"status": 200, "body": body})  # fmt: skip
+    dumped = finding.model_dump(mode="json")
+    assert dumped["response"]["body"] == {"\\udc00x": "\\ud83d", "msg": ["a\\udfffb", "é😀"]}
+    assert dumped["message"] == "code \\ud800"
+
+
 def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     pieces = _wrap(JPEG_B64, 64)
     assert redact({"image": pieces}) == {"image": f"<image sha256={JPEG_SHA} bytes={len(JPEG)}>"}
@@ -209,6 +234,9 @@ def test_an_image_in_pieces_of_an_array_is_one_image() -> None:
     assert redact({"image": list(JPEG_B64)}) == redact({"image": JPEG_B64})
     letters = list("abcdefgh" * 40)
     assert redact({"w": letters}) == {"w": letters}
+    # session 24: the same as text (no image: kept as sent), and prose of one-letter words
+    for text in (str(letters), json.dumps(letters), "a b c, d e f " * 200):
+        assert redact_text(text) == text
 
 
 def test_an_image_of_another_format_is_masked_as_its_signature_says() -> None:
@@ -302,16 +330,48 @@ def test_a_credential_echoed_in_another_encoding_is_masked() -> None:
         "".join(f"\\u{b:04x}" for b in short),
         "".join(f"&#{b};" for b in short),
     ]
-    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode(), short.decode()]
+    # session 24: wrapped with indentation, with JSON's escaped breaks, upper-cased or as hex;
+    # a 4-character secret as its whole base64 or base32 (6 to 8 characters), padded or not
+    lines = [long[i : i + 9].decode() for i in range(0, len(long), 9)]
+    hexed = long.hex()
+    forms += [
+        "\n    ".join(lines),
+        "\\n".join(lines),
+        "\\r\\n  ".join(lines),
+        "\n".join(lines).upper(),
+        "\n".join(hexed[i : i + 16] for i in range(0, len(hexed), 16)),
+    ]
+    # and as a reader still reads it: a character a word, between zero-width characters or soft
+    # hyphens, or in fullwidth forms
+    forms += [
+        " ".join(long.decode()),
+        "\u200b".join(long.decode()),
+        "\u00ad".join(long.decode()),
+        "".join(chr(b + 0xFEE0) for b in long),
+    ]
+    four = b"k9Zq"
+    forms += [
+        base64.b64encode(four).decode(),
+        base64.b64encode(four).decode().rstrip("="),
+        base64.b32encode(four).decode(),
+        base64.b32encode(four).decode().rstrip("=").lower(),
+    ]
+    secrets = ["hostile-audit-token-7f3a9", "k3yS1x8c", twenty.decode(), short.decode(), "k9Zq"]
     for form in forms:
         out = redact_text(f"rejected {form} end", secrets)
         assert out.startswith("rejected ") and MASK in out, (form, out)
         core = form[3:-3] if len(form) > 12 else form
         assert core not in out, (form, out)
     assert redact_text("rejected HoStIlE end", ["hostile"]) == "rejected HoStIlE end"  # short
+    for kept in ("a b c d e f g h i j", "请求过于频繁，请稍后再试（错误码：４２９００）\u200b"):
+        assert redact_text(kept, secrets) == kept
     # session 23 (hostile echo_char_codes): a report holds the array itself, not its text
     echoed = {"codes": [list(long), list(short)], "chars": [list(long.decode())], "n": [1, 2, 3, 4]}
     assert redact(echoed, secrets) == {"codes": [MASK, MASK], "chars": [MASK], "n": [1, 2, 3, 4]}
+    # session 24: a secret under 4 characters is no spelt secret: a list whose text holds it
+    # as a word (its items "1", " ", ...; the code 49 between zeros) masked whole
+    lists = {"c": ["1", " ", "2", "3"], "n": [0, 49, 0, 0]}
+    assert redact(lists, [*secrets, "1"]) == {"c": [MASK, " ", "2", "3"], "n": [0, 49, 0, 0]}
 
 
 def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
@@ -331,6 +391,8 @@ def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
         base64.b64encode(b"appkey=k&sign=" + raw).decode(),
         base64.urlsafe_b64encode(raw).decode().rstrip("="),
         sign[::-1],
+        " ".join(sign),  # session 24: as a reader still reads it
+        "\u200b".join(sign),
     ]
     for form in forms:
         assert redact_text(f"rejected {form} end") == f"rejected {MASK} end", form
