@@ -56,6 +56,19 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
 }
 _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG of <= 1024 px
+# Each recipe is a pure function of the bytes, and some take a second of CPU (palette: 1.6 s, gif:
+# 0.7 s): a process makes each (image, recipe) once, however many runs (pools) ask for it.
+_MADE: dict[tuple[bytes, str], bytes] = {}
+_MADE_CAP = 64
+
+
+def _made(data: bytes, recipe: str) -> bytes:
+    key = (data, recipe)
+    if key not in _MADE:
+        while len(_MADE) >= _MADE_CAP:
+            _MADE.pop(next(iter(_MADE)), None)
+        _MADE[key] = RECIPES[recipe](data)
+    return _MADE[key]
 
 
 class PayloadPool:
@@ -94,7 +107,7 @@ class PayloadPool:
         """``media`` made by ``recipe`` (:data:`RECIPES`), remembered so a replay file names it."""
         key = (media.name, recipe)
         if key not in self._derived:
-            data = RECIPES[recipe](media.data)
+            data = _made(media.data, recipe)
             self._derived[key] = data
             self._recipe_of.setdefault(data, (media, recipe))
         return self._derived[key]
