@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
@@ -62,13 +63,19 @@ _MADE: dict[tuple[bytes, str], bytes] = {}
 _MADE_CAP = 64
 
 
+_MADE_LOCK = threading.Lock()
+
+
 def _made(data: bytes, recipe: str) -> bytes:
     key = (data, recipe)
-    if key not in _MADE:
-        while len(_MADE) >= _MADE_CAP:
-            _MADE.pop(next(iter(_MADE)), None)
-        _MADE[key] = RECIPES[recipe](data)
-    return _MADE[key]
+    made = _MADE.get(key)
+    if made is None:
+        made = RECIPES[recipe](data)
+        with _MADE_LOCK:  # runs in threads (a gate's suites) may fill it at once
+            while len(_MADE) >= _MADE_CAP:
+                del _MADE[next(iter(_MADE))]
+            _MADE[key] = made
+    return made
 
 
 class PayloadPool:
