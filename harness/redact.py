@@ -190,7 +190,8 @@ def _image_for_match(text: str) -> str:
     payload = _DATA_URI_PREFIX.sub("", text)
     if len(payload) < IMAGE_MIN_CHARS or (payload is text and _NUMBER_RE.fullmatch(text)):
         return text  # a plain number (a score, a code a target sent) is no image's base64
-    payload = re.sub(r"\r?\n|\\r|\\n", "", payload).replace("\\/", "/")
+    if "\n" in payload or "\\" in payload:  # a 100 KB image's scan for none: 7 ms a call
+        payload = re.sub(r"\r?\n|\\r|\\n", "", payload).replace("\\/", "/")
     try:
         if "-" in payload or "_" in payload:
             data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))

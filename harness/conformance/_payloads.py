@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
@@ -58,6 +59,25 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
 }
 _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG of <= 1024 px
+# Each recipe is a pure function of the bytes, and some take a second of CPU (palette: 1.6 s, gif:
+# 0.7 s): a process makes each (image, recipe) once, however many runs (pools) ask for it.
+_MADE: dict[tuple[bytes, str], bytes] = {}
+_MADE_CAP = 64
+
+
+_MADE_LOCK = threading.Lock()
+
+
+def _made(data: bytes, recipe: str) -> bytes:
+    key = (data, recipe)
+    made = _MADE.get(key)
+    if made is None:
+        made = RECIPES[recipe](data)
+        with _MADE_LOCK:  # runs in threads (a gate's suites) may fill it at once
+            while len(_MADE) >= _MADE_CAP:
+                del _MADE[next(iter(_MADE))]
+            _MADE[key] = made
+    return made
 
 
 class PayloadPool:
@@ -96,7 +116,7 @@ class PayloadPool:
         """``media`` made by ``recipe`` (:data:`RECIPES`), remembered so a replay file names it."""
         key = (media.name, recipe)
         if key not in self._derived:
-            data = RECIPES[recipe](media.data)
+            data = _made(media.data, recipe)
             self._derived[key] = data
             self._recipe_of.setdefault(data, (media, recipe))
         return self._derived[key]
