@@ -1537,8 +1537,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
     (a service that checks the code only when it is truthy compares the video unchecked), then
     forgeries: a fresh code with every digit shifted, then codes a loose comparison takes for
     the issued one: its last digit alone shifted (all but the last digit compared, a slice one
-    short), the code without its last digit (``zip`` stops at the shorter code), the code with
-    a 0 before it (the codes compared as numbers).
+    short), the code without its last digit (``zip`` stops at the shorter code), without its
+    first (``endswith``, ``in``), the code with a 0 before it (the codes compared as numbers).
 
     Each forgery is tried twice before a verdict (every digit: from the same code; the loose
     ones: each from a code of its own, since a service that took the first forgery for its
@@ -1595,7 +1595,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
 
 # forgeries of an issued code a service comparing codes loosely takes for it (each tried on two
 # codes): a slice one short (``sent[:3] == issued[:3]``), ``zip`` (stops at the shorter code:
-# either code's beginning passes), ``int(sent) == int(issued)`` (a leading zero insignificant)
+# either code's beginning passes), ``issued.endswith(sent)`` or ``sent in issued`` (round 13: its
+# end passes), ``int(sent) == int(issued)`` (a leading zero insignificant)
 # (a code of the issued one's length is held to the unknown-liveCode code, as the others are)
 _LOOSE: tuple[tuple[tuple[Callable[[str], str], ...], str, str], ...] = (
     (
@@ -1607,6 +1608,11 @@ _LOOSE: tuple[tuple[tuple[Callable[[str], str], ...], str, str], ...] = (
         (lambda c: c[:-1],) * 2,
         "each is the code issued without its last digit",
         "a code cut short is not the code",
+    ),
+    (
+        (lambda c: c[1:],) * 2,
+        "each is the code issued without its first digit",
+        "a code cut short is not the code, at either end",
     ),
     (
         (lambda c: "0" + c,) * 2,
@@ -2493,9 +2499,10 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     "FH-L15",
     "optional-fields-answered",
     api="match",
-    operations=_COMPARISONS,
+    operations=(*_COMPARISONS, "liveCode"),
     quote="errcode | Num | 是 (every answer carries the envelope); async, extData, origin, "
-    "videoType, personType | 否; origin | 来自文件服务器:fds; async | 是否开启异步反馈模式",
+    "videoType, personType | 否; origin | 来自文件服务器:fds; async | 是否开启异步反馈模式; "
+    "data | 图片数据(base64); validateData 请求参数 无",
 )
 def optional_fields_answered(p: ProbeContext) -> None:
     """Each comparison with every optional field of its table sent (valid values) gets an
@@ -2503,7 +2510,9 @@ def optional_fields_answered(p: ProbeContext) -> None:
     fds, a path no server holds: the service fetches from its own fds, nothing else), and /match
     in async mode (async true, 开启异步反馈模式), whose answer the answer rules judge as every
     other: accepted, it carries the traceNo (是) its result is known by (E-013 either way), and
-    /match with faceData the reference photo as a PNG (refused or compared, never a crash).
+    /match with faceData the reference photo as a PNG (refused or compared, never a crash), with
+    image data in base64 lines, and validateData with a field it does not have or with no body
+    at all (round 13).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
     service may offer async feedback to registered callers alone (附加参数登记).
@@ -2543,6 +2552,27 @@ def optional_fields_answered(p: ProbeContext) -> None:
         "match with faceData a PNG photo",
         "an envelope with an errcode (errcode 是), never a server error",
     )
+    # round 13: the reference photo's base64 in MIME's lines of 76 (a service may refuse them,
+    # E-043, but a decoder for one line alone crashed), and validateData (请求参数 无, 请求示例 {})
+    # with a field its table does not have, or without a body (E-032: refused or taken, never a
+    # crash)
+    b64 = pool.reference.b64
+    lines = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
+    p.ask_envelope(
+        p.canonical("match").with_json(("image", "data"), lines),
+        "match with image data in base64 lines of 76 characters",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
+    p.ask_envelope(
+        p.canonical("liveCode").with_json(("faceharness",), "extra"),
+        "validateData with a field its table does not have",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
+    p.ask_envelope(
+        replace(p.canonical("liveCode"), raw_body=b""),
+        "validateData without a body (no parameters: 无)",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
 
 
 @probe(
@@ -2559,7 +2589,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
 def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
     self and async false, the defaults; each personType; videoType SILENT, the default, on a
-    /match photo, where it takes no effect) when it is accepted without the field, and
+    /match photo, where it takes no effect; a fresh liveCode, 否 but for a LIP video) when it
+    is accepted without the field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
@@ -2576,6 +2607,10 @@ def documented_values_accepted(p: ProbeContext) -> Any:
 
 def _documented_values(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
+    # round 13: a fresh liveCode with the photo too (否; 必传 for a LIP video alone, no row
+    # forbids it elsewhere): a service taking it for a video's alone refused it
+    code = p.fresh_live_code()
+    live = ((("liveCode",), code),) if code is not None else ()
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
             (
@@ -2583,6 +2618,7 @@ def _documented_values(p: ProbeContext) -> None:
                 (("faceData", "origin"), "self"),
                 (("async",), False),
                 (("faceData", "videoType"), "SILENT"),
+                *live,
             )
         ],
         "matchIdno": [((("personType",), v),) for v in person_types],
