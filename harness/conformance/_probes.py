@@ -2499,10 +2499,10 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     "FH-L15",
     "optional-fields-answered",
     api="match",
-    operations=(*_COMPARISONS, "liveCode"),
+    operations=_COMPARISONS,
     quote="errcode | Num | 是 (every answer carries the envelope); async, extData, origin, "
     "videoType, personType | 否; origin | 来自文件服务器:fds; async | 是否开启异步反馈模式; "
-    "data | 图片数据(base64); validateData 请求参数 无",
+    "data | 图片数据(base64)",
 )
 def optional_fields_answered(p: ProbeContext) -> None:
     """Each comparison with every optional field of its table sent (valid values) gets an
@@ -2510,9 +2510,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     fds, a path no server holds: the service fetches from its own fds, nothing else), and /match
     in async mode (async true, 开启异步反馈模式), whose answer the answer rules judge as every
     other: accepted, it carries the traceNo (是) its result is known by (E-013 either way), and
-    /match with faceData the reference photo as a PNG (refused or compared, never a crash), with
-    image data in base64 lines, and validateData with a field it does not have or with no body
-    at all (round 13).
+    /match with faceData the reference photo as a PNG (refused or compared, never a crash), and
+    with image data in base64 lines (round 13).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
     service may offer async feedback to registered callers alone (附加参数登记).
@@ -2553,24 +2552,12 @@ def optional_fields_answered(p: ProbeContext) -> None:
         "an envelope with an errcode (errcode 是), never a server error",
     )
     # round 13: the reference photo's base64 in MIME's lines of 76 (a service may refuse them,
-    # E-043, but a decoder for one line alone crashed), and validateData (请求参数 无, 请求示例 {})
-    # with a field its table does not have, or without a body (E-032: refused or taken, never a
-    # crash)
+    # E-043, but a decoder for one line alone crashed)
     b64 = pool.reference.b64
     lines = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
     p.ask_envelope(
         p.canonical("match").with_json(("image", "data"), lines),
         "match with image data in base64 lines of 76 characters",
-        "an envelope with an errcode (errcode 是), never a server error",
-    )
-    p.ask_envelope(
-        p.canonical("liveCode").with_json(("faceharness",), "extra"),
-        "validateData with a field its table does not have",
-        "an envelope with an errcode (errcode 是), never a server error",
-    )
-    p.ask_envelope(
-        replace(p.canonical("liveCode"), raw_body=b""),
-        "validateData without a body (no parameters: 无)",
         "an envelope with an errcode (errcode 是), never a server error",
     )
 
@@ -2583,7 +2570,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     quote="async | boolean | 否 | 是否开启异步反馈模式,默认为false; origin | String | 否 | "
     "base64字符串:self ... 默认为 self; personType | String | 否 | 人员类型,normal-普通客户 "
     "vip-高级客户 inner-内部员工; videoType | String | 否 | type为video时生效; liveCode | String | "
-    '否; 请求示例 "liveCode":"1232" with "videoType":"SILENT"',
+    '否; 请求示例 "liveCode":"1232" with "videoType":"SILENT"; validateData 请求参数 无 (errcode | '
+    "Num | 是: an envelope)",
     observes=("E-081",),
 )
 def documented_values_accepted(p: ProbeContext) -> Any:
@@ -2594,7 +2582,8 @@ def documented_values_accepted(p: ProbeContext) -> Any:
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
-    taking a liveCode for LIP alone refuses it).
+    taking a liveCode for LIP alone refuses it). The photo's liveCode is asked of validateData
+    without a body, which gets an envelope (round 13).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
@@ -2609,7 +2598,7 @@ def _documented_values(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
     # round 13: a fresh liveCode with the photo too (否; 必传 for a LIP video alone, no row
     # forbids it elsewhere): a service taking it for a video's alone refused it
-    code = p.fresh_live_code()
+    code = _code_without_body(p)
     live = ((("liveCode",), code),) if code is not None else ()
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
@@ -2674,6 +2663,20 @@ def _documented_values(p: ProbeContext) -> None:
             'with a SILENT video ("liveCode":"1232", "videoType":"SILENT")',
             request=coded,
         )
+
+
+def _code_without_body(p: ProbeContext) -> str | None:
+    """A fresh liveCode, asked of validateData with no body at all (请求参数 无): refused or
+    taken (E-032: the 请求示例 is {}), never a crash (round 13: a body parsed unguarded crashed);
+    refused, asked with {} (one request more only for a service that refuses it)."""
+    exchange = p.send(replace(p.canonical("liveCode"), raw_body=b""))
+    a = exchange.answer
+    if a is not None and not (enveloped(a) or a.throttled):
+        raise Violation(
+            f"Received: HTTP {a.status} for validateData without a body (请求参数 无)\n"
+            "Expected: an envelope with an errcode (errcode 是), never a server error"
+        )
+    return live_code_of(exchange) or p.fresh_live_code()
 
 
 def _idno_photo_lip(p: ProbeContext) -> str | None:

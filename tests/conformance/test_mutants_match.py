@@ -207,8 +207,7 @@ PROBED = {
     "livecode-suffix-accepted": ("FH-L13", "FH-L13"),
     "match-photo-livecode-refused": ("FH-L19", "FH-L19"),
     "server-error-on-line-breaks": ("FH-L15", "FH-L15"),  # fuzz's bad-base64 found it
-    "server-error-on-livecode-field": ("FH-L15", "FH-L15"),  # fuzz's extra-field found it
-    "server-error-on-livecode-empty-body": ("FH-L15", "FH-L15"),
+    "server-error-on-livecode-empty-body": ("FH-L19", "FH-L19"),  # fuzz's not-json found it
     # round 13, caught before too (by conform and fuzz runs): one probe shows each
     "limit-400000-exclusive": ("FH-L20", "FH-L20"),
     "traceno-counter-race": ("FH-L29", "FH-M05"),  # a burst: may_burst
