@@ -1579,8 +1579,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
     (a service that checks the code only when it is truthy compares the video unchecked), then
     forgeries: a fresh code with every digit shifted, then codes a loose comparison takes for
     the issued one: its last digit alone shifted (all but the last digit compared, a slice one
-    short), the code without its last digit (``zip`` stops at the shorter code), the code with
-    a 0 before it (the codes compared as numbers).
+    short), the code without its last digit (``zip`` stops at the shorter code), without its
+    first (``endswith``, ``in``), the code with a 0 before it (the codes compared as numbers).
 
     Each forgery is tried twice before a verdict (every digit: from the same code; the loose
     ones: each from a code of its own, since a service that took the first forgery for its
@@ -1637,7 +1637,8 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
 
 # forgeries of an issued code a service comparing codes loosely takes for it (each tried on two
 # codes): a slice one short (``sent[:3] == issued[:3]``), ``zip`` (stops at the shorter code:
-# either code's beginning passes), ``int(sent) == int(issued)`` (a leading zero insignificant)
+# either code's beginning passes), ``issued.endswith(sent)`` or ``sent in issued`` (round 13: its
+# end passes), ``int(sent) == int(issued)`` (a leading zero insignificant)
 # (a code of the issued one's length is held to the unknown-liveCode code, as the others are)
 _LOOSE: tuple[tuple[tuple[Callable[[str], str], ...], str, str], ...] = (
     (
@@ -1649,6 +1650,11 @@ _LOOSE: tuple[tuple[tuple[Callable[[str], str], ...], str, str], ...] = (
         (lambda c: c[:-1],) * 2,
         "each is the code issued without its last digit",
         "a code cut short is not the code",
+    ),
+    (
+        (lambda c: c[1:],) * 2,
+        "each is the code issued without its first digit",
+        "a code cut short is not the code, at either end",
     ),
     (
         (lambda c: "0" + c,) * 2,
@@ -2537,7 +2543,8 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     api="match",
     operations=_COMPARISONS,
     quote="errcode | Num | 是 (every answer carries the envelope); async, extData, origin, "
-    "videoType, personType | 否; origin | 来自文件服务器:fds; async | 是否开启异步反馈模式",
+    "videoType, personType | 否; origin | 来自文件服务器:fds; async | 是否开启异步反馈模式; "
+    "data | 图片数据(base64)",
 )
 def optional_fields_answered(p: ProbeContext) -> None:
     """Each comparison with every optional field of its table sent (valid values) gets an
@@ -2545,7 +2552,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     fds, a path no server holds: the service fetches from its own fds, nothing else), and /match
     in async mode (async true, 开启异步反馈模式), whose answer the answer rules judge as every
     other: accepted, it carries the traceNo (是) its result is known by (E-013 either way), and
-    /match with faceData the reference photo as a PNG (refused or compared, never a crash).
+    /match with faceData the reference photo as a PNG (refused or compared, never a crash), and
+    with image data in base64 lines (round 13).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
     service may offer async feedback to registered callers alone (附加参数登记).
@@ -2585,6 +2593,15 @@ def optional_fields_answered(p: ProbeContext) -> None:
         "match with faceData a PNG photo",
         "an envelope with an errcode (errcode 是), never a server error",
     )
+    # round 13: the reference photo's base64 in MIME's lines of 76 (a service may refuse them,
+    # E-043, but a decoder for one line alone crashed)
+    b64 = pool.reference.b64
+    lines = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
+    p.ask_envelope(
+        p.canonical("match").with_json(("image", "data"), lines),
+        "match with image data in base64 lines of 76 characters",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
 
 
 @probe(
@@ -2595,17 +2612,20 @@ def optional_fields_answered(p: ProbeContext) -> None:
     quote="async | boolean | 否 | 是否开启异步反馈模式,默认为false; origin | String | 否 | "
     "base64字符串:self ... 默认为 self; personType | String | 否 | 人员类型,normal-普通客户 "
     "vip-高级客户 inner-内部员工; videoType | String | 否 | type为video时生效; liveCode | String | "
-    '否; 请求示例 "liveCode":"1232" with "videoType":"SILENT"',
+    '否; 请求示例 "liveCode":"1232" with "videoType":"SILENT"; validateData 请求参数 无 (errcode | '
+    "Num | 是: an envelope)",
     observes=("E-081",),
 )
 def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
     self and async false, the defaults; each personType; videoType SILENT, the default, on a
-    /match photo, where it takes no effect) when it is accepted without the field, and
+    /match photo, where it takes no effect; a fresh liveCode, 否 but for a LIP video) when it
+    is accepted without the field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
-    taking a liveCode for LIP alone refuses it).
+    taking a liveCode for LIP alone refuses it). The photo's liveCode is asked of validateData
+    without a body, which gets an envelope (round 13).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
@@ -2618,6 +2638,10 @@ def documented_values_accepted(p: ProbeContext) -> Any:
 
 def _documented_values(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
+    # round 13: a fresh liveCode with the photo too (否; 必传 for a LIP video alone, no row
+    # forbids it elsewhere): a service taking it for a video's alone refused it
+    code = _code_without_body(p)
+    live = ((("liveCode",), code),) if code is not None else ()
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
             (
@@ -2625,6 +2649,7 @@ def _documented_values(p: ProbeContext) -> None:
                 (("faceData", "origin"), "self"),
                 (("async",), False),
                 (("faceData", "videoType"), "SILENT"),
+                *live,
             )
         ],
         "matchIdno": [((("personType",), v),) for v in person_types],
@@ -2680,6 +2705,20 @@ def _documented_values(p: ProbeContext) -> None:
             'with a SILENT video ("liveCode":"1232", "videoType":"SILENT")',
             request=coded,
         )
+
+
+def _code_without_body(p: ProbeContext) -> str | None:
+    """A fresh liveCode, asked of validateData with no body at all (请求参数 无): refused or
+    taken (E-032: the 请求示例 is {}), never a crash (round 13: a body parsed unguarded crashed);
+    refused, asked with {} (one request more only for a service that refuses it)."""
+    exchange = p.send(replace(p.canonical("liveCode"), raw_body=b""))
+    a = exchange.answer
+    if a is not None and not (enveloped(a) or a.throttled):
+        raise Violation(
+            f"Received: HTTP {a.status} for validateData without a body (请求参数 无)\n"
+            "Expected: an envelope with an errcode (errcode 是), never a server error"
+        )
+    return live_code_of(exchange) or p.fresh_live_code()
 
 
 def _idno_photo_lip(p: ProbeContext) -> str | None:

@@ -203,6 +203,21 @@ PROBED = {
     "async-processing-true-result": ("FH-L15", "FH-M01"),  # FH-L15 sends async true
     # round 12, caught before too (by a conform run): one probe shows each
     "idno-success-inverted": ("FH-L23", "FH-L23"),  # a picture of no one "false", inverted
+    # round 13: missed by conform and fuzz before
+    "livecode-suffix-accepted": ("FH-L13", "FH-L13"),
+    "match-photo-livecode-refused": ("FH-L19", "FH-L19"),
+    "server-error-on-line-breaks": ("FH-L15", "FH-L15"),  # fuzz's bad-base64 found it
+    "server-error-on-livecode-empty-body": ("FH-L19", "FH-L19"),  # fuzz's not-json found it
+    # round 13, caught before too (by conform and fuzz runs): one probe shows each
+    "limit-400000-exclusive": ("FH-L20", "FH-L20"),
+    "traceno-counter-race": ("FH-L29", "FH-M05"),  # a burst: may_burst
+    "livecode-traceno-missing": ("FH-L07", "FH-M01"),  # FH-L07 asks validateData first
+    "refusal-as-http-500": ("FH-A01", "FH-A01"),  # FH-A01's refusals at HTTP 500
+    "score-per-mille": ("FH-L19", "FH-M04"),  # FH-L19 sends a comparison that runs
+    "padded-base64-refused": ("FH-L20", "FH-L20"),  # the reference photo's base64 ends "=="
+    "idno-true-with-empty-score": ("FH-L19", "FH-M02"),  # FH-L19 sends each personType
+    "livecode-key-lowercase": ("FH-L07", "FH-L07"),
+    "invalid-parameter-framework-400": ("FH-L14", "FH-L14"),
 }
 
 
