@@ -473,7 +473,10 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
     calls were spent answers every comparison 43010 流量受限 for good, however slowly sent, with
     remainTimes 0 or none: FH-J24 failed it (conformance's probe phase, and fuzz's rule-probes on
     a session of their own, which never saw the count fall) though a quota spent is no defect.
-    Now the probe cannot judge (``unjudged``), as its remainTimes leaves no call."""
+    Now the probe cannot judge (``unjudged``), as its remainTimes leaves no call. Replaying an
+    FH-J24 finding there (each suite's replay) said "passes" / "holds now" (exit 0, fixed):
+    nothing was judged, so it is ``inconclusive``."""
+    from fixtures.cli import DEMO_ENV
     from fixtures.legit_variants import serve_variant
 
     from harness.clients import DEMO
@@ -492,6 +495,7 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
                 found = run_probe(session, "FH-J24", may_burst=True)
             assert answers[-1] is not None and answers[-1].code == "43010"
             assert not [p.rule for p, _, _ in found if p.rule == "FH-J24"], found
+            _an_unjudged_probe_replays_inconclusive(url, runner, monkeypatch, DEMO_ENV)
             return
         with probe_session(contract, "jd", url) as session:
             p = ProbeContext(session=session, may_burst=True)
@@ -502,8 +506,38 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
                 RULES.get("FH-J24").fn(p)
             except CheckFailed as failed:
                 p.failures.append(failed)
-    assert not [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
-    assert p.unjudged and "remainTimes" in p.unjudged[0], p.unjudged
+        assert not [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
+        assert p.unjudged and "remainTimes" in p.unjudged[0], p.unjudged
+        _an_unjudged_probe_replays_inconclusive(url, runner, monkeypatch, DEMO_ENV)
+
+
+def _an_unjudged_probe_replays_inconclusive(
+    url: str, suite: str, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    """An FH-J24 finding of ``suite`` replayed at ``url``, whose probe cannot judge now."""
+    from harness.findings import Replay
+
+    for name, value in env.items():  # a URL target's credentials come from the environment
+        monkeypatch.setenv(name, value)
+    kept = json.loads((Path(__file__).parent / "replay_files/probe-FH-A10.json").read_text())
+    exchange = {k: v for k, v in kept["exchange"].items() if k != "auth"}
+    fuzz = {"property": "jd:rule-probes", "steps": ["the rule book's probe FH-J24"]}
+    replay = Replay(
+        id="F-001",
+        suite="conformance" if suite == "conform" else "fuzz",
+        check="jd-lone-request-served",
+        rule_id="FH-J24",
+        target={"kind": "url", "url": url},
+        exchange=exchange,
+        extra=fuzz if suite == "fuzz" else {},
+    )
+    if suite == "fuzz":
+        from harness.fuzz import replay_finding
+    else:
+        from harness.conformance import replay_finding
+    outcome = replay_finding(replay)
+    assert (outcome.state, outcome.exit_code) == ("inconclusive", 0), outcome
+    assert outcome.detail.startswith("not judged: a valid comparison sent alone"), outcome.detail
 
 
 @pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])
