@@ -1756,6 +1756,11 @@ _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: ma
 # calls a minute the service's remainTimes does not count (E-045) has renewed by the last one
 LONE_WAITS_S = (1.1, 5.0, 15.0, 45.0)
 LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe does not wait out
+# the pauses' total while no verdict but "served" can come (the service's word on its calls left
+# missing, or none left, and its throttled answer saying no remainTimes): over any per-second
+# limit five times over (the first two pauses, 6.1 s); the longer waits are for a quota of calls
+# a minute that the remainTimes said does not count, where a verdict can follow
+LONE_UNSAID_MAX_S = 6.5
 
 
 @probe(
@@ -1769,10 +1774,12 @@ def jd_lone_request_served(p: ProbeContext) -> None:
     """A valid comparison is not refused 流量受限 (43010, a gateway QPS code, HTTP 429) when it is
     sent alone while the service's own remainTimes says calls are left: nothing else of ours in
     flight, after a pause of over a second, five times over 66 s (each pause longer, or the
-    answer's ``Retry-After`` when it says so, up to 30 s). Such a request is within any limit on
-    queries per second (E-045 sets no figure; the least is one a second): a service refusing it
-    serves nothing, as one leaking its permits on refusals does, and every later answer would
-    judge nothing (a throttled answer says nothing of its request). Only a throttled first
+    answer's ``Retry-After`` when it says so, up to 30 s; the first two only, 6.1 s, while the
+    service gives no word that calls are left, when only its serving could still judge). Such a
+    request is within any limit on queries per second (E-045 sets no figure; the least is one a
+    second): a service refusing it serves nothing, as one leaking its permits on refusals does,
+    and every later answer would judge nothing (a throttled answer says nothing of its
+    request). Only a throttled first
     answer costs a pause: a service that serves it passes at once.
 
     The sentence names a second limit, 调用量 (calls a day, or in any window): a quota spent
@@ -1782,10 +1789,19 @@ def jd_lone_request_served(p: ProbeContext) -> None:
     left), or a longer lockout, or the run's time budget ending first, the probe cannot judge:
     ``unjudged``, which makes a passing run inconclusive (a service that served is judged)."""
     request = p.canonical("faceCompareNew")
-    answer = p.ask(request)
+    answer, waited = p.ask(request), 0.0
     for wait in LONE_WAITS_S:
         if not answer.throttled:
             return
+        calls = p.session.calls_left(request)
+        unsaid = answer.remain_times is None and (calls is None or calls < 1)
+        if unsaid and waited + wait > LONE_UNSAID_MAX_S:  # only "served" could still judge
+            word = (
+                "said none" if calls is None else f"left {calls:g} calls after the requests since"
+            )
+            return _lone_unjudged(
+                p, answer, f"its remainTimes {word} (not waited past {waited:g} s for a word)"
+            )
         headers = p.last_response.headers if p.last_response is not None else {}
         said = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
         told = retry_after_s(said, under=math.inf) if said is not None else None
@@ -1795,6 +1811,7 @@ def jd_lone_request_served(p: ProbeContext) -> None:
         if left is not None and left < pause + 5:
             return _lone_unjudged(p, answer, "the run's time budget ended first")
         interrupt.sleep(pause)  # a gate stage's time limit (no signal) ends the pause too
+        waited += pause
         if interrupt.requested():
             return None  # a stop asked for: no verdict
         answer = p.ask(request := p.canonical("faceCompareNew"))

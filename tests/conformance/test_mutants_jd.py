@@ -485,16 +485,22 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
     from harness.fuzz._probes import probe_session as fuzz_session
     from harness.fuzz._probes import run_probe
 
-    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05, 0.05))
+    pauses: list[float] = []  # FH-J24's pauses, recorded, not waited
+    monkeypatch.setattr(_probes.interrupt, "sleep", pauses.append)
+    # remainTimes 0 said on each refusal: the full 66.1 s (a word may come); none said: 6.1 s,
+    # as only a served answer could judge then (66.1 s before session 24)
+    waits = 6.1 if service.endswith("unsaid") else sum(_probes.LONE_WAITS_S)
     with serve_variant(service, contract) as url:
         if runner == "fuzz":
             with FuzzClient(url, credentials=DEMO, contract=contract) as client:
                 session = fuzz_session(client, "jd", credentials=DEMO, is_emulator=False)
                 canonical = ProbeContext(session).canonical
                 answers = [client.send(canonical("faceCompareNew")).answer for _ in range(41)]
+                pauses.clear()
                 found = run_probe(session, "FH-J24", may_burst=True)
             assert answers[-1] is not None and answers[-1].code == "43010"
             assert not [p.rule for p, _, _ in found if p.rule == "FH-J24"], found
+            assert sum(pauses) == pytest.approx(waits), pauses
             _an_unjudged_probe_replays_inconclusive(url, runner, monkeypatch, DEMO_ENV)
             return
         with probe_session(contract, "jd", url) as session:
@@ -502,10 +508,12 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
             for _ in range(41):
                 last = p.ask(p.canonical("faceCompareNew"))
             assert last.code == "43010" and last.throttled
+            pauses.clear()
             try:
                 RULES.get("FH-J24").fn(p)
             except CheckFailed as failed:
                 p.failures.append(failed)
+        assert sum(pauses) == pytest.approx(waits), pauses
         assert not [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
         assert p.unjudged and "remainTimes" in p.unjudged[0], p.unjudged
         _an_unjudged_probe_replays_inconclusive(url, runner, monkeypatch, DEMO_ENV)
