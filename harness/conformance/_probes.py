@@ -57,6 +57,7 @@ def _new_serial() -> str:
 # the probes that send requests in flight together: run last in each API's probe order, so a
 # short budget (their mini-bursts at a live target's pace) skips them, never a seed probe before
 RACES = ("FH-L12", "FH-L18", "FH-L29")
+LAST = ("FH-A23",)  # after the races: it draws on what the other probes leave of the budget
 
 
 def burst_size(pacer: Pacer, *, unpaced: bool) -> int:
@@ -1638,6 +1639,70 @@ def _forged_twice(
 
 def _last_shifted(code: str, n: int) -> str:
     return code[:-1] + str((int(code[-1]) + n) % 10)
+
+
+# FH-A23 draws codes until one begins with 0 (one in ten of 4 random digits) from what the other
+# probes leave of the budget (it runs after the races, ``LAST``), keeping the reserve's spare of
+# 10 (``_run.PROBE_SPARE``) and room for its two comparisons and a control code
+LEADING_ZERO_DRAWS = 20
+LEADING_ZERO_KEEP = 10 + 4
+
+
+@probe(
+    "FH-A23",
+    "livecode-leading-zero-accepted",
+    api="match",
+    operations=("match",),
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,"
+    "值通过数字验证码接口获取; validateData: code | String | 是 | 数字验证码",
+)
+def livecode_leading_zero(p: ProbeContext) -> None:
+    """A liveCode validateData issued with a leading 0 ("0472") is taken as issued: a service
+    that reads the code as a number (``str(int(code))``, a ``^[1-9]`` pattern, an int column)
+    refuses one code in ten of its own. Valid under every reading: the code is the String the
+    service itself issued (值通过数字验证码接口获取; code | String: a 数字验证码 is digits, so 0
+    may lead, as FH-L13 holds "0" + code to be another code), sent back as it came, at once (the
+    newest code, E-079; unused, E-042).
+
+    A verdict needs the contrast: the zero-led code refused for the liveCode itself while a fresh
+    code without one, sent the same way next, is not (a service refusing every fresh code is
+    FH-L07's). No zero-led code among the codes drawn (a service issuing 1000..9999, or a
+    budget too short for more draws) is nothing to judge here, and no verdict."""
+    budget = p.session.tracker.budget
+
+    def code_where(fits: Callable[[str], bool], draws: int) -> str | None:
+        for _ in range(draws):
+            left = budget.requests_left()
+            if left is not None and left <= LEADING_ZERO_KEEP:
+                return None
+            code = _digit_code(p)
+            if code is None or fits(code):
+                return code
+        return None
+
+    zero_led = code_where(lambda c: c.startswith("0"), LEADING_ZERO_DRAWS)
+    if zero_led is None or not zero_led.startswith("0"):
+        return
+    request = _lip(p, zero_led)
+    shown = p.send(request)  # the answer the finding shows
+    refused = shown.answer
+    if refused is None or not refused_for_live_code(refused):
+        return
+    seen = received(refused) + _named(refused.meaning)
+    control = code_where(lambda c: not c.startswith("0"), 3)
+    if control is None or control.startswith("0"):
+        p.unjudged.append(f"liveCode {zero_led} refused ({seen}): no code without a 0 to compare")
+        return
+    if refused_for_live_code(p.ask(_lip(p, control))):
+        return  # every fresh code refused: FH-L07's finding, not the 0's
+    p.last_request, p.last_response = request, shown
+    raise Violation(
+        f"Received: {seen} for a LIP video with liveCode {zero_led!r}, issued by validateData a "
+        f"moment before, while {control!r}, issued next and sent the same way, was taken\n"
+        "Expected: the code taken as issued: a 数字验证码 is a String of digits "
+        "(code | String | 是), its leading 0 part of it (值通过数字验证码接口获取)",
+        request=request,
+    )
 
 
 def _digit_code(p: ProbeContext) -> str | None:

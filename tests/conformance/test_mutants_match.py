@@ -203,6 +203,8 @@ PROBED = {
     "async-processing-true-result": ("FH-L15", "FH-M01"),  # FH-L15 sends async true
     # round 12, caught before too (by a conform run): one probe shows each
     "idno-success-inverted": ("FH-L23", "FH-L23"),  # a picture of no one "false", inverted
+    # session 24 (jdleft): one issued code in ten (a leading 0) refused; no probe drew one
+    "livecode-leading-zero-refused": ("FH-A23", "FH-A23"),
 }
 
 
@@ -351,3 +353,18 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     assert skipped == unpaced == [] and used + 10 <= reserve, (skipped, used, reserve)
     found = {f.rule_id for f in raws}
     assert found == ({"FH-L41"} if defect else set()), [f.message for f in raws]
+
+
+@pytest.mark.parametrize("service", ["livecode-leading-zero", None])
+def test_fh_a23_passes_a_service_taking_its_leading_zero_codes(service, contract) -> None:
+    """Session 24: FH-A23 draws codes until one begins with 0 and sends it; the legit variant
+    issuing 5-digit codes that all begin with 0, and the emulator (one in ten), take them."""
+    from fixtures.legit_variants import serve_variant
+
+    server = serve_variant(service, contract) if service else serve(None, contract)
+    with server as url, probe_session(contract, "match", url) as session:
+        p = ProbeContext(session=session, may_burst=True)
+        RULES.get("FH-A23").fn(p)
+        sent = [r.json.get("liveCode") for r in [p.last_request] if r is not None and r.json]
+    assert not p.failures and not p.unjudged, (p.failures, p.unjudged)
+    assert sent and str(sent[0]).startswith("0"), sent  # a zero-led code was drawn and sent
