@@ -47,7 +47,7 @@ class _Codes(frozenset[str]):
             return False
 
 
-_VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str]], Any] = {}
+_VALIDATORS: dict[tuple[int, str, bool, bool, frozenset[str], bool], Any] = {}
 _READING_KEYWORDS = ("pattern", "maxLength", "maxProperties", "maxItems", "format")
 
 
@@ -128,14 +128,18 @@ class Spec:
         decode_base64: bool = False,
         every_reading: bool = False,
         lenient: frozenset[str] = frozenset(),
+        coerce: bool = False,
     ) -> Any:
         """A compiled validator; ``decode_base64``: without the base64 ``pattern`` (a caller that
         decodes anyway would run the slowest step twice); ``every_reading``: without the limits
-        marked ``x-reading``; ``lenient``: without those marked only with the errata given."""
-        key = (id(self), name, decode_base64, every_reading, lenient)
+        marked ``x-reading``; ``lenient``: without those marked only with the errata given;
+        ``coerce``: a request's scalars as a binder coercing them reads them (E-067)."""
+        key = (id(self), name, decode_base64, every_reading, lenient, coerce)
         if key not in _VALIDATORS:
             schema = self.schema(name)
             for node in mappings(schema):
+                if coerce:
+                    _coercible(node)
                 if decode_base64 and node.get("contentEncoding") == "base64":
                     node.pop("pattern", None)
                 marked = node.get("x-reading")
@@ -159,6 +163,23 @@ class Spec:
                     for ex in _json(body).get("examples", {}).values()
                 ]
         return out
+
+
+# E-067: what a binder coercing scalars (Jackson's default) takes for a boolean besides one
+_COERCED_BOOLEANS = [True, False, "true", "false", "True", "False", "TRUE", "FALSE", 0, 1]
+
+
+def _coercible(node: dict[str, Any]) -> None:
+    """Widen ``node`` to the scalars a coercing binder reads as its type (E-067): a number or a
+    boolean for a String (not an image's: its bytes are no number), "true"/"false" or 0/1 for
+    a boolean. Its other keywords stay (an enum or const a coerced value misses still fails)."""
+    kind = node.get("type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    if "string" in kinds and "contentEncoding" not in node:
+        node["type"] = [*kinds, "number", "boolean"]
+    elif kinds == ["boolean"]:
+        del node["type"]  # an enum, no nested schema: ``mappings`` goes on into the node
+        node["enum"] = [v for v in _COERCED_BOOLEANS if v in node.get("enum", _COERCED_BOOLEANS)]
 
 
 def mappings(node: Any) -> Iterator[dict[str, Any]]:
