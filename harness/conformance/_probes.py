@@ -35,7 +35,7 @@ from harness.clients._clock import ServiceClock
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
 from harness.imaging import padded
-from harness.pacing import Pacer
+from harness.pacing import Budget, Pacer
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -1652,6 +1652,14 @@ def _last_shifted(code: str, n: int) -> str:
     return code[:-1] + str((int(code[-1]) + n) % 10)
 
 
+def _pace_s(budget: Budget) -> float:
+    """Seconds a request of the run has taken on average (by the budget's own clock), at least
+    0.1 s."""
+    if budget.started is None or not budget.used:
+        return 0.1
+    return max(0.1, (budget.clock() - budget.started) / budget.used)
+
+
 # FH-A23 draws codes until one begins with 0 (one in ten of 4 random digits) from what the other
 # probes leave of the budget (it runs after the races, ``LAST``), keeping the reserve's spare of
 # 10 (``_run.PROBE_SPARE``) and room for its two comparisons and a control code
@@ -1683,9 +1691,11 @@ def livecode_leading_zero(p: ProbeContext) -> None:
 
     def code_where(fits: Callable[[str], bool], draws: int) -> str | None:
         for _ in range(draws):
-            left = budget.requests_left()
+            left, seconds = budget.requests_left(), budget.seconds_left()
             if left is not None and left <= LEADING_ZERO_KEEP:
                 return None
+            if seconds is not None and seconds <= 2 * LEADING_ZERO_KEEP * _pace_s(budget):
+                return None  # its comparisons' time, and the spare's, twice over
             code = _digit_code(p)
             if code is None or fits(code):
                 return code
