@@ -860,6 +860,9 @@ class ReplayOutcome:
     check: str
     still_failing: bool
     detail: str
+    # False: the check ran and could not judge (a probe's ``unjudged``, E-082, E-045): neither
+    # still failing nor fixed, ``inconclusive`` (exit 0, as a run's inconclusive verdict)
+    judged: bool = True
 
     def __post_init__(self) -> None:
         # the detail quotes the target's answer: masked as a Finding's message is (a credential
@@ -867,5 +870,13 @@ class ReplayOutcome:
         object.__setattr__(self, "detail", redact_text(self.detail))
 
     @property
+    def state(self) -> str:
+        """What the replay says: ``still failing``, ``fixed`` or ``inconclusive``."""
+        if self.still_failing:
+            return "still failing"
+        return "fixed" if self.judged else "inconclusive"
+
+    @property
     def exit_code(self) -> int:
+        """1 still failing; 0 fixed or inconclusive (README "Verdicts and exit codes")."""
         return 1 if self.still_failing else 0

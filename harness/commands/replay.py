@@ -52,8 +52,8 @@ def replay(
     else:
         from harness.conformance import replay_finding
     outcome = replay_finding(replay_file, target=target, config=config, faces_dir=faces)
-    state = "[red]still failing[/red]" if outcome.still_failing else "[green]fixed[/green]"
-    out.print(f"{outcome.finding_id} {outcome.check}: {state}")
+    colour = {"still failing": "red", "fixed": "green"}.get(outcome.state, "yellow")
+    out.print(f"{outcome.finding_id} {outcome.check}: [{colour}]{outcome.state}[/{colour}]")
     detail = " | ".join(line.strip() for line in outcome.detail.splitlines() if line.strip())
     out.print(detail, markup=False)  # the target's words and rule texts ("[readings]") as written
     raise typer.Exit(outcome.exit_code)

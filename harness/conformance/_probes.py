@@ -35,7 +35,7 @@ from harness.clients._clock import ServiceClock
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
 from harness.imaging import padded
-from harness.pacing import Pacer
+from harness.pacing import Budget, Pacer
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -57,6 +57,7 @@ def _new_serial() -> str:
 # the probes that send requests in flight together: run last in each API's probe order, so a
 # short budget (their mini-bursts at a live target's pace) skips them, never a seed probe before
 RACES = ("FH-L12", "FH-L18", "FH-L29")
+LAST = ("FH-A23",)  # after the races: it draws on what the other probes leave of the budget
 
 
 def burst_size(pacer: Pacer, *, unpaced: bool) -> int:
@@ -795,6 +796,10 @@ def timestamp_refusals(contract: Contract, how: How) -> tuple[Code, ...]:
 
 
 SKEW_MS = 30_000  # clocks of client and service may differ this much (fuzz allows as much)
+# FH-A14 with no clock trusted: plausible clocks (ours, result.timestamp's, Date's) this close
+# together get one case timed 270 s before the latest of them: 210-270 s old on each, so within
+# the window under every reading on whichever checks it, and over a minute old on all (E-082)
+COMMON_SPREAD_MS = 60_000
 
 
 @probe(
@@ -843,6 +848,12 @@ def timestamp_within_window(p: ProbeContext) -> Any:
             f"{p.session.sender.service_clock.why_untrusted()}"
         )
 
+    ahead_clocks, shifts = clocks, [shift for shift, _ in clocks]
+    if not trusted and len(shifts) > 1 and max(shifts) - min(shifts) <= COMMON_SPREAD_MS:
+        # E-082: one case for them all, 270 s before the latest (after the earliest, ahead)
+        clocks = [(max(shifts), f" by the latest of {len(shifts)} clocks within a minute")]
+        ahead_clocks = [(min(shifts), f" of the earliest of {len(shifts)} clocks")]
+        trusted = True
     refused, answers = cases(-age, f"a timestamp signed {age / 1000:g} s ago")
     if refused and len(refused) == len(answers):
         a = answers[-1]
@@ -853,6 +864,7 @@ def timestamp_within_window(p: ProbeContext) -> Any:
         )
     if refused and not (trusted and len(answers) == 1):
         return unjudged(refused, f"a timestamp signed {age / 1000:g} s ago")
+    clocks = ahead_clocks
     refused, answers = cases(age, f"a timestamp signed {age / 1000:g} s ahead")
     if refused and len(refused) == len(answers):
         a = answers[-1]
@@ -1688,6 +1700,80 @@ def _last_shifted(code: str, n: int) -> str:
     return code[:-1] + str((int(code[-1]) + n) % 10)
 
 
+def _pace_s(budget: Budget) -> float:
+    """Seconds a request of the run has taken on average (by the budget's own clock), at least
+    0.1 s."""
+    if budget.started is None or not budget.used:
+        return 0.1
+    return max(0.1, (budget.clock() - budget.started) / budget.used)
+
+
+# FH-A23 draws codes until one begins with 0 (one in ten of 4 random digits) from what the other
+# probes leave of the budget (it runs after the races, ``LAST``), keeping the reserve's spare of
+# 10 (``_run.PROBE_SPARE``) and room for its two comparisons and a control code
+LEADING_ZERO_DRAWS = 20
+LEADING_ZERO_KEEP = 10 + 4
+
+
+@probe(
+    "FH-A23",
+    "livecode-leading-zero-accepted",
+    api="match",
+    operations=("match",),
+    quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,"
+    "值通过数字验证码接口获取; validateData: code | String | 是 | 数字验证码",
+)
+def livecode_leading_zero(p: ProbeContext) -> None:
+    """A liveCode validateData issued with a leading 0 ("0472") is taken as issued: a service
+    that reads the code as a number (``str(int(code))``, a ``^[1-9]`` pattern, an int column)
+    refuses one code in ten of its own. Valid under every reading: the code is the String the
+    service itself issued (值通过数字验证码接口获取; code | String: a 数字验证码 is digits, so 0
+    may lead, as FH-L13 holds "0" + code to be another code), sent back as it came, at once (the
+    newest code, E-079; unused, E-042).
+
+    A verdict needs the contrast: the zero-led code refused for the liveCode itself while a fresh
+    code without one, sent the same way next, is not (a service refusing every fresh code is
+    FH-L07's). No zero-led code among the codes drawn (a service issuing 1000..9999, or a
+    budget too short for more draws) is nothing to judge here, and no verdict."""
+    budget = p.session.tracker.budget
+
+    def code_where(fits: Callable[[str], bool], draws: int) -> str | None:
+        for _ in range(draws):
+            left, seconds = budget.requests_left(), budget.seconds_left()
+            if left is not None and left <= LEADING_ZERO_KEEP:
+                return None
+            if seconds is not None and seconds <= 2 * LEADING_ZERO_KEEP * _pace_s(budget):
+                return None  # its comparisons' time, and the spare's, twice over
+            code = _digit_code(p)
+            if code is None or fits(code):
+                return code
+        return None
+
+    zero_led = code_where(lambda c: c.startswith("0"), LEADING_ZERO_DRAWS)
+    if zero_led is None or not zero_led.startswith("0"):
+        return
+    request = _lip(p, zero_led)
+    shown = p.send(request)  # the answer the finding shows
+    refused = shown.answer
+    if refused is None or not refused_for_live_code(refused):
+        return
+    seen = received(refused) + _named(refused.meaning)
+    control = code_where(lambda c: not c.startswith("0"), 3)
+    if control is None or control.startswith("0"):
+        p.unjudged.append(f"liveCode {zero_led} refused ({seen}): no code without a 0 to compare")
+        return
+    if refused_for_live_code(p.ask(_lip(p, control))):
+        return  # every fresh code refused: FH-L07's finding, not the 0's
+    p.last_request, p.last_response = request, shown
+    raise Violation(
+        f"Received: {seen} for a LIP video with liveCode {zero_led!r}, issued by validateData a "
+        f"moment before, while {control!r}, issued next and sent the same way, was taken\n"
+        "Expected: the code taken as issued: a 数字验证码 is a String of digits "
+        "(code | String | 是), its leading 0 part of it (值通过数字验证码接口获取)",
+        request=request,
+    )
+
+
 def _digit_code(p: ProbeContext) -> str | None:
     """A fresh liveCode of ASCII digits, or None: no code issued, or not ASCII digits ('²' is a
     digit): the answer rules report why."""
@@ -1804,6 +1890,11 @@ _SAME_OUTCOME = ("success", "business")  # the answers of a valid comparison: ma
 # calls a minute the service's remainTimes does not count (E-045) has renewed by the last one
 LONE_WAITS_S = (1.1, 5.0, 15.0, 45.0)
 LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe does not wait out
+# the pauses' total while no verdict but "served" can come (the service's word on its calls left
+# missing, or none left, and its throttled answer saying no remainTimes): over any per-second
+# limit five times over (the first two pauses, 6.1 s); the longer waits are for a quota of calls
+# a minute that the remainTimes said does not count, where a verdict can follow
+LONE_UNSAID_MAX_S = 6.5
 
 
 @probe(
@@ -1817,10 +1908,12 @@ def jd_lone_request_served(p: ProbeContext) -> None:
     """A valid comparison is not refused 流量受限 (43010, a gateway QPS code, HTTP 429) when it is
     sent alone while the service's own remainTimes says calls are left: nothing else of ours in
     flight, after a pause of over a second, five times over 66 s (each pause longer, or the
-    answer's ``Retry-After`` when it says so, up to 30 s). Such a request is within any limit on
-    queries per second (E-045 sets no figure; the least is one a second): a service refusing it
-    serves nothing, as one leaking its permits on refusals does, and every later answer would
-    judge nothing (a throttled answer says nothing of its request). Only a throttled first
+    answer's ``Retry-After`` when it says so, up to 30 s; the first two only, 6.1 s, while the
+    service gives no word that calls are left, when only its serving could still judge). Such a
+    request is within any limit on queries per second (E-045 sets no figure; the least is one a
+    second): a service refusing it serves nothing, as one leaking its permits on refusals does,
+    and every later answer would judge nothing (a throttled answer says nothing of its
+    request). Only a throttled first
     answer costs a pause: a service that serves it passes at once.
 
     The sentence names a second limit, 调用量 (calls a day, or in any window): a quota spent
@@ -1830,10 +1923,19 @@ def jd_lone_request_served(p: ProbeContext) -> None:
     left), or a longer lockout, or the run's time budget ending first, the probe cannot judge:
     ``unjudged``, which makes a passing run inconclusive (a service that served is judged)."""
     request = p.canonical("faceCompareNew")
-    answer = p.ask(request)
+    answer, waited = p.ask(request), 0.0
     for wait in LONE_WAITS_S:
         if not answer.throttled:
             return
+        calls = p.session.calls_left(request)
+        unsaid = answer.remain_times is None and (calls is None or calls < 1)
+        if unsaid and waited + wait > LONE_UNSAID_MAX_S:  # only "served" could still judge
+            word = (
+                "said none" if calls is None else f"left {calls:g} calls after the requests since"
+            )
+            return _lone_unjudged(
+                p, answer, f"its remainTimes {word} (not waited past {waited:g} s for a word)"
+            )
         headers = p.last_response.headers if p.last_response is not None else {}
         said = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
         told = retry_after_s(said, under=math.inf) if said is not None else None
@@ -1843,6 +1945,7 @@ def jd_lone_request_served(p: ProbeContext) -> None:
         if left is not None and left < pause + 5:
             return _lone_unjudged(p, answer, "the run's time budget ended first")
         interrupt.sleep(pause)  # a gate stage's time limit (no signal) ends the pause too
+        waited += pause
         if interrupt.requested():
             return None  # a stop asked for: no verdict
         answer = p.ask(request := p.canonical("faceCompareNew"))

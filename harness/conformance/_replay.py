@@ -139,7 +139,15 @@ def _replay_probe(fid: str, entry: Any, session: Session, data: Replay) -> Repla
         return ReplayOutcome(fid, entry.name, True, failed.message)
     if ctx.paced_out:
         raise not_retested(fid, entry.id)
+    if ctx.unjudged:  # E-082, E-045: it could not judge, so nothing says the finding is gone
+        return not_judged(fid, entry.name, ctx.unjudged)
     return ReplayOutcome(fid, entry.name, False, f"probe {entry.name} passes")
+
+
+def not_judged(fid: str, name: str, why: list[str]) -> ReplayOutcome:
+    """A probe that ran and could not judge (``ProbeContext.unjudged``): inconclusive, never a
+    pass (a JD window probe whose clocks disagree, FH-J24 throttled with no remainTimes)."""
+    return ReplayOutcome(fid, name, False, f"not judged: {'; '.join(why)}", judged=False)
 
 
 def _replay_in_probe(

@@ -42,7 +42,7 @@ from ._engine import (
 )
 from ._failures import CheckFailed, build_findings
 from ._payloads import PayloadPool
-from ._probes import RACES, ProbeContext
+from ._probes import LAST, RACES, ProbeContext
 from ._registry import RULES
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_CHECK, NEGATIVE_RULE, POSITIVE_CHECK, POSITIVE_RULE
@@ -452,7 +452,8 @@ def _run_probes(
     unpaced: list[str] = []  # bursts the run's pace forbade (ProbeContext.bursts)
     unjudged: dict[str, str] = {}  # cases a probe could not judge, and why (ProbeContext.unjudged)
     probes = [e for e in RULES if e.kind == "probe" and e.api == session.api]
-    for entry in sorted(probes, key=lambda e: e.id in RACES):  # the races last (a short budget)
+    # the races last (a short budget), then what draws on what they leave (FH-A23)
+    for entry in sorted(probes, key=lambda e: 2 * (e.id in LAST) + (e.id in RACES)):
         ctx = ProbeContext(session, extensions, dict(settings.qps), may_burst=not max_rps)
         try:
             entry.fn(ctx)

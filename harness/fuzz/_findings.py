@@ -272,7 +272,8 @@ def _rerun_probes(
     """Run the rule book's probe that found it again (its step names it; else every probe of
     ``api``), bursting as the run did: the finding holds while it fails the same check; a race
     its replay could not burst was not re-tested (never "fixed")."""
-    from harness.conformance._replay import not_retested, replay_burst
+    from harness.conformance._registry import RULES
+    from harness.conformance._replay import not_judged, not_retested, replay_burst
 
     from ._probes import PROBE_STEP, PROBES, probe_session, run_probe
 
@@ -291,14 +292,19 @@ def _rerun_probes(
     steps = [str(step) for step in replay.extra.get("steps") or ()]
     named = [r for r in PROBES[api] if f"{PROBE_STEP} {r}" in steps]
     untried: list[str] = []
+    unjudged: dict[str, list[str]] = {}
     for rule_id in named or PROBES[api]:
         for problem, _, _ in run_probe(
-            session, rule_id, may_burst=is_emulator, burst=burst, untried=untried
+            session, rule_id, may_burst=is_emulator, burst=burst, untried=untried, unjudged=unjudged
         ):
             if problem.check == replay.check:
                 return ReplayOutcome(replay.id, replay.check, True, problem.message)
     if untried:
         raise not_retested(replay.id, ", ".join(untried))
+    mine = {replay.check, replay.rule_id}  # the finding's probe, by its check name or rule id
+    why = [w for rid, said in unjudged.items() if mine & {rid, RULES.get(rid).name} for w in said]
+    if why:  # the finding's probe could not judge now: inconclusive, never "holds now"
+        return not_judged(replay.id, replay.check, why)
     message = f"{replay.check} holds now: the rule book's probes of {api} pass"
     return ReplayOutcome(replay.id, replay.check, False, message)
 

@@ -107,11 +107,13 @@ def run_probe(
     may_burst: bool,
     burst: int | None = None,
     untried: list[str] | None = None,
+    unjudged: dict[str, list[str]] | None = None,
 ) -> list[Failed]:
     """The probe's verdict first (its own violation, or its request without an answer), then the
     answer rules' on the answers it got, as conformance's probe phase records them; images in
     the requests by reference (their pool name and sha256). ``burst``: a replay's, as its run
-    sent it; ``untried`` gets the probe's id when the pace let it send no burst."""
+    sent it; ``untried`` gets the probe's id when the pace let it send no burst, ``unjudged``
+    what the probe could not judge under its id (a replay's inconclusive)."""
     ctx = ProbeContext(session, may_burst=may_burst, replay_burst=burst)
     own: list[CheckFailed] = []
     try:
@@ -123,6 +125,8 @@ def run_probe(
         own.append(unanswered.raw)
     if ctx.paced_out and untried is not None:
         untried.append(rule_id)
+    if ctx.unjudged and unjudged is not None:
+        unjudged[rule_id] = list(ctx.unjudged)
     out: list[Failed] = []
     for failed in own + ctx.failures:
         request = failed.request if isinstance(failed.request, Request) else ctx.last_request

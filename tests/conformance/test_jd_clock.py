@@ -178,6 +178,30 @@ def test_a_defective_window_on_a_skewed_clock_is_caught(contract, defect, skew, 
         assert any(f.startswith(f"{rule_id}: ") for f in found), found
 
 
+@pytest.mark.parametrize(
+    ("checker", "accepts", "judged"),
+    [
+        (55_000, lambda age: abs(age) <= WINDOW_MS, True),  # on result.timestamp's clock
+        (0, lambda age: 0 <= age <= WINDOW_MS, True),  # past-only (E-019) on ours and the Date's
+        (55_000, lambda age: -WINDOW_MS <= age <= 60_000, False),  # a minute, on the stamp's
+    ],
+    ids=["correct-on-stamp", "past-only-on-ours", "narrow-on-stamp"],
+)
+def test_a_stamp_55_s_off_ours_and_the_date_is_judged_by_one_case_for_every_clock(
+    contract, checker, accepts, judged
+):
+    """Session 24: result.timestamp 55 s ahead, ours and the Date agreeing: no clock trusted, so
+    FH-A14's 270 s case went on each clock and a correct window read inconclusive (refused on
+    one clock, taken on the other). The clocks lie within a minute of each other: one case 270 s
+    before the latest is 215-270 s old on each, within the window on whichever checks it, and a
+    window of a minute refuses it on any of them."""
+    defect = Defect("stamp-55", "", _window(checker, accepts), _stamped(55_000))
+    with _service(defect) as url:
+        found, unjudged = _probe(url, contract, ("FH-A14",))
+    assert unjudged == [], unjudged
+    assert bool(found) is not judged, found
+
+
 @pytest.mark.parametrize("ahead", [210_000, 290_000])
 def test_a_narrow_window_under_a_result_timestamp_ahead_is_never_passed_silently(contract, ahead):
     """A one-minute window on the real clock whose result.timestamp runs 210-290 s ahead (its

@@ -487,7 +487,10 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
     calls were spent answers every comparison 43010 流量受限 for good, however slowly sent, with
     remainTimes 0 or none: FH-J24 failed it (conformance's probe phase, and fuzz's rule-probes on
     a session of their own, which never saw the count fall) though a quota spent is no defect.
-    Now the probe cannot judge (``unjudged``), as its remainTimes leaves no call."""
+    Now the probe cannot judge (``unjudged``), as its remainTimes leaves no call. Replaying an
+    FH-J24 finding there (each suite's replay) said "passes" / "holds now" (exit 0, fixed):
+    nothing was judged, so it is ``inconclusive``."""
+    from fixtures.cli import DEMO_ENV
     from fixtures.legit_variants import serve_variant
 
     from harness.clients import DEMO
@@ -496,28 +499,67 @@ def test_a_spent_call_quota_throttling_a_lone_request_is_unjudged(
     from harness.fuzz._probes import probe_session as fuzz_session
     from harness.fuzz._probes import run_probe
 
-    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05, 0.05))
+    pauses: list[float] = []  # FH-J24's pauses, recorded, not waited
+    monkeypatch.setattr(_probes.interrupt, "sleep", pauses.append)
+    # remainTimes 0 said on each refusal: the full 66.1 s (a word may come); none said: 6.1 s,
+    # as only a served answer could judge then (66.1 s before session 24)
+    waits = 6.1 if service.endswith("unsaid") else sum(_probes.LONE_WAITS_S)
     with serve_variant(service, contract) as url:
         if runner == "fuzz":
             with FuzzClient(url, credentials=DEMO, contract=contract) as client:
                 session = fuzz_session(client, "jd", credentials=DEMO, is_emulator=False)
                 canonical = ProbeContext(session).canonical
                 answers = [client.send(canonical("faceCompareNew")).answer for _ in range(41)]
+                pauses.clear()
                 found = run_probe(session, "FH-J24", may_burst=True)
             assert answers[-1] is not None and answers[-1].code == "43010"
             assert not [p.rule for p, _, _ in found if p.rule == "FH-J24"], found
+            assert sum(pauses) == pytest.approx(waits), pauses
+            _an_unjudged_probe_replays_inconclusive(url, runner, monkeypatch, DEMO_ENV)
             return
         with probe_session(contract, "jd", url) as session:
             p = ProbeContext(session=session, may_burst=True)
             for _ in range(41):
                 last = p.ask(p.canonical("faceCompareNew"))
             assert last.code == "43010" and last.throttled
+            pauses.clear()
             try:
                 RULES.get("FH-J24").fn(p)
             except CheckFailed as failed:
                 p.failures.append(failed)
-    assert not [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
-    assert p.unjudged and "remainTimes" in p.unjudged[0], p.unjudged
+        assert sum(pauses) == pytest.approx(waits), pauses
+        assert not [f for f in p.failures if f.rule_id == "FH-J24"], [f.message for f in p.failures]
+        assert p.unjudged and "remainTimes" in p.unjudged[0], p.unjudged
+        _an_unjudged_probe_replays_inconclusive(url, runner, monkeypatch, DEMO_ENV)
+
+
+def _an_unjudged_probe_replays_inconclusive(
+    url: str, suite: str, monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    """An FH-J24 finding of ``suite`` replayed at ``url``, whose probe cannot judge now."""
+    from harness.findings import Replay
+
+    for name, value in env.items():  # a URL target's credentials come from the environment
+        monkeypatch.setenv(name, value)
+    kept = json.loads((Path(__file__).parent / "replay_files/probe-FH-A10.json").read_text())
+    exchange = {k: v for k, v in kept["exchange"].items() if k != "auth"}
+    fuzz = {"property": "jd:rule-probes", "steps": ["the rule book's probe FH-J24"]}
+    replay = Replay(
+        id="F-001",
+        suite="conformance" if suite == "conform" else "fuzz",
+        check="jd-lone-request-served",
+        rule_id="FH-J24",
+        target={"kind": "url", "url": url},
+        exchange=exchange,
+        extra=fuzz if suite == "fuzz" else {},
+    )
+    if suite == "fuzz":
+        from harness.fuzz import replay_finding
+    else:
+        from harness.conformance import replay_finding
+    outcome = replay_finding(replay)
+    assert (outcome.state, outcome.exit_code) == ("inconclusive", 0), outcome
+    assert outcome.detail.startswith("not judged: a valid comparison sent alone"), outcome.detail
 
 
 @pytest.mark.parametrize(("defect", "rule_id", "change"), NAMED, ids=[c[0] for c in NAMED])

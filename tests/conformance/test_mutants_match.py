@@ -218,6 +218,8 @@ PROBED = {
     "idno-true-with-empty-score": ("FH-L19", "FH-M02"),  # FH-L19 sends each personType
     "livecode-key-lowercase": ("FH-L07", "FH-L07"),
     "invalid-parameter-framework-400": ("FH-L14", "FH-L14"),
+    # session 24 (jdleft): one issued code in ten (a leading 0) refused; no probe drew one
+    "livecode-leading-zero-refused": ("FH-A23", "FH-A23"),
 }
 
 
@@ -366,3 +368,20 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     assert skipped == unpaced == [] and used + 10 <= reserve, (skipped, used, reserve)
     found = {f.rule_id for f in raws}
     assert found == ({"FH-L41"} if defect else set()), [f.message for f in raws]
+
+
+def test_fh_a23_passes_a_service_taking_its_leading_zero_codes(contract) -> None:
+    """Session 24: FH-A23 draws codes until one begins with 0 and sends it; the legit variant
+    issuing 5-digit codes that all begin with 0 takes them (the emulator, one code in ten: the
+    control conform run above)."""
+    from fixtures.legit_variants import serve_variant
+
+    with (
+        serve_variant("livecode-leading-zero", contract) as url,
+        probe_session(contract, "match", url) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        RULES.get("FH-A23").fn(p)
+        sent = [r.json.get("liveCode") for r in [p.last_request] if r is not None and r.json]
+    assert not p.failures and not p.unjudged, (p.failures, p.unjudged)
+    assert sent and str(sent[0]).startswith("0"), sent  # a zero-led code was drawn and sent
