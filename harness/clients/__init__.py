@@ -13,8 +13,10 @@ from ._auth import VALID as VALID
 from ._auth import Auth as Auth
 from ._auth import Given as Given
 from ._auth import How as How
+from ._auth import not_zero_led as not_zero_led
 from ._auth import reused_sign as reused_sign
 from ._auth import reused_timestamp as reused_timestamp
+from ._auth import sign_zero_led as sign_zero_led
 from ._build import compare_body as compare_body
 from ._build import idno_body as idno_body
 from ._build import load_payload as load_payload

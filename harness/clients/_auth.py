@@ -361,6 +361,23 @@ def zero_led(secret: str, start_ms: int) -> str:
     return str(start_ms)  # pragma: no cover - (15/16) ** 4000
 
 
+def sign_zero_led(creds: Credentials, stamp: str) -> bool:
+    """Whether the right sign of ``stamp`` (MD5(secretkey+timestamp)) begins with hex 0: one in 16,
+    refused by a service dropping the digest's leading zeros (FH-A21)."""
+    return jd_sign(creds.require_jd()[1], stamp).startswith("0")
+
+
+def not_zero_led(creds: Credentials, start_ms: int) -> str:
+    """The latest timestamp at or before ``start_ms`` whose right sign does not begin with 0 (15
+    in 16: a millisecond or two back, fresh under every reading of the window), so a service
+    dropping the digest's leading zeros checks it as the document says."""
+    secret = creds.require_jd()[1]
+    for stamp in range(start_ms, start_ms - 4_000, -1):
+        if not jd_sign(secret, str(stamp)).startswith("0"):
+            return str(stamp)
+    return str(start_ms)  # pragma: no cover - (1/16) ** 4000
+
+
 def _iso_date(now_ms: int) -> str:
     """``now_ms`` as an ISO 8601 instant in UTC with milliseconds, ``Z`` for the zone."""
     when = datetime.fromtimestamp(now_ms / 1000, tz=UTC)

@@ -15,6 +15,7 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -59,26 +60,49 @@ def _one_line(done: Ran) -> str:
     return lines[0]
 
 
+def _pre_check_at(monkeypatch: pytest.MonkeyPatch, secret: str, zero_led: bool) -> None:
+    """The pre-check's clock set to a fresh timestamp whose sign with ``secret`` begins with 0
+    (``zero_led``) or does not: the one in 16 made certain, either way."""
+    from harness import preflight
+    from harness.clients import Credentials, not_zero_led
+    from harness.clients._auth import zero_led as led
+
+    now_ms = int(time.time() * 1000)
+    creds = Credentials(jd_appkey="k", jd_secretkey=secret)
+    stamp = int(led(secret, now_ms) if zero_led else not_zero_led(creds, now_ms))
+    monkeypatch.setattr(preflight, "now_s", lambda: stamp / 1000)
+
+
 @pytest.mark.parametrize(
-    ("env", "api", "names"),
+    ("env", "api", "names", "sent"),
     [
-        (_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN), "match", "match errcode 40002"),
+        (_demo_env(FACEHARNESS_TOKEN=WRONG_TOKEN), "match", "match errcode 40002", 1),
         (
             _demo_env(FACEHARNESS_JD_SECRETKEY=WRONG_SECRET),
             "jd",
             "jd gateway code 10047 (invalid sign)",
+            1,
+        ),
+        (  # the wrong sign begins with 0: the pre-check signs once more, refused too
+            _demo_env(FACEHARNESS_JD_SECRETKEY=WRONG_SECRET),
+            "jd",
+            "jd gateway code 10047 (invalid sign)",
+            2,
         ),
     ],
-    ids=["wrong-token", "wrong-jd-secret"],
+    ids=["wrong-token", "wrong-jd-secret", "wrong-jd-secret-zero-led"],
 )
 def test_rejected_credentials_stop_conform_before_it_spends_anything(
     emulator: Callable[..., str],
     run: Callable[..., tuple[Ran, float]],
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     env: dict[str, str],
     api: str,
     names: str,
+    sent: int,
 ) -> None:
+    _pre_check_at(monkeypatch, WRONG_SECRET, zero_led=sent == 2)
     url = emulator()
     before = _requests(url)
     out = tmp_path / "run"
@@ -89,7 +113,7 @@ def test_rejected_credentials_stop_conform_before_it_spends_anything(
     line = _one_line(done)
     assert line.startswith(f"faceharness: credentials rejected by {url}: {names}"), line
     assert WRONG_TOKEN not in done.stderr and WRONG_SECRET not in done.stderr
-    assert _requests(url) - before == 1  # the preflight alone: no budget spent
+    assert _requests(url) - before == sent  # the preflight alone: no budget spent
     assert not (out / "findings.json").exists() and not list((out / "findings").glob("F-*.json"))
     assert seconds < 30
 
@@ -501,3 +525,45 @@ def test_a_code_that_is_an_array_is_no_success_code_to_a_replayed_rule(
                       "--target", target.url, env=_env(**_ECHOED))  # fmt: skip
     assert done.returncode == 0 and "internal error" not in done.stderr, done.stdout + done.stderr
     assert "holds on 1 fresh answer" in done.stdout, done.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("conform", "--examples", "1", "--phases", "examples"),
+        ("fuzz", "--property", "jd:rule-probes/FH-A21"),
+    ],
+    ids=["conform", "fuzz"],
+)
+def test_a_right_sign_refused_for_its_leading_zero_is_no_credentials_refusal(
+    contract: Any,
+    run: Callable[..., tuple[Ran, float]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+) -> None:
+    """Session 24: a service building the expected sign with ``BigInteger.toString(16)`` drops a
+    digest's leading 0 and refuses one right sign in 16 (10047); when the pre-check's timestamp was
+    such a one, conform and fuzz stopped with exit 2 "credentials rejected" and named no sentence.
+    The pre-check signs once more with a sign without a leading 0: the run goes on, FH-A21 names
+    the defect (conform runs that probe alone here: the pre-check is the point, not the others)."""
+    from fixtures.mutant_jd import mutant_jd
+
+    from harness.clients import DEMO
+    from harness.conformance import RULES, _run
+    from harness.preflight import preflight
+
+    monkeypatch.setattr(_run, "RULES", [RULES.get("FH-A21")])  # conform's other probes: 5 s
+    _pre_check_at(monkeypatch, DEMO_ENV["FACEHARNESS_JD_SECRETKEY"], zero_led=True)
+    out = tmp_path / "run"
+    with mutant_jd("sign-hex-leading-zero-dropped", contract) as url:
+        done, _ = run(
+            *command, "--target", url, "--api", "jd", "--max-rps", "0", "--out", str(out),
+            env=_demo_env(),
+        )  # fmt: skip
+        proved = preflight(url, apis=("jd",), credentials=DEMO, contract=contract)
+    assert "FH-A21" in proved[0] and "passed the gateway" in proved[0], proved  # what it saw
+    assert "credentials rejected" not in done.stderr, done.stderr
+    assert done.returncode == 1, done.stdout + done.stderr
+    findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    assert "FH-A21" in {f["rule_id"] for f in findings}, [f["rule_id"] for f in findings]
