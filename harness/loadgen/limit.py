@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -81,6 +81,9 @@ class StepRecord:
     elapsed_s: float
     rested: bool = True  # it started from rest: no refusal (or a waited-out penalty) before it
     started_s: float = 0.0  # when it started, seconds from the search's start
+    # a failed drain step that is no bucket's (:func:`_drained` false: it delivered as much or
+    # more, rose, or refused a whole second): it sets no plateau and judges no recheck's rest
+    no_bucket: bool = False
 
     def row(self) -> dict[str, Any]:
         r = self.result
@@ -99,6 +102,7 @@ class StepRecord:
             "verdict": "good" if self.good else "bad",
             "reasons": list(self.reasons),
             "step_s": round(self.elapsed_s, 3),
+            "no_bucket": self.no_bucket,
         }
 
 
@@ -212,6 +216,7 @@ def find_limit(
     from_rest: list[float] = []  # rates that failed from rest (see LimitResult.failed_rps)
     warmed: list[StepRecord] = []  # a first step that failed on latency, then passed again
     refused_once: list[StepRecord] = []  # a first step refused a little (_thin), then passed again
+    drained_ok: list[StepRecord] = []  # a ramp step refused in its last second whose drain passed
 
     def run_step(rate: float, phase: str, pause: float = 0.0) -> bool | None:
         nonlocal stopped_by
@@ -281,11 +286,16 @@ def find_limit(
             if ok is False and _undrained(steps[-1], resolution):
                 # refused in its last second only: a burst that ran out there, so its tail is no
                 # refill; at once again (no rest), the bucket starts empty and the tail is one.
-                # One that delivers as much or more, or rises, is no bucket's: a recheck's record
-                # (it sets no plateau)
+                # One that delivers as much or more, or rises, is no bucket's (flagged: it sets no
+                # plateau); one that passes is no bucket's either (an empty bucket refuses the
+                # rate over its refill): the rate passed, and the search goes on above it
                 first = steps[-1]
-                if run_step(rate, "drain") is False and not _drained(steps[-1], first):
-                    steps[-1] = replace(steps[-1], phase="recheck")
+                again = run_step(rate, "drain")
+                if again is False and not _drained(steps[-1], first):
+                    steps[-1] = replace(steps[-1], no_bucket=True)
+                elif again:
+                    drained_ok.append(first)
+                    ok = True
             if not ok:  # None: a budget stopped the search
                 bad = None if ok is None else rate
                 break
@@ -368,9 +378,9 @@ def find_limit(
         # if it passes the search goes on above it (session 24: a bucket of 20/s refusing 0.5 %
         # at random read 16-18/s, "exact")
         failed_at = next(s for s in steps if s.rate == bad and not s.good)
-        if not any(s.phase == "recheck" and s.rate == bad for s in steps) and run_step(
-            bad, "recheck"
-        ):
+        if not any(
+            s.rate == bad and (s.phase == "recheck" or s.no_bucket) for s in steps
+        ) and run_step(bad, "recheck"):
             chance, good, bad = failed_at, bad, None
             if good < max_rate:
                 ramp(min(good * growth, max_rate))
@@ -462,7 +472,9 @@ def find_limit(
             f"whole credential: {plateau:.1f}/s is the mix's limit if the credential is, and "
             "lower if only the refused operations are; search one operation at a time"
         )
-    if (odd := _not_by_rate(steps)) is not None:
+    # refused steps whose rate then passed (a recheck, a drain): no saturation, no limit's refusal
+    excused = [*refused_once, *drained_ok, *([chance] if chance is not None else [])]
+    if (odd := _not_by_rate(steps, excused=excused)) is not None:
         low, high = odd
         inconclusive = inconclusive or (
             f"refusals do not follow the rate (a step at {low.rate:.1f}/s refused, one at "
@@ -579,7 +591,10 @@ def find_limit(
     if chance is not None:
         from_rest[:] = [r for r in from_rest if r != chance.rate]
         failed = min((r for r in from_rest if good is None or r > good), default=None)
-    if chance is not None and _all_thin([s for s in steps if s.rate != chance.rate], resolution):
+    thin_rest = chance is not None and _all_thin(
+        [s for s in steps if s.rate != chance.rate], resolution
+    )
+    if chance is not None and thin_rest:
         inconclusive = inconclusive or (
             f"{BY_CHANCE} (a step at {chance.rate:.1f}/s was refused, {_refusals(chance)}, "
             f"though it delivered {_delivered(chance):.1f} ok/s, and passed when run again): "
@@ -592,6 +607,31 @@ def find_limit(
             f"({_refusals(chance)}) and passed when run again: the service refuses a few "
             "requests whatever the rate, or at random; measure the refused share at a fixed "
             "rate with `load run --duration 60s`, or give --max-error-rate the share you accept"
+        )
+    elif chance is not None:  # the rerun found a limit above it: still say why it was run
+        notes.append(
+            f"a step at {chance.rate:.1f}/s was refused ({_refusals(chance)}) though it "
+            f"delivered {_delivered(chance):.1f} ok/s, and passed when run again: a few "
+            "refusals under the limit (some requests refused at random), so the search went on "
+            "above it; measure the refused share at a fixed rate with `load run --duration 60s`"
+        )
+    if drained_ok:
+        first = drained_ok[0]
+        from_rest[:] = [r for r in from_rest if r != first.rate or r == bad]
+        if bad is None and limit is not None:  # "at least" over a rate that was refused
+            inconclusive = inconclusive or (
+                f"{DRAIN_PASSED}: a step at {first.rate:.1f}/s was refused in its last second, "
+                "then passed when run again at once, and no rate failed after it: a window or "
+                "quota whose count began again between the two (its limit unseen by the later "
+                "steps), or refusals by chance; measure it at a fixed rate with `load run "
+                "--duration 2m`"
+            )
+        notes.append(
+            f"a step at {first.rate:.1f}/s was refused in its last second only "
+            f"({_refusals(first)}), and passed when run again at once: a token bucket whose "
+            "burst ran out there would have refused the rerun too (it starts empty), so this was "
+            "no limit at that rate (a refusal by chance, or a window or quota whose count began "
+            "again); the search went on above it"
         )
     if refused_once:
         once = refused_once[0]
@@ -628,7 +668,7 @@ def find_limit(
     )
     if said := describe_stated(stated):
         notes.append(f"{said}{STATED_NOTE}")
-    knee, saturation = _interpret(steps, knee_factor)
+    knee, saturation = _interpret(steps, knee_factor, excused)
     if knee is not None and limit is not None:
         knee = min(knee, limit)
     if (
@@ -669,6 +709,7 @@ RECHECK_FAILED = "a rate that passed failed when run again"
 BY_CHANCE = "refusals do not follow the rate"
 UNSEEN = "the service refused requests the judged windows did not see"
 MIX_UNSURE = "refusals fell on some operations of the mix only"
+DRAIN_PASSED = "a refused step passed when run again at once"
 
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
@@ -714,8 +755,10 @@ def _recheck_rest(
     ``p`` x (rest + the step's time) afterwards, so the rest is half of what would let it serve
     a step at ``good`` again (at most :data:`MAX_REST_STEPS` mean steps; one when ``p`` is 0):
     if that step passes, the plateau is refuted (:func:`_refutes`)."""
-    # a drain step that was no bucket's (recorded as a failed recheck) judges nothing here
-    last = next((s for s in reversed(steps) if s.good or s.phase != "recheck"), None)
+    # a drain step that was no bucket's (flagged) or a failed recheck judges nothing here
+    last = next(
+        (s for s in reversed(steps) if s.good or (s.phase != "recheck" and not s.no_bucket)), None
+    )
     if last is None or last.good or last not in _refused(steps):
         return None
     low = _delivered(last)
@@ -844,12 +887,13 @@ def _burst_needed(steps: list[StepRecord], passed: float, plateau: float) -> flo
 def _plateau(steps: list[StepRecord]) -> float | None:
     """Lowest positive success rate (the window's tail: a draining burst inflates the rest)
     among steps refused by throttling or by shedding load (HTTP 503, JD's 10020 system busy),
-    but for steps refused without a burst (:func:`_no_burst`) and steps refused a little
-    (:func:`_thin`) whose rate passed when run again."""
+    but for steps refused without a burst (:func:`_no_burst`), drain steps that were no bucket's,
+    and steps whose rate passed when run again (a recheck, a drain)."""
     burstless = _no_burst(steps)
-    again = {s.rate for s in steps if s.phase == "recheck" and s.good}
+    again = {s.rate for s in steps if s.phase in ("recheck", "drain") and s.good}
     return min((r for s in _refused(steps)
-                if s not in burstless and s.phase != "recheck" and (r := _delivered(s)) > 0
+                if s not in burstless and s.phase != "recheck" and not s.no_bucket
+                and (r := _delivered(s)) > 0
                 and s.rate not in again),
                default=None)  # fmt: skip
 
@@ -979,15 +1023,16 @@ def _refusals(step: StepRecord) -> str:
 
 
 def _not_by_rate(
-    steps: list[StepRecord], shed: bool = False
+    steps: list[StepRecord], shed: bool = False, excused: list[StepRecord] | None = None
 ) -> tuple[StepRecord, StepRecord] | None:
     """A throttled step (``shed``: one shed, not throttled) below 3/4 of what another refused
     step delivered, and that step: a token bucket refuses no steady rate below what it delivers
     when overloaded. A step shed there (HTTP 503, system busy) is no such evidence: server
     errors at a rate the service serves are a finding (its plateau caps the limit), not a
-    reason to name none."""
+    reason to name none. ``excused``: refused steps whose rate passed when run again (by chance)."""
     refused = _refused(steps)
     pairs = ((low, high) for low in refused if _failed_by(low, "throttled") != shed
+             and low not in (excused or ())
              for high in refused if low.rate < 0.75 * _delivered(high))  # fmt: skip
     return next(pairs, None)
 
@@ -1019,12 +1064,17 @@ def _in_flight_at_plateau(
 QUEUED_P50 = 3.0  # a refused step's median this many times a passing one's: it waited in a queue
 
 
-def _interpret(steps: list[StepRecord], knee_factor: float) -> tuple[float | None, float | None]:
+def _interpret(
+    steps: list[StepRecord], knee_factor: float, excused: Sequence[StepRecord] = ()
+) -> tuple[float | None, float | None]:
+    """The knee and what the lowest saturated step delivered, but for ``excused`` steps (refused,
+    then passed when run again: what they delivered is no saturation)."""
     good = [s for s in steps if s.good and s.result.p99_ms is not None]
     best = min((s.result.p99_ms or math.inf for s in good), default=0.0)
     bound = knee_factor * max(best, 1e-3)
     knee = max((s.rate for s in good if (s.result.p99_ms or math.inf) <= bound), default=None)
-    saturated = [s.result.ok_rps for s in steps if _failed_by(s, "throttled", "achieved")]
+    saturated = [s.result.ok_rps for s in steps
+                 if _failed_by(s, "throttled", "achieved") and s not in excused]  # fmt: skip
     return knee, (min(saturated) if saturated else None)
 
 
