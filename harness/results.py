@@ -203,14 +203,21 @@ class ThresholdResult(_Metrics):
         ge=0,
         le=1,
         description="ISO/IEC 19795-1 false reject rate, FTA + FNMR (1 - FTA): genuine pairs "
-        "declined (failures to acquire) or not matched, of genuine pairs compared or declined",
+        "declined (failures to acquire, or a documented refusal about the presented images: "
+        "codes.yaml about: images, such as JD liveness 1157) or not matched, of genuine pairs "
+        "compared or so declined; a refusal about the caller (JD 1159 risk control, the "
+        "account) is in neither",
     )
     frr_ci95: tuple[float, float] | None = None
     frr_errors: int | None = Field(
-        default=None, description="FRR's errors: genuine pairs declined or not matched"
+        default=None,
+        description="FRR's errors: genuine pairs declined (failures to acquire, refusals about "
+        "the presented images) or not matched",
     )
     frr_trials: int | None = Field(
-        default=None, description="FRR's trials: genuine pairs compared or declined"
+        default=None,
+        description="FRR's trials: genuine pairs compared or declined (failures to acquire, "
+        "refusals about the presented images)",
     )
     false_matches: int | None = None
     false_non_matches: int | None = None

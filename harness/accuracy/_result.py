@@ -194,14 +194,16 @@ def run_accuracy(
     table = contract or load_contract()
     failed = [p for p, o in measured if o.category == "error" and answerable(table, api, o)]
     # documented declines (no comparison, none another try would get): left out like FTA
-    declines = {
-        cls: sum(
-            p.genuine == (cls == "genuine") and not answerable(table, api, o)
-            for p, o in measured
-            if o.category == "error"
-        )
-        for cls in _CLASSES.values()
+    declines = [
+        (p, o) for p, o in measured if o.category == "error" and not answerable(table, api, o)
+    ]
+    declined_pairs = {
+        cls: sum(p.genuine == (cls == "genuine") for p, _ in declines) for cls in _CLASSES.values()
     }
+    # of them, genuine pairs refused about their images (liveness, an image parameter): in FRR
+    turned_away = sum(
+        p.genuine and about_images(code_meaning(table, api, o.code)) for p, o in declines
+    )
 
     scored = [(p, o.score) for p, o in ok if o.score is not None]
     genuine_scores = [(s, p.first.identity) for p, s in scored if p.genuine]
@@ -236,7 +238,7 @@ def run_accuracy(
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
-            [_claim_row(c, ok, fta, failed, declines) for c in claims],
+            [_claim_row(c, ok, fta, failed, declined_pairs, turned_away) for c in claims],
             api,
             score_range,
             max((s for _, s in scored), default=None),
@@ -317,8 +319,23 @@ def code_meaning(contract: Contract, api: str, code: str) -> Code | None:
     return contract.codes.get(api, where, code.removeprefix("gateway:"))
 
 
-# JD codes that answer a comparison (E-044): 1155 not the same person, 1115 score too low
-COMPARED: Final = frozenset({"not_same_person", "score_too_low"})
+NOT_PASSED: Final = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below it
+
+
+def compared(contract: Contract, meaning: Code) -> bool:
+    """Whether a code answers a comparison (E-044): the contract's not-the-same-person code
+    (JD 1155, what ``Answer.ran`` reads) or 1115, compared and below the threshold."""
+    same = meaning.api == "jd" and meaning.code == str(contract.jd_not_same_person_code)
+    return same or meaning.name == NOT_PASSED and meaning.api == "jd"
+
+
+def about_images(meaning: Code | None) -> bool:
+    """Whether a refusal describes the presented images (codes.yaml ``about``): a genuine pair
+    so declined counts in FRR, and the refusal is cached as final (``ServiceCompare.final``);
+    one about the caller (JD 1159 risk control, 1107/1109 real name, 1162 its fixed fields,
+    1103, 3000) is neither, so a risk control turning away 15 % of the calls whatever the pair
+    does not read as a matcher rejecting genuine users (review of session 24)."""
+    return meaning is not None and meaning.about == "images"
 
 
 def answerable(contract: Contract, api: str, outcome: Outcome) -> bool:
@@ -332,8 +349,8 @@ def answerable(contract: Contract, api: str, outcome: Outcome) -> bool:
     meaning = code_meaning(contract, api, outcome.code)
     if meaning is None or meaning.retryable or meaning.category in ("success", "quota"):
         return True
-    if meaning.name in COMPARED:  # a comparison whose score is no number ("NaN"): no decline
-        return True  # (left out, a shrunk count of non-matches inflated the rate; round 13)
+    if compared(contract, meaning):  # a comparison whose score is no number ("NaN"): no
+        return True  # decline (left out, a shrunk count of non-matches inflated the rate)
     # the internal API's codes are faceharness' guess (E-014) unless a team's table names them
     return not (
         meaning.documented or (meaning.api, meaning.where, meaning.code) in contract.codes.own
@@ -346,6 +363,7 @@ def _claim_row(
     fta: dict[str, int],
     failed: Sequence[PairImages] = (),
     declines: dict[str, int] | None = None,
+    turned_away: int = 0,
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
     so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
@@ -353,16 +371,19 @@ def _claim_row(
     pair without a score is, since a service failing on the pairs it would match falsely must
     not look clean (a failure to acquire is counted apart, ISO/IEC 19795-1). ``declines``: pairs
     per class a documented code declined (:func:`answerable`): left out of FMR and FNMR as a
-    failure to acquire is, and a genuine one in FRR as one too (a user turned away either way;
-    audit round 13: a service turning away genuine users with JD 1157 kept its FRR clean)."""
+    failure to acquire is. ``turned_away``: the genuine ones whose code is about the presented
+    images (:func:`about_images`: JD 1157 liveness, 100 invalid parameter), in FRR as a failure
+    to acquire is (audit round 13: a service turning away genuine users with 1157 kept its FRR
+    clean); one about the caller (1159 risk control, 1107 real name) says nothing of matching
+    and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10)."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
     failed = [p for p in failed if not p.genuine]
     false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     declines = declines or {}
-    # genuine pairs the service declined to compare (FTA, or a documented decline: 1157, 1159)
-    declined = fta.get("genuine", 0) + declines.get("genuine", 0)
+    # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
+    declined = fta.get("genuine", 0) + turned_away
     impostor = false_matches + tally[(False, False)]
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
@@ -418,6 +439,7 @@ def _claim_row(
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
+        "declined_in_frr": turned_away,  # of the genuine ones: refused about their images
         "verdict": verdict.verdict,
         "verdict_direction": verdict.direction,
         "verdict_reason": reason,
@@ -534,8 +556,9 @@ def _judged(
     )
     if low.direction == "worse":  # the counts in its reason hold the unknown pairs: say so
         counted = f"{unknown} of them {what}, each counted as no match"
-        seen = f" in {impostor + unknown} impostor pairs"
-        return dataclasses.replace(low, reason=low.reason.replace(seen, f"{seen} ({counted})", 1))
+        return judge(
+            false_matches, impostor + unknown, people=people and people[0], counted=counted
+        )
     high = judge(false_matches + unknown, impostor + unknown, people=people and people[1])
     if (high.verdict, high.direction) == (low.verdict, low.direction):
         return low

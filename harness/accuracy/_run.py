@@ -61,8 +61,10 @@ from ._data import (
 )
 from ._repeat import repeat_notes
 from ._result import (
+    NOT_PASSED,
     OPERATIONS,
     AccuracyResult,
+    about_images,
     answerable,
     code_meaning,
     demote,
@@ -72,13 +74,6 @@ from ._result import (
 from ._stats import MATCH_CLAIMS_NOTE, clopper_pearson, documented_claims
 
 FTA_CATEGORIES = frozenset({"image_quality"})  # "the service declined to compare these images"
-NOT_PASSED = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below the threshold
-
-# refusals of a request's bytes (not of the caller's account, not of the moment, not of a risk
-# control that the run's own rate may trip): see ServiceCompare.final
-DETERMINISTIC_REFUSALS = frozenset(
-    {"media_unusable", "too_large", "invalid_parameter", "out_of_range", "unsupported_operation"}
-)
 
 TRANSPORT = "transport"
 MALFORMED = "malformed"
@@ -297,16 +292,18 @@ class ServiceCompare:
 
     def final(self, outcome: Outcome) -> bool:
         """Whether an error outcome is the same next time: a refusal of these same bytes that
-        the code table says cannot pass later (``retryable: false``, by name: unusable or
-        oversized data, JD's 100 invalid parameter and 43011 out of range). It is cached like an
-        answer, so a re-run does not send (and pay for) the pair again. Only a code the document
-        lists, or the team's ``--codes`` table, or the emulator's own: the internal API's codes
-        are faceharness' guess (E-014), which a live service may use for something transient
-        (review of session 18). Risk control (JD 1159), the account (1107) and its configuration
-        (1162) are not about the bytes; auth and a spent quota stop the run; a 503 or an
+        the code table says cannot pass later (``retryable: false``, ``about: images``: unusable
+        or oversized data, JD's 100 invalid parameter and 43011 out of range, its liveness codes
+        1157/1174/1183). It is cached like an answer, so a re-run does not send (and pay for)
+        the pair again, and a run from the cache counts the declines in FRR as the live run did
+        (:func:`about_images`, the one test). Only a code the document lists, or the team's
+        ``--codes`` table, or the emulator's own: the internal API's codes are faceharness'
+        guess (E-014), which a live service may use for something transient (review of session
+        18). Risk control (JD 1159), the account (1107) and its configuration (1162) are about
+        the caller (``about: caller``); auth and a spent quota stop the run; a 503 or an
         internal error is about the moment."""
         meaning = self._meaning(outcome)
-        if meaning is None or meaning.retryable or meaning.name not in DETERMINISTIC_REFUSALS:
+        if meaning is None or meaning.retryable or not about_images(meaning):
             return False
         codes = self.client.contract.codes
         own = (meaning.api, meaning.where, meaning.code) in codes.own
@@ -664,23 +661,35 @@ def _declines_note(result: AccuracyResult, api: str, contract: Contract) -> str 
     with their codes: left out of every claim as failures to acquire are, so a service declining
     the impostor pairs it would match shows no false match, and only this note says so (audit
     round 13, ``jd-1159-hides``: "0 false matches in 36 impostor pairs" of 37, the note saying
-    only that an error is retried)."""
-    declined = next((row["declined"] for row in result.thresholds if "declined" in row), None)
-    if not declined or not sum(declined.values()):
+    only that an error is retried). It names apart the codes about the caller (1159 risk
+    control, 1107 real name; :func:`about_images`), whose genuine declines are not in FRR."""
+    row = next((row for row in result.thresholds if "declined" in row), None)
+    if row is None or not sum(row["declined"].values()):
         return None
-    codes = sorted(
-        code
-        for code in result.codes
-        if (meaning := code_meaning(contract, api, code)) is not None
-        and meaning.category not in FTA_CATEGORIES
-        and not answerable(contract, api, Outcome(None, None, code, "error"))
+    declined, in_frr = row["declined"], row.get("declined_in_frr", 0)
+    kinds: dict[bool, list[str]] = {True: [], False: []}
+    for code in sorted(result.codes):
+        meaning = code_meaning(contract, api, code)
+        if (
+            meaning is not None
+            and meaning.category not in FTA_CATEGORIES
+            and not answerable(contract, api, Outcome(None, None, code, "error"))
+        ):
+            kinds[about_images(meaning)].append(code)
+    caller = (
+        f"; code {', '.join(kinds[False])} describe(s) the caller or its account (risk control, "
+        "real name, configuration), not the images: not in FRR"
+        if kinds[False]
+        else ""
     )
     return (
-        f"{api}: {sum(declined.values())} documented decline(s) (code {', '.join(codes)}: "
-        f"{declined['impostor']} impostor, {declined['genuine']} genuine pair(s)): no comparison, "
-        "left out of FMR and FNMR as failures to acquire are (a genuine one counts in FRR); a "
-        "service declining the impostor pairs it would match falsely shows no false match, so "
-        "weigh the impostor declines against the false matches the claim allows"
+        f"{api}: {sum(declined.values())} documented decline(s) (code "
+        f"{', '.join(kinds[True] + kinds[False])}: {declined['impostor']} impostor, "
+        f"{declined['genuine']} genuine pair(s)): no comparison, left out of FMR and FNMR as "
+        f"failures to acquire are; {in_frr} genuine pair(s) refused about the presented images "
+        f"count in FRR{caller}. A service declining the impostor pairs it would match falsely "
+        "shows no false match, so weigh the impostor declines against the false matches the "
+        "claim allows"
     )
 
 

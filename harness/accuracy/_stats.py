@@ -247,14 +247,18 @@ def judge_claim(
     genuine_accepted: int | None = None,
     people: tuple[int, int] | None = None,
     genuine: int | None = None,
+    counted: str | None = None,
 ) -> Verdict:
     """Judge a claimed FMR from ``false_matches`` out of ``impostor`` comparisons by the exact
     95% interval. ``people``: (pairs of people with a false match, pairs of people compared), as
     impostor pairs of the same two people are not independent (the reasons say why each);
-    ``genuine``: genuine pairs decided, ``genuine_accepted`` of them accepted."""
+    ``genuine``: genuine pairs decided, ``genuine_accepted`` of them accepted; ``counted``: what
+    the reason says of the impostor pairs counted without a decision (unknown, as no match)."""
     needed = n_needed_for_zero_failures(claimed_fmr)
     lo, hi = clopper_pearson(false_matches, impostor)
     seen = f"{false_matches} false matches in {impostor} impostor pairs"
+    if counted:
+        seen += f" ({counted})"
     interval = f"95% CI [{lo:.3g}, {hi:.3g}]"
     verdict: VerdictName = "consistent"
     direction: Literal["worse", "better"] | None = None

@@ -224,6 +224,7 @@ def load_spec(path: Path) -> Spec:
 
 
 CATEGORIES = tuple("success auth quota input image_quality liveness business internal".split())
+ABOUT = ("images", "caller")  # what a refusal describes (``Code.about``)
 _FIELDS = frozenset("api where code zh en category retryable documented".split())
 _WHERE_BY_API = {"match": {"errcode"}, "jd": {"gateway", "business"}}
 
@@ -241,6 +242,11 @@ class Code:
     errata: str | None = None
     variants: tuple[str, ...] = ()  # other published wordings of the text (E-040)
     name: str | None = None  # symbolic name, unique within the api (None in a team's own table)
+    # what a refusal with this code describes: "images" (the bytes presented: quality, liveness,
+    # an image parameter) or "caller" (the account, its configuration, risk control, the
+    # moment). The accuracy suite counts a genuine pair refused about its images in FRR and
+    # caches that refusal as final; a refusal about the caller is neither (codes.yaml ``about``)
+    about: str = "caller"
 
     @property
     def value(self) -> int | str:
@@ -371,7 +377,13 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
         fields |= {k: bool(row[k]) for k in ("retryable", "documented")}
         variants = tuple(str(v) for v in row.get("variants", ()) or ())
         name = None if row.get("name") is None else str(row["name"])
-        out.append(Code(**fields, errata=row.get("errata"), variants=variants, name=name))
+        # unset: a quality code is about the images, any other about the caller (no false red)
+        about = row.get("about", "images" if row["category"] == "image_quality" else "caller")
+        if about not in ABOUT:
+            raise SpecError(f"{where}: about {about!r} is not one of {', '.join(ABOUT)}")
+        out.append(
+            Code(**fields, errata=row.get("errata"), variants=variants, name=name, about=about)
+        )
     return CodeTable(out)
 
 

@@ -212,9 +212,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
         if value is None:
             declined = _declined(row) if rate != "fmr" else 0
-            why = (
-                f": all {declined} genuine pairs declined (failures to acquire)" if declined else ""
-            )
+            why = f": all {declined} genuine pairs declined ({_DECLINED})" if declined else ""
             problems.append(f"{rate.upper()} not measured{why}")
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
@@ -225,7 +223,10 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             unanswered = True
     if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
         frr = "-" if row.frr is None else f"{row.frr:.4g}"  # FNMR leaves these out; FRR not
-        shown.append(f"FTA {declined} of {row.frr_trials} genuine (FRR {frr}; max_frr bounds it)")
+        shown.append(
+            f"declined {declined} of {row.frr_trials} genuine ({_DECLINED}; FRR {frr}; max_frr "
+            "bounds it)"
+        )
     inconclusive = bool(undecided) and not problems
     return GateCriterion(
         name=name,
@@ -271,9 +272,14 @@ def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> s
     )
 
 
+# what FRR counts beside the non-matches: a refusal about the caller (JD 1159 risk control, the
+# account) is in neither FRR nor FNMR (codes.yaml ``about``, harness.accuracy ``about_images``)
+_DECLINED = "failures to acquire or refusals of the presented images"
+
+
 def _declined(row: ThresholdResult) -> int:
-    """Genuine pairs declined (failures to acquire, documented declines): the row's FRR trials
-    that FNMR leaves out."""
+    """Genuine pairs declined (failures to acquire, documented refusals about the presented
+    images): the row's FRR trials that FNMR leaves out."""
     return max(0, (row.frr_trials or 0) - (row.genuine or 0))
 
 

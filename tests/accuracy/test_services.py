@@ -345,10 +345,65 @@ def test_a_documented_deterministic_refusal_is_cached_and_not_sent_again(
     jd = _guard([], contract, "jd")
     assert jd.final(Outcome(None, None, "100", "error"))  # JD's invalid parameter
     # review of session 18: risk control, the account and its configuration are not the bytes'
-    for code in ("1159", "1107", "1162"):
+    # review of session 24: one attribute (codes.yaml ``about``) decides both what is cached and
+    # what counts in FRR: liveness is about the images; 3000, 1103, 1109 about the caller
+    for code in ("1159", "1107", "1162", "1109", "1103", "3000", "gateway:10003"):
         assert not jd.final(Outcome(None, None, code, "error")), code
+    for code in ("43011", "1157", "1174", "1183"):
+        assert jd.final(Outcome(None, None, code, "error")), code
     assert not jd.final(Outcome(None, None, "gateway:10020", "error"))  # system busy
     assert not jd.final(Outcome(None, None, "transport", "error"))
+
+
+class Declining(Scripted):
+    """A JD service comparing perfectly that declines ``declined`` pairs with ``code``."""
+
+    def __init__(self, contract: Any, declined: set[str], code: str) -> None:
+        super().__init__([], contract, "jd", True)
+        self.declined, self.code = declined, code
+
+    def compare(self, pair: PairImages, *, swapped: bool = False) -> Outcome:
+        self._heard = True
+        if pair.key in self.declined:
+            return Outcome(None, None, self.code, "error")
+        return Outcome(0.95 if pair.genuine else 0.1, pair.genuine, "0")
+
+
+@pytest.mark.parametrize(("code", "in_frr"), [("1157", True), ("1159", False)])
+def test_a_run_from_the_cache_counts_the_declines_the_live_run_did(
+    contract: Any, tmp_path: Any, code: str, in_frr: bool
+) -> None:
+    """Review of session 24: a genuine pair declined with 1157 (attack detected) counted in the
+    live run's FRR but was not cached (``final`` knew only its own list of codes), so the run
+    re-judged from its cache (``--from-cache``, a resumed run) read a lower FRR. Both now read
+    codes.yaml's ``about``: a refusal about the images is cached and counted alike."""
+    from harness.accuracy._data import OutcomeCache
+    from harness.accuracy._result import run_accuracy
+    from harness.accuracy._stats import score_claims
+
+    pairs = [PairImages(image(f"g{n}", f"g{n}a"), image(f"g{n}", f"g{n}b"), genuine=True)
+             for n in range(6)]  # fmt: skip
+    pairs += [PairImages(image(f"i{n}", "x"), image(f"j{n}", "y"), genuine=False) for n in range(6)]
+    declined = {pairs[0].key, pairs[1].key, pairs[7].key}
+    claims = score_claims("jd", {0.7: 1e-2})
+    rows = []
+    for cache_only in (False, True):
+        live = Declining(contract, declined, code)
+        with OutcomeCache(tmp_path / "c.jsonl") as cache:
+            result = run_accuracy(pairs, live, cache=cache, claims=claims, target="T", api="jd",
+                                  keeps=live.final, cache_only=cache_only,
+                                  bootstrap_replicates=5)  # fmt: skip
+        rows.append(result.thresholds[0])
+    live_row, cached_row = rows
+    assert live_row["frr_errors"] == (2 if in_frr else 0), live_row
+    if in_frr:  # cached: the same FRR, from the same declines
+        assert (cached_row["frr_errors"], cached_row["frr_trials"]) == (
+            live_row["frr_errors"],
+            live_row["frr_trials"],
+        )
+        assert cached_row["frr"] == live_row["frr"] and cached_row["declined"]["genuine"] == 2
+    else:  # risk control is not cached (about the caller): sent again, in no FRR either way
+        assert cached_row["frr_errors"] == 0 and cached_row["declined"]["genuine"] == 0
 
 
 def test_off_scale_answers_are_counted_in_the_notes(contract: Any) -> None:

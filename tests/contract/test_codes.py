@@ -144,12 +144,41 @@ def test_throttling_codes_are_quota_and_retryable(contract):
             "category 'nope'",
         ),
         ([{"api": "jd", "where": "business", "code": 1}], "lacks"),
+        (
+            [
+                {
+                    "api": "jd",
+                    "where": "business",
+                    "code": 1,
+                    "zh": "x",
+                    "en": "x",
+                    "category": "input",
+                    "retryable": False,
+                    "documented": True,
+                    "about": "image",  # images | caller (what a refusal describes)
+                }
+            ],
+            "about 'image'",
+        ),
     ],
-    ids=["int-gateway", "bad-place", "bad-category", "missing-keys"],
+    ids=["int-gateway", "bad-place", "bad-category", "missing-keys", "bad-about"],
 )
 def test_malformed_code_rows_are_rejected(rows, message):
     with pytest.raises(SpecError, match=message):
         parse_codes({"codes": rows}, "codes.yaml")
+
+
+def test_about_says_what_a_refusal_describes(contract):
+    """Review of session 24: risk control and the account are about the caller, not the
+    presented images (the accuracy suite's FRR and cache read this one attribute); unset, a
+    quality code is about the images and any other about the caller."""
+    about = {code: contract.codes.get("jd", "business", code).about for code in
+             ("1157", "1174", "1183", "100", "43011", "1152", "1159", "1107", "1109", "1162",
+              "1103", "3000", "50")}  # fmt: skip
+    assert [c for c, a in about.items() if a == "images"] == [
+        "1157", "1174", "1183", "100", "43011", "1152"
+    ]  # fmt: skip
+    assert contract.codes.get("jd", "gateway", "10003").about == "caller"
 
 
 def test_duplicate_codes_are_rejected():
