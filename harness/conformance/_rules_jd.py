@@ -460,7 +460,10 @@ def msg_score_is_score(ctx: RuleContext, response: Exchange, request: Request) -
         return
     stated = float(said.group(1))
     near = score_step(said.group(1)) + score_step(result.get("score")) + 1e-9
-    if any(abs(stated - scale * score) <= scale * near for scale in (1.0, 100.0)):
+    # a stated 1e999 is inf, and inf is within 100 times a step as huge: never the score
+    if math.isfinite(stated) and any(
+        abs(stated - scale * score) <= scale * near for scale in (1.0, 100.0)
+    ):
         return
     raise Violation(
         f"Received: msg stating 分数:{said.group(1)} beside score={result.get('score')!r}\n"

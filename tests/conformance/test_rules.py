@@ -1127,6 +1127,8 @@ def test_a_score_with_a_huge_or_tiny_exponent_is_judged_not_a_crash(contract, wr
         for rule_id in ("FH-J04", "FH-J07", "FH-J08", "FH-J17"):
             with contextlib.suppress(CheckFailed):
                 judge(contract, rule_id, "jd", "faceCompareNew", answer, {}, Facts())
+    with pytest.raises(CheckFailed):  # no rounding of the stated number makes it 0.7060586
+        judge(contract, "FH-J17", "jd", "faceCompareNew", answers[1], {}, Facts())
 
 
 def test_a_threshold_takes_no_sign_and_a_score_stated_negative_is_compared(contract):
