@@ -5,7 +5,9 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
+from collections import deque
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,6 +24,9 @@ INVALID_TOKEN = "faceharness-invalid-token"
 INVALID_APPKEY = "faceharnessnosuchappkey"
 MALFORMED_TIMESTAMP = "not-a-number"
 OUTSIDE_WINDOW_MS = 60_000  # expired/future without an offset: this far beyond the window
+# JD timestamps sent lately (seconds of a probe run's traffic): ZERO_LED takes none of them again
+_SENT: deque[str] = deque(maxlen=4096)
+_SENT_LOCK = threading.Lock()
 
 
 class How(StrEnum):
@@ -152,6 +157,9 @@ class Auth:
             },
         )
         text = stamp or ""
+        if stamp is not None:
+            with _SENT_LOCK:
+                _SENT.append(stamp)
         values = {
             "appkey": _value(
                 self.appkey,
@@ -354,9 +362,13 @@ def _last_digit_changed(sign: str) -> str:
 
 def zero_led(secret: str, start_ms: int) -> str:
     """The latest timestamp at or before ``start_ms`` whose MD5(secretkey+timestamp) begins with
-    0 (one in 16; 4,000 ms hold one but for a chance under 1e-100)."""
+    0 and that no request sent lately carried (one in 16; 4,000 ms hold one but for a chance
+    under 1e-100): a service with replay protection would refuse a reused one (10045) and the
+    right sign it carries would go unjudged."""
+    with _SENT_LOCK:
+        sent = set(_SENT)
     for stamp in range(start_ms, start_ms - 4_000, -1):
-        if jd_sign(secret, str(stamp)).startswith("0"):
+        if str(stamp) not in sent and jd_sign(secret, str(stamp)).startswith("0"):
             return str(stamp)
     return str(start_ms)  # pragma: no cover - (15/16) ** 4000
 

@@ -271,6 +271,12 @@ def enveloped(answer: Answer) -> bool:
     return answer.status < 500 and isinstance(answer.body, dict)
 
 
+def _http_refusal(answer: Answer) -> bool:
+    """A 4xx without the API's envelope (no code where the API puts one): the HTTP layer's or a
+    binder's own refusal (E-015's other reading; FH-H02's to list, not a probe's)."""
+    return 400 <= answer.status < 500 and answer.where is None
+
+
 def business(answer: Answer) -> bool:
     """A business result under the gateway's success as documented, a string: under a number
     (``10000``, the JD rules' finding) the probes take the answer for the gateway's."""
@@ -278,8 +284,9 @@ def business(answer: Answer) -> bool:
 
 
 def received(answer: Answer) -> str:
-    """``HTTP 500`` without an envelope, else the code and its place (``business code 100``)."""
-    if not enveloped(answer):
+    """``HTTP 500`` without an envelope or a code (Spring's 400 page), else the code and its
+    place (``business code 100``)."""
+    if not enveloped(answer) or answer.where is None:
         return f"HTTP {answer.status}"
     return answer.label if answer.where == "status" else f"{answer.where} code {answer.code_text}"
 
@@ -613,7 +620,10 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.LAST_DIGIT, "MD5(secretkey+timestamp) with its last hex digit changed"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
-        p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
+        if how in (How.TRUNCATED, How.EXTENDED):  # no 32 hex digits: a format check may say 100
+            _sign_refused(p, request, f"a sign made as {what}", exact=True)
+        else:
+            p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
     stamp = int(time.time() * 1000) - 1000  # in the past: within the window under every reading
     earlier, later = reused_sign(stamp)
     p.send(replace(p.canonical("faceCompareNew"), auth=earlier))
@@ -663,7 +673,20 @@ def sign_all_32_digits(p: ProbeContext) -> None:
         request = replace(p.canonical("faceCompareNew"), auth=replace(auth, sign=sign))
         # any refusal: the three may share a timestamp, which a service with replay protection
         # refuses as used (10045) before the sign, as in FH-A15
-        p.expect(request, "gateway", "invalid sign", f"a sign made as {what}", exact=False)
+        _sign_refused(p, request, f"a sign made as {what}")
+
+
+def _sign_refused(p: ProbeContext, request: Request, what: str, exact: bool = False) -> None:
+    """``request``, its sign not 32 hex digits (or reusing a timestamp), refused by any refusal
+    that ran no comparison: a gateway code (only the emulator held to 10047), or a business
+    refusal (100 参数不合法) of a service checking the sign's format there, as FH-A18 and FH-A19
+    take for the timestamp (the document ties the sign's format to no code). ``exact``: a gateway
+    code is held to 10047 as :meth:`ProbeContext.expect` holds it."""
+    response = p.send(request)
+    a = response.answer
+    if a is not None and business(a) and a.refused and not a.ran:
+        return
+    p.expect(request, "gateway", "invalid sign", what, sent=response, exact=exact)
 
 
 @probe(
@@ -771,12 +794,16 @@ def timestamp_in_seconds(p: ProbeContext) -> None:
         (How.ISO_DATE, "ISO 8601 date form (timestamp long)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(timestamp=how))
-        a = p.ask_envelope(request, f"a signed timestamp in {unit.split(' (')[0]}")
+        unlong = how in (How.FRACTION, How.ISO_DATE)  # no long: a binder may refuse it first
+        what = f"a signed timestamp in {unit.split(' (')[0]}"
+        a = p.ask(request) if unlong else p.ask_envelope(request, what)
         refused = a.code in {c.code for c in timestamp_refusals(p.contract, how)}
         if a.where == "gateway" and refused or a.throttled:
             continue  # refused as outside or malformed; or throttled, which judges nothing (E-045)
-        if how == How.ISO_DATE and business(a) and not a.ran:
-            continue  # a date: a business layer parsing the timestamp refuses it as well
+        if unlong and (business(a) and not a.ran or _http_refusal(a)):
+            # a business layer parsing the timestamp refuses it as well; or the binder of
+            # ``long timestamp`` (Spring's 400 page, E-015: FH-H02's to list, as for FH-J21)
+            continue
         raise Violation(
             f"Received: {received(a)}{_named(a.meaning)} for a signed timestamp in {unit}\n"
             f"Expected: gateway code {wanted[0].code} ({wanted[0].en}) or {wanted[1].code} "

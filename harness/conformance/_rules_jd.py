@@ -11,14 +11,15 @@ import time
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import num_code, parse_score, score_step
+from harness.contract import NUMBER, num_code, parse_score, score_step
 
 from ._registry import RuleContext, Violation, envelope, observe_reading, observed, rule
 
-# a number as a msg writes it: in exponent form too, as a language writes a small double into a
-# string (Java's `"分数:" + 7.06E-5`, Python's `f"分数:{7.06e-05}"`; E-027, E-072)
-_NUMBER = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
-_THRESHOLD = re.compile(rf"阈值\s*[:：]\s*({_NUMBER})")
+# a number as a msg writes it (harness.contract's NUMBER): in exponent form too, as a language
+# writes a small double into a string (Java's `"分数:" + 7.06E-5`, Python's `f"分数:{7.06e-05}"`;
+# E-027, E-072). A threshold is unsigned (a "-" stops it: FH-J07 then takes the run's); a
+# score stated negative is still a score that FH-J17 compares
+_THRESHOLD = re.compile(rf"阈值\s*[:：]\s*({NUMBER})")
 SERIAL = re.compile(r"^[0-9A-Za-z_.:-]{1,64}$")  # serialNo as the spec shapes it (E-043)
 _DAY_MS = 86_400_000
 _EPS = 5e-5  # msg prints the threshold with 4 decimals
@@ -434,7 +435,7 @@ def serialno_names_its_request(ctx: RuleContext, response: Exchange, request: Re
 
 
 _CUT = 16  # a cut echo this long is no sequential id or clock reading of the service's own
-_SCORE_IN_MSG = re.compile(rf"分数\s*[:：]\s*({_NUMBER})")
+_SCORE_IN_MSG = re.compile(rf"分数\s*[:：]\s*(-?{NUMBER})")
 
 
 @jd_rule(
@@ -459,7 +460,10 @@ def msg_score_is_score(ctx: RuleContext, response: Exchange, request: Request) -
         return
     stated = float(said.group(1))
     near = score_step(said.group(1)) + score_step(result.get("score")) + 1e-9
-    if any(abs(stated - scale * score) <= scale * near for scale in (1.0, 100.0)):
+    # a stated 1e999 is inf, and inf is within 100 times a step as huge: never the score
+    if math.isfinite(stated) and any(
+        abs(stated - scale * score) <= scale * near for scale in (1.0, 100.0)
+    ):
         return
     raise Violation(
         f"Received: msg stating 分数:{said.group(1)} beside score={result.get('score')!r}\n"

@@ -4,20 +4,16 @@ fact is read from the contract."""
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 from harness.clients import Exchange, Request
-from harness.contract import num_code, parse_score, score_step
+from harness.contract import DECIMAL, EXPONENT, num_code, parse_score, score_step
 
 from ._registry import RuleContext, Violation, envelope, observe_reading, observed, rule
 
 _COMPARE_OPS = ("match", "matchIdno")
 _ENVELOPE_OPS = ("match", "matchIdno", "liveCode", "asyncResult")
 _OUTCOME = ("success", "score")  # a comparison's result (success | 否, score | 否)
-_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")  # fullmatch: "$" would take "85\n"
-# E-072's other reading: the number as a language writes a double ("3.0E-4", "5e-07")
-_EXPONENT = re.compile(r"[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+")
 match_rule = functools.partial(rule, api="match")
 
 
@@ -257,10 +253,10 @@ def score_is_decimal_string(ctx: RuleContext, response: Exchange, request: Reque
     score = result.get("score")  # null or "": not returned (否, 验证通过时返回; E-070)
     if score in (None, ""):
         return
-    if isinstance(score, str) and _DECIMAL.fullmatch(score):
+    if isinstance(score, str) and DECIMAL.fullmatch(score):
         observe_reading(ctx.readings, "E-072", True, "")
         return
-    if isinstance(score, str) and _EXPONENT.fullmatch(score):
+    if isinstance(score, str) and EXPONENT.fullmatch(score):
         raise observed("E-072", f"score={score!r}: a decimal string in exponent form")
     raise Violation(
         f"Received: score={score!r} ({type(score).__name__})\nExpected: a decimal string (E-007)"

@@ -7,6 +7,7 @@ schemathesis' own status-based check (with its exemptions) the envelope's verdic
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import schemathesis
@@ -179,18 +180,23 @@ _GONE = object()
 
 def _bound_value(value: Any, types: list[str]) -> Any:
     """``value`` as Jackson's (and Gson's) defaults bind it to a field of ``types`` (E-085): null
-    is the field not sent, a number or boolean a String's text, "true"/"false"/0/1 a boolean, a
-    string of digits an integer; ``_GONE``: no binder reads it so."""
+    is the field not sent, a number or boolean a String's text, any integer (``!= 0``) or "true"
+    /"false" in any case a boolean, a string of ASCII digits an integer; ``...``: no binder
+    reads it so."""
     if value is None:
         return _GONE
     if "string" in types and isinstance(value, int | float):
         return str(value).lower() if isinstance(value, bool) else str(value)
-    if "boolean" in types and not isinstance(value, bool) and isinstance(value, int | str):
-        if value in ("true", "false", 0, 1):
-            return value in ("true", 1)
-    if "integer" in types and isinstance(value, str) and value.lstrip("-").isdigit():
+    if "boolean" in types and type(value) is int:
+        return value != 0
+    if "boolean" in types and isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if "integer" in types and isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
     return ...
+
+
+_INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: "²".isdigit() is True and int("²") raises
 
 
 def _as_bound(validator: Any, body: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,5 +1,8 @@
 """The contract: the two documents as specs, codes and errata, read in this one place."""
 
+from ._answer import DECIMAL as DECIMAL
+from ._answer import EXPONENT as EXPONENT
+from ._answer import NUMBER as NUMBER
 from ._answer import Answer as Answer
 from ._answer import declared_charset as declared_charset
 from ._answer import no_answer_key as no_answer_key

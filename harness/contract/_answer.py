@@ -33,22 +33,28 @@ def parse_score(value: Any) -> float | None:
 def score_step(value: Any) -> float:
     """Half a unit in the last decimal place ``value`` was written with (``"80"``: 0.5, ``0.82``:
     0.005; a JSON integer, exact: 0.0). A score shown rounded stands for an unrounded one this far
-    off, on which the service may have decided: a decision is judged only beyond it."""
+    off, on which the service may have decided: a decision is judged only beyond it. Finite for
+    any exponent (``"1e999"``: the largest step a float holds; ``"1e-999"``: 0.0)."""
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         return 0.0
     if isinstance(value, int):
         return 0.0
-    text = value if isinstance(value, str) else repr(value)
-    if _PLAIN.match(text):
+    text = (value if isinstance(value, str) else repr(value)).removeprefix("-")
+    if DECIMAL.fullmatch(text):
         return 0.5 * 10.0 ** -len(text.partition(".")[2])
-    if exponent := _EXPONENT.match(text):  # "7.06e-05": half a unit of the mantissa's last digit
-        fraction, power = exponent.group(1) or "", int(exponent.group(2))
-        return 0.5 * 10.0 ** (power - len(fraction))
+    if exponent := EXPONENT.fullmatch(text):  # "7.06e-05": half a unit of the mantissa's last
+        fraction, power = exponent.group(1) or "", int(exponent.group(2))  # digit
+        return 0.5 * 10.0 ** min(power - len(fraction), _MAX_POWER)
     return 0.0
 
 
-_PLAIN = re.compile(r"^[0-9]+(\.[0-9]+)?$")
-_EXPONENT = re.compile(r"^[0-9]+(?:\.([0-9]+))?[eE]([+-]?[0-9]+)$")  # E-072's exponent form
+# A number as written (a score, a threshold; E-072's exponent form too, as a language writes a
+# double: "3.0E-4", "5e-07"), unsigned: the one owner of this spelling. DECIMAL and EXPONENT are
+# for fullmatch ("$" would take "85\n"); NUMBER is the pattern to put inside a larger one.
+NUMBER = r"[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"
+DECIMAL = re.compile(r"[0-9]+(?:\.([0-9]+))?")
+EXPONENT = re.compile(r"[0-9]+(?:\.([0-9]+))?[eE]([+-]?[0-9]+)")
+_MAX_POWER = sys.float_info.max_10_exp  # 10.0 ** 309 overflows
 
 
 # Milliseconds since 1970 below year 5138: anything larger is no clock reading.

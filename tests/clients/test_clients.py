@@ -290,3 +290,18 @@ def test_an_image_answered_back_is_its_placeholder_in_the_line(capture, contract
     said = str(failed.value)
     assert f"<image sha256={hashlib.sha256(image).hexdigest()}" in said, said
     assert "\ufffd" not in said and "JFIF" not in said and "Exif" not in said, said
+
+
+def test_a_zero_led_timestamp_is_none_a_request_sent_before() -> None:
+    """Review session 24: FH-A21's right sign over a timestamp whose MD5 begins with 0 took the
+    latest such one a second back, which a request of the run may have carried (a service with
+    replay protection then refuses it, 10045, and the sign goes unjudged). It skips those."""
+    from harness.clients._auth import Auth, How, zero_led
+    from harness.contract import jd_sign
+
+    secret, now = DEMO.require_jd()[1], 1_733_000_000_000
+    first = zero_led(secret, now - 1000)
+    Auth().apply("jd", DEMO, now_ms=int(first), window_ms=300_000)  # a request sent then
+    query = Auth(timestamp=How.ZERO_LED).apply("jd", DEMO, now_ms=now, window_ms=300_000)[1]
+    assert query["timestamp"] != first and int(query["timestamp"]) < int(first)
+    assert jd_sign(secret, query["timestamp"]).startswith("0")

@@ -223,3 +223,24 @@ def test_an_image_after_a_prefix_or_in_a_raw_body_is_never_written_out(pool, con
         request_of(exchange, contract, lambda body: from_refs(body, pool))
     plain = Request("match", "match", "POST", "/match", raw_body=b'{"image": 1}')
     assert exchange_of(plain, contract, lambda r: None)["body"] == {"$bytes": "eyJpbWFnZSI6IDF9"}
+
+
+def test_an_interlaced_png_of_a_large_noisy_picture_stays_under_5m() -> None:
+    """Review session 24: FH-L33's interlaced PNG (filter type 0, near raw) of a large --faces
+    image exceeded the document's 图片大小: 小于5M (a 1600x2240 photo: 5.6 MB as base64), so a
+    refusal of it was the size's, not Adam7's. Shrunk first, noise (the worst case) included."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from harness.imaging import interlaced_png
+
+    noise = np.random.default_rng(7).integers(0, 256, (1300, 1100, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, "JPEG", quality=95)
+    made = interlaced_png(buffer.getvalue())
+    assert len(base64.b64encode(made)) < 5_000_000
+    with Image.open(io.BytesIO(made)) as image:
+        assert image.info.get("interlace") == 1 and image.size == (866, 1024)
+        image.load()

@@ -3,8 +3,10 @@ against a service the documents allow or a hostile answer: no red verdict, no cr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from fixtures.legit_variants import Reply, Scope, rewriting
@@ -55,6 +57,49 @@ def _throttled_429(reply: Reply, scope: Scope) -> None:
     if reply.path.endswith(("/match", "/idno", "/faceCompareNew")):
         reply.status, reply.body = 429, b"Too Many Requests"
         reply.set_header(b"content-type", b"text/plain")
+
+
+def _spring_long_timestamp_400(reply: Reply, scope: Scope) -> None:
+    """``@RequestParam long timestamp``: a timestamp that is no long (``.5``, an ISO date) is
+    Spring's own 400 JSON before the controller runs, no JD envelope (E-015's other reading)."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    stamp = (query.get("timestamp") or [""])[0]
+    if reply.method == "POST" and stamp and not re.fullmatch(r"-?[0-9]+", stamp):
+        reply.status = 400
+        reply.set_json(
+            {
+                "timestamp": "2026-12-07T03:00:00.000+00:00",
+                "status": 400,
+                "error": "Bad Request",
+                "path": reply.path,
+            }
+        )
+
+
+def _sign_format_100(reply: Reply, scope: Scope) -> None:
+    """A service checking the sign's format (32 hex digits) in its business layer: business 100
+    参数不合法 under the gateway's success, no comparison run."""
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    sign = (query.get("sign") or [""])[0]
+    if reply.path.endswith("/faceCompareNew") and not re.fullmatch(r"[0-9a-fA-F]{32}", sign):
+        result = {"code": 100, "msg": "参数不合法!sign格式错误", "serialNo": "s-100"}
+        reply.set_json({"code": "10000", "charge": False, "msg": "成功", "result": result})
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "api", "rewrite"),
+    [
+        ("FH-A13", "jd", _spring_long_timestamp_400),  # review session 24
+        ("FH-A15", "jd", _sign_format_100),  # review session 24
+        ("FH-A21", "jd", _sign_format_100),  # review session 24
+    ],
+)
+def test_a_refusal_before_the_gateway_judges_is_a_refusal(rule_id, api, rewrite, contract) -> None:
+    """A timestamp that is no long refused by the binder (HTTP 400 without JD's envelope), a sign
+    that is no 32 hex digits refused by the business layer (100, not run): each refused, as
+    FH-J21 and FH-A18 take it; the probe failed them before."""
+    failed = run_probe(rule_id, api, contract, rewrite)
+    assert failed is None, failed.message
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ default.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 from dataclasses import replace
@@ -1110,6 +1111,37 @@ def test_a_msg_stating_a_small_score_in_exponent_form_is_read_whole(contract):
     with pytest.raises(CheckFailed):  # beyond the rounding of 7.06E-5
         wrong = jd({**tiny, "msg": "比对失败 分数:7.08E-5 结果:false"})
         judge(contract, "FH-J17", "jd", "faceCompareNew", wrong, {}, Facts())
+
+
+@pytest.mark.parametrize("written", ["1e999", "1e-999", "9.5E+400", "0.5e-400"])
+def test_a_score_with_a_huge_or_tiny_exponent_is_judged_not_a_crash(contract, written):
+    """Review session 24: `score_step("1e999")` raised OverflowError (FH-J07 on the score,
+    FH-J17 on msg's 分数:1e999), and conform exited 2 with no report. Either is judged (a
+    finding, or none), never an exception of another kind."""
+    stated = f"比对失败 分数:{written} 阈值:0.8179 结果:false"
+    answers = (
+        jd({**JD_BELOW, "score": written, "msg": stated}),
+        jd({**JD_BELOW, "msg": stated}),
+    )
+    for answer in answers:
+        for rule_id in ("FH-J04", "FH-J07", "FH-J08", "FH-J17"):
+            with contextlib.suppress(CheckFailed):
+                judge(contract, rule_id, "jd", "faceCompareNew", answer, {}, Facts())
+    with pytest.raises(CheckFailed):  # no rounding of the stated number makes it 0.7060586
+        judge(contract, "FH-J17", "jd", "faceCompareNew", answers[1], {}, Facts())
+
+
+def test_a_threshold_takes_no_sign_and_a_score_stated_negative_is_compared(contract):
+    """One spelling of a number as written (harness.contract NUMBER): msg's 阈值 is unsigned (a
+    "-" leaves the run's threshold), while 分数:-0.7060586 beside 0.7060586 is FH-J17's."""
+    from harness.conformance._rules_jd import operating_threshold
+
+    assert (
+        operating_threshold("阈值:-0.5") is None and operating_threshold("阈值：0.8179") == 0.8179
+    )
+    with pytest.raises(CheckFailed):
+        negative = jd({**JD_BELOW, "msg": f"比对失败 分数:-{JD_BELOW['score']} 结果:false"})
+        judge(contract, "FH-J17", "jd", "faceCompareNew", negative, {}, Facts())
 
 
 def test_a_non_match_under_code_0_is_a_reading(contract):

@@ -712,6 +712,16 @@ def _without(path: tuple[str | int, ...]) -> dict:
         ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": None}}, "E-043"),
         ("match", {**_MATCH_BODY, "async": "true", "liveCode": 1232, "extData": None}, "E-043"),
         ("match", {**_MATCH_BODY, "async": 0}, "E-043"),
+        # Jackson binds any int (!= 0) and "True"/"TRUE" too (review session 24)
+        ("match", {**_MATCH_BODY, "async": 2}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": -1, "liveCode": "2312"}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": "TRUE"}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": "False"}, "E-043"),
+        # digits to str.isdigit but not to int() (review session 24: ValueError): no integer
+        *(
+            ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": [v]}}, None)
+            for v in ("²", "①", "--1", "١٢")
+        ),
         # ... and what none binds: an object for a String, "yes" or a list for a boolean, a
         # required part null
         ("faceCompareNew", {**_JD_BODY, "serialNo": {"x": 1}}, None),

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from harness.clients import Exchange
-from harness.contract import no_answer_kind, parse_json, parse_score, read_answer
+from harness.contract import no_answer_kind, parse_json, parse_score, read_answer, score_step
 
 
 def _match(errcode: Any, status: str | None = "SUCCESS", **result: Any) -> dict[str, Any]:
@@ -239,6 +239,29 @@ def test_one_score_parser() -> None:
     assert parse_score(True) is None and parse_score(None) is None and parse_score("high") is None
     assert parse_score([1]) is None
     assert math.isinf(parse_score("1e400") or 0.0)  # kept: the range rules report it
+
+
+@pytest.mark.parametrize(
+    ("written", "step"),
+    [
+        ("80", 0.5),
+        ("0.82", 0.005),
+        (0.82, 0.005),
+        (80, 0.0),
+        ("7.06e-05", 0.5e-7),
+        ("-0.82", 0.005),
+        ("1e-999", 0.0),  # underflows to 0: exact enough
+        ("85\n", 0.0),  # no number as written (fullmatch)
+    ],
+)
+def test_the_step_of_a_score_is_half_its_last_written_digit(written, step) -> None:
+    assert score_step(written) == pytest.approx(step, rel=1e-9, abs=0.0)
+
+
+@pytest.mark.parametrize("written", ["1e999", "1E+999", "9.99e99999", "1e308"])
+def test_the_step_of_a_huge_exponent_is_finite(written) -> None:
+    """Review session 24: ``10.0 ** 999`` raised OverflowError (conform exit 2, no report)."""
+    assert math.isfinite(score_step(written)) and score_step(written) > 1e300
 
 
 def test_no_answer_kinds_of_httpx_errors() -> None:
