@@ -27,6 +27,10 @@ ENV_JD_SECRETKEY = "FACEHARNESS_JD_SECRETKEY"
 DEMO_TOKEN = "faceharness-demo-token"
 DEMO_JD_APPKEY = "faceharnessdemoappkey"
 DEMO_JD_SECRETKEY = "faceharness-demo-secretkey"
+# The emulator's demo identity (its /idno registry): here, not in harness.emulator, so a load
+# process sends matchIdno without importing the emulator (cv2, uvicorn: ~0.3 CPU s each process).
+DEMO_ID_NUM = "11010519491231002X"
+DEMO_NAME = "张三"
 
 SECTIONS = ("credentials", "conformance", "codes", "emulator", "gate")
 # Where a value may be a secret: an error names the key, never the value.

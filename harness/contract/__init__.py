@@ -13,6 +13,7 @@ from ._answer import parse_score as parse_score
 from ._answer import read_answer as read_answer
 from ._answer import score_step as score_step
 from ._answer import strict_json as strict_json
+from ._contract import ENV_SPECS_VALIDATED as ENV_SPECS_VALIDATED
 from ._contract import Code as Code
 from ._contract import Contract as Contract
 from ._contract import ReadingLog as ReadingLog
@@ -24,6 +25,7 @@ from ._contract import load_contract as load_contract
 from ._contract import not_fixed as not_fixed
 from ._contract import observe_reading as observe_reading
 from ._contract import reading_lines as reading_lines
+from ._contract import validated_specs as validated_specs
 from ._models import MODEL_SCHEMAS as MODEL_SCHEMAS
 from ._models import CompareRequest as CompareRequest
 from ._models import CompareResponse as CompareResponse

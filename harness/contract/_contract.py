@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import os
 import re
 import threading
@@ -200,11 +201,22 @@ def read_yaml(path: Path, label: str) -> Any:
         raise SpecError(f"{label} is not valid YAML") from None
 
 
+# sha256 of spec texts already checked against the OpenAPI schema (by this process, or by the
+# process that started it: a load run's Locust processes, which would each spend ~0.2 CPU s again)
+ENV_SPECS_VALIDATED = "FACEHARNESS_SPECS_VALIDATED"
+_validated: set[str] = set()
+
+
+def validated_specs() -> str:
+    """The value of ``$FACEHARNESS_SPECS_VALIDATED`` for a child process ("" if none)."""
+    return ",".join(sorted(_validated))
+
+
 def load_spec(path: Path) -> Spec:
     """Read and validate one spec; every failure is a one-line SpecError."""
-    from openapi_spec_validator import validate as validate_openapi
-
     text = _read_text(path, f"spec {path}", f"spec {path.name}")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    validated = _validated | set(os.environ.get(ENV_SPECS_VALIDATED, "").split(","))
     try:
         raw = yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as exc:
@@ -213,13 +225,17 @@ def load_spec(path: Path) -> Spec:
         raise SpecError(f"spec {path.name} is not valid YAML{where}") from None
     if not isinstance(raw, dict):
         raise SpecError(f"spec {path.name} is not a mapping")
-    try:
-        validate_openapi(raw)
-    except Exception as exc:  # the validator raises several unrelated types
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SpecError(f"spec {path.name} is not valid OpenAPI: {first}") from None
+    if digest not in validated:  # the same text validates the same way: once per run
+        from openapi_spec_validator import validate as validate_openapi
+
+        try:
+            validate_openapi(raw)
+        except Exception as exc:  # the validator raises several unrelated types
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise SpecError(f"spec {path.name} is not valid OpenAPI: {first}") from None
     if "api" not in raw.get("info", {}).get("x-faceharness", {}):
         raise SpecError(f"spec {path.name} lacks info.x-faceharness.api")
+    _validated.add(digest)
     return Spec(path=path, raw=raw)
 
 

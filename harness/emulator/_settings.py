@@ -15,6 +15,7 @@ from pydantic import (
     field_validator,
 )
 
+from harness.config import DEMO_ID_NUM as DEMO_ID_NUM  # re-exported by harness.emulator
 from harness.config import (
     DEMO_JD_APPKEY,
     DEMO_JD_SECRETKEY,
@@ -23,6 +24,7 @@ from harness.config import (
     read_config,
     validate,
 )
+from harness.config import DEMO_NAME as DEMO_NAME
 from harness.errors import ConfigError, UsageError
 
 from ._misbehaviour import (
@@ -34,9 +36,6 @@ from ._misbehaviour import (
     parse_latency,
 )
 from ._validation import valid_id_number
-
-DEMO_ID_NUM = "11010519491231002X"
-DEMO_NAME = "张三"
 
 
 # Break modes (`emulate --break RULE`): each violates one documented rule, to prove the checks

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from harness import interrupt
+from harness.contract import ENV_SPECS_VALIDATED, validated_specs
 from harness.errors import HarnessError, UsageError
 from harness.loadgen.recorder import STOP_ABORT
 from harness.loadgen.result import (
@@ -217,6 +218,7 @@ class _Launch:
             k: v for k, v in os.environ.items() if not k.startswith("LOCUST_") and k != CONFIG_ENV
         }
         env.update(self.extra_env)
+        env[ENV_SPECS_VALIDATED] = validated_specs()  # the same specs: not validated again
         if config:  # a worker gets the config from its master
             env[CONFIG_ENV] = str(self.out / RUN_CONFIG)
         own = (sys.prefix, sys.base_prefix)

@@ -361,7 +361,7 @@ class Scenario:
 
     def _idno_body(self, face: PoolImage) -> bytes:
         from harness.clients import idno_body
-        from harness.emulator import DEMO_ID_NUM, DEMO_NAME
+        from harness.config import DEMO_ID_NUM, DEMO_NAME
 
         id_num, name = self._id[0] or DEMO_ID_NUM, self._id[1] or DEMO_NAME
         # /idno marks liveCode and videoType 是 (E-008): SILENT, and a slot for a fresh code

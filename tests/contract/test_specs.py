@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -111,3 +112,45 @@ def test_a_file_that_is_not_utf8_is_one_line_spec_error(tmp_path, contract):
     (root / "face-match.openapi.yaml").write_bytes(b"\xff\xfeopenapi: 3.1.0")
     with pytest.raises(SpecError, match="spec face-match.openapi.yaml is not UTF-8 text"):
         load_contract(root)
+
+
+def test_a_load_process_skips_only_the_openapi_check_its_parent_already_made(
+    tmp_path, contract, monkeypatch
+):
+    """A load run's Locust processes read the specs their parent validated: the parent passes the
+    sha256 of those texts (FACEHARNESS_SPECS_VALIDATED) and a child skips the OpenAPI schema check
+    (~0.2 CPU s a process) for exactly those texts; any other text is still checked."""
+    import openapi_spec_validator
+
+    from harness.contract import ENV_SPECS_VALIDATED, _contract, validated_specs
+    from harness.loadgen.runner import _Launch
+
+    real = contract.specs_dir / "face-match.openapi.yaml"
+    parent = validated_specs()
+    specs = [
+        contract.specs_dir / n for n in ("face-match.openapi.yaml", "jd-face-compare.openapi.yaml")
+    ]
+    digests = {hashlib.sha256(p.read_bytes()).hexdigest() for p in specs}
+    assert digests <= set(parent.split(","))  # both, checked by this process's load_contract
+    launch = _Launch(None, 0, None, tmp_path, 1.0, {})
+    assert launch._env(config=False)[ENV_SPECS_VALIDATED] == parent
+    calls = []
+    check = openapi_spec_validator.validate
+    monkeypatch.setattr(
+        openapi_spec_validator, "validate", lambda raw: calls.append(raw) or check(raw)
+    )
+    monkeypatch.setattr(_contract, "_validated", set())  # a fresh process
+    monkeypatch.delenv(ENV_SPECS_VALIDATED, raising=False)
+    _contract.load_spec(real)
+    assert len(calls) == 1  # told nothing: checked
+    monkeypatch.setattr(_contract, "_validated", set())
+    monkeypatch.setenv(ENV_SPECS_VALIDATED, parent)
+    assert _contract.load_spec(real).api == "match" and len(calls) == 1  # the parent's text
+    (tmp_path / "specs").mkdir()
+    broken = _copy_specs(tmp_path / "specs", contract) / real.name
+    doc = yaml.safe_load(real.read_text())
+    doc["paths"]["/tech/ai/face/match"]["post"]["requestBody"] = 5
+    broken.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    with pytest.raises(SpecError, match="not valid OpenAPI"):
+        _contract.load_spec(broken)  # another text: checked, whatever the parent said
+    assert len(calls) == 2
