@@ -2722,29 +2722,60 @@ def optional_fields_answered(p: ProbeContext) -> None:
 def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
     self and async false, the defaults; each personType; videoType SILENT, the default, on a
-    /match photo, where it takes no effect; a fresh liveCode, 否 but for a LIP video) when it
-    is accepted without the field, and
+    /match photo, where it takes no effect) when it is accepted without the field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
-    taking a liveCode for LIP alone refuses it). The photo's liveCode is asked of validateData
-    without a body, which gets an envelope (round 13).
+    taking a liveCode for LIP alone refuses it). validateData without a body gets an envelope
+    (round 13).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
     judges nothing. The defaults go in one request, and one at a time only to name the one
-    refused. Last, which reading of E-081 /idno follows for a photo with videoType LIP (observed).
+    refused. Last, which reading of E-081 the service follows for a LIP-only value on a photo:
+    /match's photo with a fresh liveCode (its code asked of validateData without a body), /idno's
+    with videoType LIP (observed, never failed but for an answer that is no envelope).
     """
     _documented_values(p)
-    return _idno_photo_lip(p)
+    code = _code_without_body(p)
+    photo = _match_photo_livecode(p, code) if code is not None else None
+    idno = _idno_photo_lip(p)
+    if isinstance(photo, Violation):
+        raise photo
+    return idno or ("E-081" if photo else None)
+
+
+def _match_photo_livecode(p: ProbeContext, code: str) -> Violation | bool | None:
+    """/match's photo with a fresh liveCode (否; 必传 for a LIP video alone): accepted is E-081's
+    default (no row forbids it), refused in an envelope while the same photo without it is
+    accepted its other reading (a code for a LIP video alone; round 13 failed it: a false red,
+    the s24 review), returned to be raised after /idno's case; True: the default followed. An
+    answer that is no envelope (a server error) still fails: errcode 是 on every answer."""
+    request = _documented(p, "match", ((("liveCode",), code),))
+    a = p.ask(request)
+    if _ran(a):
+        return True
+    if a.throttled or (enveloped(a) and not _refused(a)):
+        return None  # a transient code
+    if not _ran(p.ask(_bare(p, "match"))):
+        return None  # refused without it too: nothing to tell (the other probes say why)
+    if not enveloped(a):
+        raise Violation(
+            f"Received: {a.label}{_named(a.meaning)} for /match's photo with a liveCode "
+            "validateData issued a moment ago, while the same photo without it is accepted\n"
+            "Expected: an envelope with an errcode (errcode 是), taken or refused (E-081)",
+            request=request,
+        )
+    return observed(
+        "E-081",
+        f"Received: {a.label}{_named(a.meaning)} for /match's photo with a liveCode validateData "
+        "issued a moment ago, while the same photo without it is accepted: liveCode read as for "
+        "a LIP video alone\nDefault reading: accepted, no row forbids it (liveCode | 否)",
+    )
 
 
 def _documented_values(p: ProbeContext) -> None:
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
-    # round 13: a fresh liveCode with the photo too (否; 必传 for a LIP video alone, no row
-    # forbids it elsewhere): a service taking it for a video's alone refused it
-    code = _code_without_body(p)
-    live = ((("liveCode",), code),) if code is not None else ()
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
             (
@@ -2752,7 +2783,6 @@ def _documented_values(p: ProbeContext) -> None:
                 (("faceData", "origin"), "self"),
                 (("async",), False),
                 (("faceData", "videoType"), "SILENT"),
-                *live,
             )
         ],
         "matchIdno": [((("personType",), v),) for v in person_types],
@@ -2814,12 +2844,14 @@ def _code_without_body(p: ProbeContext) -> str | None:
     """A fresh liveCode, asked of validateData with no body at all (请求参数 无): refused or
     taken (E-032: the 请求示例 is {}), never a crash (round 13: a body parsed unguarded crashed);
     refused, asked with {} (one request more only for a service that refuses it)."""
-    exchange = p.send(replace(p.canonical("liveCode"), raw_body=b""))
+    empty = replace(p.canonical("liveCode"), raw_body=b"")
+    exchange = p.send(empty)
     a = exchange.answer
     if a is not None and not (enveloped(a) or a.throttled):
         raise Violation(
             f"Received: HTTP {a.status} for validateData without a body (请求参数 无)\n"
-            "Expected: an envelope with an errcode (errcode 是), never a server error"
+            "Expected: an envelope with an errcode (errcode 是), taken or refused (E-032)",
+            request=empty,
         )
     return live_code_of(exchange) or p.fresh_live_code()
 
