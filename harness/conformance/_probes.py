@@ -89,6 +89,9 @@ class ProbeContext:
     burst: int | None = None  # the burst the probe sent (``bursts``), for its replay file
     # what the probe could not judge, and why (``ApiRun.probes_unjudged``: a pass is inconclusive)
     unjudged: list[str] = field(default_factory=list)
+    # a replay of the probe's finding: a probe that draws its case by chance (FH-A23) draws
+    # longer, and a draw without the case is ``unjudged`` (inconclusive), never "fixed"
+    replaying: bool = False
 
     @property
     def contract(self) -> Contract:
@@ -1713,6 +1716,8 @@ def _pace_s(budget: Budget) -> float:
 # 10 (``_run.PROBE_SPARE``) and room for its two comparisons and a control code
 LEADING_ZERO_DRAWS = 20
 LEADING_ZERO_KEEP = 10 + 4
+# a replay draws three times as long (none in 0.9^60, 0.2 %: 12 % at 20), and then says unjudged
+LEADING_ZERO_REPLAY_DRAWS = 60
 
 
 @probe(
@@ -1734,7 +1739,8 @@ def livecode_leading_zero(p: ProbeContext) -> None:
     A verdict needs the contrast: the zero-led code refused for the liveCode itself while a fresh
     code without one, sent the same way next, is not (a service refusing every fresh code is
     FH-L07's). No zero-led code among the codes drawn (a service issuing 1000..9999, or a
-    budget too short for more draws) is nothing to judge here, and no verdict."""
+    budget too short for more draws) is nothing to judge here, and no verdict; in a replay
+    (``replaying``: up to 60 draws) it is not judged, so the finding is not reported fixed."""
     budget = p.session.tracker.budget
 
     def code_where(fits: Callable[[str], bool], draws: int) -> str | None:
@@ -1749,8 +1755,13 @@ def livecode_leading_zero(p: ProbeContext) -> None:
                 return code
         return None
 
-    zero_led = code_where(lambda c: c.startswith("0"), LEADING_ZERO_DRAWS)
+    draws = LEADING_ZERO_REPLAY_DRAWS if p.replaying else LEADING_ZERO_DRAWS
+    zero_led = code_where(lambda c: c.startswith("0"), draws)
     if zero_led is None or not zero_led.startswith("0"):
+        if p.replaying:  # a run's pass stays a pass (no case, no verdict); a replay's is no fix
+            p.unjudged.append(
+                f"no liveCode beginning with 0 among the codes drawn (at most {draws})"
+            )
         return
     request = _lip(p, zero_led)
     shown = p.send(request)  # the answer the finding shows

@@ -488,3 +488,33 @@ def test_no_defect_crashes_on_a_request_without_a_body(table: str) -> None:
         except Exception as exc:  # noqa: BLE001 - each crash named
             crashed[name] = repr(exc)
     assert crashed == {}, crashed
+
+
+def test_fh_a23_replay_without_a_zero_led_code_is_not_judged(contract, monkeypatch) -> None:
+    """s24 review: a replay of FH-A23's finding that drew no code beginning with 0 (0.9^20, 12 %)
+    said "fixed". It draws up to 60 codes in a replay and, none drawn, is not judged
+    (inconclusive); a conform run's draw without one stays a pass, no unjudged entry."""
+    from types import SimpleNamespace
+
+    from harness.conformance import _probes
+    from harness.conformance._replay import _replay_probe
+
+    drawn: list[int] = []
+
+    def no_zero(p: ProbeContext) -> str:
+        drawn.append(1)
+        return "1234"
+
+    monkeypatch.setattr(_probes, "_digit_code", no_zero)
+    entry, data = RULES.get("FH-A23"), SimpleNamespace(path="", id="F-001", extra={})
+    with (
+        serve("livecode-leading-zero-refused", contract) as url,
+        probe_session(contract, "match", url) as session,
+    ):
+        outcome = _replay_probe("F-001", entry, session, data)  # type: ignore[arg-type]
+        replayed = len(drawn)
+        p = ProbeContext(session=session, may_burst=True)
+        entry.fn(p)
+    assert not outcome.still_failing and not outcome.judged, outcome
+    assert replayed == _probes.LEADING_ZERO_REPLAY_DRAWS, replayed
+    assert p.unjudged == [] and len(drawn) - replayed == _probes.LEADING_ZERO_DRAWS
