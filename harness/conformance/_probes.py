@@ -2747,46 +2747,22 @@ def documented_values_accepted(p: ProbeContext) -> Any:
     /match's photo with a fresh liveCode (its code asked of validateData without a body), /idno's
     with videoType LIP (observed, never failed but for an answer that is no envelope).
     """
-    _documented_values(p)
-    code = _code_without_body(p)
-    photo = _match_photo_livecode(p, code) if code is not None else None
+    photo_code = _documented_values(p)
     idno = _idno_photo_lip(p)
-    if isinstance(photo, Violation):
-        raise photo
-    return idno or ("E-081" if photo else None)
+    if photo_code is not None:
+        raise photo_code
+    return idno
 
 
-def _match_photo_livecode(p: ProbeContext, code: str) -> Violation | bool | None:
-    """/match's photo with a fresh liveCode (否; 必传 for a LIP video alone): accepted is E-081's
-    default (no row forbids it), refused in an envelope while the same photo without it is
-    accepted its other reading (a code for a LIP video alone; round 13 failed it: a false red,
-    the s24 review), returned to be raised after /idno's case; True: the default followed. An
-    answer that is no envelope (a server error) still fails: errcode 是 on every answer."""
-    request = _documented(p, "match", ((("liveCode",), code),))
-    a = p.ask(request)
-    if _ran(a):
-        return True
-    if a.throttled or (enveloped(a) and not _refused(a)):
-        return None  # a transient code
-    if not _ran(p.ask(_bare(p, "match"))):
-        return None  # refused without it too: nothing to tell (the other probes say why)
-    if not enveloped(a):
-        raise Violation(
-            f"Received: {a.label}{_named(a.meaning)} for /match's photo with a liveCode "
-            "validateData issued a moment ago, while the same photo without it is accepted\n"
-            "Expected: an envelope with an errcode (errcode 是), taken or refused (E-081)",
-            request=request,
-        )
-    return observed(
-        "E-081",
-        f"Received: {a.label}{_named(a.meaning)} for /match's photo with a liveCode validateData "
-        "issued a moment ago, while the same photo without it is accepted: liveCode read as for "
-        "a LIP video alone\nDefault reading: accepted, no row forbids it (liveCode | 否)",
-    )
-
-
-def _documented_values(p: ProbeContext) -> None:
+def _documented_values(p: ProbeContext) -> Violation | None:
+    """The cases of FH-L19 but /idno's LIP photo; returns /match's photo refused for its fresh
+    liveCode alone, in an envelope, while accepted without it: E-081's other reading (a code
+    for a LIP video alone; round 13 failed it, the s24 review), raised after /idno's case. The
+    liveCode rides in the defaults' one request (no request more when it is taken)."""
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
+    code = _code_without_body(p)
+    live = ((("liveCode",), code),) if code is not None else ()
+    photo_code: Violation | None = None
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
             (
@@ -2794,6 +2770,7 @@ def _documented_values(p: ProbeContext) -> None:
                 (("faceData", "origin"), "self"),
                 (("async",), False),
                 (("faceData", "videoType"), "SILENT"),
+                *live,
             )
         ],
         "matchIdno": [((("personType",), v),) for v in person_types],
@@ -2802,7 +2779,7 @@ def _documented_values(p: ProbeContext) -> None:
         for n, changes in enumerate(sets):
             request = _documented(p, operation, changes)
             a = p.ask(request)
-            if not _refused(a):
+            if not _turned_down(a):
                 if n == 0 and _ran(a) and _refused(b := p.ask(bare := _bare(p, operation))):
                     shown = ", ".join(".".join(path) for path, _ in changes)
                     raise Violation(
@@ -2819,9 +2796,26 @@ def _documented_values(p: ProbeContext) -> None:
                 break  # refused without the field too: nothing to tell (the other probes say why)
             for one in changes if len(changes) > 1 else ():  # name the value refused
                 single = _documented(p, operation, (one,))
-                if _refused(b := p.ask(single)):
+                if _turned_down(b := p.ask(single)):
                     request, a, changes = single, b, (one,)
                     break
+            if operation == "match" and [path for path, _ in changes] == [("liveCode",)]:
+                if enveloped(a):  # E-081: no sentence says a photo takes a liveCode
+                    photo_code = observed(
+                        "E-081",
+                        f"Received: {a.label}{_named(a.meaning)} for /match's photo with a "
+                        "liveCode validateData issued a moment ago, while the same photo without "
+                        "it is accepted: liveCode read as for a LIP video alone\nDefault reading: "
+                        "accepted, no row forbids it (liveCode | 否)",
+                    )
+                    break
+                raise Violation(
+                    f"Received: {a.label}{_named(a.meaning)} for /match's photo with a liveCode "
+                    "validateData issued a moment ago, while the same photo without it is "
+                    "accepted\nExpected: an envelope with an errcode (errcode 是), taken or "
+                    "refused (E-081)",
+                    request=request,
+                )
             shown = ", ".join(f"{'.'.join(path)} {json.dumps(value)}" for path, value in changes)
             raise Violation(
                 f"Received: {a.label}{_named(a.meaning)} for {operation} with {shown}, while the "
@@ -2832,7 +2826,7 @@ def _documented_values(p: ProbeContext) -> None:
     video = {"type": "video", "videoType": "SILENT", "origin": "self"}
     request = _bare(p, "match").with_json(("faceData",), video | {"data": p.session.pool.video.b64})
     if not _ran(p.ask(request)):
-        return
+        return photo_code
     if _refused(b := p.ask(bare := request.with_json(_VIDEO_ORIGIN))):
         raise Violation(
             f"Received: {b.label}{_named(b.meaning)} for a /match SILENT video without origin, "
@@ -2849,6 +2843,7 @@ def _documented_values(p: ProbeContext) -> None:
             'with a SILENT video ("liveCode":"1232", "videoType":"SILENT")',
             request=coded,
         )
+    return photo_code
 
 
 def _code_without_body(p: ProbeContext) -> str | None:
@@ -2945,6 +2940,12 @@ def _documented(
     for path, value in changes:
         request = request.with_json(path, value)
     return request
+
+
+def _turned_down(a: Answer) -> bool:
+    """Refused, or answered with no envelope and no throttling (a server error): a documented
+    value gets an acceptance under every reading."""
+    return _refused(a) or not (enveloped(a) or a.throttled)
 
 
 def _refused(a: Answer) -> bool:
