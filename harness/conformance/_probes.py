@@ -2779,7 +2779,9 @@ def _documented_values(p: ProbeContext) -> Violation | None:
         for n, changes in enumerate(sets):
             request = _documented(p, operation, changes)
             a = p.ask(request)
-            if not _turned_down(a):
+            # /match's defaults carry the photo's liveCode: a server error to it is no reading's
+            down = _turned_down if operation == "match" else _refused
+            if not down(a):
                 if n == 0 and _ran(a) and _refused(b := p.ask(bare := _bare(p, operation))):
                     shown = ", ".join(".".join(path) for path, _ in changes)
                     raise Violation(
@@ -2796,7 +2798,7 @@ def _documented_values(p: ProbeContext) -> Violation | None:
                 break  # refused without the field too: nothing to tell (the other probes say why)
             for one in changes if len(changes) > 1 else ():  # name the value refused
                 single = _documented(p, operation, (one,))
-                if _turned_down(b := p.ask(single)):
+                if down(b := p.ask(single)):
                     request, a, changes = single, b, (one,)
                     break
             if operation == "match" and [path for path, _ in changes] == [("liveCode",)]:
