@@ -89,6 +89,9 @@ class ProbeContext:
     burst: int | None = None  # the burst the probe sent (``bursts``), for its replay file
     # what the probe could not judge, and why (``ApiRun.probes_unjudged``: a pass is inconclusive)
     unjudged: list[str] = field(default_factory=list)
+    # a replay of the probe's finding: a probe that draws its case by chance (FH-A23) draws
+    # longer, and a draw without the case is ``unjudged`` (inconclusive), never "fixed"
+    replaying: bool = False
 
     @property
     def contract(self) -> Contract:
@@ -1740,6 +1743,8 @@ def _pace_s(budget: Budget) -> float:
 # 10 (``_run.PROBE_SPARE``) and room for its two comparisons and a control code
 LEADING_ZERO_DRAWS = 20
 LEADING_ZERO_KEEP = 10 + 4
+# a replay draws three times as long (none in 0.9^60, 0.2 %: 12 % at 20), and then says unjudged
+LEADING_ZERO_REPLAY_DRAWS = 60
 
 
 @probe(
@@ -1761,7 +1766,8 @@ def livecode_leading_zero(p: ProbeContext) -> None:
     A verdict needs the contrast: the zero-led code refused for the liveCode itself while a fresh
     code without one, sent the same way next, is not (a service refusing every fresh code is
     FH-L07's). No zero-led code among the codes drawn (a service issuing 1000..9999, or a
-    budget too short for more draws) is nothing to judge here, and no verdict."""
+    budget too short for more draws) is nothing to judge here, and no verdict; in a replay
+    (``replaying``: up to 60 draws) it is not judged, so the finding is not reported fixed."""
     budget = p.session.tracker.budget
 
     def code_where(fits: Callable[[str], bool], draws: int) -> str | None:
@@ -1776,8 +1782,13 @@ def livecode_leading_zero(p: ProbeContext) -> None:
                 return code
         return None
 
-    zero_led = code_where(lambda c: c.startswith("0"), LEADING_ZERO_DRAWS)
+    draws = LEADING_ZERO_REPLAY_DRAWS if p.replaying else LEADING_ZERO_DRAWS
+    zero_led = code_where(lambda c: c.startswith("0"), draws)
     if zero_led is None or not zero_led.startswith("0"):
+        if p.replaying:  # a run's pass stays a pass (no case, no verdict); a replay's is no fix
+            p.unjudged.append(
+                f"no liveCode beginning with 0 among the codes drawn (at most {draws})"
+            )
         return
     request = _lip(p, zero_led)
     shown = p.send(request)  # the answer the finding shows
@@ -2749,29 +2760,36 @@ def optional_fields_answered(p: ProbeContext) -> None:
 def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
     self and async false, the defaults; each personType; videoType SILENT, the default, on a
-    /match photo, where it takes no effect; a fresh liveCode, 否 but for a LIP video) when it
-    is accepted without the field, and
+    /match photo, where it takes no effect) when it is accepted without the field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
-    taking a liveCode for LIP alone refuses it). The photo's liveCode is asked of validateData
-    without a body, which gets an envelope (round 13).
+    taking a liveCode for LIP alone refuses it). validateData without a body gets an envelope
+    (round 13).
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
     judges nothing. The defaults go in one request, and one at a time only to name the one
-    refused. Last, which reading of E-081 /idno follows for a photo with videoType LIP (observed).
+    refused. Last, which reading of E-081 the service follows for a LIP-only value on a photo:
+    /match's photo with a fresh liveCode (its code asked of validateData without a body), /idno's
+    with videoType LIP (observed, never failed but for an answer that is no envelope).
     """
-    _documented_values(p)
-    return _idno_photo_lip(p)
+    photo_code = _documented_values(p)
+    idno = _idno_photo_lip(p)
+    if photo_code is not None:
+        raise photo_code
+    return idno
 
 
-def _documented_values(p: ProbeContext) -> None:
+def _documented_values(p: ProbeContext) -> Violation | None:
+    """The cases of FH-L19 but /idno's LIP photo; returns /match's photo refused for its fresh
+    liveCode alone, in an envelope, while accepted without it: E-081's other reading (a code
+    for a LIP video alone; round 13 failed it, the s24 review), raised after /idno's case. The
+    liveCode rides in the defaults' one request (no request more when it is taken)."""
     person_types = p.contract.enum("match", "IdnoRequest", "personType")
-    # round 13: a fresh liveCode with the photo too (否; 必传 for a LIP video alone, no row
-    # forbids it elsewhere): a service taking it for a video's alone refused it
     code = _code_without_body(p)
     live = ((("liveCode",), code),) if code is not None else ()
+    photo_code: Violation | None = None
     cases: dict[str, list[tuple[tuple[tuple[str, ...], Any], ...]]] = {
         "match": [
             (
@@ -2788,7 +2806,9 @@ def _documented_values(p: ProbeContext) -> None:
         for n, changes in enumerate(sets):
             request = _documented(p, operation, changes)
             a = p.ask(request)
-            if not _refused(a):
+            # /match's defaults carry the photo's liveCode: a server error to it is no reading's
+            down = _turned_down if operation == "match" else _refused
+            if not down(a):
                 if n == 0 and _ran(a) and _refused(b := p.ask(bare := _bare(p, operation))):
                     shown = ", ".join(".".join(path) for path, _ in changes)
                     raise Violation(
@@ -2805,9 +2825,26 @@ def _documented_values(p: ProbeContext) -> None:
                 break  # refused without the field too: nothing to tell (the other probes say why)
             for one in changes if len(changes) > 1 else ():  # name the value refused
                 single = _documented(p, operation, (one,))
-                if _refused(b := p.ask(single)):
+                if down(b := p.ask(single)):
                     request, a, changes = single, b, (one,)
                     break
+            if operation == "match" and [path for path, _ in changes] == [("liveCode",)]:
+                if enveloped(a):  # E-081: no sentence says a photo takes a liveCode
+                    photo_code = observed(
+                        "E-081",
+                        f"Received: {a.label}{_named(a.meaning)} for /match's photo with a "
+                        "liveCode validateData issued a moment ago, while the same photo without "
+                        "it is accepted: liveCode read as for a LIP video alone\nDefault reading: "
+                        "accepted, no row forbids it (liveCode | 否)",
+                    )
+                    break
+                raise Violation(
+                    f"Received: {a.label}{_named(a.meaning)} for /match's photo with a liveCode "
+                    "validateData issued a moment ago, while the same photo without it is "
+                    "accepted\nExpected: an envelope with an errcode (errcode 是), taken or "
+                    "refused (E-081)",
+                    request=request,
+                )
             shown = ", ".join(f"{'.'.join(path)} {json.dumps(value)}" for path, value in changes)
             raise Violation(
                 f"Received: {a.label}{_named(a.meaning)} for {operation} with {shown}, while the "
@@ -2818,7 +2855,7 @@ def _documented_values(p: ProbeContext) -> None:
     video = {"type": "video", "videoType": "SILENT", "origin": "self"}
     request = _bare(p, "match").with_json(("faceData",), video | {"data": p.session.pool.video.b64})
     if not _ran(p.ask(request)):
-        return
+        return photo_code
     if _refused(b := p.ask(bare := request.with_json(_VIDEO_ORIGIN))):
         raise Violation(
             f"Received: {b.label}{_named(b.meaning)} for a /match SILENT video without origin, "
@@ -2835,18 +2872,21 @@ def _documented_values(p: ProbeContext) -> None:
             'with a SILENT video ("liveCode":"1232", "videoType":"SILENT")',
             request=coded,
         )
+    return photo_code
 
 
 def _code_without_body(p: ProbeContext) -> str | None:
     """A fresh liveCode, asked of validateData with no body at all (请求参数 无): refused or
     taken (E-032: the 请求示例 is {}), never a crash (round 13: a body parsed unguarded crashed);
     refused, asked with {} (one request more only for a service that refuses it)."""
-    exchange = p.send(replace(p.canonical("liveCode"), raw_body=b""))
+    empty = replace(p.canonical("liveCode"), raw_body=b"")
+    exchange = p.send(empty)
     a = exchange.answer
     if a is not None and not (enveloped(a) or a.throttled):
         raise Violation(
             f"Received: HTTP {a.status} for validateData without a body (请求参数 无)\n"
-            "Expected: an envelope with an errcode (errcode 是), never a server error"
+            "Expected: an envelope with an errcode (errcode 是), taken or refused (E-032)",
+            request=empty,
         )
     return live_code_of(exchange) or p.fresh_live_code()
 
@@ -2929,6 +2969,12 @@ def _documented(
     for path, value in changes:
         request = request.with_json(path, value)
     return request
+
+
+def _turned_down(a: Answer) -> bool:
+    """Refused, or answered with no envelope and no throttling (a server error): a documented
+    value gets an acceptance under every reading."""
+    return _refused(a) or not (enveloped(a) or a.throttled)
 
 
 def _refused(a: Answer) -> bool:

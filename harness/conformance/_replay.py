@@ -131,7 +131,10 @@ def _replay_answered(fid: str, request: Request, session: Session) -> ReplayOutc
 def _replay_probe(fid: str, entry: Any, session: Session, data: Replay) -> ReplayOutcome:
     """The probe again, bursting as its run did (the replay file's ``burst``)."""
     ctx = ProbeContext(
-        session, may_burst=session.is_emulator, replay_burst=replay_burst(data, data.extra)
+        session,
+        may_burst=session.is_emulator,
+        replay_burst=replay_burst(data, data.extra),
+        replaying=True,
     )
     try:
         entry.fn(ctx)

@@ -6,8 +6,10 @@ A service that reads the document otherwise, within it, is found by nothing."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fixtures import mutant_match
 from fixtures.mutant_match import DEFECTS, serve
 from hypothesis import HealthCheck, given, settings
 
@@ -205,7 +207,6 @@ PROBED = {
     "idno-success-inverted": ("FH-L23", "FH-L23"),  # a picture of no one "false", inverted
     # round 13: missed by conform and fuzz before
     "livecode-suffix-accepted": ("FH-L13", "FH-L13"),
-    "match-photo-livecode-refused": ("FH-L19", "FH-L19"),
     "server-error-on-line-breaks": ("FH-L15", "FH-L15"),  # fuzz's bad-base64 found it
     "server-error-on-livecode-empty-body": ("FH-L19", "FH-L19"),  # fuzz's not-json found it
     # round 13, caught before too (by conform and fuzz runs): one probe shows each
@@ -244,6 +245,8 @@ NO_DEFECT = {
     # review of round 12: PROCESSING (E-013's reading) with a result's defaults is no verdict
     "async-processing-false-result": "FH-L15",  # FH-L15 sends async true
     "idno-photo-lip-refused": "FH-L19",  # E-081: LIP:数字模式,视频需读出指定数字 read as a video's
+    # s24 review: E-081 widened, a liveCode read as a LIP video's alone (round 13 failed it)
+    "match-photo-livecode-refused": "FH-L19",
     "same-photo-scored-77": "FH-L42",  # 建议达到80分 is advice: 77 is no reading's miss
     "same-photo-no-face": "FH-L42",  # "false", "0": a face not found (E-011's other reading)
 }
@@ -370,6 +373,79 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     assert found == ({"FH-L41"} if defect else set()), [f.message for f in raws]
 
 
+@pytest.mark.parametrize(
+    ("service", "reading"),
+    [("match-photo-livecode-refused", "E-081"), ("idno-photo-lip-refused", "E-081")],
+)
+def test_fh_l19_observes_a_photo_refused_for_a_lip_only_value(
+    service: str, reading: str, contract
+) -> None:
+    """s24 review: /match's photo refused for a fresh liveCode (liveCode | 否 | 传入对比数据为视频并
+    选择LIP模式时必传: no sentence says a photo takes it) is E-081's other reading, as /idno's
+    photo with LIP is: FH-L19 raises it observed, a reading and never a seed finding."""
+    with serve(service, contract) as url, probe_session(contract, "match", url) as session:
+        p = ProbeContext(session=session, may_burst=True)
+        RULES.get("FH-L19").fn(p)  # an observed reading raises nothing under the default policy
+        assert session.readings.observed(reading) == "alternative", session.readings.evidence(
+            reading
+        )
+    assert not p.failures, [f.message for f in p.failures]
+
+
+def _photo_livecode_500(x: Any) -> None:
+    """/match's photo with a liveCode answered HTTP 500, no envelope."""
+    face = mutant_match._face(x)
+    if x.path == mutant_match._MATCH and face and face.get("type") == "image":
+        if "liveCode" in x.body and mutant_match._errcode(x) == 0:
+            x.status, x.answer, x.kind = 500, "Internal Server Error", "text/plain"
+
+
+def _silent_video_livecode_refused(x: Any) -> None:
+    """A liveCode taken for a LIP video alone: a SILENT video with one refused."""
+    face = mutant_match._face(x)
+    if x.path == mutant_match._MATCH and face and face.get("videoType") == "SILENT":
+        if face.get("type") == "video" and "liveCode" in x.body:
+            mutant_match._refuse(x, "invalid_parameter", "liveCode: only for a LIP video")
+
+
+def _empty_body_bare_400(x: Any) -> None:
+    """validateData without a body answered a framework's bare 400, no envelope."""
+    if x.path == mutant_match._LIVECODE and x.body is None:
+        x.status, x.answer, x.kind = 400, "Bad Request: body must be JSON", "text/plain"
+
+
+@pytest.mark.parametrize(
+    ("step", "said"),
+    [
+        (_photo_livecode_500, "/match's photo with a liveCode"),
+        (_silent_video_livecode_refused, "/match SILENT video with a liveCode"),
+        (_empty_body_bare_400, "an envelope with an errcode (errcode 是), taken or refused"),
+    ],
+)
+def test_fh_l19_still_fails_what_no_reading_allows(step: Any, said: str, contract) -> None:
+    """s24 review: with /match's photo refused for a liveCode made a reading (E-081), FH-L19
+    still fails that refusal as a server error, a SILENT video refused for the liveCode the
+    request example sends it with, and validateData without a body answered with no envelope
+    (its finding shows that request, sent without a body)."""
+    from fixtures.same_photo import same_photos
+
+    from harness.conformance._emulator import emulator_settings
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    app = same_photos(
+        create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    )
+    server = EmulatorServer(mutant_match.mutant(app, mutant_match.Defect("x", "x", after=step)))
+    with server as url, probe_session(contract, "match", url) as session:
+        with pytest.raises(CheckFailed) as raised:
+            RULES.get("FH-L19").fn(ProbeContext(session=session, may_burst=True))
+    failed = raised.value
+    assert (failed.basis, failed.rule_id) == ("seed", "FH-L19"), failed
+    assert said in failed.message, failed.message
+    if step is _empty_body_bare_400:
+        assert failed.request is not None and failed.request.raw_body == b"", failed.request
+
+
 def test_fh_a23_passes_a_service_taking_its_leading_zero_codes(contract) -> None:
     """Session 24: FH-A23 draws codes until one begins with 0 and sends it; the legit variant
     issuing 5-digit codes that all begin with 0 takes them (the emulator, one code in ten: the
@@ -385,3 +461,60 @@ def test_fh_a23_passes_a_service_taking_its_leading_zero_codes(contract) -> None
         sent = [r.json.get("liveCode") for r in [p.last_request] if r is not None and r.json]
     assert not p.failures and not p.unjudged, (p.failures, p.unjudged)
     assert sent and str(sent[0]).startswith("0"), sent  # a zero-led code was drawn and sent
+
+
+@pytest.mark.parametrize("table", ["DEFECTS", "FUZZ_DEFECTS", "READINGS"])
+def test_no_defect_crashes_on_a_request_without_a_body(table: str) -> None:
+    """s24 review: a step reading ``x.body.get`` unguarded raised on FH-L19's validateData sent
+    without a body (HTTP 500 from the mutant: a second defect beside its own). Every ``after``
+    step takes a request whose body is no JSON object (``before`` is never given one)."""
+    import asyncio
+    import inspect
+
+    crashed = {}
+    for name, defect in getattr(mutant_match, table).items():
+        if defect.after is None:
+            continue
+        x = mutant_match.Exchanged(
+            mutant_match._LIVECODE,
+            {},
+            None,
+            answer={"errcode": 0, "errmsg": "", "data": {"code": "0472", "traceNo": "t-1"}},
+        )
+        try:
+            step = defect.after(x)
+            if inspect.iscoroutine(step):
+                asyncio.run(asyncio.wait_for(step, 2))
+        except Exception as exc:  # noqa: BLE001 - each crash named
+            crashed[name] = repr(exc)
+    assert crashed == {}, crashed
+
+
+def test_fh_a23_replay_without_a_zero_led_code_is_not_judged(contract, monkeypatch) -> None:
+    """s24 review: a replay of FH-A23's finding that drew no code beginning with 0 (0.9^20, 12 %)
+    said "fixed". It draws up to 60 codes in a replay and, none drawn, is not judged
+    (inconclusive); a conform run's draw without one stays a pass, no unjudged entry."""
+    from types import SimpleNamespace
+
+    from harness.conformance import _probes
+    from harness.conformance._replay import _replay_probe
+
+    drawn: list[int] = []
+
+    def no_zero(p: ProbeContext) -> str:
+        drawn.append(1)
+        return "1234"
+
+    monkeypatch.setattr(_probes, "_digit_code", no_zero)
+    entry, data = RULES.get("FH-A23"), SimpleNamespace(path="", id="F-001", extra={})
+    with (
+        serve("livecode-leading-zero-refused", contract) as url,
+        probe_session(contract, "match", url) as session,
+    ):
+        outcome = _replay_probe("F-001", entry, session, data)  # type: ignore[arg-type]
+        replayed = len(drawn)
+        p = ProbeContext(session=session, may_burst=True)
+        entry.fn(p)
+    assert not outcome.still_failing and not outcome.judged, outcome
+    assert replayed == _probes.LEADING_ZERO_REPLAY_DRAWS, replayed
+    assert p.unjudged == [] and len(drawn) - replayed == _probes.LEADING_ZERO_DRAWS
