@@ -204,22 +204,25 @@ def _as_bound(validator: Any, body: dict[str, Any]) -> dict[str, Any] | None:
     None when a value of the wrong type is no coercion's (an object for a String, "yes" for a
     boolean) or a required field is null."""
     body = copy.deepcopy(body)
-    for _ in range(8):  # each round mends the type errors found; a handful of fields at most
-        errors = [e for e in validator.iter_errors(body) if type(e.kind).__name__ == "Type"]
-        if not errors:
+    for _ in range(16):  # one mend a round, errors found afresh: a handful of fields at most
+        # several errors may name one place (each branch of a oneOf): mending them all in one
+        # round deleted a field twice (KeyError, an engine error instead of FH-S01's verdict)
+        error = next(
+            (e for e in validator.iter_errors(body) if type(e.kind).__name__ == "Type"), None
+        )
+        if error is None:
             return body if validator.is_valid(body) else None
-        for error in errors:
-            *parents, key = list(error.instance_path) or [None]
-            holder: Any = body
-            for step in parents:
-                holder = holder[step]
-            bound = _bound_value(error.instance, list(error.kind.types))
-            if bound is ... or not isinstance(holder, dict) or bound is _GONE and key is None:
-                return None
-            if bound is _GONE:
-                del holder[key]
-            else:
-                holder[key] = bound
+        *parents, key = list(error.instance_path) or [None]
+        holder: Any = body
+        for step in parents:
+            holder = holder[step]
+        bound = _bound_value(error.instance, list(error.kind.types))
+        if bound is ... or not isinstance(holder, dict) or bound is _GONE and key is None:
+            return None
+        if bound is _GONE:
+            del holder[key]
+        else:
+            holder[key] = bound
     return None
 
 

@@ -729,6 +729,8 @@ def _without(path: tuple[str | int, ...]) -> dict:
         ("match", {**_MATCH_BODY, "async": "yes"}, None),
         ("match", {**_MATCH_BODY, "async": [True]}, None),
         ("match", {**_MATCH_BODY, "faceData": None}, None),
+        # a required part null where a oneOf names it twice (a KeyError before: mended twice)
+        ("match", {**_MATCH_BODY, "faceData": {**_MATCH_FACE, "data": None}}, None),
         # E-085: more of what binds (any scalar for a String) and what does not (a 固定值, an enum)
         ("faceCompareNew", {**_JD_BODY, "serialNo": 16212706106}, "E-043"),
         ("faceCompareNew", {**_JD_BODY, "serialNo": True}, "E-043"),
