@@ -8,7 +8,7 @@ import hashlib
 import threading
 import time
 from collections import deque
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -367,10 +367,7 @@ def zero_led(secret: str, start_ms: int) -> str:
     right sign it carries would go unjudged."""
     with _SENT_LOCK:
         sent = set(_SENT)
-    for stamp in range(start_ms, start_ms - 4_000, -1):
-        if str(stamp) not in sent and jd_sign(secret, str(stamp)).startswith("0"):
-            return str(stamp)
-    return str(start_ms)  # pragma: no cover - (15/16) ** 4000
+    return _latest(secret, start_ms, lambda stamp, sign: sign[0] == "0" and stamp not in sent)
 
 
 def sign_zero_led(creds: Credentials, stamp: str) -> bool:
@@ -383,11 +380,16 @@ def not_zero_led(creds: Credentials, start_ms: int) -> str:
     """The latest timestamp at or before ``start_ms`` whose right sign does not begin with 0 (15
     in 16: a millisecond or two back, fresh under every reading of the window), so a service
     dropping the digest's leading zeros checks it as the document says."""
-    secret = creds.require_jd()[1]
-    for stamp in range(start_ms, start_ms - 4_000, -1):
-        if not jd_sign(secret, str(stamp)).startswith("0"):
-            return str(stamp)
-    return str(start_ms)  # pragma: no cover - (1/16) ** 4000
+    return _latest(creds.require_jd()[1], start_ms, lambda _, sign: sign[0] != "0")
+
+
+def _latest(secret: str, start_ms: int, wanted: Callable[[str, str], bool]) -> str:
+    """The latest timestamp of the 4,000 ms at or before ``start_ms`` that ``wanted`` takes with
+    its right sign; ``start_ms`` itself when none does (under (15/16) ** 4000)."""
+    for stamp in map(str, range(start_ms, start_ms - 4_000, -1)):
+        if wanted(stamp, jd_sign(secret, stamp)):
+            return stamp
+    return str(start_ms)  # pragma: no cover
 
 
 def _iso_date(now_ms: int) -> str:
