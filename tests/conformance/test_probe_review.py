@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 
 import pytest
 from fixtures.legit_variants import Reply, Scope, rewriting
+from fixtures.rewrite import spring_400
 
 from harness.conformance._emulator import emulator_settings
 from harness.conformance._failures import CheckFailed
@@ -66,14 +67,7 @@ def _spring_long_timestamp_400(reply: Reply, scope: Scope) -> None:
     stamp = (query.get("timestamp") or [""])[0]
     if reply.method == "POST" and stamp and not re.fullmatch(r"-?[0-9]+", stamp):
         reply.status = 400
-        reply.set_json(
-            {
-                "timestamp": "2026-12-07T03:00:00.000+00:00",
-                "status": 400,
-                "error": "Bad Request",
-                "path": reply.path,
-            }
-        )
+        reply.set_json(spring_400(reply.path))
 
 
 def _sign_format_100(reply: Reply, scope: Scope) -> None:
