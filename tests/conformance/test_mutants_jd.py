@@ -16,7 +16,8 @@ images as imgBase64 (E-078): probe FH-A20 names it now (ROUND11), as fuzz's rule
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -423,14 +424,9 @@ ROUND13: list[tuple[str, str, Change | None]] = [
 NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13
 
 
-def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
-    """Round 12: permits-leaked-on-refusal answers every comparison 43010 流量受限 after 30
-    business refusals, one request at a time too; `conform --seed 7` passed it (each throttled
-    answer judges nothing, E-045). FH-J24 sends a comparison alone, paused (shortened here)."""
-    from harness.conformance import _probes
-
-    assert DEFECTS["permits-leaked-on-refusal"].quote
-    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05))
+@contextmanager
+def _leaked_permits(contract) -> Iterator[ProbeContext]:
+    """Probes on permits-leaked-on-refusal once 30 business refusals leaked its permits."""
     with (
         mutant_jd("permits-leaked-on-refusal", contract) as url,
         probe_session(contract, "jd", url) as session,
@@ -439,6 +435,18 @@ def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
         bad = p.canonical("faceCompareNew").with_json(("businessId",), "other")
         for _ in range(30):
             p.send(bad)
+        yield p
+
+
+def test_a_service_throttling_a_lone_request_is_named(contract, monkeypatch):
+    """Round 12: permits-leaked-on-refusal answers every comparison 43010 流量受限 after 30
+    business refusals, one request at a time too; `conform --seed 7` passed it (each throttled
+    answer judges nothing, E-045). FH-J24 sends a comparison alone, paused (shortened here)."""
+    from harness.conformance import _probes
+
+    assert DEFECTS["permits-leaked-on-refusal"].quote
+    monkeypatch.setattr(_probes, "LONE_WAITS_S", (0.05, 0.05, 0.05))
+    with _leaked_permits(contract) as p:
         try:
             RULES.get("FH-J24").fn(p)
         except CheckFailed as failed:
@@ -457,14 +465,7 @@ def test_a_gate_stages_time_limit_ends_the_lone_requests_pause(contract, monkeyp
     from harness.conformance import _probes
 
     monkeypatch.setattr(_probes, "LONE_WAITS_S", (60.0, 60.0))
-    with (
-        mutant_jd("permits-leaked-on-refusal", contract) as url,
-        probe_session(contract, "jd", url) as session,
-    ):
-        p = ProbeContext(session=session, may_burst=True)
-        bad = p.canonical("faceCompareNew").with_json(("businessId",), "other")
-        for _ in range(30):
-            p.send(bad)
+    with _leaked_permits(contract) as p:
         timer = threading.Timer(0.5, interrupt.cancel, args=("the stage's time limit",))
         started = time.monotonic()
         timer.start()
