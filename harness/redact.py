@@ -473,8 +473,10 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
         shown = _INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", text))
-        if shown != text and (_mask_secrets(shown, secrets) != shown or _signs_in(shown)):
-            return _mask_secrets(shown, secrets)  # as a reader sees it, the secret masked
+        if shown != text and (
+            (masked := _mask_secrets(shown, secrets)) != shown or _signs_in(shown)
+        ):
+            return masked  # as a reader sees it, the secret masked
     return text
 
 
