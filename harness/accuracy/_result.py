@@ -192,11 +192,16 @@ def run_accuracy(
     fta = {cls: c["fta"] for cls, c in counts.items()}
     ok = [(p, o) for p, o in measured if o.category == "ok"]
     table = contract or load_contract()
-    failed = [p for p, o in measured if o.category == "error" and answerable(table, api, o)]
-    # documented declines (no comparison, none another try would get): left out like FTA
-    declines = [
-        (p, o) for p, o in measured if o.category == "error" and not answerable(table, api, o)
-    ]
+    # errors another try could answer (unknown at a claim), and documented declines (no
+    # comparison, none another try would get: left out like FTA)
+    failed: list[PairImages] = []
+    declines: list[tuple[PairImages, Outcome]] = []
+    for p, o in measured:
+        if o.category == "error":
+            if answerable(table, api, o):
+                failed.append(p)
+            else:
+                declines.append((p, o))
     declined_pairs = {
         cls: sum(p.genuine == (cls == "genuine") for p, _ in declines) for cls in _CLASSES.values()
     }
