@@ -2764,14 +2764,14 @@ def documented_values_accepted(p: ProbeContext) -> Any:
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
-    taking a liveCode for LIP alone refuses it). validateData without a body gets an envelope
-    (round 13).
+    taking a liveCode for LIP alone refuses it). validateData without a body (round 13), and
+    with a field it does not take (session 25), gets an envelope.
 
     Only the refusal of one is judged, and only if the request without the field is then
     accepted (or, left out, with it): a refusal both share (the identity, the service's state)
     judges nothing. The defaults go in one request, and one at a time only to name the one
     refused. Last, which reading of E-081 the service follows for a LIP-only value on a photo:
-    /match's photo with a fresh liveCode (its code asked of validateData without a body), /idno's
+    /match's photo with a fresh liveCode (its code asked of validateData in those two), /idno's
     with videoType LIP (observed, never failed but for an answer that is no envelope).
     """
     photo_code = _documented_values(p)
@@ -2875,20 +2875,37 @@ def _documented_values(p: ProbeContext) -> Violation | None:
     return photo_code
 
 
+# a field no table names (E-073), sent to validateData (请求参数 无): refused or ignored (E-032)
+_UNNAMED_FIELD = "faceharnessExtra"
+
+
 def _code_without_body(p: ProbeContext) -> str | None:
-    """A fresh liveCode, asked of validateData with no body at all (请求参数 无): refused or
-    taken (E-032: the 请求示例 is {}), never a crash (round 13: a body parsed unguarded crashed);
-    refused, asked with {} (one request more only for a service that refuses it)."""
+    """A fresh liveCode, asked of validateData with no body at all (请求参数 无), then with a
+    field it does not take: each refused or taken (E-032: the 请求示例 is {}; a field refused by
+    default, ignored by its other reading), never a crash (round 13: a body parsed unguarded
+    crashed; a body bound to a class without fields, fuzz's extra-field alone found it). The
+    newest code issued (E-079); none, asked with {} (one request more only for a service that
+    refuses both)."""
     empty = replace(p.canonical("liveCode"), raw_body=b"")
-    exchange = p.send(empty)
-    a = exchange.answer
-    if a is not None and not (enveloped(a) or a.throttled):
-        raise Violation(
-            f"Received: HTTP {a.status} for validateData without a body (请求参数 无)\n"
-            "Expected: an envelope with an errcode (errcode 是), taken or refused (E-032)",
-            request=empty,
-        )
-    return live_code_of(exchange) or p.fresh_live_code()
+    extra = p.canonical("liveCode").with_json((_UNNAMED_FIELD,), 1)
+    code: str | None = None
+    for request, what in (
+        (empty, "validateData without a body (请求参数 无)"),
+        (
+            extra,
+            f'validateData with a field it does not take ({{"{_UNNAMED_FIELD}": 1}}; 请求参数 无)',
+        ),
+    ):
+        exchange = p.send(request)
+        a = exchange.answer
+        if a is not None and not (enveloped(a) or a.throttled):
+            raise Violation(
+                f"Received: HTTP {a.status} for {what}\n"
+                "Expected: an envelope with an errcode (errcode 是), taken or refused (E-032)",
+                request=request,
+            )
+        code = live_code_of(exchange) or code
+    return code or p.fresh_live_code()
 
 
 def _idno_photo_lip(p: ProbeContext) -> str | None:

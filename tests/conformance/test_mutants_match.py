@@ -5,6 +5,7 @@ A service that reads the document otherwise, within it, is found by nothing."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -221,6 +222,8 @@ PROBED = {
     "invalid-parameter-framework-400": ("FH-L14", "FH-L14"),
     # session 24 (jdleft): one issued code in ten (a leading 0) refused; no probe drew one
     "livecode-leading-zero-refused": ("FH-A23", "FH-A23"),
+    # session 25 (left): validateData with a field it does not take crashed; fuzz alone found it
+    "server-error-on-livecode-field": ("FH-L19", "FH-L19"),
 }
 
 
@@ -444,6 +447,39 @@ def test_fh_l19_still_fails_what_no_reading_allows(step: Any, said: str, contrac
     assert said in failed.message, failed.message
     if step is _empty_body_bare_400:
         assert failed.request is not None and failed.request.raw_body == b"", failed.request
+
+
+def _livecode_fields_ignored(seen: list[list[str]], x: Any) -> None:
+    """validateData ignoring fields it does not take (E-032's other reading)."""
+    if x.path == mutant_match._LIVECODE and isinstance(x.body, dict) and x.body:
+        seen.append(sorted(x.body))
+        x.body.clear()
+
+
+def test_fh_l19_passes_validatedata_ignoring_a_field_it_does_not_take(contract) -> None:
+    """Session 25: FH-L19 sends validateData a field it does not take (a body bound to a class
+    without fields crashed: server-error-on-livecode-field, which fuzz's extra-field alone found).
+    Refused in an envelope (E-032's default: the emulator, the control) or ignored (its other
+    reading, E-073's too) it passes; only an answer without the envelope fails it (E-015: a 5xx
+    is a finding, as FH-H01's)."""
+    from fixtures.same_photo import same_photos
+
+    from harness.conformance._emulator import emulator_settings
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    app = same_photos(
+        create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    )
+    seen: list[list[str]] = []
+    ignored = mutant_match.Defect("x", "x", before=partial(_livecode_fields_ignored, seen))
+    with (
+        EmulatorServer(mutant_match.mutant(app, ignored)) as url,
+        probe_session(contract, "match", url) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        RULES.get("FH-L19").fn(p)
+    assert seen == [["faceharnessExtra"]], seen  # the field, sent once
+    assert not p.failures, [f.message for f in p.failures]
 
 
 def test_fh_a23_passes_a_service_taking_its_leading_zero_codes(contract) -> None:
