@@ -295,7 +295,13 @@ def _rerun_probes(
     unjudged: dict[str, list[str]] = {}
     for rule_id in named or PROBES[api]:
         for problem, _, _ in run_probe(
-            session, rule_id, may_burst=is_emulator, burst=burst, untried=untried, unjudged=unjudged
+            session,
+            rule_id,
+            may_burst=is_emulator,
+            burst=burst,
+            untried=untried,
+            unjudged=unjudged,
+            replaying=True,
         ):
             if problem.check == replay.check:
                 return ReplayOutcome(replay.id, replay.check, True, problem.message)

@@ -35,7 +35,8 @@ from ._client import FuzzClient
 # an imgArr in both ranges (FH-A20: a live target's valid requests carry imgBase64, E-078);
 # round 12's: an extData holding an object and a list (FH-L31), a LIP video with async true and a
 # fresh liveCode (FH-L43); round 13's: a right sign whose MD5 begins with 0, and that sign
-# without its zeros or with one more (FH-A21)
+# without its zeros or with one more (FH-A21); session 25's: a liveCode issued with a leading 0
+# (FH-A23: codes drawn until one begins with 0, about ten; a replay draws longer, ``replaying``)
 PROBES = {
     "match": (
         "FH-L10",
@@ -50,6 +51,7 @@ PROBES = {
         "FH-L31",
         "FH-L41",
         "FH-L43",
+        "FH-A23",  # last, as in conformance (``_probes.LAST``)
     ),
     "jd": ("FH-A13", "FH-A20", "FH-A21", "FH-L18", "FH-L33", "FH-L34", "FH-L44", "FH-J24"),
 }
@@ -108,13 +110,15 @@ def run_probe(
     burst: int | None = None,
     untried: list[str] | None = None,
     unjudged: dict[str, list[str]] | None = None,
+    replaying: bool = False,
 ) -> list[Failed]:
     """The probe's verdict first (its own violation, or its request without an answer), then the
     answer rules' on the answers it got, as conformance's probe phase records them; images in
     the requests by reference (their pool name and sha256). ``burst``: a replay's, as its run
     sent it; ``untried`` gets the probe's id when the pace let it send no burst, ``unjudged``
-    what the probe could not judge under its id (a replay's inconclusive)."""
-    ctx = ProbeContext(session, may_burst=may_burst, replay_burst=burst)
+    what the probe could not judge under its id (a replay's inconclusive); ``replaying``: a
+    replay's run (FH-A23 draws longer for its case, and is not judged without it)."""
+    ctx = ProbeContext(session, may_burst=may_burst, replay_burst=burst, replaying=replaying)
     own: list[CheckFailed] = []
     try:
         RULES.get(rule_id).fn(ctx)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fixtures.cli import DEMO_ENV
 from fixtures.mutant_match import DEFECTS, serve
 from hypothesis import HealthCheck, given, settings
 
@@ -39,6 +40,9 @@ CASES = [
 @pytest.fixture(scope="module")
 def gen(contract: Any) -> Gen:
     return Gen(contract, image_pool())
+
+
+_URL = {"is_emulator": False, "max_examples": 5, "max_rps": 0}  # `fuzz --target URL --max-rps 0`
 
 
 def _problems(url: str, gen: Gen, mode: str) -> list[str]:
@@ -124,3 +128,35 @@ def test_an_unknown_token_spelt_bearer_is_sent_and_refused(contract, gen):
             exchange = client.send(bearer.request)
     problems = check_answer(contract, bearer.request, exchange, case=bearer, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def test_fuzz_runs_fh_a23_and_its_replay_draws_as_conformances(
+    contract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Session 25: a service refusing the liveCodes it issued with a leading 0 (one in ten:
+    livecode-leading-zero-refused) was conform's FH-A23 alone; fuzz's rule-probes run it now, and
+    its finding replays. A replay drawing no code beginning with 0 draws as conformance's replay
+    does (up to 60) and is inconclusive, never "fixed" (run_probe's ``replaying``)."""
+    from harness.conformance import _probes
+
+    for name, value in DEMO_ENV.items():  # the replay's credentials
+        monkeypatch.setenv(name, value)
+    only = ["match:rule-probes/FH-A23"]
+    with serve("livecode-leading-zero-refused", contract) as url:
+        result = fuzz(url, tmp_path, api="match", only=only, **_URL)
+        assert {(f.rule_id, f.basis) for f in result.findings} == {("FH-A23", "seed")}, explain(
+            result
+        )
+        path = next((tmp_path / "findings").glob("F-*.json"))
+        again = replay_finding(path)
+        drawn: list[str] = []
+
+        def no_zero(p: Any) -> str:
+            drawn.append("1234")
+            return "1234"
+
+        monkeypatch.setattr(_probes, "_digit_code", no_zero)
+        unjudged = replay_finding(path)
+    assert again.still_failing, again.detail
+    assert not unjudged.still_failing and not unjudged.judged, unjudged
+    assert len(drawn) == _probes.LEADING_ZERO_REPLAY_DRAWS, len(drawn)
