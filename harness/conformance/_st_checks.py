@@ -160,14 +160,18 @@ def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: 
     """The erratum whose reading alone makes ``body`` invalid (valid without the spec's
     ``x-reading`` limits, formats and required fields); None when it is invalid under every
     reading. A body invalid only by several readings at once (or by none) is named as before by
-    faceharness' own formats, E-043 (E-032 for validateData)."""
+    faceharness' own formats, E-043 (E-032 for validateData); one valid once a Java binder has
+    read it (E-085), by that reading when its bound values keep faceharness' formats too."""
     schema = contract.operation(operation).request_schema
     if not schema or not isinstance(body, dict):
         return None
     spec = contract.spec(api)
     lenient = spec.validator(schema, every_reading=True)
     if not lenient.is_valid(body):  # E-085: valid once a Java binder has read it is a reading
-        return "E-043" if _as_bound(lenient, body) is not None else None
+        bound = _as_bound(lenient, body)
+        if bound is None:
+            return None
+        return "E-085" if spec.validator(schema).is_valid(bound) else "E-043"
     if not spec.validator(schema).is_valid(body):
         for erratum in spec.reading_errata:  # E-023: a field only faceharness requires
             if spec.validator(schema, lenient=frozenset({erratum})).is_valid(body):

@@ -43,6 +43,8 @@ class Rule:
 _TABLE = """
 missing-field        | match jd | seed       |             | a required field is absent
 wrong-type           | match jd | seed       |             | a field has the wrong JSON type
+                                                             (one a binder coerces: E-085, an
+                                                             observation)
 enum-outside         | match jd | seed       |             | a value outside its enum
 empty-string         | match jd | seed       |             | an empty string where the documents
                                                              forbid it (E-034)

@@ -707,16 +707,17 @@ def _without(path: tuple[str | int, ...]) -> dict:
         ("faceCompareNew", {**_JD_BODY, "serialNo": "s 1"}, "E-043"),
         ("liveCode", {"x": 1}, "E-032"),
         # E-085: what Jackson's defaults bind (legit_variants jackson-coercion, round 13): a
-        # number for a String, "true" or 0 for a boolean, null for a field not required
-        ("faceCompareNew", {**_JD_BODY, "serialNo": 12345}, "E-043"),
-        ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": None}}, "E-043"),
-        ("match", {**_MATCH_BODY, "async": "true", "liveCode": 1232, "extData": None}, "E-043"),
-        ("match", {**_MATCH_BODY, "async": 0}, "E-043"),
+        # number for a String, "true" or 0 for a boolean, null for a field not required (its own
+        # reading since session 25; E-043's family before)
+        ("faceCompareNew", {**_JD_BODY, "serialNo": 12345}, "E-085"),
+        ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": None}}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": "true", "liveCode": 1232, "extData": None}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": 0}, "E-085"),
         # Jackson binds any int (!= 0) and "True"/"TRUE" too (review session 24)
-        ("match", {**_MATCH_BODY, "async": 2}, "E-043"),
-        ("match", {**_MATCH_BODY, "async": -1, "liveCode": "2312"}, "E-043"),
-        ("match", {**_MATCH_BODY, "async": "TRUE"}, "E-043"),
-        ("match", {**_MATCH_BODY, "async": "False"}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": 2}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": -1, "liveCode": "2312"}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": "TRUE"}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": "False"}, "E-085"),
         # digits to str.isdigit but not to int() (review session 24: ValueError): no integer
         *(
             ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": [v]}}, None)
@@ -732,13 +733,15 @@ def _without(path: tuple[str | int, ...]) -> dict:
         # a required part null where a oneOf names it twice (a KeyError before: mended twice)
         ("match", {**_MATCH_BODY, "faceData": {**_MATCH_FACE, "data": None}}, None),
         # E-085: more of what binds (any scalar for a String) and what does not (a 固定值, an enum)
-        ("faceCompareNew", {**_JD_BODY, "serialNo": 16212706106}, "E-043"),
-        ("faceCompareNew", {**_JD_BODY, "serialNo": True}, "E-043"),
+        ("faceCompareNew", {**_JD_BODY, "serialNo": 16212706106}, "E-085"),
+        ("faceCompareNew", {**_JD_BODY, "serialNo": True}, "E-085"),
+        # bound, and outside faceharness' serialNo pattern too ("1e+300"): two readings, E-043's
+        ("faceCompareNew", {**_JD_BODY, "serialNo": 1e300}, "E-043"),
         ("faceCompareNew", {**_JD_BODY, "serialNo": ["s-1"]}, None),
         ("faceCompareNew", {**_JD_BODY, "businessId": 1}, None),  # a 固定值 no number becomes
         ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgBase64": 1}}, None),
-        ("match", {**_MATCH_BODY, "async": "true"}, "E-043"),
-        ("match", {**_MATCH_BODY, "liveCode": 1232}, "E-043"),
+        ("match", {**_MATCH_BODY, "async": "true"}, "E-085"),
+        ("match", {**_MATCH_BODY, "liveCode": 1232}, "E-085"),
         ("match", {**_MATCH_BODY, "faceData": {**_VIDEO, "videoType": 1}}, None),  # enum missed
     ],
 )

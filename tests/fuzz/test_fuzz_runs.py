@@ -326,6 +326,30 @@ def test_a_service_keeping_only_the_newest_livecode_is_no_first_use_defect(
     assert result.status == "pass", explain(result)
 
 
+@pytest.mark.parametrize(
+    ("variant", "observed"), [("jackson-coercion", "alternative"), (None, "default")]
+)
+def test_a_coercing_binder_is_observed_as_e085_its_own_reading(
+    contract: Any, tmp_path: Path, variant: str | None, observed: str
+) -> None:
+    """Session 25: a value of another JSON type that a Java binder reads as the documented one
+    (``"async":"true"``, E-085) was observed under E-043's family (formats the documents do not
+    give), where the readings log and a policy could not tell it apart. A run now observes E-085
+    itself: the Spring service of legit_variants jackson-coercion follows its alternative and
+    gets no finding, the emulator its default."""
+    from fixtures.legit_variants import serve_variant
+    from fixtures.mutant_match import serve
+
+    with serve_variant(variant, contract) if variant else serve(None, contract) as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["match:invalid-requests/wrong-type"],
+            api="match", max_examples=10, seed=1, max_rps=0,
+        )  # fmt: skip
+    seen = result.metrics.readings.get("E-085")
+    assert seen is not None and seen["observed"] == observed, result.metrics.readings
+    assert result.findings == [], explain(result)
+
+
 def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> None:
     """A service answering its errors with 4xx (E-015's other reading) breaks only an HTTP
     convention: fuzz lists it (basis convention) and goes on testing; raised, hypothesis spent
