@@ -527,11 +527,11 @@ def _declines_bound(
         "fmr": rate(false_matches + hidden, impostor + hidden),
         "ci95": [lo, hi],
     }
-    if verdict.verdict != "consistent" or lo <= claim.claimed_fmr:
-        return verdict, bound
     table = [[hidden, impostors - hidden], [genuine_declined, genuines - genuine_declined]]
     p_value = float(fisher_exact(table, alternative="greater").pvalue)
-    bound["declines_favour_impostor_pairs"] = p_value < 0.05
+    bound["declines_favour_impostor_pairs"] = p_value < 0.05  # a gate's max_fmr reads it too
+    if verdict.verdict != "consistent" or lo <= claim.claimed_fmr:
+        return verdict, bound
     said = (
         f"with the {hidden} declined impostor pairs (failures to acquire, documented declines) "
         f"each a false match: {false_matches + hidden} in {impostor + hidden}, 95% CI "
