@@ -821,6 +821,17 @@ def inconclusive_reason(
     )
     if declined and not impostor:
         when = f"a service that finds the faces in these images, and {when}"
+    hiding = [  # enough pairs, but the declines fall on impostor pairs: more photos won't help
+        row["claim"]
+        for row in measured
+        if compared[row["claim"]] >= row["impostor_pairs_needed"]
+        and (row.get("fmr_with_declines") or {}).get("declines_favour_impostor_pairs")
+    ]
+    if hiding:
+        when = (
+            f"a decision for the impostor pairs the service declined ({', '.join(hiding)}: "
+            f"its declines fall on impostor pairs, ERRATA E-097), and {when}"
+        )
     if pending:
         planned = max((r.planned.get("impostor", 0) for r in results), default=0)
         waits = " once the service stops throttling; a lower --max-rps spaces the calls"

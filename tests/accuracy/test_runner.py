@@ -864,6 +864,11 @@ def test_declines_falling_on_impostor_pairs_leave_no_consistent_claim(
     assert row["false_matches"] == 0 and row["impostor"] + hidden == 1792 and hidden > 150
     if selective:
         assert row["verdict"] == "untestable", row["verdict_reason"]
+        # the run's reason is not the data size: more photos would be declined alike
+        dataset = Dataset(images=[], name="faces")
+        why, when = inconclusive_reason([result], dataset) or ("", "")
+        assert "data size" not in why and "the declines fall on impostor pairs" in why
+        assert when.startswith("a decision for the impostor pairs the service declined"), when
         assert "the declines fall on impostor pairs" in row["verdict_reason"]
         assert f"with the {hidden} declined impostor pairs" in row["verdict_reason"]
     else:
