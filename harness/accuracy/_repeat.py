@@ -81,6 +81,7 @@ def observe_repeats(
     examples: dict[str, str] = {}
     sample = repeat_sample(answered, seed)
     calls, unasked = 0, 0
+    answers: list[tuple[PairImages, Outcome, Outcome]] = []  # (pair, first answer, this one)
     stopped = False
     ended: dict[str, str] | None = None  # the answer that ended the sample, if one did
     for pair, first in sample:
@@ -106,6 +107,7 @@ def observe_repeats(
                 cache.put(target, api, key, outcome)
             if outcome.category != "ok":
                 continue
+            answers.append((pair, first, outcome))
             tally = kinds[kind]
             tally["compared"] += 1
             delta = (
@@ -129,6 +131,7 @@ def observe_repeats(
         **({} if ended is None else {"ended_by": ended}),
         **kinds,
         "examples": examples,
+        "answers": answers,  # popped by the run: more comparisons at each claim (E-098)
     }
 
 

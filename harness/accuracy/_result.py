@@ -184,6 +184,7 @@ def run_accuracy(
         seed=seed,
     )
     repeat_calls = repeats.pop("calls")
+    retold = [(p, first, o) for p, first, o in repeats.pop("answers") if not p.genuine]
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
@@ -243,7 +244,7 @@ def run_accuracy(
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
-            [_claim_row(c, ok, fta, failed, declined_pairs, turned_away) for c in claims],
+            [_claim_row(c, ok, fta, failed, declined_pairs, turned_away, retold) for c in claims],
             api,
             score_range,
             max((s for _, s in scored), default=None),
@@ -369,6 +370,7 @@ def _claim_row(
     failed: Sequence[PairImages] = (),
     declines: dict[str, int] | None = None,
     turned_away: int = 0,
+    retold: Sequence[tuple[PairImages, Outcome, Outcome]] = (),
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
     so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
@@ -390,6 +392,22 @@ def _claim_row(
     # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
     declined = fta.get("genuine", 0) + turned_away
     impostor = false_matches + tally[(False, False)]
+    # the repeat sample's impostor pairs asked again or swapped (ERRATA E-098): an answer that
+    # decides the pair otherwise at this claim is one more comparison of it (the run's order is
+    # the images' sha256, no role: the swapped order is as much the claim's as the run's)
+    otherwise = [
+        (p, got)
+        for p, first, then in retold
+        if None
+        not in (
+            got := claim.accepts(then.score, then.decision),
+            was := claim.accepts(first.score, first.decision),
+        )
+        and got != was
+    ]
+    order_matches = sum(bool(got) for _, got in otherwise)
+    false_matches += order_matches
+    impostor += len(otherwise)
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
     for p, o in ok:
@@ -397,6 +415,8 @@ def _claim_row(
             people.setdefault(frozenset(p.subjects), set()).add(claim.accepts(o.score, o.decision))
     for p in failed:
         people.setdefault(frozenset(p.subjects), set()).add(None)
+    for p, got in otherwise:
+        people.setdefault(frozenset(p.subjects), set()).add(got)
     matched = sum(True in got for got in people.values())
     unknown = sum(True not in got and None in got for got in people.values())
     verdict = _judged(
@@ -409,7 +429,28 @@ def _claim_row(
         genuine=genuine,
         failed=len(failed),
     )
+    # impostor pairs declined (FTA, a documented decline): left out of FMR (ISO/IEC 19795-1), yet
+    # each may hide a false match; their bound, and a verdict it reaches (ERRATA E-097)
+    hidden = fta.get("impostor", 0) + declines.get("impostor", 0)
+    genuine_declined = fta.get("genuine", 0) + declines.get("genuine", 0)
+    presented = (
+        (impostor + tally[(False, None)] + len(failed) + hidden, hidden),
+        (genuine + tally[(True, None)] + genuine_declined, genuine_declined),
+    )
+    bounded = (
+        _declines_bound(claim, verdict, false_matches, impostor, hidden, presented)
+        if hidden
+        else None
+    )
+    if bounded is not None:
+        verdict = bounded[0]
     reason = verdict.reason
+    if otherwise:
+        reason += (
+            f" ({len(otherwise)} of the impostor comparisons are the repeat sample's, asked again "
+            f"or with the images swapped and decided otherwise than the pair's first answer, "
+            f"{order_matches} of them a false match: ERRATA E-098)"
+        )
     scores = [o.score for p, o in ok if not p.genuine and o.score is not None]
     top = max(scores) if claim.rule == "score>=" and scores else None
     if top is not None and not false_matches and claim.threshold is not None:
@@ -441,10 +482,13 @@ def _claim_row(
         "impostor": impostor,
         "pairs": genuine + impostor,
         "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
+        "retold_impostor": len(otherwise),  # of ``impostor``: the repeat sample's (E-098)
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
         "declined_in_frr": turned_away,  # of the genuine ones: refused about their images
+        # FMR were every impostor pair declined (FTA or a documented decline) a false match
+        "fmr_with_declines": None if bounded is None else bounded[1],
         "verdict": verdict.verdict,
         "verdict_direction": verdict.direction,
         "verdict_reason": reason,
@@ -455,6 +499,64 @@ def _claim_row(
         # reads beside the pairs (look-alike people are no evidence of a higher rate)
         "fmr_people": [matched, sum(bool(got - {None}) for got in people.values())],
     }
+
+
+def _declines_bound(
+    claim: Claim,
+    verdict: Verdict,
+    false_matches: int,
+    impostor: int,
+    hidden: int,
+    presented: tuple[tuple[int, int], tuple[int, int]],
+) -> tuple[Verdict, dict[str, Any]]:
+    """The FMR bound with the ``hidden`` impostor pairs the service declined (failures to
+    acquire, documented declines) each a false match, and the verdict it leaves (ERRATA E-097).
+    A decline is left out of FMR (ISO/IEC 19795-1, review of session 23: a service declining 2 %
+    of all pairs stays testable), but one declining exactly the impostor pairs it would match
+    falsely shows none. So a ``consistent`` verdict the bound contradicts stays consistent (the
+    bound said in its reason) only while the declines do not fall on impostor pairs more than on
+    genuine ones (``presented``: (pairs presented, declined) of the impostor and of the genuine
+    pairs; one-sided Fisher exact test at 5 %): when they do, the data cannot
+    tell whether the claim holds, and the claim is untestable."""
+    from scipy.stats import fisher_exact
+
+    (impostors, _), (genuines, genuine_declined) = presented
+    lo, hi = clopper_pearson(false_matches + hidden, impostor + hidden)
+    bound = {
+        "declined": hidden,
+        "fmr": rate(false_matches + hidden, impostor + hidden),
+        "ci95": [lo, hi],
+    }
+    table = [[hidden, impostors - hidden], [genuine_declined, genuines - genuine_declined]]
+    p_value = float(fisher_exact(table, alternative="greater").pvalue)
+    bound["declines_favour_impostor_pairs"] = p_value < 0.05  # a gate's max_fmr reads it too
+    if verdict.verdict != "consistent" or lo <= claim.claimed_fmr:
+        return verdict, bound
+    said = (
+        f"with the {hidden} declined impostor pairs (failures to acquire, documented declines) "
+        f"each a false match: {false_matches + hidden} in {impostor + hidden}, 95% CI "
+        f"[{lo:.3g}, {hi:.3g}] above the claimed {claim.claimed_fmr:g}"
+    )
+    shares = (
+        f"{hidden} of {impostors} impostor pairs declined, {genuine_declined} of {genuines} "
+        f"genuine ones (one-sided Fisher p = {p_value:.2g})"
+    )
+    if p_value < 0.05:
+        reason = (
+            f"{verdict.reason} without the declined pairs, but {said}; the declines fall on "
+            f"impostor pairs ({shares}), and a service declining the pairs it would match "
+            "falsely shows no false match: the data cannot tell whether the claim holds"
+        )
+        return Verdict(
+            "untestable", None, reason, verdict.impostor_pairs_needed, verdict.ci95
+        ), bound
+    reason = (
+        f"{verdict.reason}; an upper bound {said}, not held against the claim: the declines do "
+        f"not fall on impostor pairs more than on genuine ones ({shares})"
+    )
+    return Verdict(
+        verdict.verdict, verdict.direction, reason, verdict.impostor_pairs_needed, verdict.ci95
+    ), bound
 
 
 UNIT_TOP: Final = 1.0  # the top of the documents' other scale (JD's score, 0..1; E-004)
@@ -719,6 +821,17 @@ def inconclusive_reason(
     )
     if declined and not impostor:
         when = f"a service that finds the faces in these images, and {when}"
+    hiding = [  # enough pairs, but the declines fall on impostor pairs: more photos won't help
+        row["claim"]
+        for row in measured
+        if compared[row["claim"]] >= row["impostor_pairs_needed"]
+        and (row.get("fmr_with_declines") or {}).get("declines_favour_impostor_pairs")
+    ]
+    if hiding:
+        when = (
+            f"a decision for the impostor pairs the service declined ({', '.join(hiding)}: "
+            f"its declines fall on impostor pairs, ERRATA E-097), and {when}"
+        )
     if pending:
         planned = max((r.planned.get("impostor", 0) for r in results), default=0)
         waits = " once the service stops throttling; a lower --max-rps spaces the calls"

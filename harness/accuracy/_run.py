@@ -688,8 +688,9 @@ def _declines_note(result: AccuracyResult, api: str, contract: Contract) -> str 
         f"{declined['genuine']} genuine pair(s)): no comparison, left out of FMR and FNMR as "
         f"failures to acquire are; {in_frr} genuine pair(s) refused about the presented images "
         f"count in FRR{caller}. A service declining the impostor pairs it would match falsely "
-        "shows no false match, so weigh the impostor declines against the false matches the "
-        "claim allows"
+        "shows no false match: each claim's row bounds FMR with the impostor declines as false "
+        "matches (fmr_with_declines), and a claim that bound contradicts is no longer consistent "
+        "when the declines fall on impostor pairs (ERRATA E-097)"
     )
 
 

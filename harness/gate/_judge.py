@@ -221,6 +221,8 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         elif rate == "fmr" and (doubt := _unknown_doubt(row, maximum, limit.bound)):
             undecided.append(doubt)
             unanswered = True
+        elif rate == "fmr" and (doubt := _declines_doubt(row, maximum, limit.bound)):
+            undecided.append(doubt)
     if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
         frr = "-" if row.frr is None else f"{row.frr:.4g}"  # FNMR leaves these out; FRR not
         shown.append(
@@ -269,6 +271,29 @@ def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> s
         f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs decided, not with "
         f"the {unknown} more answered without a score or without a usable answer (errors "
         f"another try could answer) as false matches ({k} in {n})"
+    )
+
+
+def _declines_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> str | None:
+    """Why an FMR limit met by the impostor pairs compared is not met by the sample (None: it
+    is): the accuracy suite found the declines (failures to acquire, documented declines) falling
+    on impostor pairs (``fmr_with_declines``, ERRATA E-097), and the limit does not hold were
+    every declined impostor pair a false match."""
+    declines = (row.model_extra or {}).get("fmr_with_declines") or {}
+    if not declines.get("declines_favour_impostor_pairs") or maximum >= 1:
+        return None
+    hidden = int(declines.get("declined", 0))
+    k, n = (row.false_matches or 0) + hidden, (row.impostor or 0) + hidden
+    if bound is None:
+        held = bound_undecided(k, n, maximum) is None and k / n <= maximum
+    else:
+        held = (clopper_pearson(k, n)[1] if bound == "upper95" else k / n) <= maximum
+    if held:
+        return None
+    return (
+        f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs compared, not with the "
+        f"{hidden} declined ones as false matches ({k} in {n}): the declines fall on impostor "
+        "pairs, not on genuine ones alike (ERRATA E-097)"
     )
 
 

@@ -829,3 +829,52 @@ def test_a_documented_decline_counts_like_a_failure_to_acquire_not_as_unknown(
     assert (said in notes) == (verdict == "consistent"), notes
     caller = f"code {code} describe(s) the caller or its account"
     assert (caller in notes) == (verdict == "consistent" and not in_frr), notes
+
+
+@pytest.mark.parametrize("selective", [True, False], ids=["impostor-pairs-only", "any-pair"])
+def test_declines_falling_on_impostor_pairs_leave_no_consistent_claim(
+    tmp_path: Path, make_faces: Any, selective: bool
+) -> None:
+    """Audit round 14 (jd-declines-impostors): a service declining a tenth of the impostor pairs
+    with liveness 1157 and no genuine pair, right on every pair it compares, read `consistent`:
+    the declines are left out of FMR (ISO/IEC 19795-1) and only a note said a service declining
+    the pairs it would match falsely shows no false match. Each row now bounds FMR with the
+    declined impostor pairs as false matches (ERRATA E-097), and where that bound lies above the
+    claim while the declines fall on impostor pairs (one-sided Fisher exact test), the claim is
+    untestable; a decline of any pair alike (session 23's 2 % liveness check) stays consistent,
+    its reason giving the bound."""
+    from harness.accuracy._data import build_pairs
+    from harness.faces import load_images
+
+    from .conftest import _unit
+
+    pairs = build_pairs(load_images(make_faces({f"p{n}": 8 for n in range(8)})))
+    declined = {p.key for p in pairs if _unit(p.key) < 0.1 and not (selective and p.genuine)}
+
+    def compare(pair: PairImages) -> Outcome:
+        if pair.key in declined:
+            return Outcome(None, None, "1157", "error")
+        return Outcome(0.95 if pair.genuine else 0.1, pair.genuine, "0")
+
+    claims = score_claims("jd", {0.7: 1e-2})
+    result = _run(pairs, compare, tmp_path / "c.jsonl", api="jd", claims=claims,
+                  bootstrap_replicates=5)  # fmt: skip
+    (row,) = result.thresholds
+    hidden = sum(not p.genuine for p in pairs if p.key in declined)
+    assert row["false_matches"] == 0 and row["impostor"] + hidden == 1792 and hidden > 150
+    if selective:
+        assert row["verdict"] == "untestable", row["verdict_reason"]
+        # the run's reason is not the data size: more photos would be declined alike
+        dataset = Dataset(images=[], name="faces")
+        why, when = inconclusive_reason([result], dataset) or ("", "")
+        assert "data size" not in why and "the declines fall on impostor pairs" in why
+        assert when.startswith("a decision for the impostor pairs the service declined"), when
+        assert "the declines fall on impostor pairs" in row["verdict_reason"]
+        assert f"with the {hidden} declined impostor pairs" in row["verdict_reason"]
+    else:
+        assert row["verdict"] == "consistent", row["verdict_reason"]
+        assert "an upper bound with the" in row["verdict_reason"]
+        assert "do not fall on impostor pairs more than on genuine ones" in row["verdict_reason"]
+    bound = row["fmr_with_declines"]
+    assert bound["declined"] == hidden and bound["ci95"][0] > 1e-2
+    assert bound["declines_favour_impostor_pairs"] is selective

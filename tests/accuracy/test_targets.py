@@ -244,6 +244,9 @@ BOTH = ("match", "jd")
         # JD's 1159 risk control on each impostor pair it would match: declines, left out of
         # the claim (as FTA), so only the note tells them
         ("jd-1159-hides", 24, ("jd",), set()),
+        # round 14: right in the run's order, every impostor pair accepted the other way round:
+        # the swapped sample's false match counts (E-098), where it was a low finding alone
+        ("order-accepts", 24, ("jd",), {"jd.result"}),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -290,6 +293,10 @@ def test_round_9_verdicts_tell_the_truth(
         declined = (row.model_extra or {})["declined"]["impostor"]
         assert declined and row.false_matches == 0
         assert f"documented decline(s) (code 1159: {declined} impostor, 0 genuine" in notes
+    if variant == "order-accepts":
+        row = rows["jd.result"]
+        assert row.false_matches == (row.model_extra or {})["retold_impostor"] == 1
+        assert "ERRATA E-098" in (row.verdict_reason or "")
     if variant == "refuses-some":
         for api in ("match", "jd"):
             assert f"{api}: " in notes and "declined as failures to acquire" in notes

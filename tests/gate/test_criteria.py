@@ -338,6 +338,35 @@ def test_an_fmr_limit_is_not_met_by_leaving_out_the_pairs_without_a_decision(
 
 
 @pytest.mark.parametrize(
+    ("favour", "declined", "outcome"),
+    [
+        (True, 150, "inconclusive"),  # 150 of 3150 declined, no genuine pair: 4.8 % hidden
+        (False, 150, "pass"),  # declines of any pair alike: left out (ISO/IEC 19795-1)
+        (True, 10, "pass"),  # 10 in 3010 still meets 1 %
+    ],
+)
+def test_an_fmr_limit_is_not_met_by_declines_falling_on_impostor_pairs(
+    favour: bool, declined: int, outcome: str
+) -> None:
+    """Audit round 14: a service declining the impostor pairs (and no genuine one) met `max_fmr`
+    over the pairs it compared, as the suite's claims were consistent. The suite now bounds FMR
+    with the declines as false matches and says whether they fall on impostor pairs
+    (``fmr_with_declines``, ERRATA E-097); when they do, a limit that bound breaks is
+    inconclusive."""
+    limit: dict[str, Any] = {"claim": "jd.result", "max_fmr": 0.01}
+    row = _counted("jd.result", 0, 3000) | {
+        "fmr_with_declines": {"declined": declined, "declines_favour_impostor_pairs": favour}
+    }
+    gate, _ = judge(
+        parse_policy({"accuracy": [limit]}), {"accuracy": accuracy([row])}, ran=("accuracy",)
+    )
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
+    if outcome == "inconclusive":
+        assert f"not with the {declined} declined ones as false matches" in crit.reason
+
+
+@pytest.mark.parametrize(
     ("false", "impostor", "people", "outcome"),
     [
         (9, 355, [1, 60], "inconclusive"),
