@@ -963,8 +963,10 @@ def _search_burst(steps: list[StepRecord], refill: float) -> float:
             return 0.0
         length = max(row.t for row in series) + 1
         for row in series:
-            late = s.started_s + max(s.elapsed_s, length) - (length - 1 - row.t)
-            seconds.append((k, s.started_s + row.t, late, row.success))
+            # a run's seconds are wall-clock seconds: its first may begin up to 1 s before its
+            # first send, its last end up to 1 s after its last answer
+            late = s.started_s + max(s.elapsed_s, length) + 1.0 - (length - 1 - row.t)
+            seconds.append((k, s.started_s + row.t - 1.0, late, row.success))
     most = 0.0
     for i, (k, begins, _, _) in enumerate(seconds):
         served = 0
