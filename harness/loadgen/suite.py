@@ -938,6 +938,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         **_refused_whole(result),
         late=window.late,
         window_ok=tuple(r.success for r in rows),
+        after_ok=tuple(r.success for r in result.series if r.t >= end),
         detail={
             "out_dir": str(result.out_dir),
             "window_s": [first, end],

@@ -120,6 +120,19 @@ def truths() -> Iterator[Truth]:
         yield Truth("random refusals", "noisy", 20, {"noise": noise, "seed": seed})
     for kind in ("lockout", "slow-recovery"):
         yield Truth("penalty after a refusal", kind, 20)
+    # session 25 (each 20/s but where said; 236 truths in all)
+    for tick, seed in ((0.5, 1), (0.5, 2), (1.0, 3)):  # a refill in lumps at random intervals
+        yield Truth("lumpy refill", "lumpy-refill", 20, {"tick_s": tick, "seed": seed})
+    yield Truth("429 without, then with Retry-After", "retry-after-later", 20)
+    yield Truth("429 without, then with Retry-After", "retry-after-later", 20, {"quiet": 1e6})
+    for slo in (1000, 250):  # slower (300 ms more) above 15/s, refusing above 20/s
+        yield Truth("latency degrades before refusals", "slow-first", 20 if slo > 300 else 15,
+                    slo_p99_ms=slo)  # fmt: skip
+    # a limit per appkey (30/s) under one per caller (the token's 20/s is not the appkey's)
+    yield Truth("per appkey vs per caller", "per-key", 30, {"appkey": 30}, operation="jd")
+    yield Truth("per appkey vs per caller", "per-key", 20, {"appkey": 30})
+    yield Truth("per appkey vs per caller", "per-key", 25, {"appkey": 40, "cluster": 25},
+                operation="jd")  # fmt: skip
 
 
 @dataclass

@@ -388,6 +388,30 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("burst", {"limit": 40, "burst_s": 3.25}, "match", 40),
     ("noisy", {"noise": 0.005, "seed": 1}, "match", 20),
     ("noisy", {"noise": 0.002, "seed": 5}, "match", 20),
+    # session 25: a plateau under a rate that passed was taken for a bucket's refill when the
+    # passing step's window alone needed under 2 s of burst; counted over every run's seconds
+    # (warm-ups, drains, the steps before), a bucket refilling at it needs far more, so the rate
+    # is rechecked: 200 per 10 s read 10/s, 60 per 3 s started 0.7 s in 8/s, "exact"
+    ("window-log", {"window_s": 10}, "match", PENALISED),
+    ("minute-quota", {"window_s": 3, "start_s": 0.7}, "match", PENALISED),
+    # ... and rechecked after one second's rest when half the rest a bucket needs is less: 140
+    # per 7 s started 3.8 s in read 12/s, "exact"
+    ("minute-quota", {"window_s": 7, "start_s": 3.8}, "match", PENALISED),
+    # a refused step's second after its window serving far over its tail (29, 22, 17, then 29) is
+    # no bucket's: 80 per 4 s started 3.6 s in read 17/s, "exact"
+    ("minute-quota", {"window_s": 4, "start_s": 3.6}, "match", PENALISED),
+    # a failed recheck of a plateau no bucket shows closed the bracket under the rate it doubted:
+    # 60 per 3 s started 1.3 s and 2.2 s in read 13/s and 9/s, "exact"
+    ("minute-quota", {"window_s": 3, "start_s": 1.3}, "match", RECHECK_FAILED),
+    ("minute-quota", {"window_s": 3, "start_s": 2.2}, "match", RECHECK_FAILED),
+    # a bracket resting on one refused step is run once more at the end: a bucket of 10/s for
+    # its first 12 s (20 s), then 20/s, read 10.2/s, "exact", from its 20/s step at 6.5 s
+    ("ramp", {"warm_s": 12}, "match", 20), ("ramp", {"warm_s": 20}, "match", 20),
+    # a strict bucket's refused step (one in flight of 52 ms, the answer's 2 ms too: 19.2/s) sets
+    # no plateau, so none to recheck (the rule above without this read it a penalty)
+    ("concurrency", {"k": 1, "t": 0.05}, "jd", 19.2),
+    # a new truth: a bare 429 whose Retry-After comes only after its first 20 refusals
+    ("retry-after-later", {}, "match", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
