@@ -221,6 +221,16 @@ PROBED = {
     "invalid-parameter-framework-400": ("FH-L14", "FH-L14"),
     # session 24 (jdleft): one issued code in ten (a leading 0) refused; no probe drew one
     "livecode-leading-zero-refused": ("FH-A23", "FH-A23"),
+    # round 14: missed by conform and fuzz before (but server-error-on-png-image: fuzz's PNG bomb)
+    "server-error-on-png-image": ("FH-L15", "FH-L15"),  # a PNG in both parts
+    "server-error-on-line-breaks-facedata": ("FH-L15", "FH-L15"),  # lines in both parts
+    "server-error-on-uri-origin": ("FH-L15", "FH-L15"),
+    "idno-oversize-video-accepted": ("FH-L16", "FH-L16"),
+    "empty-token-accepted": ("FH-A17", "FH-A17"),
+    "idno-async-lip-livecode-dropped": ("FH-L43", "FH-L43"),
+    "server-error-on-astral-extdata": ("FH-L31", "FH-L31"),
+    "server-error-on-astral-name": ("FH-L41", "FH-L41"),
+    "idno-normal-lip-unchecked": ("FH-L22", "FH-L22"),
 }
 
 

@@ -14,7 +14,7 @@ from fixtures.mutant_match import DEFECTS, serve
 from hypothesis import HealthCheck, given, settings
 
 from harness.clients import DEMO
-from harness.clients._auth import How
+from harness.clients._auth import Given, How
 from harness.fuzz import FuzzClient, replay_finding
 from harness.fuzz._checks import check_answer, outcome
 from harness.fuzz._invalid import InvalidCase, invalid_cases, mutators_for, pins_for
@@ -123,4 +123,17 @@ def test_an_unknown_token_spelt_bearer_is_sent_and_refused(contract, gen):
         with FuzzClient(url, credentials=DEMO, contract=None) as client:
             exchange = client.send(bearer.request)
     problems = check_answer(contract, bearer.request, exchange, case=bearer, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def test_an_empty_token_is_sent_and_refused(contract, gen):
+    """bad-token pins an Authorization header sent empty (round 14, as conformance's FH-A17): a
+    service checking the token only when it is truthy (empty-token-accepted) is found by any
+    seed; before, fuzz sent a missing header and unknown tokens alone."""
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [empty] = [c for c in cases if c.request.auth.token == Given("")]
+    with serve("empty-token-accepted", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(empty.request)
+    problems = check_answer(contract, empty.request, exchange, case=empty, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
