@@ -249,6 +249,7 @@ class Auth:
                 How.EXTENDED: "the valid token with a character appended",
                 How.TRUNCATED: "the valid token with its last character cut",
                 How.BEARER: "an unknown token after Bearer",
+                Given(""): "an empty Authorization header",
             }
             return plain.get(self.token, "a generated token")
         words = [
@@ -267,6 +268,7 @@ class Auth:
                 How.EXTENDED: "bad_token:extended",
                 How.TRUNCATED: "bad_token:truncated",
                 How.BEARER: "bad_token:bearer",
+                Given(""): "no_token:empty",
             }
             return modes.get(self.token, "bad_token")
         for name in JD_AUTH_PARAMS:
@@ -300,6 +302,8 @@ class Auth:
                 return cls(token=token[name])
             if name == "bad_token" and variant in ("extended", "truncated", "bearer"):
                 return cls(token=How(variant))
+            if (name, variant) == ("no_token", "empty"):  # 值为授权token: sent empty, none
+                return cls(token=Given(""))
         elif name == "signed" and variant == "zeroled":
             return cls(timestamp=How.ZERO_LED)
         elif name == "signed":

@@ -30,7 +30,7 @@ from harness.clients import (
     reused_sign,
     reused_timestamp,
 )
-from harness.clients._auth import OUTSIDE_WINDOW_MS
+from harness.clients._auth import OUTSIDE_WINDOW_MS, Part
 from harness.clients._clock import ServiceClock
 from harness.contract import Answer, Code, Contract, parse_score, score_step
 from harness.emulator import check_char
@@ -547,16 +547,22 @@ def extended_token(p: ProbeContext) -> None:
     (a service comparing ``stored.startswith(sent)`` accepts it) and an unknown token spelt
     ``Bearer <token>`` (E-016's other spelling; a service that takes any bearer value, a JWT
     decoded without its signature checked, accepts it), on validateData and /match: the
-    operations whose canonical request costs one send (the Bearer spelling on /match alone)."""
-    cases = (
-        (How.EXTENDED, "the valid token with a character appended", p.operations()),
-        (How.TRUNCATED, "the valid token with its last character cut", list(_ONE_SEND)),
-        (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"]),
+    operations whose canonical request costs one send (the Bearer spelling on /match alone).
+    Last, an Authorization header sent empty on /match gets the missing-token code: no token
+    (值为授权token) however it is left out (round 14: ``if token and token not in tokens``
+    let it through; any refusal of it fits a live target, the emulator's is 缺少授权token)."""
+    invalid, missing = "Authorization token invalid", "Authorization header missing"
+    cases: tuple[tuple[Part, str, list[str], str], ...] = (
+        (How.EXTENDED, "the valid token with a character appended", p.operations(), invalid),
+        (How.TRUNCATED, "the valid token with its last character cut", list(_ONE_SEND), invalid),
+        (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"], invalid),
+        # round 14: ``if token and token not in tokens`` skips the check for an empty value
+        (Given(""), "an empty Authorization header", ["match"], missing),
     )
-    for how, what, operations in cases:
+    for how, what, operations, meaning in cases:
         for operation in operations:
             request = replace(p.canonical(operation), auth=Auth(token=how))
-            p.expect(request, "errcode", "Authorization token invalid", what)
+            p.expect(request, "errcode", meaning, what)
 
 
 _ONE_SEND = ("liveCode", "match")
@@ -2632,11 +2638,14 @@ _TYPE = ("faceData", "type")
 )
 def extdata_text_answered(p: ProbeContext) -> None:
     """Each comparison with an extData whose keys and values are Chinese text, one value an object
-    and one a list (JSON values all), gets an envelope, never a server error (FH-L15 sends an
-    empty extData): JSON text is Unicode, and the document itself writes its fields in Chinese.
+    and one a list (JSON values all), one a character beyond the BMP (U+20BB7 𠮷 of CJK Extension B,
+    where GB 18030 puts the 生僻字 of real names), gets an envelope, never a server error (FH-L15
+    sends an empty extData): JSON text is Unicode, and the document itself writes its fields in
+    Chinese.
     Acceptance is not required: extData's shape is undocumented (E-017)."""
     # a nested object and a list beside it (round 12: extData read as Map<String, String> crashed)
-    ext = {"备注": "张三的申请", "来源": {"渠道": "app"}, "标签": ["复核"]}
+    # and a character beyond the BMP (round 14: a utf8mb3 column, MySQL's "utf8", crashed on 𠮷)
+    ext = {"备注": "张三的申请", "来源": {"渠道": "app"}, "标签": ["复核"], "经办人": "王𠮷"}
     for operation in _COMPARISONS:  # /idno without liveCode: only the envelope is judged
         request = p.canonical(operation, live_code=False).with_json(("extData",), ext)
         p.ask_envelope(
@@ -2647,8 +2656,10 @@ def extdata_text_answered(p: ProbeContext) -> None:
 
 
 # a real name's length: 维吾尔族 names written in full run past 20 characters (the spec's bound
-# is 64, E-043); a VARCHAR(20) audit column is the defect this finds
-_LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江·托合提尼亚孜"
+# is 64, E-043); a VARCHAR(20) audit column is the defect this finds; its last character beyond the
+# BMP (round 14): 生僻字 of real names are in CJK Extension B (GB 18030), which a utf8mb3 column
+# (MySQL's "utf8") cannot store
+_LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江·托合提尼亚孜𠮷"
 
 
 @probe(
@@ -2661,10 +2672,10 @@ _LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江·托合提尼
 )
 def idno_identity_text_answered(p: ProbeContext) -> None:
     """/idno with the ID number's check character X written as a lowercase x (E-044: a service
-    may upper-case it or refuse it), and with a name of 25 characters (a name written in full,
-    with its middle dots), gets an envelope, never a server error. Acceptance is not required:
-    only the envelope is judged. Both go in one request without liveCode (an answer, whatever
-    it is, is all the probe asks): the probe costs one send."""
+    may upper-case it or refuse it), and with a name of 26 characters (a name written in full,
+    with its middle dots, and a 生僻字 beyond the BMP), gets an envelope, never a server error.
+    Acceptance is not required: only the envelope is judged. Both go in one request without
+    liveCode (an answer, whatever it is, is all the probe asks): the probe costs one send."""
     request = p.canonical("matchIdno", live_code=False).with_json(("name",), _LONG_NAME)
     own = str(request.json.get("idNum", ""))
     lower = own.endswith("X")
@@ -2690,11 +2701,12 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
 def optional_fields_answered(p: ProbeContext) -> None:
     """Each comparison with every optional field of its table sent (valid values) gets an
     envelope, never a server error; so does /match with an image from the file server (origin
-    fds, a path no server holds: the service fetches from its own fds, nothing else), and /match
-    in async mode (async true, 开启异步反馈模式), whose answer the answer rules judge as every
-    other: accepted, it carries the traceNo (是) its result is known by (E-013 either way), and
-    /match with faceData the reference photo as a PNG (refused or compared, never a crash), and
-    with image data in base64 lines (round 13).
+    fds, a path no server holds: the service fetches from its own fds, nothing else) and from a
+    link (origin uri, under a name that resolves nowhere), and /match in async mode (async true,
+    开启异步反馈模式), whose answer the answer rules judge as every other: accepted, it carries the
+    traceNo (是) its result is known by (E-013 either way), and /match with the reference photo
+    as a PNG in both parts (refused or compared, never a crash), and with both parts' data in
+    base64 lines (round 13; both parts since round 14).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
     service may offer async feedback to registered callers alone (附加参数登记).
@@ -2718,31 +2730,51 @@ def optional_fields_answered(p: ProbeContext) -> None:
         "match with image origin fds",
         "an envelope with an errcode (errcode 是), never a server error",
     )
+    # round 14: origin uri (图片链接) too, a link under the reserved .invalid name (RFC 6761: it
+    # resolves nowhere, so a service fetches nothing; a fetch path of its own crashed on it)
+    uri = {"origin": "uri", "data": _NO_SUCH_LINK}
+    p.ask_envelope(
+        match.with_json(("image",), uri),
+        "match with image origin uri",
+        "an envelope with an errcode (errcode 是), never a server error",
+    )
     for operation in _COMPARISONS:  # /idno's table has async too (round 12: its path crashed)
         p.ask_envelope(
             p.canonical(operation, live_code=False).with_json(("async",), True),
             f"{operation} with async true",
             "an envelope with an errcode (errcode 是), never a server error",
         )
-    # the reference photo as a PNG in faceData (图片数据 names no format: a service may refuse it,
-    # E-043, but a decoder that takes every photo for a JPEG crashes on it)
+    # the reference photo as a PNG in both parts (图片数据 names no format: a service may refuse
+    # it, E-043, but a decoder that takes every photo for a JPEG crashes on it; round 14: image's
+    # decoder alone did, and round 11's faceData's alone: each part its own decoder)
     # (a side of 256: well within 400,000 characters under every reading of E-012)
     pool = p.session.pool
     png = base64.b64encode(pool.derived(pool.reference, "png256")).decode("ascii")
     p.ask_envelope(
-        p.canonical("match").with_json(("faceData", "data"), png),
-        "match with faceData a PNG photo",
+        _both_parts(p.canonical("match"), png),
+        "match with image and faceData a PNG photo",
         "an envelope with an errcode (errcode 是), never a server error",
     )
     # round 13: the reference photo's base64 in MIME's lines of 76 (a service may refuse them,
-    # E-043, but a decoder for one line alone crashed)
+    # E-043, but a decoder for one line alone crashed), in both parts (round 14: faceData's)
     b64 = pool.reference.b64
     lines = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
     p.ask_envelope(
-        p.canonical("match").with_json(("image", "data"), lines),
-        "match with image data in base64 lines of 76 characters",
+        _both_parts(p.canonical("match"), lines),
+        "match with image and faceData data in base64 lines of 76 characters",
         "an envelope with an errcode (errcode 是), never a server error",
     )
+
+
+# a link no service can fetch: .invalid is reserved never to resolve (RFC 6761 6.4)
+_NO_SUCH_LINK = "https://faceharness.invalid/no-such-file.jpg"
+
+
+def _both_parts(request: Request, data: str) -> Request:
+    """/match with ``data`` as image's and faceData's (a photo): a format or encoding one part's
+    decoder crashes on is seen in one request, whichever part it is (a service refusing the
+    format refuses it in both, as its format rule is the request's)."""
+    return request.with_json(("image", "data"), data).with_json(("faceData", "data"), data)
 
 
 @probe(
@@ -3023,18 +3055,24 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     """image.data, and faceData.data on both comparisons, over 400 KiB of decoded bytes, so over
     "400k" under every reading of E-012 (409,600 or 400,000 characters, 400 KiB or 400 kB of
     bytes), is refused: the sentence stands in faceData's origin row as well as in image's, and a
-    service checking one part (or one operation) alone lets the other through. Last, a /match
-    SILENT video that size: the row is faceData's, whose data is a photo or a video (视频数据,
-    视频链接), so a service checking photos alone (videos are bigger) lets it through."""
+    service checking one part (or one operation) alone lets the other through. Last, a SILENT
+    video that size on /idno and /match: the row is faceData's, whose data is a photo or a video
+    (视频数据, 视频链接), so a service checking photos alone (videos are bigger), or /idno's
+    video path that skips the check (round 14), lets it through."""
     size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
     data = _b64_image(p, size)
+    sent: dict[str, Request] = {}
     for operation, part in (("match", "image"), ("match", "faceData"), ("matchIdno", "faceData")):
-        request = p.canonical(operation).with_json((part, "data"), data)
+        request = sent[operation] = p.canonical(operation).with_json((part, "data"), data)
         what = f"{operation} {part}.data of {size} bytes ({len(data)} characters)"
         p.expect(request, "errcode", "data over the size limit", what)
     video = base64.b64encode(padded(p.session.pool.video.data, size)).decode("ascii")
     face = {"type": "video", "videoType": "SILENT", "data": video}
     what = f"match a SILENT video in faceData.data of {size} bytes ({len(video)} characters)"
+    # round 14: /idno's video too (its own path, 公安库照片+视频), with the liveCode its photo
+    # case was sent (a photo's, never redeemed: no send more)
+    idno = sent["matchIdno"].with_json(("faceData",), face)
+    p.expect(idno, "errcode", "data over the size limit", f"matchIdno{what[5:]}")
     request = p.canonical("match").with_json(("faceData",), face)
     p.expect(request, "errcode", "data over the size limit", what)
     # and in LIP mode, with a code validateData issued a moment ago: a size check on the SILENT
@@ -3146,12 +3184,12 @@ def idno_lip_livecode(p: ProbeContext) -> None:
         return  # validateData issued no code: the answer rules report why
     what = "an /idno LIP video without liveCode"
     p.expect(fresh.with_json(("liveCode",)), "errcode", "liveCode missing in LIP mode", what)
-    # 必传 for every person: a branch of its own for vip or inner (内部员工) that skips the
+    # 必传 for every person: a branch of its own for a personType (内部员工) that skips the
     # liveness step lets a LIP video through without a code (a service refusing the personType
     # for this identity refuses it too, which fits)
-    for person in [
-        t for t in p.contract.enum("match", "IdnoRequest", "personType") if t != "normal"
-    ]:
+    # (normal too, sent explicitly: a switch on personType whose case for it skips the step,
+    # round 14, while a request without one takes the default path)
+    for person in p.contract.enum("match", "IdnoRequest", "personType"):
         p.expect(
             fresh.with_json(("liveCode",)).with_json(("personType",), person),
             "errcode",
@@ -3219,28 +3257,39 @@ def same_photo_scores_as_same(p: ProbeContext) -> None:
     "FH-L43",
     "livecode-taken-in-async-mode",
     api="match",
-    operations=("match",),
+    operations=_COMPARISONS,
     quote="liveCode | String | 否 | 传入对比数据为视频并选择LIP模式时必传,"
-    "值通过数字验证码接口获取; async | boolean | 否 | 是否开启异步反馈模式",
+    "值通过数字验证码接口获取 (/idno: 是); async | boolean | 否 | 是否开启异步反馈模式",
 )
 def livecode_taken_in_async_mode(p: ProbeContext) -> None:
     """A /match LIP video sent with a liveCode validateData issued a moment ago and async true is
     not refused for the liveCode: the code is the request's whichever feedback mode it asks for
     (FH-L07 and FH-L22 send it synchronously). A service whose async path copies the request into
-    a task without the liveCode refuses it as missing.
+    a task without the liveCode refuses it as missing. Then the same on /idno (round 14: its
+    async path of its own dropped the code).
 
     Only a refusal for the liveCode itself is judged: PROCESSING (E-013's default), a result at
     once (its other reading) and a refusal of the video (its liveness check) fit every reading."""
     code = p.fresh_live_code()
     if code is None:
         return  # no code issued: the answer rules report why
-    request = _lip(p, code).with_json(("async",), True)
+    _async_lip(p, _lip(p, code), "/match")
+    # round 14: /idno's async path too (its liveCode is 是 there, E-008), its code asked after
+    # /match's was used (a service keeping a token's newest code alone, E-079, takes both)
+    video = {"type": "video", "videoType": "LIP", "data": p.session.pool.video.b64}
+    idno = p.canonical("matchIdno").with_json(("faceData",), video)
+    if "liveCode" in idno.json:  # else validateData issued no code: the answer rules say why
+        _async_lip(p, idno, "/idno")
+
+
+def _async_lip(p: ProbeContext, lip: Request, where: str) -> None:
+    """FH-L43's verdict on ``lip`` (a LIP video with a fresh liveCode) sent with async true."""
+    request = lip.with_json(("async",), True)
     a = p.ask(request)
     if refused_for_live_code(a):
         raise Violation(
-            f"Received: {a.label}{_named(a.meaning)} for /match with a LIP video, a "
-            "liveCode issued a moment ago and async true\nExpected: the fresh liveCode "
-            "accepted in async mode too (值通过数字验证码接口获取; async | "
-            "是否开启异步反馈模式)",
+            f"Received: {a.label}{_named(a.meaning)} for {where} with a LIP video, a liveCode "
+            "issued a moment ago and async true\nExpected: the fresh liveCode accepted in "
+            "async mode too (值通过数字验证码接口获取; async | 是否开启异步反馈模式)",
             request=request,
         )

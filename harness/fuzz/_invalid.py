@@ -375,13 +375,22 @@ def extra_field(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 # as conformance's FH-A17: the valid token extended or cut is another token (a service comparing
 # prefixes one way or the other takes it); so is an unknown one spelt Bearer (E-016)
-_TOKENS = ("no_token", "bad_token", "bad_token:extended", "bad_token:truncated", "bad_token:bearer")
+# no_token:empty (round 14): an Authorization header sent empty is no token either, and
+# ``if token and token not in tokens`` let it through
+_TOKENS = (
+    "no_token",
+    "no_token:empty",
+    "bad_token",
+    "bad_token:extended",
+    "bad_token:truncated",
+    "bad_token:bearer",
+)
 
 
 def bad_token(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
     mode = ctx.pick(draw, "token", st.sampled_from(_TOKENS))
     body.auth = Auth.from_mode("match", mode)
-    absent = mode == "no_token"
+    absent = mode.startswith("no_token")
     code = ctx.codes.match_no_token if absent else ctx.codes.match_bad_token
     return ctx.match(f"Authorization: {body.auth.describe('match')}", code)
 

@@ -224,6 +224,16 @@ PROBED = {
     "livecode-leading-zero-refused": ("FH-A23", "FH-A23"),
     # session 25 (left): validateData with a field it does not take crashed; fuzz alone found it
     "server-error-on-livecode-field": ("FH-L19", "FH-L19"),
+    # round 14: missed by conform and fuzz before (but server-error-on-png-image: fuzz's PNG bomb)
+    "server-error-on-png-image": ("FH-L15", "FH-L15"),  # a PNG in both parts
+    "server-error-on-line-breaks-facedata": ("FH-L15", "FH-L15"),  # lines in both parts
+    "server-error-on-uri-origin": ("FH-L15", "FH-L15"),
+    "idno-oversize-video-accepted": ("FH-L16", "FH-L16"),
+    "empty-token-accepted": ("FH-A17", "FH-A17"),
+    "idno-async-lip-livecode-dropped": ("FH-L43", "FH-L43"),
+    "server-error-on-astral-extdata": ("FH-L31", "FH-L31"),
+    "server-error-on-astral-name": ("FH-L41", "FH-L41"),
+    "idno-normal-lip-unchecked": ("FH-L22", "FH-L22"),
 }
 
 

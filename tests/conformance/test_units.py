@@ -360,7 +360,8 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "micros_timestamp", "wrong_appkey:tsonly", "bad_sign:samets",
                  "bad_sign:lastdigit"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
-    for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated"):
+    for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated",
+                 "bad_token:bearer", "no_token:empty"):  # fmt: skip
         assert Auth.from_mode("match", mode).mode("match") == mode
     assert Auth.from_mode("jd", "bad_sign:upper") == Auth.from_directive("jd", {"sign": "upper"})
     with pytest.raises(ValueError, match="not one of the auth modes"):

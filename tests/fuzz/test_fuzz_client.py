@@ -87,7 +87,7 @@ def test_match_token_modes() -> None:
     seen: list[httpx.Request] = []
     with _client(seen) as client:
         modes = ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated")
-        for auth in (*modes, "bad_token:bearer"):
+        for auth in (*modes, "bad_token:bearer", "no_token:empty"):
             client.send(
                 Request(
                     api="match",
@@ -100,9 +100,10 @@ def test_match_token_modes() -> None:
             )
     tokens = [r.headers.get("authorization") for r in seen]
     assert tokens[0] == DEMO.token and tokens[1] is None and tokens[2] not in (None, DEMO.token)
-    # FH-A17's three: the valid token extended and cut (a service comparing prefixes takes one),
-    # an unknown one spelt Bearer (a service taking any bearer value takes it)
-    assert tokens[3:] == [DEMO.token + "0", DEMO.token[:-1], f"Bearer {INVALID_TOKEN}"]
+    # FH-A17's four: the valid token extended and cut (a service comparing prefixes takes one),
+    # an unknown one spelt Bearer (a service taking any bearer value takes it), an empty header
+    # (round 14: a check skipped for a falsy value takes it)
+    assert tokens[3:] == [DEMO.token + "0", DEMO.token[:-1], f"Bearer {INVALID_TOKEN}", ""]
 
 
 def test_a_request_never_holds_a_secret() -> None:

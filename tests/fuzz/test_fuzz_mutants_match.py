@@ -15,7 +15,7 @@ from fixtures.mutant_match import DEFECTS, serve
 from hypothesis import HealthCheck, given, settings
 
 from harness.clients import DEMO
-from harness.clients._auth import How
+from harness.clients._auth import Given, How
 from harness.fuzz import FuzzClient, replay_finding
 from harness.fuzz._checks import check_answer, outcome
 from harness.fuzz._invalid import InvalidCase, invalid_cases, mutators_for, pins_for
@@ -160,3 +160,16 @@ def test_fuzz_runs_fh_a23_and_its_replay_draws_as_conformances(
     assert again.still_failing, again.detail
     assert not unjudged.still_failing and not unjudged.judged, unjudged
     assert len(drawn) == _probes.LEADING_ZERO_REPLAY_DRAWS, len(drawn)
+
+
+def test_an_empty_token_is_sent_and_refused(contract, gen):
+    """bad-token pins an Authorization header sent empty (round 14, as conformance's FH-A17): a
+    service checking the token only when it is truthy (empty-token-accepted) is found by any
+    seed; before, fuzz sent a missing header and unknown tokens alone."""
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [empty] = [c for c in cases if c.request.auth.token == Given("")]
+    with serve("empty-token-accepted", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(empty.request)
+    problems = check_answer(contract, empty.request, exchange, case=empty, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
