@@ -434,6 +434,14 @@ ROUND14: list[tuple[str, str, Change | None]] = [
 NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14
 
 
+def test_a_result_timestamp_in_beijing_time_gets_no_finding(contract):
+    """Review of round 14: result.timestamp 8 h ahead (Beijing time written as UTC) breaks no
+    sentence under every reading (E-029 holds it within a day of now; a full `conform --seed 7`
+    and `fuzz --seed 1` named it nowhere): FH-J13 does not name it."""
+    found = _probe("result-timestamp-beijing", "FH-J13", contract)
+    assert not [f for f in found if f.startswith("FH-J13: ")], found
+
+
 @contextmanager
 def _leaked_permits(contract) -> Iterator[ProbeContext]:
     """Probes on permits-leaked-on-refusal once 30 business refusals leaked its permits."""
