@@ -29,6 +29,13 @@ _SENT: deque[str] = deque(maxlen=4096)
 _SENT_LOCK = threading.Lock()
 
 
+# the document's example sign (``sign String 2e148773a0337a8f2200ba90d445f083``): the MD5 of its
+# own secretkey and 2018's timestamp, so with any secretkey and a timestamp of now it is a wrong
+# sign under every reading (E-018 leaves only the digits' case open); a sandbox's hard-coded sign
+# left in a gateway takes it
+DOCUMENT_EXAMPLE_SIGN = "2e148773a0337a8f2200ba90d445f083"
+
+
 class How(StrEnum):
     VALID = "fresh"
     ABSENT = "absent"
@@ -78,6 +85,8 @@ class How(StrEnum):
     # timestamp: now as an ISO 8601 date in UTC with milliseconds ("2026-12-07T03:30:00.123Z"),
     # signed as sent: no long (a lenient date parser takes it for now)
     ISO_DATE = "isodate"
+    # sign: the document's example sign itself (DOCUMENT_EXAMPLE_SIGN), whatever the timestamp
+    EXAMPLE = "example"
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,7 @@ class Auth:
                     How.LAST_DIGIT: lambda: _last_digit_changed(jd_sign(secret, text)),
                     How.UNPADDED: lambda: jd_sign(secret, text).lstrip("0"),
                     How.ZERO_PADDED: lambda: "0" + jd_sign(secret, text),
+                    How.EXAMPLE: DOCUMENT_EXAMPLE_SIGN,
                 },
             ),
         }
@@ -349,6 +359,7 @@ class Auth:
             "secsign",
             "lastdigit",
             "zeropad",
+            "example",
         ):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         elif (name, variant) == ("bad_sign", "unpadded"):

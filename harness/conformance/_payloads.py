@@ -27,6 +27,7 @@ from harness.imaging import (
     ImageRejected,
     alpha_png,
     cmyk_jpeg,
+    deep_png,
     encode,
     encode_image,
     exif_jpeg,
@@ -55,6 +56,7 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "cmyk": cmyk_jpeg,
     "palette": palette_png,
     "interlaced": interlaced_png,  # Adam7 (FH-L33, session 24)
+    "png16": deep_png,  # 16 bits per sample (FH-L33, session 25)
     "png256": lambda data: resized(data, within(256), "png"),
     "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
 }

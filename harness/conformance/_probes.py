@@ -612,7 +612,9 @@ def sign_other_formula(p: ProbeContext) -> None:
     right MD5 cut to its first 16 digits (a service comparing only as many characters as were
     sent) or with a digit appended (one comparing only the first 32) or its last digit changed
     (one comparing 31: an off-by-one beside the 31-character appkey example), or the MD5 over the
-    timestamp in seconds (one keeping a seconds-era client's formula beside the documented one).
+    timestamp in seconds (one keeping a seconds-era client's formula beside the documented one),
+    or the document's example sign itself (session 25: a sandbox's hard-coded sign left in the
+    gateway; the MD5 of another secretkey and a timestamp of 2018, wrong for any of ours).
     Wrong in lowercase as in any case, so wrong under every reading of E-018. Last, the sign of a
     request accepted a moment before, sent with a timestamp 1 ms later: a service that skips the
     check for a sign it has seen lets a captured URL's sign outlive its timestamp; and a wrong
@@ -627,6 +629,7 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.EXTENDED, "MD5(secretkey+timestamp) with a digit appended"),
         (How.SECONDS_SIGN, "MD5(secretkey+the timestamp in seconds)"),
         (How.LAST_DIGIT, "MD5(secretkey+timestamp) with its last hex digit changed"),
+        (How.EXAMPLE, "the document's example (sign String 2e1487...) copied"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
         if how in (How.TRUNCATED, How.EXTENDED):  # no 32 hex digits: a format check may say 100
@@ -1426,14 +1429,15 @@ def jd_collection_answer_is_one_comparison(p: ProbeContext) -> None:
     api="jd",
     quote="图片类型: jpg/jpeg/png (a camera's JPEG starts with Exif's APP1, not JFIF's APP0; a "
     "progressive JPEG, a grayscale or CMYK JPEG are jpgs too; a PNG with an alpha channel or a "
-    "palette, or interlaced, is a png)",
+    "palette, interlaced or of 16 bits per sample, is a png)",
 )
 def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
     """The base image as a camera or phone writes its JPEG (FF D8 FF E1: Exif, no JFIF header),
     as a progressive JPEG (SOF2, as web tools and many phones write it), as a grayscale JPEG (one
     component), as a PNG with an alpha channel (RGBA, opaque: a screenshot's), as a CMYK JPEG and
     as an 8-bit palette PNG (session 23: a decoder of 3-channel pixels only, Java's ImageIO on
-    CMYK) and as an interlaced PNG (session 24: Adam7, which small decoders skip) is not refused
+    CMYK), as an interlaced PNG (session 24: Adam7, which small decoders skip) and as a PNG of 16
+    bits per sample (session 25: a decoder of 8-bit samples only) is not refused
     as invalid input: a jpg or png under every reading, the canonical
     request's picture. The RGBA PNG, the JPEG's own pixels, is also the same person as the JPEG
     when the Exif and the progressive JPEG (the same picture in other bytes) were
@@ -1450,6 +1454,7 @@ def jd_exif_jpeg_accepted(p: ProbeContext) -> None:
         ("a CMYK JPEG (four components)", "cmyk"),
         ("an 8-bit palette PNG (colour type 3)", "palette"),
         ("an interlaced PNG (Adam7)", "interlaced"),
+        ("a PNG of 16 bits per sample", "png16"),
     ):
         image = base64.b64encode(pool.derived(pool.reference, recipe)).decode("ascii")
         request = p.canonical("faceCompareNew").with_json(("compareImageItem", "imgBase64"), image)
@@ -1525,14 +1530,18 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
 def jd_fixed_field_exact(p: ProbeContext) -> None:
     """Each 固定值 with one character appended, and with its last one dropped, is not compared: a
     service testing ``startsWith`` (or ``contains``) takes the first, one comparing the key
-    without its base64 padding (``...DmBA=``) the second. Both differ from the fixed value under
-    every reading (E-044: only another letter case is not judged). Any refusal passes (1162, 100,
+    without its base64 padding (``...DmBA=``) the second; a 固定值 holding '+' (appAuthorityKey)
+    with a space for it (session 25: a service turning every ' ' back into '+', a form decoder's
+    mistake undone, takes it). Each differs from the fixed value under every reading (E-044:
+    only another letter case is not judged). Any refusal passes (1162, 100,
     43011 alike); a comparison (0 or 1155) fails. The values are never written out
     (appAuthorityKey is kept out of findings: a replay file names the variant)."""
     for name, right in p.contract.jd_fixed_fields.items():
+        spaced = [(right.replace("+", " "), "a space for each '+'")] if "+" in right else []
         for value, what in (
             (right + "X", "one character appended"),
             (right[:-1], "its last dropped"),
+            *spaced,
         ):
             request = p.canonical("faceCompareNew").with_json((name,), value)
             a = p.ask(request)

@@ -643,8 +643,12 @@ def not_fixed(right: str) -> list[str]:
     """Values of a 固定值 field that differ from ``right`` under every reading (E-044): one
     character appended (a service testing ``startsWith``), the last one dropped (one comparing
     ``appAuthorityKey`` without its base64 padding, or one character short), the first replaced,
-    another word. Never another letter case: a case-insensitive lookup breaks no sentence."""
-    return sorted({right + "X", right[:-1], "X" + right[1:], "other"} - {right, ""})
+    another word, and each '+' a space (session 25: one undoing a form decoder's '+' -> ' ' on
+    every value takes ``sADsk3 58E9...``). Never another letter case: a case-insensitive lookup
+    breaks no sentence."""
+    values = sorted({right + "X", right[:-1], "X" + right[1:], "other"} - {right, ""})
+    spaced = right.replace("+", " ")  # last: a replay file names a variant by its index here
+    return values + [spaced] if spaced not in (right, *values) else values
 
 
 def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:

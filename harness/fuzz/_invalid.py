@@ -675,6 +675,8 @@ _GATEWAY_MODES = {
         "bad_sign:secsign",
         # FH-A15: the valid sign with its last digit changed (a service comparing 31 characters)
         "bad_sign:lastdigit",
+        # FH-A15: the document's example sign (a sandbox's hard-coded sign left in a gateway)
+        "bad_sign:example",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],

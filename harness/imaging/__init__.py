@@ -16,6 +16,7 @@ from ._make import alpha_png as alpha_png
 from ._make import builtin_faces as builtin_faces
 from ._make import builtin_non_faces as builtin_non_faces
 from ._make import cmyk_jpeg as cmyk_jpeg
+from ._make import deep_png as deep_png
 from ._make import encode as encode
 from ._make import encode_image as encode_image
 from ._make import exif_jpeg as exif_jpeg

@@ -244,3 +244,37 @@ def test_an_interlaced_png_of_a_large_noisy_picture_stays_under_5m() -> None:
     with Image.open(io.BytesIO(made)) as image:
         assert image.info.get("interlace") == 1 and image.size == (866, 1024)
         image.load()
+
+
+def test_a_16_bit_png_of_a_large_noisy_picture_is_16_bit_and_under_5m() -> None:
+    """Session 25: FH-L33's PNG of 16 bits per sample (IHDR's bit depth 16, RGB) of a large noisy
+    --faces image: six bytes a pixel near raw, so shrunk first; still under 5M however counted,
+    so a refusal of it is the bit depth's, and a decoder reads the picture."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from harness.imaging import deep_png
+
+    noise = np.random.default_rng(7).integers(0, 256, (1300, 1100, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, "JPEG", quality=95)
+    made = deep_png(buffer.getvalue())
+    assert len(base64.b64encode(made)) < 5_000_000
+    assert made[:8] == b"\x89PNG\r\n\x1a\n" and made[24:26] == b"\x10\x02"  # depth 16, RGB
+    with Image.open(io.BytesIO(made)) as image:
+        assert image.size == (433, 512)
+        image.load()
+
+
+def test_a_jpeg_with_bytes_after_its_eoi_is_taken_for_a_cut_off_one() -> None:
+    """E-090: a motion photo's trailer after the JPEG's EOI cannot be told from a cut-off upload,
+    so the emulator refuses it (a service comparing it follows the document as well: no request
+    the harness judges carries one; session 25's FH-L33 case filed the emulator high); padding
+    after EOI (zero bytes) is still complete."""
+    from harness.imaging import builtin_faces, looks_complete
+
+    jpeg = builtin_faces()[0].data
+    assert looks_complete(jpeg + bytes(16), "jpeg")
+    assert not looks_complete(jpeg + b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00", "jpeg")

@@ -47,6 +47,7 @@ CASES = [
     ("sign-verdict-cached-by-timestamp", "bad-sign", "bad_sign:samets"),  # FH-A15 (session 20)
     ("sign-of-seconds-accepted", "bad-sign", "bad_sign:secsign"),  # FH-A15 (session 22)
     ("sign-last-digit-unchecked", "bad-sign", "bad_sign:lastdigit"),  # FH-A15 (session 23)
+    ("example-sign-accepted", "bad-sign", "bad_sign:example"),  # FH-A15 (session 25)
 ]
 
 
@@ -133,6 +134,8 @@ MODE_CASES = [
     ("later-items-format-unchecked", "wrong-magic"),  # format-second
     # session 23: appAuthorityKey compared without its base64 padding (its last "=" dropped)
     ("authority-key-unpadded-accepted", "fixed-field"),
+    # session 25: appAuthorityKey with a space for its '+' (a form decoder's mistake undone)
+    ("authority-key-space-for-plus", "fixed-field"),
 ]
 
 
