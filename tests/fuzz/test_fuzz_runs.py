@@ -333,6 +333,22 @@ def test_a_service_keeping_only_the_newest_livecode_is_no_first_use_defect(
     assert result.status == "pass", explain(result)
 
 
+def test_a_service_refusing_the_back_of_an_id_card_is_sent_faces_only(tmp_path: Path) -> None:
+    """E-094 (`imgType ... IDN(身份证反面)`: the back of an ID card shows no face): a JD service
+    refusing that kind 43011 (legit_variants jd-idn-refused) got a high valid_request_accepted
+    when a valid request's image item said IDN; valid requests now name a kind a face is on."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("jd-idn-refused") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["jd:valid-requests"], max_examples=6,
+            max_rps=0,
+        )  # fmt: skip
+    codes = result.metrics.codes
+    assert codes["jd:business:0"] + codes["jd:business:1155"] > 0  # comparisons ran
+    assert result.status == "pass", explain(result)
+
+
 def test_an_http_conventions_problem_is_listed_not_shrunk(tmp_path: Path) -> None:
     """A service answering its errors with 4xx (E-015's other reading) breaks only an HTTP
     convention: fuzz lists it (basis convention) and goes on testing; raised, hypothesis spent
