@@ -716,6 +716,7 @@ class Contract:
     match_base64_max_chars = _fact("match", "base64_max_chars", int)
     jd_image_max_bytes = _fact("jd", "image_max_bytes", int)
     jd_image_formats = _fact("jd", "image_formats", tuple)
+    jd_face_img_types = _fact("jd", "face_img_types", tuple)  # sent when acceptance is due
     jd_success_code = _fact("jd", "success_code", str)
     jd_not_same_person_code = _fact("jd", "not_same_person_code", int)
     jd_timestamp_window_ms = _fact("jd", "timestamp_window_s", lambda s: int(s) * 1000)

@@ -502,6 +502,9 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             run.steps.clear()
             self.expired = False
             self.newest: str | None = None  # the last code validateData issued
+            self.clock = 0  # steps: when a code was last issued, and last sent (E-093)
+            self.issued: dict[str, int] = {}
+            self.sent: dict[str, int] = {}
 
         def _issue(self) -> str | None:
             """A code issued, or None when the service asked to slow down (nothing to use)."""
@@ -509,6 +512,9 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             exchange, found = run.answer(prop, request)
             code = live_code_of(exchange)
             self.newest = None if code is None else str(code)
+            if code is not None:
+                self.clock += 1
+                self.issued[str(code)] = self.clock
             if code is None and not _slow_down(exchange):  # E-045
                 seen = f"{found.where} {found.code}" if found else "no envelope "
                 message = f"validateData gave no code ({seen})"
@@ -534,8 +540,13 @@ def livecode_machine(run: Run, prop: str, _api: str) -> type[RuleBasedStateMachi
             if _slow_down(exchange):  # not used: nothing to reuse
                 return None
             # a code issued before the newest may be void on a live service (E-079: a token's
-            # newest code only); the newest is valid under every reading
-            judged = run.is_emulator or code == self.newest
+            # newest code only); the newest is valid under every reading. validateData may answer
+            # a pending code again (E-093): a code sent since it was last issued is drawn again
+            # from the bundle, its second use (E-042); one issued again after it was sent is not
+            again = self.sent.get(code, 0) > self.issued.get(code, 0)
+            judged = (run.is_emulator or code == self.newest) and not again
+            self.clock += 1
+            self.sent[code] = self.clock
             if found is not None and found.code in rejections and judged:
                 message = f"a fresh liveCode was refused on first use ({found.code})"
                 run.violated(prop, "livecode_first_use", "high", message, request, exchange)

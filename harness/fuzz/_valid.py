@@ -284,7 +284,8 @@ def image_item(
     draw: st.DrawFn, gen: Gen, path: tuple[str | int, ...], at_limit: int | None = None
 ) -> tuple[dict[str, Any], ImagePart]:
     enum = gen.contract.enum
-    item: dict[str, Any] = {"imgType": draw(st.sampled_from(enum("jd", "ImageItem", "imgType")))}
+    # a kind of picture a face is on: a service may refuse IDN, the back of an ID card (E-094)
+    item: dict[str, Any] = {"imgType": draw(st.sampled_from(gen.contract.jd_face_img_types))}
     # always sent: 必填 is empty (E-023), so a service may require it (valid under every reading)
     item["encryptionType"] = draw(st.sampled_from(enum("jd", "ImageItem", "encryptionType")))
     recipe, data = draw(_image_bytes(gen, at_limit))

@@ -758,6 +758,24 @@ def test_a_request_invalid_only_by_a_reading_names_that_reading(contract, operat
         assert not spec.validator(contract.operation(operation).request_schema).is_valid(body)
 
 
+@pytest.mark.parametrize(
+    ("item", "faceless"),
+    [
+        ({**_JD_ITEM, "imgType": "IDN"}, True),
+        (_JD_ITEM, False),
+        ({**_JD_ITEM, "imgType": "COM"}, False),
+    ],
+)
+def test_a_positive_case_of_the_back_of_an_id_card_may_be_refused(contract, item, faceless):
+    """E-094: FH-S02 judges no refusal of a schema-valid JD body whose image item is of a kind
+    no face is on (IDN, drawn from the enum by schemathesis; legit_variants jd-idn-refused)."""
+    from harness.conformance._st_checks import _faceless
+
+    assert _faceless(contract, {**_JD_BODY, "compareImageItem": item}) is faceless
+    assert _faceless(contract, {**_JD_BODY, "collectionImageItems": [item]}) is faceless
+    assert set(contract.jd_face_img_types) < set(contract.enum("jd", "ImageItem", "imgType"))
+
+
 def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that_reading(
     contract, pool, monkeypatch
 ):

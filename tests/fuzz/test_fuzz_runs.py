@@ -307,22 +307,45 @@ def test_a_proxy_throttling_without_the_envelope_is_no_livecode_never_issued(
     assert result.status == "pass", explain(result)
 
 
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [("livecode-latest-only", "40012"), ("livecode-reissued", "40014")],
+)
 def test_a_service_keeping_only_the_newest_livecode_is_no_first_use_defect(
-    tmp_path: Path,
+    tmp_path: Path, name: str, refused: str
 ) -> None:
     """`liveCode ... 值通过数字验证码接口获取` says nothing of how many codes are valid at once: a
     service keeping a token's newest code only (legit_variants livecode-latest-only, E-079) got
     a high livecode_first_use when the lifecycle used a code issued before the newest. The newest
-    is still judged (the run used it: the service did refuse an older one)."""
+    is still judged (the run used it: the service did refuse an older one).
+    Round 14 (E-093): nor of whether two validateData calls give two codes: a service answering
+    a token's pending code again (livecode-reissued) got the same high finding when the bundle
+    held the code twice and its second draw was refused as used (40014)."""
     from fixtures.legit_variants import serve_variant
 
-    with serve_variant("livecode-latest-only") as url:
+    with serve_variant(name) as url:
         result = fuzz(
             url, tmp_path, is_emulator=False, only=["match:livecode-lifecycle"], max_examples=5,
             seed=2,
             max_rps=0,
         )  # fmt: skip
-    assert result.metrics.codes["match:errcode:40012"] > 0  # an older code was refused
+    assert result.metrics.codes[f"match:errcode:{refused}"] > 0  # the service did refuse one
+    assert result.status == "pass", explain(result)
+
+
+def test_a_service_refusing_the_back_of_an_id_card_is_sent_faces_only(tmp_path: Path) -> None:
+    """E-094 (`imgType ... IDN(身份证反面)`: the back of an ID card shows no face): a JD service
+    refusing that kind 43011 (legit_variants jd-idn-refused) got a high valid_request_accepted
+    when a valid request's image item said IDN; valid requests now name a kind a face is on."""
+    from fixtures.legit_variants import serve_variant
+
+    with serve_variant("jd-idn-refused") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["jd:valid-requests"], max_examples=6,
+            max_rps=0,
+        )  # fmt: skip
+    codes = result.metrics.codes
+    assert codes["jd:business:0"] + codes["jd:business:1155"] > 0  # comparisons ran
     assert result.status == "pass", explain(result)
 
 
