@@ -354,6 +354,7 @@ class _Secrets(NamedTuple):
     exact: tuple[str, ...]
     folded: tuple[str, ...]
     short: re.Pattern[str] | None = None  # secrets under SHORT_SECRET_CHARS, as whole words
+    spread: tuple[str, ...] = ()  # their letters and digits, lower-cased (_mask_spread)
 
 
 _URLSAFE = str.maketrans("+/", "-_")
@@ -444,29 +445,41 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
     few = sorted((v for v in exact if len(v) < SHORT_SECRET_CHARS), key=len, reverse=True)
     few += sorted(worded - set(few), key=len, reverse=True)
     short = "|".join(re.escape(v) for v in few)
+    spread = {_skeleton(s) for s in usable}
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
         tuple(sorted(exact - set(few), key=len, reverse=True)),
         tuple(sorted(folded, key=len, reverse=True)),
         re.compile(rf"(?<![A-Za-z0-9])(?:{short})(?![A-Za-z0-9])") if few else None,
+        tuple(sorted((s for s in spread if len(s) >= SECRET_MIN_CHARS), key=len, reverse=True)),
     )
 
 
 _REMEMBERED = _secret_variants(())
 
 
+def _fits(forms: tuple[str, ...], n: int) -> tuple[str, ...]:
+    """``forms`` (longest first), or none when even the shortest is longer than a text of ``n``
+    characters (session 25: an answer of 100,000 short traceNos, each searched for every form,
+    took a fuzz run three times past its --max-seconds)."""
+    return forms if forms and len(forms[-1]) <= n else ()
+
+
 def _mask_secrets(text: str, secrets: _Secrets) -> str:
-    for secret in secrets.exact:
+    n = len(text)  # masking only shortens the text (MASK is shorter than any form)
+    for secret in _fits(secrets.exact, n):
         text = text.replace(secret, MASK)
     if secrets.short is not None:
         text = secrets.short.sub(MASK, text)
     lowered = text.lower() if secrets.folded else text
-    for secret in secrets.folded:
+    for secret in _fits(secrets.folded, n):
         if secret in lowered:
             text = re.sub(re.escape(secret), MASK, text, flags=re.IGNORECASE)
             lowered = text.lower()
     if ("\n" in text or "\\n" in text) and (secrets.exact or secrets.folded):
         text = _mask_wrapped(text, secrets)
+    if secrets.spread and n >= len(secrets.spread[-1]):
+        text = _mask_spread(text, secrets.spread)
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if " " in text or "\t" in text:
@@ -494,6 +507,60 @@ def _masked_spelling(run: str, secrets: _Secrets) -> str:
     """A run of lone characters, masked whole when they spell a secret."""
     joined = re.sub(r"[ \t]", "", run)
     return MASK if _mask_secrets(joined, secrets) != joined or _signs_in(joined) else run
+
+
+# A secret spread by what a reader skips (session 25): markup between its pieces
+# (``ab<b>cd</b>ef``, a character a ``<span>``), dashes, dots or underscores between its
+# characters or groups of them, Markdown's escapes (``\\_``), an inline-code mark. Looked for in
+# the text's letters and digits alone (a C-speed pass or two, however long the text); where
+# found, masked from its first character to its last, up to _SPREAD_GAP skipped items between
+# two of them (a tag counts as one).
+_TAG = r"<[^<>\r\n]{0,64}>"
+_TAG_RE = re.compile(_TAG)
+_NOT_ALNUM = bytes(b for b in range(128) if not chr(b).isalnum())
+_SPREAD_GAP = 64
+
+
+def _skeleton(text: str) -> str:
+    """``text``'s ASCII letters and digits, lower-cased, without its markup's tags (bytes'
+    ``translate``: a few ms a MB, where a regex took 180)."""
+    if "<" in text:
+        text = _TAG_RE.sub("", text)
+    return text.encode("ascii", "ignore").translate(None, _NOT_ALNUM).lower().decode("ascii")
+
+
+def _spread_re(skeleton: str) -> re.Pattern[str]:
+    gap = rf"(?:{_TAG}|[^A-Za-z0-9]){{0,{_SPREAD_GAP}}}+"
+    return re.compile(gap.join(re.escape(c) for c in skeleton), re.IGNORECASE)
+
+
+def _mask_spread(text: str, spread: tuple[str, ...]) -> str:
+    """Each secret of ``spread`` (skeletons, :func:`_skeleton`) found in ``text``'s skeleton is
+    masked where it is spread."""
+    if len(text) < SECRET_MIN_CHARS:
+        return text
+    skeleton = _skeleton(text)
+    for secret in spread:
+        if secret in skeleton:
+            text = _spread_re(secret).sub(MASK, text)
+    return text
+
+
+def _mask_spread_signs(text: str) -> str:
+    """A sign this process made, spread as a secret may be (:func:`_mask_spread`)."""
+    for _ in range(16):  # each turn masks a sign or ends: a text quotes a few at most
+        found = next(
+            (w for m in _SIGN_RE.finditer(_skeleton(text)) for w in _windows(m.group(0).lower())
+             if w in _SIGNS),
+            None,
+        )  # fmt: skip
+        if found is None:
+            return text
+        masked = _spread_re(found).sub(MASK, text)
+        if masked == text:  # joined across a longer gap than a spread sign has: kept
+            return text
+        text = masked
+    return text
 
 
 # A line break a wrapped secret may hold: CRLF or LF, as they are or as JSON's escapes, and the
@@ -555,6 +622,7 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
                 text = _WIDE_SIGN_RE.sub(
                     lambda m: MASK if _signs_in(m.group(0).replace("\0", "")) else m.group(0), text
                 )
+            text = _mask_spread_signs(text)
         if _SIGNS or secrets.exact or _REMEMBERED.exact:
             text = _mask_encoded(text, secrets, budget or _Budget())
     if "=" in text:
@@ -612,11 +680,48 @@ def _hex_texts(run: str) -> list[str]:
 _ENCODED_DEPTH = 2
 # A hex run that decodes to 32 or more printable ASCII characters (an encoded text, which may be
 # a sign encoded once more); an image's sha256 or a digest has such a stretch by a chance of 1e-14.
-_HEX_OF_TEXT_RE = re.compile(r"(?:[2-7][0-9A-Fa-f]){32}")
+# (in UTF-16 or UTF-32 too, a NUL byte or three after or before each character: session 25)
+_HEX_OF_TEXT_RE = re.compile(
+    r"(?:[2-7][0-9A-Fa-f]){32}|(?:[2-7][0-9A-Fa-f]00){16}|(?:00[2-7][0-9A-Fa-f]){16}"
+    r"|(?:[2-7][0-9A-Fa-f]000000){12}|(?:000000[2-7][0-9A-Fa-f]){12}"
+)
 # The same for base64: each group of four that encodes printable ASCII starts with one of I-Z,
 # a-f (a byte's top six bits, 8..31); ten such groups in a row at some offset (a chance of about
 # 1e-3 in a random run, 5e-5 in a hex digest).
-_B64_OF_TEXT_RE = re.compile(r"(?:[I-Za-f][A-Za-z0-9+/_-]{3}){10}")
+_B64_TEXT = r"(?:[I-Za-f][A-Za-z0-9+/_-]{3}){10}"
+_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64_of_wide_text(width: int, little: bool) -> str:
+    """What base64 of printable ASCII in UTF-16 or UTF-32 (``width`` bytes a character, either
+    byte order; session 25) looks like: each character of a group of four takes its six bits of
+    two bytes, one of them printable or NUL by its place. 24 bytes in a row, at each
+    of the byte offsets a group may start at (a byte-order mark before it, or none)."""
+    shown, nul = range(0x20, 0x7F), (0,)
+    unit = [shown if (i == 0) == little else nul for i in range(width)]
+    period = width * 3  # bytes: a whole number of characters and of base64 groups
+    alternatives = []
+    for start in range(width):
+        kinds = [unit[(start + i) % width] for i in range(period)]
+        classes = []
+        for g in range(0, period, 3):
+            a, b, c = kinds[g : g + 3]
+            for values in (
+                {x >> 2 for x in a},
+                {(x & 3) << 4 | y >> 4 for x in a for y in b},
+                {(y & 15) << 2 | z >> 6 for y in b for z in c},
+                {z & 63 for z in c},
+            ):
+                chars = "".join(sorted(_B64_ALPHABET[v] for v in values)).replace("-", "")
+                classes.append("[" + re.escape(chars + ("_" if "/" in chars else "")
+                               + ("-" if "+" in chars else "")) + "]")  # fmt: skip
+        alternatives.append("(?:" + "".join(classes) + "){%d}" % (24 // period))
+    return "|".join(alternatives)
+
+
+_B64_OF_TEXT_RE = re.compile(
+    "|".join([_B64_TEXT] + [_b64_of_wide_text(w, le) for w in (2, 4) for le in (True, False)])
+)
 # And for base32: each group of eight that encodes printable ASCII starts with one of E-P (a
 # byte's top five bits, 4..15); five such groups in a row (an encoded sign has six)
 _B32_OF_TEXT_RE = re.compile(r"(?:[E-Pe-p][A-Za-z2-7]{7}){5}")
@@ -687,6 +792,8 @@ def _has_secret(text: str, secrets: _Secrets) -> bool:
     """Whether ``text`` holds a sign this process made or a credential, as it is or in one of
     the forms :func:`_echoes` lists."""
     if _signs_in(text) or any(e in text for e in secrets.exact + _REMEMBERED.exact):
+        return True
+    if "\0" in text and _has_secret(text.replace("\0", ""), secrets):  # UTF-16 or UTF-32
         return True
     lowered = text.lower()
     return any(f in lowered for f in secrets.folded)

@@ -19,6 +19,10 @@ from harness.redact import Pretty, redacted_excerpt
 
 from ._auth import VALID, Auth
 
+# An answer's text up to which a finding holds its parsed body (conformance's excerpt: 10 times
+# its 2,000 characters)
+EXCERPT_BODY_CHARS = 20_000
+
 JsonPath = tuple[str | int, ...]
 _DROP: Any = object()
 
@@ -180,11 +184,17 @@ class Exchange:
         return self.status
 
     def excerpt(self) -> dict[str, Any]:
+        """What a finding shows of the answer: its parsed body while its text is under
+        :data:`EXCERPT_BODY_CHARS` (conformance's bound), else its first 2,000 characters masked
+        (session 25: an answer of 100,000 traceNos, walked whole by every redaction of each
+        finding, held a fuzz run past its --max-seconds for a minute and more)."""
         out: dict[str, Any] = {"status": self.status, "content_type": self.content_type}
         if self.error:
             out["error"] = self.error
-        elif self.body is not None:
+        elif self.body is not None and len(self.content) <= EXCERPT_BODY_CHARS:
             out["body"] = self.body
+        elif self.body is not None:
+            out["text"] = redacted_excerpt(self.content, EXCERPT_BODY_CHARS // 10)
         else:
             out["text"] = self.text[:300]
         return out

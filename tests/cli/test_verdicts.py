@@ -507,6 +507,24 @@ def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
     assert "TLS handshake failed (is it an http:// port?)" in line and url in line, line
 
 
+def test_a_page_quoting_the_token_split_by_markup_is_masked_in_the_one_line(
+    run: Callable[..., tuple[Ran, float]],
+) -> None:
+    """Hostile session 25 (echo_markup): a 400 HTML page quoting the token split by tags
+    (``tok-ec<b>hoed-5e</b>1f0a``) and a character a ``<span>``; `call` quoted the page in its
+    one line, the token readable in it."""
+    import re
+
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget(("echo_markup",)) as target:
+        done, _ = run("call", "livecode", "--target", target.url, env=_env(**_ECHOED))
+    line = _one_line(done)
+    assert done.returncode == 2 and "HTTP 400 with a body that is not JSON" in line, line
+    letters = re.sub(r"<[^<>]*>|[^a-z0-9]", "", line.lower())
+    assert "tokechoed5e1f0a" not in letters and "***" in line, line
+
+
 def test_a_code_that_is_an_array_is_no_success_code_to_a_replayed_rule(
     run: Callable[..., tuple[Ran, float]],
 ) -> None:

@@ -213,6 +213,29 @@ def test_an_image_in_a_page_that_is_not_json_is_masked_before_it_is_cut(
     assert start not in excerpt(exchange)["body"] and "<image sha256=" in excerpt(exchange)["body"]
 
 
+def test_a_finding_holds_an_excerpt_of_a_huge_answer_not_its_parsed_body(contract: Any) -> None:
+    """Hostile session 25 (trace_flood): a success answer with 100,000 traceNos went whole into
+    each fuzz finding, and every redaction of it walked them all: `fuzz --max-seconds 40` took
+    over 100 s. A finding holds the body parsed while its text is within conformance's bound,
+    else its first characters, masked, as conformance's finding does."""
+    from harness.conformance._engine import excerpt
+
+    answer = {
+        "errcode": 0,
+        "errmsg": "SUCCESS",
+        "data": {"traceNo": [f"{i:017d}" for i in range(2000)]},
+    }
+    raw = json.dumps(answer).encode()
+    exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, raw)
+    assert exchange.body == answer
+    shown = exchange.excerpt()
+    assert "body" not in shown and shown["text"] == raw.decode()[:2000]
+    assert excerpt(exchange)["body"] == shown["text"]  # conformance's alike
+    small = json.dumps(_match(0)).encode()
+    read = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, small)
+    assert read.excerpt()["body"] == json.loads(small)
+
+
 @pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity"])
 def test_nan_and_infinity_tokens_are_not_json(contract: Any, token: bytes) -> None:
     """Python's parser takes them, RFC 8259 does not: the body is not read (every suite alike),

@@ -486,6 +486,73 @@ def test_runs_without_a_remembered_sign_are_kept(text: str) -> None:
     assert redact_text(text) == text
 
 
+_SPREAD = "hostile-audit-token-7f3a9"  # a credential a target quotes spread or re-encoded
+
+
+def _spread_forms(secret: str) -> list[str]:
+    third = len(secret) // 3
+    return [
+        f"{secret[:third]}<b>{secret[third : 2 * third]}</b>{secret[2 * third :]}",
+        "".join(f"<span>{c}</span>" for c in secret),
+        "-".join(secret),
+        ".".join(secret),
+        "-".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "".join("\\" + c if not c.isalnum() else c for c in secret),  # Markdown's escapes
+        f"`{secret[:5]}`{secret[5:]}",
+    ]
+
+
+def _wide_b64_forms(secret: str) -> list[str]:
+    return [
+        base64.b64encode(secret.encode(codec)).decode()
+        for codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-be")
+    ] + [secret.encode("utf-16-le").hex()]
+
+
+_IDS = ["tags", "spans", "dashes", "dots", "dashed-groups", "markdown", "inline-code", "b64-utf16",
+        "b64-utf16le", "b64-utf16be", "b64-utf32", "b64-utf32be", "hex-utf16le"]  # fmt: skip
+
+
+@pytest.mark.parametrize("form", _spread_forms(_SPREAD) + _wide_b64_forms(_SPREAD), ids=_IDS)
+def test_a_credential_spread_by_markup_or_dashes_or_in_wide_base64_is_masked(form: str) -> None:
+    """Hostile session 25 (echo_markup, echo_dashed, echo_markdown, echo_b64_wide): a credential
+    split by HTML tags, a dash between its characters or groups, Markdown-escaped, or as base64
+    of its UTF-16 or UTF-32 form reached findings, reports and the console; as given to a
+    writer, and as remembered from a request (a finding printed before the writers)."""
+    from harness.redact import remember_secret
+
+    out = redact_text(f"rejected {form} end", [_SPREAD])
+    assert out.startswith("rejected ") and MASK in out and "7f3a9" not in out, (form, out)
+    remember_secret(_SPREAD)
+    out = redact_text(f"rejected {form} end")
+    assert MASK in out and "7f3a9" not in out, (form, out)
+
+
+@pytest.mark.parametrize("form", _spread_forms(_SIGN) + _wide_b64_forms(_SIGN), ids=_IDS)
+def test_a_sign_spread_by_markup_or_dashes_or_in_wide_base64_is_masked(form: str) -> None:
+    from harness.redact import remember_sign
+
+    remember_sign(_SIGN)
+    out = redact_text(f"rejected {form} end")
+    assert MASK in out and _SIGN[-5:] not in out, (form, out)
+
+
+def test_words_dashes_and_markup_that_spell_no_secret_are_kept() -> None:
+    """What the spread search reads (letters and digits across dashes, tags, escapes) must leave
+    ordinary text as it is, and a secret's letters across a long gap are no echo of it."""
+    from harness.redact import remember_sign
+
+    remember_sign(_SIGN)
+    secrets = [_SPREAD, "faceharness-demo-token"]
+    for kept in (
+        "face-match <b>well-known</b> \\_escaped\\_ `code` id 1234-5678-9abc deadbeef cafe",
+        "hostile audit" + " " * 80 + "token 7f3a9",  # the gap is past what a spread holds
+        "<p>faceharness</p>" + "<br>" * 70 + "<p>demo token</p>",
+        "t " + base64.b64encode("plain words, no secret".encode("utf-16")).decode(),
+    ):
+        assert redact_text(kept, secrets) == kept
+
+
 def test_undecodable_image_like_string_hashes_the_text() -> None:
     junk = "A" * 301  # not valid base64 (length), still must not be printed
     assert redact(junk) == f"<image sha256={hashlib.sha256(junk.encode()).hexdigest()} bytes=301>"
