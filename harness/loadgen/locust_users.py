@@ -10,7 +10,7 @@ from dataclasses import asdict
 from typing import Any
 
 import gevent
-from locust import FastHttpUser, constant_throughput, task
+from locust import FastHttpUser, constant_throughput, events, task
 
 from harness.clients import AnswerTooLarge, CutOffBody, UndecodableBody
 from harness.loadgen.classify import SUCCESS, api_classifier
@@ -22,7 +22,12 @@ from harness.loadgen.scenarios import (
     after_first,
     scenario_request,
 )
-from harness.loadgen.transport import answer_charset, read_body, request_deadline
+from harness.loadgen.transport import (
+    answer_charset,
+    loop_time_now,
+    read_body,
+    request_deadline,
+)
 
 _ENV = "FACEHARNESS_LOAD_"
 _OPTIONS = ("weights", "sizes", "pairing", "faces_dir", "seed")  # FACEHARNESS_LOAD_<KEY>
@@ -131,3 +136,5 @@ def _user(scenario: str) -> type[ScenarioUser]:
 MatchUser, MatchIdnoUser, LiveCodeUser, FaceCompareNewUser, MixedUser = map(
     _user, (*OPERATIONS, MIXED)
 )
+
+events.init.add_listener(loop_time_now)  # plain ``-t`` counts from the run's start (transport)

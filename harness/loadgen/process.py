@@ -50,7 +50,7 @@ from harness.loadgen.result import (
     write_json_atomic,
 )
 from harness.loadgen.scenarios import after_first, request_source, sends_per_request
-from harness.loadgen.transport import Transport
+from harness.loadgen.transport import Transport, loop_time_now
 
 START_LEAD_S = 0.02  # first slot slightly in the future so slot 0 is not born late
 YIELD_EVERY = 32  # when catching up (and dropping at the cap), still let answers be read
@@ -594,6 +594,7 @@ def _on_quitting(environment: Environment, **_kw: Any) -> None:
 
 
 # Registered by call, not as decorators: locust's EventHook is untyped and would untype them.
+events.init.add_listener(loop_time_now)
 events.init.add_listener(_on_init)
 events.test_start.add_listener(_on_test_start)
 events.test_stopping.add_listener(_on_stopping)

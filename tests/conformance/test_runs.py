@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
+import threading
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from typing import Any
@@ -13,10 +14,12 @@ import httpx
 import pytest
 from fixtures.rewrite import Reply, Scope, rewriting
 
+import harness.conformance._run as conformance_run
 from harness.clients import DEMO
 from harness.conformance._emulator import emulator_settings
 from harness.conformance._registry import RULES
 from harness.emulator import EmulatorServer, build_settings, create_app
+from harness.pacing import Budget
 
 from .conftest import conform, explain
 
@@ -175,18 +178,49 @@ def test_a_defect_behind_a_4xx_envelope_is_still_the_rule_books(contract, tmp_pa
     assert {"FH-M01", "FH-J01"} <= seed_rules, explain(result)
 
 
-def test_a_slow_api_leaves_the_next_its_time_and_skipped_probes_are_no_pass(contract, tmp_path):
+class _SlowMatch:
+    """Virtual time, as test_probe_budget's ``_Slow``: each match answer took ``latency`` seconds
+    more, on the run's clock and in the answer times its budget reads the pace from (JD's take
+    none); real time counts a tenth. Before, a real 0.25 s a match answer in 3 s: at load 20-25
+    the run's own real seconds spent the budget before JD's first request (3 runs of 3)."""
+
+    REAL = 0.1
+
+    def __init__(self, latency: float) -> None:
+        self.latency, self.start, self.slow, self.counted = latency, time.monotonic(), 0, 0
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        return (time.monotonic() - self.start) * self.REAL + self.latency * self.slow
+
+    def budget(self, *args: Any, **kwargs: Any) -> Budget:
+        clock = self
+
+        class SlowBudget(Budget):
+            def answered(self, seconds: float) -> None:
+                with clock.lock:  # the match answers counted since the last answer read
+                    new, clock.counted = clock.slow - clock.counted, clock.slow
+                super().answered(seconds * clock.REAL + clock.latency * new)
+
+        return SlowBudget(*args, clock=self, **kwargs)
+
+    async def answer(self, reply: Reply, scope: Scope) -> None:
+        with self.lock:  # before the answer leaves: the client reads it after the clock moved
+            self.slow += 1
+
+
+def test_a_slow_api_leaves_the_next_its_time_and_skipped_probes_are_no_pass(
+    contract, tmp_path, monkeypatch
+):
     """Before: the time budget was not shared, so a slow internal API spent all of it and every JD
     probe was skipped, yet the run read "pass" (a false green). Now each API gets its part of the
     time, and seed probes the budget skipped make the run inconclusive, naming the API and how to
-    give more budget."""
-
-    async def slow_match(reply: Reply, scope: Scope) -> None:
-        await asyncio.sleep(0.25)
-
+    give more budget. On a virtual clock: 2.5 s a match answer in 30 s."""
+    slow = _SlowMatch(2.5)
+    monkeypatch.setattr(conformance_run, "Budget", slow.budget)
     app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
     only_match = lambda scope: not scope["path"].startswith("/jdai")  # noqa: E731
-    with EmulatorServer(rewriting(app, slow_match, only=only_match)) as url:
+    with EmulatorServer(rewriting(app, slow.answer, only=only_match)) as url:
         result = conform(
             url,
             tmp_path,
@@ -195,13 +229,13 @@ def test_a_slow_api_leaves_the_next_its_time_and_skipped_probes_are_no_pass(cont
             examples=1,
             phases=("examples",),
             max_rps=0,
-            max_seconds=3,
+            max_seconds=30,
         )
     apis = result.metrics.apis
     jd_probes = [e.id for e in RULES if e.kind == "probe" and e.api == "jd"]
-    assert apis["jd"].requests >= 5, apis  # before: 0, match had spent the whole 3 s
+    assert apis["jd"].requests >= 5, apis  # before: 0, match had spent the whole 30 s
     assert set(jd_probes) - set(apis["jd"].probes_skipped), apis["jd"]  # some JD probes ran
-    assert apis["match"].probes_skipped, apis["match"]  # 0.25 s an answer: not all fit
+    assert apis["match"].probes_skipped, apis["match"]  # 2.5 s an answer: not all fit
     assert result.status == "inconclusive", explain(result)
     assert "match probes" in (result.reason or "") and "--max-seconds" in (
         result.testable_when or ""

@@ -19,7 +19,6 @@ from harness.report.schema import validate_summary_data
 from .conftest import SECRETS, SMALL, emulator_config
 
 RATE = 0.04  # per kind; nine kinds: about 30% of requests are faulted
-BUDGET_S = 100.0
 
 FAULTY = SMALL.model_copy(
     update={
@@ -49,7 +48,13 @@ def test_the_run_ends_within_its_budget_and_every_suite_with_a_verdict(faulty_ru
     assert all(status in ("pass", "fail", "inconclusive") for status, _ in statuses.values()), (
         statuses
     )
-    assert seconds < BUDGET_S
+    # each stage within its time limit, on its own clock (a stage past it is stopped: partial or
+    # an error, not a verdict), and the run within its stages' limits. Before, the run's wall
+    # time against 100 s: 70 s on CI, 120 s at load 23 (the stages 36 + 29 + 23 + 10 s)
+    durations = {name: suite.duration_s for name, suite in summary.suites.items()}
+    limit = FAULTY.stage_timeout_s
+    assert all(d is not None and d <= limit for d in durations.values()), durations
+    assert seconds < len(durations) * limit, (seconds, durations)
     assert summary.verdict == "fail" and outcome.exit_code == 1
     validate_summary_data(json.loads((out_dir / "summary.json").read_text(encoding="utf-8")))
     assert (out_dir / "report.html").stat().st_size > 0

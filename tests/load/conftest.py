@@ -2,12 +2,14 @@
 
 Endpoints: ``/echo`` (fast), ``/fixed`` (50 ms), ``/stall`` (freezes for ``stall_s``
 every ``stall_every_s``, first freeze 1 s after the first hit), ``/throttle`` (token
-bucket answering 429 above ``qps``), ``/status/{code}`` and ``/sleep/{ms}``.
+bucket answering 429 above ``qps``), ``/status/{code}``, ``/sleep/{ms}`` and ``/hold`` (no
+answer until the test sets ``state.release``, at most ``HOLD_MAX_S``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,6 +23,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+HOLD_MAX_S = 30.0  # a test that never releases its held requests still ends
+
 
 @dataclass
 class ServerState:
@@ -32,6 +36,7 @@ class ServerState:
     stall_every_s: float = 3.0
     stall_s: float = 1.0
     stall_anchor: float | None = None
+    release: threading.Event = field(default_factory=threading.Event)
 
     def set_throttle(self, qps: float, burst: float | None = None) -> None:
         self.qps = qps
@@ -93,6 +98,14 @@ def make_app(state: ServerState) -> Starlette:
         await asyncio.sleep(int(request.path_params["ms"]) / 1000.0)
         return Response(b"ok")
 
+    async def hold(request: Request) -> Response:
+        state.hits["hold"] += 1
+        for _ in range(int(HOLD_MAX_S / 0.01)):
+            if state.release.is_set():
+                break
+            await asyncio.sleep(0.01)
+        return Response(b"ok")
+
     methods = ["GET", "POST"]
     return Starlette(
         routes=[
@@ -102,6 +115,7 @@ def make_app(state: ServerState) -> Starlette:
             Route("/throttle", throttle, methods=methods),
             Route("/status/{code:int}", status, methods=methods),
             Route("/sleep/{ms:int}", sleep, methods=methods),
+            Route("/hold", hold, methods=methods),
         ]
     )
 
@@ -129,6 +143,7 @@ def fresh_server(load_server: LoadServer) -> LoadServer:
     load_server.state.hits.clear()
     load_server.state.set_throttle(40.0)
     load_server.state.set_stall(3.0, 1.0)
+    load_server.state.release.clear()
     return load_server
 
 

@@ -325,7 +325,8 @@ def test_an_https_target_gets_whole_request_bodies(tmp_path: Path) -> None:
 # workers over loopback; a frozen worker is always resumed (SIGCONT) before its test ends.
 
 RUN_TIME_S = 6  # the master's run-time limit (Locust's -t) in these tests
-SLOW = "/sleep/400"  # each request is still in flight while its worker is frozen
+HELD = "/hold"  # each request is still in flight while its worker is frozen (the server holds it)
+TIMEOUT_S = 3  # a held request's: the time the test has to freeze a worker once both are sent
 
 
 def _wait_for(what: str, ready: Callable[[], object], timeout_s: float = 30.0) -> None:
@@ -376,16 +377,29 @@ def _frozen(*procs: psutil.Process) -> Iterator[None]:
 @pytest.fixture()
 def short_run_time(monkeypatch: pytest.MonkeyPatch) -> None:
     """Locust's -t for the master is duration + drain + margins: make it RUN_TIME_S here."""
-    duration_s, drain_s = 0.5, 2.0  # drain: timeout_s=1 plus 1 s
+    duration_s, drain_s = 0.5, TIMEOUT_S + 1.0  # drain: the request timeout plus 1 s
     monkeypatch.setattr(runner, "START_ALLOWANCE_S", 0.0)
     monkeypatch.setattr(runner, "SAFETY_MARGIN_S", RUN_TIME_S - duration_s - drain_s)
 
 
 def _start(pool: ThreadPoolExecutor, server: LoadServer, out: Path) -> Future[LoadResult]:
-    """Two workers, one slow request each (4/s for 0.5 s: one slot per worker)."""
+    """Two workers, one held request each (4/s for 0.5 s: one slot per worker)."""
     return pool.submit(
-        run_load, server.url, [SLOW], rate=4, duration_s=0.5, timeout_s=1, workers=2, out_dir=out
-    )
+        run_load, server.url, [HELD], rate=4, duration_s=0.5, timeout_s=TIMEOUT_S, workers=2,
+        out_dir=out,
+    )  # fmt: skip
+
+
+@contextmanager
+def _frozen_in_flight(server: LoadServer, worker: psutil.Process) -> Iterator[None]:
+    """``worker`` frozen while its request is in flight: both requests held by the server until
+    it is, then answered (the other worker's at once, this one's into a socket it cannot read).
+    Before, a 400 ms answer: on a loaded machine a worker got it, reported and quit before the
+    test froze it (CI: its pid was gone)."""
+    _wait_for("both requests", lambda: server.state.hits["hold"] == 2)
+    with _frozen(worker):
+        server.state.release.set()
+        yield
 
 
 @pytest.mark.slow
@@ -396,8 +410,7 @@ def test_a_worker_that_reports_late_is_waited_for(fresh_server: LoadServer, tmp_
     with ThreadPoolExecutor(1) as pool:
         future = _start(pool, fresh_server, tmp_path)
         workers = _workers(tmp_path, 2)
-        _wait_for("both requests", lambda: fresh_server.state.hits["sleep"] == 2)
-        with _frozen(workers[1]):
+        with _frozen_in_flight(fresh_server, workers[1]):
             assert time.time() < _run_time_ends(tmp_path), "the run started too late to test"
             _wait_for("the run-time limit", lambda: time.time() > _run_time_ends(tmp_path) + 1)
         result = future.result(timeout=60)
@@ -421,8 +434,7 @@ def test_a_worker_that_never_reports_fails_the_run_and_says_what_was_lost(
     with ThreadPoolExecutor(1) as pool:
         future = _start(pool, fresh_server, tmp_path)
         workers = _workers(tmp_path, 2)
-        _wait_for("both requests", lambda: fresh_server.state.hits["sleep"] == 2)
-        with _frozen(workers[1]):
+        with _frozen_in_flight(fresh_server, workers[1]):
             ends = _run_time_ends(tmp_path) + REPORT_WAIT_S
             _wait_for("the master to quit", lambda: "Shutting down" in _log(tmp_path, "master"),
                   timeout_s=ends - time.time() + 10)  # fmt: skip
