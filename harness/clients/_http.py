@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Self, TypeVar
 
+import h11
 import httpx
 from pydantic import BaseModel, ValidationError
 
@@ -106,10 +107,17 @@ def check_reachable(url: str, timeout_s: float = 5.0, secrets: Iterable[str] = (
         except httpx.HTTPError as exc:
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             if isinstance(exc, httpx.RemoteProtocolError):  # it answered, but not in HTTP
-                why = f"answered with malformed HTTP: {reason}"
+                why = malformed_why(reason)
             else:
                 why = unreachable_why(exc, reason)
             raise TargetError(redacted_line(f"target {url} {why}", list(secrets))) from None
+
+
+def malformed_why(reason: str) -> str:
+    """Why no answer when the target answered in something that is not HTTP (a Content-Length of
+    40 leading zeros, a status line of another protocol): every command words it alike (session
+    25: ``call`` said ``RemoteProtocolError: bad Content-Length`` where the others said this)."""
+    return f"answered with malformed HTTP: {reason}"
 
 
 def unreachable_why(exc: BaseException, reason: str) -> str:
@@ -308,6 +316,9 @@ class _Client(Sender):
             if _caused_by(exc, ssl.SSLError):
                 raise TransportFailure(f"{self.base_url} {unreachable_why(exc, said)}")
             raise TransportFailure(f"{self.base_url}: cannot connect ({said})")
+        if isinstance(exc, httpx.RemoteProtocolError) and _caused_by(exc, h11.RemoteProtocolError):
+            line = said.splitlines()[0] if said else type(exc).__name__
+            raise TransportFailure(f"target {self.base_url} {malformed_why(line)}")
         if exc is not None:
             raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {said}")
         if exchange.status >= 500:

@@ -529,6 +529,29 @@ def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
     assert "TLS handshake failed (is it an http:// port?)" in line and url in line, line
 
 
+@pytest.mark.parametrize(
+    "command",
+    [("call", "livecode", "--timeout", "3"), ("conform", "--api", "match", "--examples", "1"),
+     ("replay", "tests/conformance/replay_files/rule-FH-M01.json")],
+    ids=["call", "conform", "replay"],
+)  # fmt: skip
+def test_a_content_length_h11_refuses_is_worded_alike_by_every_command(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Hostile session 25 (cl_leading_zeros: a Content-Length of 40 leading zeros, which h11
+    refuses): every command exits 2, but `call` said ``RemoteProtocolError: bad Content-Length``
+    where the others say the target answered with malformed HTTP."""
+    from fixtures.hostile_target import HostileTarget
+
+    out = () if command[0] != "conform" else ("--out", str(tmp_path / "run"))
+    with HostileTarget(("cl_leading_zeros",)) as target:
+        done, _ = run(*command, "--target", target.url, *out, env=_env(**_ECHOED))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    said = f"target {target.url} answered with malformed HTTP: bad Content-Length"
+    assert said in line and "RemoteProtocolError" not in line, line
+
+
 def test_a_page_quoting_the_token_split_by_markup_is_masked_in_the_one_line(
     run: Callable[..., tuple[Ran, float]],
 ) -> None:
