@@ -56,6 +56,21 @@ def envelope(response: Exchange) -> dict[str, Any] | None:
     return answer.body if answer is not None and answer.judged else None
 
 
+def unjudged_by(entry: Rule, response: Exchange) -> str | None:
+    """Why rule ``entry`` could not judge ``response`` (None: it could). A rule of one API reads
+    that API's envelope (:func:`envelope`): an answer without it (an HTML 400, a bare 5xx) is
+    nothing it applies to, and its silence then says nothing, so a replay of its finding is not
+    judged, never "fixed" (hostile session 25: FH-J06's replay against a 400 HTML page to
+    everything said fixed). The HTTP rules (api ``*``) judge any answer."""
+    if entry.api == "*" or envelope(response) is not None:
+        return None
+    kind = response.content_type or "no Content-Type"
+    return (
+        f"the answer (HTTP {response.status}, {kind}) is not the API's envelope, so rule "
+        f"{entry.id} ({entry.name}) had nothing to judge"
+    )
+
+
 Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
 

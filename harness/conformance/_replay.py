@@ -18,7 +18,7 @@ from ._engine import load_schema
 from ._failures import CheckFailed
 from ._payloads import PayloadPool, from_refs, names_in
 from ._probes import CONCURRENT, ProbeContext
-from ._registry import RULES, Facts, RuleContext
+from ._registry import RULES, Facts, RuleContext, unjudged_by
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
@@ -106,6 +106,8 @@ def _send(request: Request, session: Session) -> tuple[Exchange, Facts, Request]
 
 
 def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
+    """The rule on fresh answers: its finding again, or not judged when an answer is nothing it
+    applies to (:func:`unjudged_by`), else it holds."""
     entry = RULES.get(rule_id)
     for _ in range(entry.sends):
         answer, facts, sent = _send(request, session)
@@ -114,6 +116,8 @@ def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> 
             entry.fn(ctx, answer, sent)
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
+        if (why := unjudged_by(entry, answer)) is not None:
+            return not_judged(fid, entry.name, [why])
     return ReplayOutcome(
         fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)"
     )

@@ -417,6 +417,12 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
     same = [p for p in problems if p.check == check]
     if same:
         return ReplayOutcome(replay.id, check, True, same[0].message)
+    from harness.conformance._registry import RULES, unjudged_by
+    from harness.conformance._replay import not_judged
+
+    rule = RULES.get(replay.rule_id) if replay.rule_id in RULES else None
+    if rule is not None and rule.kind == "rule" and (why := unjudged_by(rule, exchange)):
+        return not_judged(replay.id, check, [why])  # as conformance's replay of the rule
     answer = (
         f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
     )

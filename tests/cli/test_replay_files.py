@@ -289,3 +289,42 @@ def test_conform_and_fuzz_print_their_findings_masked_for_a_short_token(tmp_path
         )
     printed = capsys.readouterr()
     assert "Received: score" in printed.out and token not in printed.out + printed.err, printed.out
+
+
+@pytest.mark.parametrize(
+    ("rule", "suite", "outcome"),
+    [("FH-J06", "conformance", "inconclusive"), ("FH-J06", "fuzz", "inconclusive"),
+     ("FH-M01", "conformance", "inconclusive"), ("FH-H02", "conformance", "still failing")],
+    ids=["jd-rule", "jd-rule-fuzz", "match-rule", "http-rule-judges-it"],
+)  # fmt: skip
+def test_a_rule_replayed_on_an_answer_it_cannot_read_is_not_judged_never_fixed(
+    cli, tmp_path, rule, suite, outcome
+):
+    """Hostile session 25: a target answering a 400 page (not the API's envelope) to everything
+    made the replay of FH-J06 (thresholds fall) say "fixed", exit 0: the rule applies to nothing
+    in such an answer, so it judged nothing. An HTTP rule (FH-H02, any answer) still judges it."""
+    from fixtures.hostile_target import HostileTarget
+
+    name = "rule-FH-M01.json" if rule == "FH-M01" else "rule-FH-J06.json"
+    data = json.loads((REPLAY_FILES / name).read_text(encoding="utf-8"))
+    if rule == "FH-H02":
+        data["check"] = {"name": "http-200", "rule_id": "FH-H02", "timeout_s": 5.0}
+    if suite == "fuzz":
+        from harness.fuzz._pool import image_pool
+
+        face = image_pool().faces[0]  # fuzz names its images by recipe
+        ref = {"$image": face.name, "as": "b64", "sha256": hashlib.sha256(face.data).hexdigest()}
+        body = data["exchange"]["body"]
+        body["compareImageItem"]["imgBase64"] = body["collectionImageItems"][0]["imgBase64"] = ref
+        data["suite"], data["fuzz"] = "fuzz", {"property": "jd:valid-requests"}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with HostileTarget(("text_400",)) as target:
+        r = cli("replay", str(path), "--target", target.url, env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == (1 if outcome == "still failing" else 0), r.stdout + r.stderr
+    assert lines[0].endswith(f": {outcome}"), lines
+    if outcome == "inconclusive":
+        assert (
+            "not judged: the answer (HTTP 400, text/plain) is not the API's envelope" in (lines[1])
+        ), lines
