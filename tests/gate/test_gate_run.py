@@ -106,6 +106,28 @@ def test_the_leak_scan_finds_planted_leaks(tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("form", "leaked"),
+    [
+        (lambda s: f"rejected {s[:5]}<b>{s[5:9]}</b>{s[9:]}", True),  # split by tags
+        (lambda s: "".join(f"<span>{c}</span>" for c in s), True),  # a character a tag
+        (lambda s: "-".join(s), True),  # dash-joined
+        (lambda s: "".join(c if c.isalnum() else "\\" + c for c in s), True),  # Markdown
+        (lambda s: base64.b64encode(s.encode("utf-16")).decode(), True),
+        (lambda s: "xy" + base64.b64encode(b"a" + s.encode("utf-32-be")).decode(), True),
+        (lambda s: f"{s[:6]} {'word ' * 30}{s[6:]}", False),  # 60 words apart: not one secret
+        (lambda s: "rejected ***", False),
+    ],
+    ids=["tags", "spans", "dashed", "markdown", "b64-utf16", "b64-utf32", "far-apart", "masked"],
+)
+def test_the_leak_scan_finds_a_secret_in_every_form_redaction_masks(tmp_path, form, leaked):
+    """harness/redact.py masks a secret spread by what a reader skips (up to 64 items between
+    two of its letters) and base64 of its UTF-16/UTF-32 (session 25): a scan blind to those forms
+    would pass a run that leaked one."""
+    (tmp_path / "F-001.json").write_text(json.dumps({"errmsg": form(SECRETS[0])}))
+    assert bool(leaks_in(tmp_path, SECRETS)) is leaked, leaks_in(tmp_path, SECRETS)
+
+
+@pytest.mark.parametrize(
     "made",
     [
         lambda face: padded(face, len(face) + 3),  # padded by bytes `unpadded` cannot undo
