@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, NamedTuple, Self
+from typing import Any, Literal, NamedTuple, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -727,6 +727,42 @@ UNRECORDED = (
 UNRECORDED_WHEN = "a time budget that fits a few requests of up to the request timeout each"
 
 
+class KnownCodes(Protocol):
+    """What :func:`none_accepted` asks of a code table (``harness.contract.CodeTable``)."""
+
+    def get(self, api: str, where: str, code: object) -> Any: ...
+
+
+def none_accepted(codes: Mapping[str, int], table: KnownCodes) -> tuple[str, str] | None:
+    """(why, testable_when) when not one answer of a run accepted a request and some carried a
+    code ``table`` does not know (E-014's other reading: a service's own codes, whose meaning we
+    cannot read): every request, those valid under every reading too, refused for a reason nobody
+    can name, so nothing that needs an accepted answer was judged (hostile session 25: a target
+    refusing everything with errcode 1001 passed conform, and fuzz and conform disagreed). A
+    refusal the table names stays the rules' to judge (a valid request refused as invalid fails);
+    a run whose answers are all documented refusals (one of invalid requests alone) is judged."""
+    seen = {k: n for k, n in codes.items() if not k.startswith(("no answer:", "http:"))}
+    parts = [(k, k.split(":", 2)) for k in seen]
+    if any(len(p) == 3 and getattr(table.get(*p), "category", None) == "success" for _, p in parts):
+        return None
+    unknown = {k: seen[k] for k, p in parts if len(p) != 3 or table.get(*p) is None}
+    if not unknown:
+        return None
+    said = ", ".join(f"{k} x{n}" for k, n in sorted(unknown.items()))
+    why = (
+        f"no answer accepted a request, valid ones included: they were refused with codes the "
+        f"code table does not know ({said}), so nothing that needs an accepted answer could be "
+        "judged (E-014)"
+    )
+    return why, ACCEPTED_WHEN
+
+
+ACCEPTED_WHEN = (
+    "a service that accepts valid requests: check the credentials (a key not enabled for the "
+    "API), the base URL, or give the service's own codes (--codes)"
+)
+
+
 def contract_status(
     findings: Iterable[Finding],
     error: str | None,
@@ -734,10 +770,12 @@ def contract_status(
     requests: int,
     codes: Mapping[str, int],
     throttled: int = 0,
+    table: KnownCodes | None = None,
 ) -> tuple[SuiteStatus, str | None, str | None]:
     """(status, reason, testable_when) of a suite that judges answers: as :func:`derive_status`,
     but ``inconclusive`` when no answer could be judged (:func:`nothing_judged`); requests that
-    got no answer at all still fail it (FH-H04, ``answered``)."""
+    got no answer at all still fail it (FH-H04, ``answered``). A pass is ``inconclusive`` too
+    when no answer accepted anything (:func:`none_accepted`, with ``table``)."""
     findings = list(findings)
     judged = None if error else nothing_judged(codes, throttled)
     if judged is not None and not any(f.fails and f.check == "answered" for f in findings):
@@ -747,6 +785,8 @@ def contract_status(
         # but not one request's outcome recorded: a pass would rest on nothing (hostile2)
         return "inconclusive", UNRECORDED, UNRECORDED_WHEN
     status = derive_status(findings, error, requests=requests)
+    if status == "pass" and table is not None and (refused := none_accepted(codes, table)):
+        return "inconclusive", *refused
     return status, NOTHING_SENT if status == "inconclusive" else None, None
 
 

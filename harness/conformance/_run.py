@@ -310,6 +310,7 @@ def run_conformance(
         requests=budget.used - overhead,
         codes=tracker.codes,
         throttled=tracker.throttled,
+        table=contract.codes,
     )
     which = (
         "time and request"

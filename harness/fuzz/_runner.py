@@ -214,7 +214,12 @@ def run_fuzz(
     )
     error = "; ".join(errors) or None
     status, why, when = contract_status(
-        findings, error, requests=client.sent, codes=client.codes, throttled=client.throttled
+        findings,
+        error,
+        requests=client.sent,
+        codes=client.codes,
+        throttled=client.throttled,
+        table=contract.codes,
     )
     return result(
         status=status,

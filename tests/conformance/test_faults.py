@@ -302,3 +302,19 @@ def test_a_target_answering_everything_alike_without_envelope(tmp_path, behaviou
         assert "HTTP 404 x" in result.reason and result.testable_when
     else:
         assert result.reason is None and result.testable_when is None
+
+
+def test_a_target_refusing_everything_with_its_own_code_is_inconclusive(tmp_path) -> None:
+    """Hostile session 25: every request refused with errcode 1001 at HTTP 200 (a code no table
+    names): conform said PASS, 457 refusals and not one acceptance. Nothing that needs an
+    accepted answer was judged: inconclusive, as fuzz (`harness.results.none_accepted`)."""
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget(("refuse_all",)) as target:
+        result = conform(
+            target.url, tmp_path, api="match", is_emulator=False, seed=1, examples=1,
+            phases=("examples",), max_requests=12, max_rps=0, request_timeout_s=3.0,
+        )  # fmt: skip
+    assert result.status == "inconclusive", (result.reason, explain(result))
+    assert (result.reason or "").startswith("no answer accepted a request"), result.reason
+    assert "match:errcode:1001 x" in result.reason and result.testable_when

@@ -148,3 +148,23 @@ def test_a_target_answering_everything_alike_without_envelope(
     assert result.status == status, explain(result)
     assert result.findings
     assert ("nothing could be judged" in (result.reason or "")) == (status == "inconclusive")
+
+
+def test_a_target_refusing_everything_with_its_own_code_is_inconclusive_as_in_conform(
+    tmp_path: Path,
+) -> None:
+    """Hostile session 25: every request refused with errcode 1001 (a code no table names, E-014's
+    own codes): fuzz and conform disagreed on it (one passed, the other not). Nothing that needs
+    an accepted answer was judged (`harness.results.none_accepted`): inconclusive, with why, and
+    validateData's refusal is no livecode_issued failure (its reason unreadable)."""
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget(("refuse_all",)) as target:
+        result = fuzz(
+            target.url, tmp_path, is_emulator=False, max_examples=2, max_requests=24,
+            only=["match:valid-requests", "match:livecode-lifecycle"], request_timeout_s=3.0,
+        )  # fmt: skip
+    assert result.status == "inconclusive", explain(result)
+    assert "no answer accepted a request" in (result.reason or ""), result.reason
+    assert "match:errcode:1001 x" in (result.reason or "") and result.testable_when
+    assert not any(f.fails for f in result.findings), explain(result)

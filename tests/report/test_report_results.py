@@ -142,6 +142,33 @@ def test_a_contract_suite_that_judged_no_answer_is_inconclusive(
 
 
 @pytest.mark.parametrize(
+    ("codes", "fails", "status"),
+    [
+        ({"match:errcode:1001": 40}, False, "inconclusive"),  # refused throughout, own code
+        ({"jd:gateway:19999": 9, "http:405": 3}, False, "inconclusive"),
+        ({"match:errcode:1001": 40, "match:errcode:0": 1}, False, "pass"),  # one accepted
+        ({"jd:gateway:10000": 2, "jd:business:0": 2, "jd:gateway:19999": 9}, False, "pass"),
+        ({"match:errcode:40004": 40}, False, "pass"),  # documented refusals: judged
+        ({"match:errcode:1001": 40}, True, "fail"),  # a failing finding stays a fail
+    ],
+)
+def test_a_run_refused_throughout_with_unknown_codes_is_inconclusive(
+    codes: dict[str, int], fails: bool, status: str
+) -> None:
+    """Hostile session 25: not one request accepted, refused with codes the table does not know
+    (E-014: a service's own): nothing that needs an accepted answer was judged."""
+    from harness.contract import load_contract
+
+    found = [Finding(suite="fuzz", api="match", operation="match", check="c",
+                     severity="high", message="m")] if fails else []  # fmt: skip
+    got, why, when = contract_status(
+        found, None, requests=sum(codes.values()), codes=codes, table=load_contract().codes
+    )
+    assert got == status, (got, why)
+    assert (status == "inconclusive") == bool(why and when and "no answer accepted" in why)
+
+
+@pytest.mark.parametrize(
     ("statuses", "gate_ok", "verdict"),
     [
         ((), None, "pass"),
