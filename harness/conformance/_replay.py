@@ -179,6 +179,9 @@ def _replay_in_probe(
         return ReplayOutcome(fid, name, True, again[0].message)
     if ctx.paced_out:
         raise not_retested(fid, probe)
+    last = ctx.last_response
+    if rule_id in RULES and last is not None and (why := unjudged_by(RULES.get(rule_id), last)):
+        return not_judged(fid, name, [why])  # the burst's answers: nothing the rule reads
     return ReplayOutcome(
         fid, name, False, f"{name} holds on every answer of probe {entry.name}'s burst of {burst}"
     )

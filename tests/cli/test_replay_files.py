@@ -294,8 +294,9 @@ def test_conform_and_fuzz_print_their_findings_masked_for_a_short_token(tmp_path
 @pytest.mark.parametrize(
     ("rule", "suite", "outcome"),
     [("FH-J06", "conformance", "inconclusive"), ("FH-J06", "fuzz", "inconclusive"),
-     ("FH-M01", "conformance", "inconclusive"), ("FH-H02", "conformance", "still failing")],
-    ids=["jd-rule", "jd-rule-fuzz", "match-rule", "http-rule-judges-it"],
+     ("FH-M01", "conformance", "inconclusive"), ("FH-H02", "conformance", "still failing"),
+     ("FH-J06", "in-probe", "inconclusive")],
+    ids=["jd-rule", "jd-rule-fuzz", "match-rule", "http-rule-judges-it", "jd-rule-in-a-burst"],
 )  # fmt: skip
 def test_a_rule_replayed_on_an_answer_it_cannot_read_is_not_judged_never_fixed(
     cli, tmp_path, rule, suite, outcome
@@ -317,6 +318,8 @@ def test_a_rule_replayed_on_an_answer_it_cannot_read_is_not_judged_never_fixed(
         body = data["exchange"]["body"]
         body["compareImageItem"]["imgBase64"] = body["collectionImageItems"][0]["imgBase64"] = ref
         data["suite"], data["fuzz"] = "fuzz", {"property": "jd:valid-requests"}
+    if suite == "in-probe":  # found in a probe's burst: the probe again, the rule on its answers
+        data["conformance"] = {"probe": "FH-L18", "burst": 2}
     path = tmp_path / "F-001.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with HostileTarget(("text_400",)) as target:
