@@ -985,7 +985,7 @@ def _walk(
                 new_key = MASK
             elif key not in names:
                 new_key = _redact_str(key, secrets, budget)
-            if new_key != key and new_key in out:  # two keys masked alike: both values kept
+            if new_key in out:  # two keys masked alike (or as a key sent): both values kept
                 new_key = next(f"{new_key}{n}" for n in range(2, len(out) + 3)
                                if f"{new_key}{n}" not in out)  # fmt: skip
             out[new_key] = (

@@ -812,6 +812,7 @@ def test_a_credential_split_across_json_values_is_masked_and_keys_stay_distinct(
     assert "token" not in json.dumps(out) and out["code"] == 7
     out = redact({f"{_DEMO}-a": 1, f"{_DEMO}-b": 2}, [_DEMO])
     assert sorted(out.values()) == [1, 2] and "token" not in json.dumps(out), out
+    assert sorted(redact({f"{_DEMO}-a": 1, MASK: 2}, [_DEMO]).values()) == [1, 2]
     # words of a list that spell no secret are kept
     assert redact(["face", "match", "demo"], [_DEMO]) == ["face", "match", "demo"]
 
