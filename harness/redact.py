@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import codecs
+import datetime
 import functools
 import hashlib
 import html
+import itertools
 import re
 import threading
 import unicodedata
@@ -79,6 +82,9 @@ _DATA_URI_PREFIX = re.compile(r"^data:[\w.+/-]+;base64,")
 # Decimal digits only: an image's base64 (6 bits a character) has letters in any 256 characters
 # (a run of 256 digits has a chance of (10/64)**256), so digits alone are a number, kept as sent.
 _NUMBER_RE = re.compile(r"-?[0-9]+")
+_TIMESTAMP_RE = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9:.]+(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+)
 # An image no run above catches, masked only when it decodes to an image signature: base64 broken
 # into pieces by blanks or line breaks (a target's wrapped echo: MIME's 76 columns, PEM's 64, any
 # width from 16, spaces, tabs, CRLF as it is or as JSON's escapes), ...
@@ -127,6 +133,7 @@ _B85_RE = re.compile(r"(?:<~)?[!-uz]{256,}+(?:~>)?|[0-9A-Za-z!#$%&()*+;<=>?@^_`{
 # Capped: the oldest are forgotten first. Kept as they are and reversed (a target's echo may be).
 SIGNS_CAP = 100_000
 _SIGNS: dict[str, None] = {}
+_DIGIT_SIGNS = False  # whether a sign of digits alone was ever remembered (_sign_windows)
 _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
 SECRETS_CAP = 64
@@ -154,8 +161,11 @@ _B32_RUN_RE = re.compile(r"(?<![A-Za-z0-9+/_-])(?:[A-Z2-7]{48,}+|[a-z2-7]{48,}+)
 
 def remember_sign(sign: str) -> None:
     """A signature just put on a request: every later redaction masks it wherever it appears."""
+    global _DIGIT_SIGNS
     sign = sign.lower()
-    with _SIGNS_LOCK:  # reversed too: one look-up a window finds either form
+    with _SIGNS_LOCK:
+        _DIGIT_SIGNS = _DIGIT_SIGNS or sign.isdigit()
+        # reversed too: one look-up a window finds either form
         _SIGNS[sign] = _SIGNS[sign[::-1]] = None
         while len(_SIGNS) > 2 * SIGNS_CAP:
             del _SIGNS[next(iter(_SIGNS))]
@@ -510,27 +520,35 @@ def _masked_spelling(run: str, secrets: _Secrets) -> str:
 
 
 # A secret spread by what a reader skips (session 25): markup between its pieces
-# (``ab<b>cd</b>ef``, a character a ``<span>``), dashes, dots or underscores between its
-# characters or groups of them, Markdown's escapes (``\\_``), an inline-code mark. Looked for in
-# the text's letters and digits alone (a C-speed pass or two, however long the text); where
-# found, masked from its first character to its last, up to _SPREAD_GAP skipped items between
-# two of them (a tag counts as one).
-_TAG = r"<[^<>\r\n]{0,64}>"
-_TAG_RE = re.compile(_TAG)
+# (``ab<b>cd</b>ef``, a character a ``<span>``; a tag of any length up to _TAG_MAX, across lines,
+# a comment), character references (``&shy;``, ``&#8203;``, ``&#45;``), dashes, dots or
+# underscores between its characters or groups of them, Markdown's escapes (``\\_``), an
+# inline-code mark. Looked for in the text's letters and digits alone (a C-speed pass or two,
+# however long the text); where found, masked from its first character to its last, up to
+# _SPREAD_GAP skipped items between two of them (a tag or a reference counts as one). Blanks join
+# only a secret of SPREAD_BLANK_CHARS or more (review of session 25: "test token" in prose is no
+# echo of the 9-character "testtoken"); the demo credentials' skeletons have 20 to 24.
+_TAG_MAX = 1000
+_TAG = rf"<[^<>]{{0,{_TAG_MAX}}}>"
+_REF = r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
+_SKIPPED_RE = re.compile(f"{_TAG}|{_REF}")
 _NOT_ALNUM = bytes(b for b in range(128) if not chr(b).isalnum())
 _SPREAD_GAP = 64
+SPREAD_BLANK_CHARS = 12
 
 
 def _skeleton(text: str) -> str:
-    """``text``'s ASCII letters and digits, lower-cased, without its markup's tags (bytes'
-    ``translate``: a few ms a MB, where a regex took 180)."""
-    if "<" in text:
-        text = _TAG_RE.sub("", text)
+    """``text``'s ASCII letters and digits, lower-cased, without its markup's tags and character
+    references (bytes' ``translate``: a few ms a MB, where a regex took 180)."""
+    if "<" in text or "&" in text:
+        text = _SKIPPED_RE.sub("", text)
     return text.encode("ascii", "ignore").translate(None, _NOT_ALNUM).lower().decode("ascii")
 
 
+@functools.lru_cache(maxsize=256)
 def _spread_re(skeleton: str) -> re.Pattern[str]:
-    gap = rf"(?:{_TAG}|[^A-Za-z0-9]){{0,{_SPREAD_GAP}}}+"
+    other = r"[^A-Za-z0-9]" if len(skeleton) >= SPREAD_BLANK_CHARS else r"[^A-Za-z0-9\s]"
+    gap = rf"(?:{_TAG}|{_REF}|{other}){{0,{_SPREAD_GAP}}}+"
     return re.compile(gap.join(re.escape(c) for c in skeleton), re.IGNORECASE)
 
 
@@ -547,20 +565,21 @@ def _mask_spread(text: str, spread: tuple[str, ...]) -> str:
 
 
 def _mask_spread_signs(text: str) -> str:
-    """A sign this process made, spread as a secret may be (:func:`_mask_spread`)."""
-    for _ in range(16):  # each turn masks a sign or ends: a text quotes a few at most
-        found = next(
-            (w for m in _SIGN_RE.finditer(_skeleton(text)) for w in _windows(m.group(0).lower())
-             if w in _SIGNS),
-            None,
-        )  # fmt: skip
-        if found is None:
-            return text
-        masked = _spread_re(found).sub(MASK, text)
-        if masked == text:  # joined across a longer gap than a spread sign has: kept
-            return text
-        text = masked
-    return text
+    """Every sign this process made spread as a secret may be (:func:`_mask_spread`): the
+    skeleton is built and searched once, each sign found in it masked by one pass of its own
+    expression. A sign the skeleton holds that no expression masks (joined across a longer gap
+    than a spread has) leaves the whole text masked: what cannot be told apart is not shown
+    (review of session 25: the first such sign ended the search, and later ones passed)."""
+    skeleton = _skeleton(text)
+    found = {
+        w for m in _SIGN_RE.finditer(skeleton) for w in _sign_windows(m.group(0)) if w in _SIGNS
+    }
+    if not found:
+        return text
+    for sign in sorted(found):
+        text = _spread_re(sign).sub(MASK, text)
+    skeleton = _skeleton(text)
+    return MASK if any(sign in skeleton for sign in found) else text
 
 
 # A line break a wrapped secret may hold: CRLF or LF, as they are or as JSON's escapes, and the
@@ -638,7 +657,25 @@ def _signs_in(text: str) -> bool:
     """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)
     anywhere: inside a longer run of hex characters too."""
     signs = _SIGNS.keys()  # each sign and its reverse
-    return any(not signs.isdisjoint(_windows(m.group(0).lower())) for m in _SIGN_RE.finditer(text))
+    return any(not signs.isdisjoint(_sign_windows(m.group(0))) for m in _SIGN_RE.finditer(text))
+
+
+_DIGITS_32_RE = re.compile(r"[0-9]{32,}+")
+
+
+def _sign_windows(run: str) -> Iterable[str]:
+    """The windows of a hex run (lower-cased) that may be a remembered sign: those with a letter
+    in them, unless a sign of digits alone was remembered (an MD5 is one by a chance of 3e-7).
+    A text of a MB of glued digits (traceNos without their separators) costs no window."""
+    run = run.lower()
+    if _DIGIT_SIGNS or len(run) < 64 or not _DIGITS_32_RE.search(run):
+        return _windows(run)
+    pieces, start = [], 0
+    for m in _DIGITS_32_RE.finditer(run):  # windows starting inside a stretch of digits: skipped
+        pieces.append(run[start : m.start() + 31])
+        start = m.end() - 31
+    pieces.append(run[start:])
+    return (w for piece in pieces for w in _windows(piece))
 
 
 def _windows(run: str) -> Iterable[str]:
@@ -885,6 +922,31 @@ def _spelt_secret(items: list[Any] | tuple[Any, ...], secrets: _Secrets) -> bool
     return _mask_secrets(text, secrets) != text
 
 
+def _spread_across(strings: list[Any], secrets: _Secrets) -> set[int]:
+    """The indexes of the strings of ``strings`` (a list's, or a mapping's keys and values in
+    turn) a secret spread across two or more of them covers (review of session 25:
+    ``["faceharness", "demo", "token"]``, ``{"faceharness": "demo-token"}``), read joined by
+    blanks: as prose, only a secret of SPREAD_BLANK_CHARS or more joins across them."""
+    spread = secrets.spread + _REMEMBERED.spread
+    texts = [t if isinstance(t, str) else "" for t in strings]
+    if not spread or sum(1 for t in texts if t) < 2:
+        return set()
+    joined = " ".join(texts)
+    skeleton = _skeleton(joined)
+    hits = [secret for secret in spread if secret in skeleton]
+    if not hits:
+        return set()
+    starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+    covered: set[int] = set()
+    for secret in hits:
+        for m in _spread_re(secret).finditer(joined):
+            first = bisect.bisect_right(starts, m.start()) - 1
+            last = bisect.bisect_left(starts, m.end()) - 1
+            if last > first:  # within one string, that string's own redaction masks it
+                covered.update(i for i in range(first, last + 1) if texts[i])
+    return covered
+
+
 def _walk(
     obj: Any,
     secrets: _Secrets,
@@ -892,6 +954,7 @@ def _walk(
     names: frozenset[str],
     budget: _Budget,
     depth: int = 0,
+    times: frozenset[str] = frozenset(),
 ) -> Any:
     if isinstance(obj, str):
         return _redact_str(obj, secrets, budget)
@@ -901,15 +964,33 @@ def _walk(
         return DEEP  # a hostile answer's nesting: walked, it ended the run (RecursionError)
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
+        pairs = [(k, v) for k, v in obj.items() if isinstance(k, str) and k not in keep]
+        spread = _spread_across([p for k, v in pairs for p in (k, v)], secrets)
+        spread_keys = {pairs[i // 2][0] for i in spread if i % 2 == 0}
+        spread_values = {pairs[i // 2][0] for i in spread if i % 2 == 1}
         for key, value in obj.items():
+            if key in times and isinstance(value, str) and _TIMESTAMP_RE.fullmatch(value):
+                out[key] = value  # the run's own clock (model_time_fields)
+                continue
             if not isinstance(key, str) or key in keep:
                 out[key] = (
-                    value if key in keep else _walk(value, secrets, keep, names, budget, depth + 1)
+                    value
+                    if key in keep
+                    else _walk(value, secrets, keep, names, budget, depth + 1, times)
                 )
                 continue
-            secret = is_secret_key(key) and value is not None
-            new_key = key if key in names else _redact_str(key, secrets, budget)
-            out[new_key] = MASK if secret else _walk(value, secrets, keep, names, budget, depth + 1)
+            secret = (is_secret_key(key) and value is not None) or key in spread_values
+            new_key = key
+            if key in spread_keys and key not in names:
+                new_key = MASK
+            elif key not in names:
+                new_key = _redact_str(key, secrets, budget)
+            if new_key in out:  # two keys masked alike (or as a key sent): both values kept
+                new_key = next(f"{new_key}{n}" for n in range(2, len(out) + 3)
+                               if f"{new_key}{n}" not in out)  # fmt: skip
+            out[new_key] = (
+                MASK if secret else _walk(value, secrets, keep, names, budget, depth + 1, times)
+            )
         return out
     if isinstance(obj, (list, tuple)):
         if obj and _byte(obj[0]) and _image_bytes(obj):
@@ -930,11 +1011,17 @@ def _walk(
         if len(obj) == 2 and isinstance(obj[0], str) and is_secret_key(obj[0]):
             items = [_redact_str(obj[0], secrets, budget), MASK]  # ("Authorization", "Bearer ...")
         else:
-            items = [_walk(item, secrets, keep, names, budget, depth + 1) for item in obj]
+            strings = [i for i, item in enumerate(obj) if isinstance(item, str)]
+            spread = {strings[i] for i in _spread_across([obj[i] for i in strings], secrets)}
+            items = [
+                MASK if i in spread else _walk(item, secrets, keep, names, budget, depth + 1, times)
+                for i, item in enumerate(obj)
+            ]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
         return [
-            _walk(item, secrets, keep, names, budget, depth + 1) for item in sorted(obj, key=repr)
+            _walk(item, secrets, keep, names, budget, depth + 1, times)
+            for item in sorted(obj, key=repr)
         ]
     return obj
 
@@ -945,12 +1032,15 @@ def redact(
     *,
     keep_keys: Iterable[str] = (),
     field_names: Iterable[str] = (),
+    time_keys: Iterable[str] = (),
 ) -> Any:
     """A copy of ``obj`` safe to put in a report. ``keep_keys``: keys whose values pass untouched,
     ``field_names``: keys never rewritten (the summary's own structure, which a short secret
-    could collide with)."""
+    could collide with), ``time_keys``: keys whose values pass when they are ISO timestamps
+    (digits and separators: a numeric secret's spread would make them invalid)."""
     variants, budget = _secret_variants(secrets), _Budget()
-    return _walk(obj, variants, frozenset(keep_keys), frozenset(field_names), budget)
+    keep, names, times = frozenset(keep_keys), frozenset(field_names), frozenset(time_keys)
+    return _walk(obj, variants, keep, names, budget, 0, times)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -988,6 +1078,28 @@ def model_enum_fields(model: type[BaseModel]) -> frozenset[str]:
     )
 
 
+@functools.cache
+def model_time_fields(model: type[BaseModel]) -> frozenset[str]:
+    """The fields of ``model`` (and the models it nests) holding a date or a time: the run's own
+    clock, no secret; a numeric secret spread over a date's digits (``20251123`` in
+    ``2025-11-23T09:00:00Z``, review of session 25) made the summary invalid."""
+    return frozenset(
+        name for m in _nested(model) for name, f in m.model_fields.items() if _is_time(f.annotation)
+    )
+
+
+def _is_time(annotation: Any) -> bool:
+    """``datetime``, ``date`` or ``time``, alone or in a union with None."""
+    if isinstance(annotation, type):
+        return issubclass(annotation, (datetime.date, datetime.time))
+    args = get_args(annotation)
+    return (
+        bool(args)
+        and any(_is_time(a) for a in args if a is not type(None))
+        and all(a is type(None) or _is_time(a) for a in args)
+    )
+
+
 def _nested(model: type[BaseModel]) -> list[type[BaseModel]]:
     """``model`` and every model its fields nest, once each."""
     pending, seen = [model], []
@@ -1020,6 +1132,7 @@ def redact_summary(summary: M, secrets: Iterable[str] = ()) -> M:
         summary.model_dump(mode="json"),
         secrets,
         keep_keys=KEEP_KEYS | model_enum_fields(type(summary)),
+        time_keys=model_time_fields(type(summary)),
         field_names=model_field_names(type(summary)),
     )
     return type(summary).model_validate(data)

@@ -54,3 +54,4 @@ from ._request import ImagePart as ImagePart
 from ._request import Request as Request
 from ._request import live_code_of as live_code_of
 from ._request import retry_after_s as retry_after_s
+from ._request import shortened_body as shortened_body

@@ -185,19 +185,71 @@ class Exchange:
 
     def excerpt(self) -> dict[str, Any]:
         """What a finding shows of the answer: its parsed body while its text is under
-        :data:`EXCERPT_BODY_CHARS` (conformance's bound), else its first 2,000 characters masked
-        (session 25: an answer of 100,000 traceNos, walked whole by every redaction of each
-        finding, held a fuzz run past its --max-seconds for a minute and more)."""
+        :data:`EXCERPT_BODY_CHARS` characters (conformance's bound), else the body shortened
+        (:func:`shortened_body`: session 25, an answer of 100,000 traceNos, walked whole by every
+        redaction of each finding, held a fuzz run past its --max-seconds for a minute and more;
+        review of session 25: cut as text, an errcode or a score after a large image was lost)."""
         out: dict[str, Any] = {"status": self.status, "content_type": self.content_type}
         if self.error:
             out["error"] = self.error
-        elif self.body is not None and len(self.content) <= EXCERPT_BODY_CHARS:
+        elif self.body is not None and _chars(self.content) <= EXCERPT_BODY_CHARS:
             out["body"] = self.body
         elif self.body is not None:
-            out["text"] = redacted_excerpt(self.content, EXCERPT_BODY_CHARS // 10)
+            out["body"] = shortened_body(self.body)
         else:
             out["text"] = self.text[:300]
         return out
+
+
+def _chars(content: bytes) -> int:
+    """The characters of a UTF-8 body (its bytes but continuation bytes), as conformance counts."""
+    return (
+        len(content) - sum(map(content.count, _CONTINUATION))
+        if not content.isascii()
+        else len(content)
+    )
+
+
+_CONTINUATION = [bytes([b]) for b in range(0x80, 0xC0)]
+# What a shortened body keeps: a list's first items, a mapping's first keys, a string's first
+# characters (masked before they are cut), and so many values in all, each level marked where cut.
+EXCERPT_ITEMS = 20
+EXCERPT_STRING_CHARS = 500
+EXCERPT_VALUES = 2000
+
+
+def shortened_body(body: Any) -> Any:
+    """A large parsed body shortened: its structure kept, every list to its first
+    :data:`EXCERPT_ITEMS` items, every long string to its first characters (an image to its
+    placeholder), a marker saying what was left out; a field after a large one (errcode, score)
+    survives, where text cut at 2,000 characters lost it."""
+    left = [EXCERPT_VALUES]
+
+    def short(value: Any, depth: int) -> Any:
+        left[0] -= 1
+        if left[0] < 0 or depth > 64:
+            return "<cut>"
+        if isinstance(value, str):
+            if len(value) <= EXCERPT_STRING_CHARS:
+                return value
+            masked = redacted_excerpt(value, len(value))  # masked whole: an image's placeholder
+            if len(masked) <= EXCERPT_STRING_CHARS:
+                return masked
+            return masked[:EXCERPT_STRING_CHARS] + f"<cut: {len(value)} characters>"
+        if isinstance(value, list):
+            items = [short(v, depth + 1) for v in value[:EXCERPT_ITEMS]]
+            return items + [f"<cut: {len(value) - EXCERPT_ITEMS} more items>"] * (
+                len(value) > EXCERPT_ITEMS
+            )
+        if isinstance(value, dict):
+            keys = list(value)[: 5 * EXCERPT_ITEMS]
+            out = {k: short(value[k], depth + 1) for k in keys}
+            if len(value) > len(keys):
+                out["<cut>"] = f"{len(value) - len(keys)} more keys"
+            return out
+        return value
+
+    return short(body, 0)
 
 
 def retry_after_s(

@@ -19,7 +19,7 @@ from schemathesis.config import HealthCheck, SchemathesisConfig
 from schemathesis.engine import events, from_schema
 from schemathesis.engine.run.probes import PROBES
 
-from harness.clients import VALID, Exchange
+from harness.clients import VALID, Exchange, shortened_body
 from harness.contract import no_answer_kind, strict_json
 from harness.errors import TargetError
 from harness.pacing import BudgetExhausted
@@ -309,11 +309,12 @@ def excerpt(response: Exchange | None, limit: int = 2000) -> dict[str, Any] | No
     text = response.content.decode("utf-8", "replace")
     out: dict[str, Any] = {"status": response.status, "content_type": response.content_type or None}
     try:
-        out["body"] = (
-            strict_json(text)
-            if len(text) <= limit * 10
-            else redacted_excerpt(response.content, limit)
-        )
+        if len(text) <= limit * 10:
+            out["body"] = strict_json(text)
+        elif response.body is not None:  # its structure kept, its fields after a large one too
+            out["body"] = shortened_body(response.body)
+        else:
+            out["body"] = redacted_excerpt(response.content, limit)
     except (ValueError, RecursionError):
         out["body"] = redacted_excerpt(response.content, limit)
     return out

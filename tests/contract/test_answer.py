@@ -229,11 +229,39 @@ def test_a_finding_holds_an_excerpt_of_a_huge_answer_not_its_parsed_body(contrac
     exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, raw)
     assert exchange.body == answer
     shown = exchange.excerpt()
-    assert "body" not in shown and shown["text"] == raw.decode()[:2000]
-    assert excerpt(exchange)["body"] == shown["text"]  # conformance's alike
+    traces = shown["body"]["data"]["traceNo"]
+    assert traces[:20] == answer["data"]["traceNo"][:20] and len(traces) == 21, traces[-1]
+    assert shown["body"]["errmsg"] == "SUCCESS" and "1980 more items" in traces[-1]
+    assert excerpt(exchange)["body"] == shown["body"]  # conformance's alike
     small = json.dumps(_match(0)).encode()
     read = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, small)
     assert read.excerpt()["body"] == json.loads(small)
+
+
+def test_a_huge_answer_keeps_its_fields_after_a_large_image_and_counts_characters(
+    contract: Any,
+) -> None:
+    """Review of session 25: cut as text at 2,000 characters, an answer echoing a large image
+    lost its errcode and score, the fields a finding is about; and the bound counted bytes where
+    conformance counts characters (a Chinese errmsg under the bound lost its parsed body)."""
+    import base64
+
+    from fixtures.hostile_target import _JPEG
+
+    from harness.conformance._engine import excerpt
+
+    image = base64.b64encode(_JPEG * (30_000 // len(_JPEG) + 1)).decode()
+    answer = {"data": {"faceImage": image, "score": 0.91}, "errcode": 50001, "errmsg": "internal"}
+    raw = json.dumps(answer).encode()
+    exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, raw)
+    for shown in (exchange.excerpt()["body"], excerpt(exchange)["body"]):
+        assert shown["errcode"] == 50001 and shown["data"]["score"] == 0.91, shown
+        assert shown["data"]["faceImage"].startswith("<image sha256="), shown
+        assert image[:40] not in json.dumps(shown)
+    wide = {"errcode": 40001, "errmsg": "缺少授权token" * 1500}  # 13,500 characters, 31,500 bytes
+    raw = json.dumps(wide, ensure_ascii=False).encode()
+    exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, raw)
+    assert exchange.excerpt()["body"] == wide
 
 
 @pytest.mark.parametrize("token", [b"NaN", b"Infinity", b"-Infinity"])

@@ -772,3 +772,79 @@ def test_a_secret_after_a_spent_decoding_budget_is_masked() -> None:
     for out in outputs:
         assert secret not in _every_decoding(out), out[-120:]
         assert out.endswith(MASK)
+
+
+_DEMO = "faceharness-demo-token"  # harness/config.py's DEMO_TOKEN
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(
+            f'faceharness<a href="https://example.com/{"long/" * 20}">-demo-token</a>',
+            id="long-tag",
+        ),
+        pytest.param('face<span\n  class="x">harness-demo-token</span>', id="tag-across-lines"),
+        pytest.param("face&shy;harness&shy;demo&shy;token", id="entity-shy"),
+        pytest.param("face&#8203;harness-demo-token", id="entity-zwsp"),
+        pytest.param("face&#45;harness&#45;demo&#45;token", id="entity-dash"),
+        pytest.param("faceharness<!--\nx\n-->demotoken", id="comment-across-lines"),
+    ],
+)
+def test_a_credential_spread_by_long_or_multiline_markup_or_references_is_masked(
+    form: str,
+) -> None:
+    """Review of session 25: tags were read only up to 64 characters on one line, and character
+    references were letters of the skeleton, so these forms of the demo token passed."""
+    out = redact_text(f"rejected {form} end", [_DEMO])
+    assert out.startswith("rejected ") and "token" not in out, out
+
+
+def test_a_credential_split_across_json_values_is_masked_and_keys_stay_distinct() -> None:
+    """Review of session 25: a secret in pieces across a list's strings or a mapping's keys and
+    values passed, and two keys masked alike kept one value."""
+    assert redact(["faceharness", "demo", "token"], [_DEMO]) == [MASK] * 3
+    assert redact({"msg": ["face", "harness-demo-token"], "n": 1}, [_DEMO]) == {
+        "msg": [MASK, MASK],
+        "n": 1,
+    }
+    out = redact({"faceharness": "demo-token", "code": 7}, [_DEMO])
+    assert "token" not in json.dumps(out) and out["code"] == 7
+    out = redact({f"{_DEMO}-a": 1, f"{_DEMO}-b": 2}, [_DEMO])
+    assert sorted(out.values()) == [1, 2] and "token" not in json.dumps(out), out
+    assert sorted(redact({f"{_DEMO}-a": 1, MASK: 2}, [_DEMO]).values()) == [1, 2]
+    # words of a list that spell no secret are kept
+    assert redact(["face", "match", "demo"], [_DEMO]) == ["face", "match", "demo"]
+
+
+def test_every_spread_sign_is_masked_in_one_pass() -> None:
+    """Review of session 25: the sign search stopped at the first sign it could not mask (joined
+    across a long gap) and after 16 signs, and rebuilt the skeleton for each: later signs passed.
+    A sign the skeleton holds that no spread matches now masks the whole text."""
+    from harness.redact import remember_sign
+
+    signs = [hashlib.md5(f"spread-{i}".encode()).hexdigest() for i in range(20)]
+    for sign in signs:
+        remember_sign(sign)
+    far = signs[0][:16] + " " * 70 + signs[0][16:]
+    out = redact_text(" then ".join(["start", far] + ["-".join(s) for s in signs[1:]]))
+    assert not any(s[-6:] in out.replace("-", "") for s in signs), out
+    out = redact_text("ids " + " ".join("-".join(s) for s in signs) + " end")
+    assert out.startswith("ids ") and out.endswith(" end"), out
+    assert not any(s[-6:] in out.replace("-", "") for s in signs), out
+
+
+def test_prose_keeps_words_of_a_short_secret_and_a_numeric_secret_keeps_dates_valid() -> None:
+    """Review of session 25: blanks joined any secret's letters ("test token" read as the
+    9-character "testtoken"); a numeric secret spread over a date's digits made the summary's
+    started_at invalid, and the run ended without reports."""
+    from harness.redact import redact_summary
+
+    from .builders import full_summary
+
+    assert redact_text("a test token is public", ["testtoken"]) == "a test token is public"
+    assert redact_text("a test-token is public", ["testtoken"]) == f"a {MASK} is public"
+    summary = full_summary()
+    digits = summary.started_at.strftime("%Y%m%d")
+    redacted = redact_summary(summary, [digits])  # validates: no ValueError
+    assert redacted.started_at == summary.started_at
