@@ -430,6 +430,9 @@ ROUND14: list[tuple[str, str, Change | None]] = [
     ("example-sign-accepted", "FH-A15", None),
     ("png-16-bit-refused", "FH-L33", None),
     ("authority-key-space-for-plus", "FH-J23", None),
+    # session 25: a latin1 column's 50 for a serialNo beyond ASCII (fuzz's unicode-control drew
+    # it on some seeds only): FH-L25 sends a full-width serialNo, compared or refused (E-043)
+    ("non-ascii-serialno-as-system-error", "FH-L25", None),
 ]
 NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14
 
