@@ -1028,15 +1028,24 @@ def jd_image_at_limit(p: ProbeContext) -> None:
     """An image of exactly 5 MiB is refused at the business level; the document ties no code
     to the size (100 参数不合法 and 43011 请求参数不在接受范围 fit alike), so a live service is held
     only to a refusal. As the base image and as a collection image: both are images; the second of
-    two, as a service checking ``items.get(0)`` checks the first only."""
+    two, as a service checking ``items.get(0)`` checks the first only. An HTTP layer's own 413
+    without JD's envelope (nginx's ``client_max_body_size``: Content Too Large, RFC 9110 15.5.14)
+    refuses it too (E-015, as FH-J21 and FH-L25 take a layer's 4xx: FH-H02's to list); whether
+    that layer refuses a body within 5M is FH-L17's."""
     size = p.contract.jd_image_max_bytes
     request = _jd_image(p, size)
-    p.expect(request, "business", "invalid parameter", f"an image of {size} bytes", exact=False)
+    _refused_at_limit(p, request, f"an image of {size} bytes")
     big = {**request.json["compareImageItem"], "imgType": "COM"}
     first = p.canonical("faceCompareNew").json["collectionImageItems"][0]
     request = p.canonical("faceCompareNew").with_json(("collectionImageItems",), [first, big])
-    what = f"a second collection image of {size} bytes"
-    p.expect(request, "business", "invalid parameter", what, exact=False)
+    _refused_at_limit(p, request, f"a second collection image of {size} bytes")
+
+
+def _refused_at_limit(p: ProbeContext, request: Request, what: str) -> None:
+    a = p.ask(request)
+    if a.status == 413 and _http_refusal(a):
+        return  # a layer's refusal of the body's size (E-015)
+    p.expect(request, "business", "invalid parameter", what, sent=p.last_response, exact=False)
 
 
 @probe(
@@ -1163,7 +1172,9 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
     reading, compared with the 固定值 filled in (imgType left out): never answered 50 either. Nor
     is a 固定值 field with another value, an image that is not jpg/png, a body that is no JSON or
     a List sent as a string (a service's decoder, binder or config lookup failing uncaught): the
-    caller's fault under every reading, as FH-J20 holds any refusal the probes and fuzz expect."""
+    caller's fault under every reading, as FH-J20 holds any refusal the probes and fuzz expect.
+    Nor is a serialNo in full-width characters (session 25: a latin1 column's insert failing on a
+    serialNo beyond ASCII): 随机唯一 names no alphabet, so it is compared or refused (E-043)."""
     ctx = RuleContext(p.contract, "jd", "faceCompareNew", readings=p.readings)
     canonical = p.canonical("faceCompareNew")
     fields = ("compareImageItem", "collectionImageItems", *p.contract.jd_fixed_fields, "serialNo")
@@ -1173,18 +1184,35 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
         "filled in (E-023): not the service's own failure"
     )
     wrong = "Expected: refused as invalid input (e.g. 100 参数不合法!): the caller's fault"
-    cases: list[tuple[Request, str, bool | None]] = [  # None: neither missing nor filled in
-        (canonical.with_json((name,)), f"a request without {name}", name in fields[:2])
-        for name in fields
+    beyond = (
+        "Expected: compared, or refused as invalid input (E-043: serialNo's alphabet is a "
+        "reading): not the service's own failure"
+    )
+    # (the request, what it is, whether it lacks an image, what is expected)
+    cases: list[tuple[Request, str, bool, str]] = [
+        (canonical.with_json((name,)), f"a request without {name}", True, lacks)
+        for name in fields[:2]
     ]
+    cases += [
+        (canonical.with_json((name,)), f"a request without {name}", False, filled)
+        for name in fields[2:]
+    ]
+    wide = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in _new_serial())
+    cases += [(canonical.with_json(("serialNo",), wide), "a full-width serialNo", False, beyond)]
     fixed = next(iter(p.contract.jd_fixed_fields))
     not_image = base64.b64encode(b"faceharness: these bytes are no jpg or png\n" * 8).decode()
     cases += [
-        (canonical.with_json((fixed,), "JDT-NOT-THE-FIXED-VALUE"), f"{fixed} not its 固定值", None),
+        (
+            canonical.with_json((fixed,), "JDT-NOT-THE-FIXED-VALUE"),
+            f"{fixed} not its 固定值",
+            False,
+            wrong,
+        ),
         (
             canonical.with_json(("compareImageItem", "imgBase64"), not_image),
             "a base image whose bytes are no jpg or png",
-            None,
+            False,
+            wrong,
         ),
         # session 22: a body that is no JSON, a List sent as a string (a binder's exception), an
         # image item without imgType (optional or required, E-023: a null deref either way)
@@ -1192,20 +1220,30 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
         (
             replace(canonical, raw_body=b'{"businessId": ', json=None),
             "a body that is no JSON",
-            None,
+            False,
+            wrong,
         ),
         (
             canonical.with_json(("collectionImageItems",), "not a list"),
             "collectionImageItems as a string, not a List",
-            None,
+            False,
+            wrong,
         ),
-        (canonical.with_json(("compareImageItem", "imgType")), "an image without imgType", False),
+        (
+            canonical.with_json(("compareImageItem", "imgType")),
+            "an image without imgType",
+            False,
+            filled,
+        ),
     ]
-    for request, what, image in cases:
+    for request, what, image, expected in cases:
         # a body that is no JSON, or a List sent as a string, may be refused by the HTTP layer or
-        # the binder (nginx's or Spring's 400 page, E-015): a refusal, no envelope to judge
-        unbound = request.raw_body is not None or not isinstance(
-            (request.json or {}).get("collectionImageItems", []), list
+        # the binder (nginx's or Spring's 400 page, E-015): a refusal, no envelope to judge; so
+        # may text beyond ASCII (a filter's 400), its 5xx FH-H01's as any answer's
+        unbound = (
+            request.raw_body is not None
+            or not isinstance((request.json or {}).get("collectionImageItems", []), list)
+            or expected == beyond
         )
         a = p.ask(request) if unbound else p.ask_envelope(request, what)
         # a comparison reported done (0) without an image, or the one code the quote names (50);
@@ -1213,8 +1251,7 @@ def jd_missing_image_not_system_error(p: ProbeContext) -> None:
         # rules judge it)
         if business(a) and (image and str(a.code) == "0" or system_error(ctx, a)):
             raise Violation(
-                f"Received: business code {a.code}{_named(a.meaning)} for {what}\n"
-                + (lacks if image else filled if image is not None else wrong),
+                f"Received: business code {a.code}{_named(a.meaning)} for {what}\n{expected}",
                 request=request,
             )
 

@@ -311,21 +311,29 @@ def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     "refusal-not-system-error",
     api="jd",
     kind="refusal",
-    quote="100 参数不合法!; 50 系统错误! (a request invalid under every reading is the caller's "
-    "fault, not the service's)",
+    quote="100 参数不合法!; 50 系统错误! (a request invalid under some reading is the caller's "
+    "fault or, under another, answered: never the service's failure)",
 )
 def refusal_not_system_error(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """A JD request invalid under every reading (its broken rule a seed sentence) is refused as
     the caller's fault, never answered 50 系统错误!: that blames the service and invites retries
     of a request that can never succeed (an exception the service did not catch). Which refusal
     code is due is FH-S04's. Not judged for a request naming an imgUrl (a failed fetch may be
-    the service's own failure) or one invalid only by a reading."""
-    if refusal.basis != "seed" or refusal.reading is not None or refusal.fetches:
+    the service's own failure). One invalid only by a reading (a serialNo beyond ASCII, E-043)
+    is judged too: valid under the other reading it is answered, invalid it is refused as the
+    caller's, and 50 is neither (session 25: a latin1 column's 50 passed every refusal rule)."""
+    if refusal.basis not in ("seed", "reading") or refusal.fetches:
         return
     found = _judged(ctx, response, refusal)
     if found is not None and system_error(ctx, found):
+        why = (
+            "the request breaks a sentence of the document under every reading"
+            if refusal.reading is None
+            else f"it is valid under one reading of {refusal.reading}, the caller's fault under "
+            "the other, and the service's failure under none"
+        )
         raise Violation(
             f"Received: business code {found.code} (system error) for {refusal.detail}\n"
             "Expected: refused as the caller's invalid input (e.g. 100 参数不合法!), not 50 "
-            "系统错误!: the request breaks a sentence of the document under every reading"
+            f"系统错误!: {why}"
         )

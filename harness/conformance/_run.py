@@ -75,8 +75,8 @@ EMULATOR_MAX_REQUESTS = 50_000
 # round 14: match 171 -> 177 (FH-A17's empty token, FH-L15's uri, FH-L16's /idno video, FH-L22's
 # personType normal, FH-L43's /idno), and a share's 70 % -> 72 % so a default run's (247) holds it
 # round 14: jd 120 -> 123 (FH-A15's example sign, FH-L33's 16-bit PNG, FH-J23's appAuthorityKey
-# with a space for its '+')
-PROBE_RESERVE = {"match": 177, "jd": 123}
+# with a space for its '+'); session 25: jd 123 -> 124 (FH-L25's full-width serialNo)
+PROBE_RESERVE = {"match": 177, "jd": 124}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

@@ -430,6 +430,9 @@ ROUND14: list[tuple[str, str, Change | None]] = [
     ("example-sign-accepted", "FH-A15", None),
     ("png-16-bit-refused", "FH-L33", None),
     ("authority-key-space-for-plus", "FH-J23", None),
+    # session 25: a latin1 column's 50 for a serialNo beyond ASCII (fuzz's unicode-control drew
+    # it on some seeds only): FH-L25 sends a full-width serialNo, compared or refused (E-043)
+    ("non-ascii-serialno-as-system-error", "FH-L25", None),
 ]
 NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14
 
@@ -440,6 +443,29 @@ def test_a_result_timestamp_in_beijing_time_gets_no_finding(contract):
     and `fuzz --seed 1` named it nowhere): FH-J13 does not name it."""
     found = _probe("result-timestamp-beijing", "FH-J13", contract)
     assert not [f for f in found if f.startswith("FH-J13: ")], found
+
+
+def test_a_layers_413_refuses_the_5_mib_image_but_not_one_within_5m(contract):
+    """Session 25: FH-L04 filed a layer's 413 page (nginx's client_max_body_size 4m, mutant
+    body-limit-4mib-413) for the image of 5 MiB as "Expected: business code 100", though FH-J21
+    and FH-L25 take a layer's 4xx for a refusal (E-015) and the document ties no code to the size
+    (E-020). The 413 passes FH-L04 now; two images within 5M under every reading refused so are
+    still FH-L17's. (FH-L04 still names accept-image-at-5mib: CAUGHT.)"""
+    assert DEFECTS["body-limit-4mib-413"].quote
+    found = set()
+    with (
+        mutant_jd("body-limit-4mib-413", contract) as url,
+        probe_session(contract, "jd", url) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        for rule_id in ("FH-L04", "FH-L17"):
+            try:
+                RULES.get(rule_id).fn(p)
+            except CheckFailed as failed:
+                found.add(failed.rule_id)
+            found |= {f.rule_id for f in p.failures if f.basis == "seed"}
+            assert p.last_response is not None and p.last_response.status == 413
+    assert found == {"FH-L17"}, found
 
 
 @contextmanager

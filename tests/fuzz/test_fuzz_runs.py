@@ -333,6 +333,23 @@ def test_a_service_keeping_only_the_newest_livecode_is_no_first_use_defect(
     assert result.status == "pass", explain(result)
 
 
+def test_a_spent_livecode_handed_out_again_is_a_first_use_defect(tmp_path: Path) -> None:
+    """E-093 lets validateData answer a pending code again, so a code sent since it was last
+    issued is a second use; one handed out again after it was spent (mutant_match
+    livecode-spent-handed-out: a per-token cache not dropped on use) is still a code issued and
+    refused on its first use since, 40014."""
+    from fixtures.mutant_match import FUZZ_DEFECTS, serve
+
+    assert FUZZ_DEFECTS["livecode-spent-handed-out"].quote
+    with serve("livecode-spent-handed-out") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["match:livecode-lifecycle"], max_examples=20,
+            max_rps=0,
+        )  # fmt: skip
+    found = [(f.check, f.severity) for f in result.findings]
+    assert ("livecode_first_use", "high") in found, explain(result)
+
+
 def test_a_service_refusing_the_back_of_an_id_card_is_sent_faces_only(tmp_path: Path) -> None:
     """E-094 (`imgType ... IDN(身份证反面)`: the back of an ID card shows no face): a JD service
     refusing that kind 43011 (legit_variants jd-idn-refused) got a high valid_request_accepted
