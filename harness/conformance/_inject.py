@@ -90,6 +90,7 @@ class PayloadInjector:
             contract.property_schema("match", "IdnoRequest", "name")
         )
         self._uri = _strict(contract.match.schema("Uri"))
+        self._face_kinds = contract.jd_face_img_types
         self._requests = {
             op.operation_id: _strict(contract.spec(op.api).schema(op.request_schema))
             for op in contract.operations.values()
@@ -143,8 +144,13 @@ class PayloadInjector:
         if positive and operation == "faceCompareNew":
             # 必填 is empty (E-023): a service may require encryptionType, and "NON" is the value
             # the document gives it, so an item with it is valid under every reading
-            for item in _items(body):
+            for n, item in enumerate(_items(body)):
                 item.setdefault("encryptionType", "NON")
+                # E-094: a kind no face is on (IDN, the back of an ID card) may be refused; the
+                # enum's draw becomes a kind a face is on, valid under every reading
+                if "imgType" in item and item["imgType"] not in self._face_kinds:
+                    kinds = self._face_kinds
+                    item["imgType"] = kinds[(key[13] + n) % len(kinds)]
         return body
 
     def _match(self, operation: str, body: dict[str, Any], key: bytes, positive: bool) -> None:

@@ -43,6 +43,7 @@ from ._registry import RULES, Facts, RuleContext, Violation, observed, rule
 from ._rules_http import Refusal, names_url, refusal_failure, system_error
 from ._session import Session
 from ._st_checks import run_rules
+from ._transport import NoAnswer
 
 _serial = itertools.count(1)
 # serialNo is 随机唯一: no two runs send the same one; shaped as the document's own example
@@ -2755,7 +2756,11 @@ def optional_fields_answered(p: ProbeContext) -> None:
     base64 lines (round 13; both parts since round 14).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
-    service may offer async feedback to registered callers alone (附加参数登记).
+    service may offer async feedback to registered callers alone (附加参数登记). So an HTTP
+    layer's 4xx without the envelope (a WAF, an anti-SSRF filter, a binder) refuses any of them
+    (E-015); the link's fetch failing may be answered 502/503/504 with the envelope, and no
+    answer to it at all (a resolver slower than the client's timeout) leaves it unjudged (E-017).
+    A 500, enveloped or not, is a crash.
     """
     optional = {"async": False, "extData": {}}
     match = p.canonical("match").with_json(("image", "origin"), "self")
@@ -2765,50 +2770,58 @@ def optional_fields_answered(p: ProbeContext) -> None:
         for key, value in optional.items():
             request = request.with_json((key,), value)
         request = request.with_json(("faceData", "origin"), "self")
-        p.ask_envelope(
-            request,
-            f"{request.operation} with every optional field",
-            "an envelope with an errcode (errcode 是), never a server error",
-        )
+        _answered(p, request, f"{request.operation} with every optional field")
     fds = {"origin": "fds", "data": "faceharness/no-such-file.jpg"}
-    p.ask_envelope(
-        match.with_json(("image",), fds),
-        "match with image origin fds",
-        "an envelope with an errcode (errcode 是), never a server error",
-    )
+    _answered(p, match.with_json(("image",), fds), "match with image origin fds")
     # round 14: origin uri (图片链接) too, a link under the reserved .invalid name (RFC 6761: it
     # resolves nowhere, so a service fetches nothing; a fetch path of its own crashed on it)
     uri = {"origin": "uri", "data": _NO_SUCH_LINK}
-    p.ask_envelope(
-        match.with_json(("image",), uri),
-        "match with image origin uri",
-        "an envelope with an errcode (errcode 是), never a server error",
-    )
-    for operation in _COMPARISONS:  # /idno's table has async too (round 12: its path crashed)
-        p.ask_envelope(
-            p.canonical(operation, live_code=False).with_json(("async",), True),
-            f"{operation} with async true",
-            "an envelope with an errcode (errcode 是), never a server error",
+    try:
+        _answered(p, match.with_json(("image",), uri), "match with image origin uri", link=True)
+    except NoAnswer as unanswered:  # a reset or an answer begun, then stalled: FH-H04's finding
+        if unanswered.kind != "timeout":
+            raise
+        # a resolver's retries may outlast the client's timeout: no answer is no crash
+        p.unjudged.append(
+            f"match with image origin uri: no answer within {p.session.timeout_s:g} s "
+            "(a link's fetch may take longer)"
         )
+    for operation in _COMPARISONS:  # /idno's table has async too (round 12: its path crashed)
+        request = p.canonical(operation, live_code=False).with_json(("async",), True)
+        _answered(p, request, f"{operation} with async true")
     # the reference photo as a PNG in both parts (图片数据 names no format: a service may refuse
     # it, E-043, but a decoder that takes every photo for a JPEG crashes on it; round 14: image's
     # decoder alone did, and round 11's faceData's alone: each part its own decoder)
     # (a side of 256: well within 400,000 characters under every reading of E-012)
     pool = p.session.pool
     png = base64.b64encode(pool.derived(pool.reference, "png256")).decode("ascii")
-    p.ask_envelope(
-        _both_parts(p.canonical("match"), png),
-        "match with image and faceData a PNG photo",
-        "an envelope with an errcode (errcode 是), never a server error",
+    _answered(
+        p, _both_parts(p.canonical("match"), png), "match with image and faceData a PNG photo"
     )
     # round 13: the reference photo's base64 in MIME's lines of 76 (a service may refuse them,
     # E-043, but a decoder for one line alone crashed), in both parts (round 14: faceData's)
     b64 = pool.reference.b64
     lines = "\n".join(b64[i : i + 76] for i in range(0, len(b64), 76))
-    p.ask_envelope(
+    _answered(
+        p,
         _both_parts(p.canonical("match"), lines),
         "match with image and faceData data in base64 lines of 76 characters",
-        "an envelope with an errcode (errcode 是), never a server error",
+    )
+
+
+def _answered(p: ProbeContext, request: Request, what: str, link: bool = False) -> None:
+    """FH-L15's verdict on one request: an envelope (taken or refused), an HTTP layer's 4xx
+    (E-015), or, for a request naming a link (``link``), a 502/503/504 with the envelope (its
+    fetch failed: RFC 9110 15.6.3, E-017). A 5xx else, or a 2xx that is no envelope, fails."""
+    a = p.ask(request)
+    upstream = link and a.status in (502, 503, 504) and a.where is not None
+    if enveloped(a) or a.throttled or _http_refusal(a) or upstream:
+        return
+    raise Violation(
+        f"Received: HTTP {a.status} for {what}\n"
+        "Expected: an envelope with an errcode (errcode 是), or an HTTP layer's 4xx, never a "
+        "server error",
+        request=request,
     )
 
 
@@ -2963,7 +2976,8 @@ def _code_without_body(p: ProbeContext) -> str | None:
     default, ignored by its other reading), never a crash (round 13: a body parsed unguarded
     crashed; a body bound to a class without fields, fuzz's extra-field alone found it). The
     newest code issued (E-079); none, asked with {} (one request more only for a service that
-    refuses both)."""
+    refuses both). A binder's own 4xx without the envelope (Go's ``DisallowUnknownFields`` with
+    ``http.Error``'s text) is a refusal (E-015, as FH-J21 and FH-L25 take one)."""
     empty = replace(p.canonical("liveCode"), raw_body=b"")
     extra = p.canonical("liveCode").with_json((_UNNAMED_FIELD,), 1)
     code: str | None = None
@@ -2976,10 +2990,12 @@ def _code_without_body(p: ProbeContext) -> str | None:
     ):
         exchange = p.send(request)
         a = exchange.answer
-        if a is not None and not (enveloped(a) or a.throttled):
+        # a binder's own 4xx (Go's DisallowUnknownFields, http.Error's text) refuses it (E-015)
+        if a is not None and not (enveloped(a) or a.throttled or _http_refusal(a)):
             raise Violation(
                 f"Received: HTTP {a.status} for {what}\n"
-                "Expected: an envelope with an errcode (errcode 是), taken or refused (E-032)",
+                "Expected: an envelope with an errcode (errcode 是), taken or refused (E-032; "
+                "an HTTP layer's 4xx refuses it too, E-015), never a server error",
                 request=request,
             )
         code = live_code_of(exchange) or code

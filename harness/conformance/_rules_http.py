@@ -29,8 +29,9 @@ def answered(ctx: RuleContext, response: Exchange, case: Any) -> None:
 def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """No answer is a 5xx: every answer, success or error, carries the envelope. A 503 whose
     envelope carries a throttling code is the documented refusal with RFC 9110's status for a
-    temporary overload (E-051): FH-H02's, as a 429 is."""
-    if response.status_code >= 500 and not _overloaded(ctx, response):
+    temporary overload (E-051): FH-H02's, as a 429 is; so is a 502, 503 or 504 whose envelope
+    answers a request naming a link (E-017: a fetch of it failed, the upstream's fault)."""
+    if response.status_code >= 500 and not _upstream(ctx, response, case):
         raise Violation(f"Received: HTTP {response.status_code}\nExpected: never a server error")
 
 
@@ -45,17 +46,38 @@ def no_server_error(ctx: RuleContext, response: Exchange, case: Any) -> None:
 )
 def http_200(ctx: RuleContext, response: Exchange, case: Any) -> None:
     """Every answer is HTTP 200 with the envelope (a 5xx is FH-H01's finding alone)."""
-    if response.status_code != 200 and (response.status_code < 500 or _overloaded(ctx, response)):
+    if response.status_code != 200 and (
+        response.status_code < 500 or _upstream(ctx, response, case)
+    ):
         raise Violation(f"Received: HTTP {response.status_code}\nExpected: HTTP 200")
+
+
+def _upstream(ctx: RuleContext, response: Any, case: Any) -> bool:
+    """A 5xx that is no server error of its own: a throttling 503 (:func:`_overloaded`), or a
+    502, 503 or 504 with the API's envelope answering a request that names a link (/match's
+    origin uri, JD's imgUrl): the link's fetch failed, RFC 9110 15.6.3's "invalid response from
+    an inbound server" (E-017). A 500 stays FH-H01's, enveloped or not."""
+    if _overloaded(ctx, response):
+        return True
+    body = getattr(case, "json", None)
+    if body is None:  # fuzz's InvalidCase carries its request
+        body = getattr(getattr(case, "request", None), "json", None)
+    if response.status_code not in (502, 503, 504) or not names_link(body):
+        return False
+    return _answer(ctx, response).where is not None
+
+
+def _answer(ctx: RuleContext, response: Any) -> Answer:
+    return getattr(response, "answer", None) or read_answer(
+        ctx.contract, ctx.api, response.status_code, bytes(response.content)
+    )
 
 
 def _overloaded(ctx: RuleContext, response: Any) -> bool:
     """HTTP 503 with the API's envelope carrying a throttling code (E-051, E-045)."""
     if response.status_code != 503:
         return False
-    found = getattr(response, "answer", None) or read_answer(
-        ctx.contract, ctx.api, response.status_code, bytes(response.content)
-    )
+    found = _answer(ctx, response)
     return found.where is not None and found.throttled
 
 
@@ -193,6 +215,15 @@ def names_url(body: Any) -> bool:
     for value in (body.get("compareImageItem"), body.get("collectionImageItems")):
         items += value if isinstance(value, list) else [value]  # any shape a fuzz case gives
     return any(isinstance(i, dict) and "imgUrl" in i for i in items)
+
+
+def names_link(body: Any) -> bool:
+    """Whether a request names a picture by link: JD's imgUrl (:func:`names_url`), or /match's
+    image or faceData from origin uri (图片链接, 视频链接): the service fetches it."""
+    if names_url(body):
+        return True
+    parts = [body.get(k) for k in ("image", "faceData")] if isinstance(body, dict) else []
+    return any(isinstance(part, dict) and part.get("origin") == "uri" for part in parts)
 
 
 def system_error(ctx: RuleContext, found: Answer) -> bool:

@@ -169,8 +169,9 @@ class Session:
         answer = self.sender.send(request)
         if answer.cause is None:
             return answer, self.observe_sent(request, answer, f"{label}-{id(answer)}")
-        self.tracker.unanswered(request.operation, answer.no_answer or "connection", spent=True)
-        raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, answer.no_answer))
+        kind = answer.no_answer or "connection"
+        self.tracker.unanswered(request.operation, kind, spent=True)
+        raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, kind), kind)
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, read once."""

@@ -98,8 +98,6 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
     if seen is None or session.mode_of(case) != mode or negative and _body_not_sent(case):
         return True
     rejected, refused, code = seen
-    if not negative and refused and _faceless(session.contract, case.body):
-        return None  # E-094: a picture of a kind no face is on (IDN) may be refused
     reading = (  # only the body is negative, and only by faceharness' limits and formats
         invalid_only_by_reading(session.contract, session.api, operation, case.body)
         if negative and _negative_body_only(case)
@@ -148,17 +146,6 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
             basis="reading" if reading else "seed",
         ) from None
     return None
-
-
-def _faceless(contract: Contract, body: Any) -> bool:
-    """A JD body with an image item of a kind no face is on (E-094: the back of an ID card):
-    schemathesis draws imgType from the whole enum, which a service may narrow."""
-    if not isinstance(body, dict):
-        return False
-    items = body.get("collectionImageItems")
-    every = [*(items if isinstance(items, list) else []), body.get("compareImageItem")]
-    kinds = contract.jd_face_img_types
-    return any(isinstance(i, dict) and i.get("imgType") not in (None, *kinds) for i in every)
 
 
 def _negative_body_only(case: Any) -> bool:

@@ -61,9 +61,9 @@ _TIMEOUT = re.compile(r"timeout=([0-9.]+)")
 class NoAnswer(Exception):
     """A probe's request got no answer; the probe stops, its request becomes a finding."""
 
-    def __init__(self, raw: CheckFailed) -> None:
+    def __init__(self, raw: CheckFailed, kind: str = "connection") -> None:
         super().__init__(raw.message)
-        self.raw = raw
+        self.raw, self.kind = raw, kind  # kind: a key of harness.clients.NO_ANSWER
 
 
 def no_answer(

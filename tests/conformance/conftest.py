@@ -27,6 +27,7 @@ def probe_session(
     is_emulator: bool = False,
     budget: int = 100,
     max_rps: float = 0.0,
+    timeout_s: float = 30,
 ) -> Iterator[Any]:
     """A conformance session aimed at ``url`` with the schema hooks installed, as a run's probe
     phase has it (request budget 100), for running one probe alone; ``max_rps``: its pace, kept
@@ -38,7 +39,9 @@ def probe_session(
     from harness.pacing import Budget
 
     raw = contract.spec(api).raw
-    schema = load_schema(raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=30)
+    schema = load_schema(
+        raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=timeout_s
+    )
     session = Session(
         contract=contract,
         api=api,
@@ -49,7 +52,7 @@ def probe_session(
         target=url,
         identity=None,
         raw_schema=schema.raw_schema,
-        timeout_s=30,
+        timeout_s=timeout_s,
         max_rps=max_rps,
     )
     session.sender.pacer.sleep = lambda _seconds: None  # the pace's slots, not its waits

@@ -216,3 +216,36 @@ def test_one_operation_redirected_to_a_login_page_is_judged_not_a_run_stopped(co
     assert summary["verdict"] == "fail" and not result.error, (summary["verdict"], result.error)
     redirects = [f for f in result.findings if f.severity == "high" and "302" in f.message]
     assert redirects and all(f.operation == "liveCode" for f in redirects), explain(result)
+
+
+@pytest.mark.parametrize(
+    ("name", "probe"),
+    [
+        ("go-validate-400", "FH-L19"),
+        ("ssrf-filter-400", "FH-L15"),
+        ("media-binding-400", "FH-L15"),
+        ("fetch-failed-502", "FH-L15"),
+        ("fetch-hangs", "FH-L15"),
+    ],
+)
+def test_a_refusal_before_the_service_or_a_failed_fetch_is_no_finding(contract, name, probe):
+    """Review of session 25: a correct service failed FH-L19 (validateData in Go answering its
+    decoder's text/plain 400 to no body, or to a field it does not take) and FH-L15 (a WAF's or
+    binder's 400 without the envelope to a link, a PNG, base64 in lines; a link's failed fetch
+    answered 502 with the envelope, filed FH-H01 too; no answer to the link within the client's
+    timeout, a slow resolver). Each is a refusal (E-015), a failed fetch (E-017), or unjudged; the
+    HTTP conventions (FH-H02, FH-H03) still list the status and media type."""
+    timeout = 3.0 if name == "fetch-hangs" else 30.0  # a 6x margin over a loaded comparison
+    with (
+        serve_variant(name, contract) as url,
+        probe_session(contract, "match", url, timeout_s=timeout) as session,
+    ):
+        p = ProbeContext(session=session, may_burst=True)
+        try:
+            RULES.get(probe).fn(p)
+        except CheckFailed as failed:
+            p.failures.append(failed)
+    counted = [f for f in p.failures if f.basis == "seed" and f.severity != "info"]
+    assert not counted, [f.message for f in counted]
+    if name == "fetch-hangs":
+        assert p.unjudged and "origin uri" in p.unjudged[0], p.unjudged

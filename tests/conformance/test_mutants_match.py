@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 
 from harness.clients import DEMO
 from harness.config import ConformanceSettings
+from harness.conformance._emulator import emulator_settings
 from harness.conformance._failures import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
@@ -26,7 +27,7 @@ from harness.conformance._run import (
     _run_probes,
     probe_reserve,
 )
-from harness.emulator import BREAKS
+from harness.emulator import BREAKS, EmulatorServer, build_settings, create_app
 from harness.fuzz import run_fuzz, strategies
 from harness.fuzz._invalid import InvalidCase
 from harness.gate._policy import FindingAllowance
@@ -421,10 +422,11 @@ def _silent_video_livecode_refused(x: Any) -> None:
             mutant_match._refuse(x, "invalid_parameter", "liveCode: only for a LIP video")
 
 
-def _empty_body_bare_400(x: Any) -> None:
-    """validateData without a body answered a framework's bare 400, no envelope."""
+def _empty_body_bare_200(x: Any) -> None:
+    """validateData without a body answered a bare 200, no envelope (a layer's 4xx without one
+    is a refusal since the session 25 review, E-015: legit_variants go-validate-400)."""
     if x.path == mutant_match._LIVECODE and x.body is None:
-        x.status, x.answer, x.kind = 400, "Bad Request: body must be JSON", "text/plain"
+        x.status, x.answer, x.kind = 200, "OK", "text/plain"
 
 
 @pytest.mark.parametrize(
@@ -432,14 +434,14 @@ def _empty_body_bare_400(x: Any) -> None:
     [
         (_photo_livecode_500, "/match's photo with a liveCode"),
         (_silent_video_livecode_refused, "/match SILENT video with a liveCode"),
-        (_empty_body_bare_400, "an envelope with an errcode (errcode 是), taken or refused"),
+        (_empty_body_bare_200, "an envelope with an errcode (errcode 是), taken or refused"),
     ],
 )
 def test_fh_l19_still_fails_what_no_reading_allows(step: Any, said: str, contract) -> None:
     """s24 review: with /match's photo refused for a liveCode made a reading (E-081), FH-L19
     still fails that refusal as a server error, a SILENT video refused for the liveCode the
-    request example sends it with, and validateData without a body answered with no envelope
-    (its finding shows that request, sent without a body)."""
+    request example sends it with, and validateData without a body answered a 2xx with no
+    envelope (its finding shows that request, sent without a body)."""
     from fixtures.same_photo import same_photos
 
     from harness.conformance._emulator import emulator_settings
@@ -455,8 +457,42 @@ def test_fh_l19_still_fails_what_no_reading_allows(step: Any, said: str, contrac
     failed = raised.value
     assert (failed.basis, failed.rule_id) == ("seed", "FH-L19"), failed
     assert said in failed.message, failed.message
-    if step is _empty_body_bare_400:
+    if step is _empty_body_bare_200:
         assert failed.request is not None and failed.request.raw_body == b"", failed.request
+
+
+def _by_link(x: Any) -> bool:
+    return x.path in mutant_match._COMPARE and any(
+        p.get("origin") == "uri" for p in mutant_match._parts(x)
+    )
+
+
+def _uri_500_enveloped(x: Any) -> None:
+    """A link's fetch crashing the comparison, its handler still writing the envelope: HTTP 500
+    is an unexpected condition (RFC 9110 15.6.1), never a failed fetch's status."""
+    if _by_link(x):
+        x.status = 500
+
+
+def _uri_502_page(x: Any) -> None:
+    """The service behind a gateway crashed by the link: the gateway's 502 page, no envelope."""
+    if _by_link(x):
+        x.status, x.answer, x.kind = 502, "<html>502 Bad Gateway</html>", "text/html"
+
+
+@pytest.mark.parametrize("step", [_uri_500_enveloped, _uri_502_page])
+def test_fh_l15_still_fails_a_crash_on_a_link(step: Any, contract) -> None:
+    """Session 25 review: FH-L15 takes a link's failed fetch answered 502/503/504 with the
+    envelope (E-017; legit_variants fetch-failed-502), so FH-H01 lists it no more; a 500, even
+    enveloped, and a 502 without the envelope stay a crash (FH-L15, seed)."""
+    app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
+    server = EmulatorServer(mutant_match.mutant(app, mutant_match.Defect("x", "x", after=step)))
+    with server as url, probe_session(contract, "match", url) as session:
+        with pytest.raises(CheckFailed) as raised:
+            RULES.get("FH-L15").fn(ProbeContext(session=session, may_burst=True))
+    failed = raised.value
+    assert (failed.basis, failed.rule_id) == ("seed", "FH-L15"), failed
+    assert "origin uri" in failed.message, failed.message
 
 
 def _livecode_fields_ignored(seen: list[list[str]], x: Any) -> None:

@@ -506,6 +506,38 @@ def test_a_503_carrying_a_throttling_code_is_throttling_not_a_server_error(contr
 
 
 @pytest.mark.parametrize(
+    ("api", "link", "envelope"),
+    [
+        ("jd", {"compareImageItem": {"imgType": "IDP", "imgUrl": "http://h.invalid/a.jpg"}},
+         {"code": "10000", "msg": "成功", "result": {"code": 100, "msg": "图片下载失败"}}),
+        ("match", {"image": {"origin": "uri", "data": "https://h.invalid/a.jpg"}},
+         {"errcode": 40007, "errmsg": "图片下载失败"}),
+    ],
+)  # fmt: skip
+def test_a_failed_fetch_of_a_link_is_no_server_error(contract, api, link, envelope):
+    """E-017 (review of session 25): a request naming a link (JD's imgUrl, /match's origin uri)
+    answered 502/503/504 with the envelope is the link's host failing (RFC 9110 15.6.3): FH-H02
+    lists it, FH-H01 does not. A 500 with the envelope, a 502 without one, and a 502 to a request
+    naming no link stay FH-H01's."""
+    operation = "faceCompareNew" if api == "jd" else "match"
+    ctx = RuleContext(contract=contract, api=api, operation=operation)
+    by_link, plain = sent(api, operation, link), sent(api, operation, {})
+    for status in (502, 503, 504):
+        RULES.get("FH-H01").fn(ctx, answer(contract, api, status, envelope), by_link)
+        with pytest.raises(CheckFailed) as failed:
+            RULES.get("FH-H02").fn(ctx, answer(contract, api, status, envelope), by_link)
+        assert failed.value.level == "low"
+    for status, body, case in [
+        (500, envelope, by_link),
+        (502, b"<html>502 Bad Gateway</html>", by_link),
+        (502, envelope, plain),
+    ]:
+        with pytest.raises(CheckFailed) as failed:
+            RULES.get("FH-H01").fn(ctx, answer(contract, api, status, body), case)
+        assert (failed.value.rule_id, failed.value.level) == ("FH-H01", "high")
+
+
+@pytest.mark.parametrize(
     ("api", "body", "where", "due"),
     [
         (

@@ -758,22 +758,74 @@ def test_a_request_invalid_only_by_a_reading_names_that_reading(contract, operat
         assert not spec.validator(contract.operation(operation).request_schema).is_valid(body)
 
 
-@pytest.mark.parametrize(
-    ("item", "faceless"),
-    [
-        ({**_JD_ITEM, "imgType": "IDN"}, True),
-        (_JD_ITEM, False),
-        ({**_JD_ITEM, "imgType": "COM"}, False),
-    ],
-)
-def test_a_positive_case_of_the_back_of_an_id_card_may_be_refused(contract, item, faceless):
-    """E-094: FH-S02 judges no refusal of a schema-valid JD body whose image item is of a kind
-    no face is on (IDN, drawn from the enum by schemathesis; legit_variants jd-idn-refused)."""
-    from harness.conformance._st_checks import _faceless
+def test_a_positive_case_names_face_kinds_and_a_refused_one_is_judged(contract, pool, monkeypatch):
+    """E-094: a JD positive case drawn with IDN (the back of an ID card, no face on it) is sent
+    naming a kind a face is on, as fuzz's valid requests are; FH-S02 judges every refusal of it.
+    Review of session 25: FH-S02 skipped any positive case with an IDN item anywhere (~31 % of
+    them), so a service wrongly refusing imgType AP beside it was unjudged."""
+    import requests
+    import schemathesis
+    from schemathesis.core.transport import Response
+    from schemathesis.generation import meta
+    from schemathesis.specs.openapi import checks
 
-    assert _faceless(contract, {**_JD_BODY, "compareImageItem": item}) is faceless
-    assert _faceless(contract, {**_JD_BODY, "collectionImageItems": [item]}) is faceless
-    assert set(contract.jd_face_img_types) < set(contract.enum("jd", "ImageItem", "imgType"))
+    from harness.clients import DEMO
+    from harness.conformance._failures import CheckFailed
+    from harness.conformance._inject import PayloadInjector
+    from harness.conformance._session import Session
+    from harness.conformance._st_checks import faceharness_positive_data_acceptance
+    from harness.conformance._tracker import RunTracker
+
+    # schemathesis' verdict without its exemptions (none applies here), so no engine context
+    monkeypatch.delattr(checks, "_openapi_positive_data_acceptance")
+    kinds = contract.jd_face_img_types
+    assert set(kinds) < set(contract.enum("jd", "ImageItem", "imgType"))
+    injector = PayloadInjector(contract, pool, None)
+    drawn = {
+        **_JD_BODY,
+        "collectionImageItems": [{**_JD_ITEM, "imgType": "IDN"}, {**_JD_ITEM, "imgType": "FF"}],
+        "compareImageItem": {**_JD_ITEM, "imgType": "AP"},
+    }
+    body = injector.inject("faceCompareNew", drawn, positive=True)
+    sent = [i["imgType"] for i in [*body["collectionImageItems"], body["compareImageItem"]]]
+    assert sent[1:] == ["FF", "AP"] and sent[0] in kinds, sent  # face kinds stay as drawn
+    negative = injector.inject("faceCompareNew", drawn, positive=False)
+    assert negative["collectionImageItems"][0]["imgType"] == "IDN"  # a negative case keeps it
+
+    # a service refusing AP (43011 请求参数不在接受范围) beside the drawn IDN: FH-S02's finding
+    schema = schemathesis.openapi.from_dict(contract.jd.raw)
+    positive = meta.GenerationMode.POSITIVE
+    phase = meta.PhaseInfo(meta.TestPhase.FUZZING, meta.FuzzingPhaseData(None, None, None, None))
+    case = schema["/jdai/faceCompareNew"]["POST"].Case(
+        body=body,
+        _meta=meta.CaseMetadata(
+            meta.GenerationInfo(0.0, positive),
+            {meta.ParameterLocation.BODY: meta.ComponentInfo(positive)},
+            phase,
+        ),
+    )
+    refused = {
+        "code": "10000",
+        "msg": "查询成功",
+        "result": {"code": 43011, "msg": "请求参数不在接受范围"},
+    }
+    request = requests.Request("POST", "http://127.0.0.1:9/jdai/faceCompareNew").prepare()
+    headers = {"content-type": ["application/json"]}
+    response = Response(200, headers, json.dumps(refused).encode(), request, 0.01, True)
+    with Session(
+        contract=contract,
+        api="jd",
+        creds=DEMO,
+        tracker=RunTracker(),
+        pool=pool,
+        is_emulator=False,
+        target="http://127.0.0.1:9",
+        identity=None,
+        raw_schema=schema.raw_schema,
+    ):
+        with pytest.raises(CheckFailed) as filed:
+            faceharness_positive_data_acceptance(None, response, case)
+    assert filed.value.rule_id == "FH-S02", filed.value
 
 
 def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that_reading(
