@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from harness.contract import Code, Contract, ReadingLog, load_contract, observe_reading
 from harness.faces import PoolImage
@@ -26,6 +26,7 @@ from ._repeat import Ask, observe_repeats, repeat_findings
 from ._stats import (
     Claim,
     Verdict,
+    VerdictName,
     clopper_pearson,
     decided_against_score,
     det_curve,
@@ -231,6 +232,7 @@ def run_accuracy(
         decisions = {"pairs": len(both), "against_score": against, "best_threshold": at}
 
     n_genuine = sum(p.genuine for p in planned)
+    by_image = declined_by_image(measured, [p for p, _ in declines])
     answered: dict[str, set[str]] = {}  # image -> the categories of its pairs' answers
     for pair, outcome in measured:
         if outcome.category != "error":
@@ -244,7 +246,10 @@ def run_accuracy(
         outcomes=counts,
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
-            [_claim_row(c, ok, fta, failed, declined_pairs, turned_away, retold) for c in claims],
+            [
+                _claim_row(c, ok, fta, failed, declined_pairs, turned_away, retold, by_image)
+                for c in claims
+            ],
             api,
             score_range,
             max((s for _, s in scored), default=None),
@@ -267,6 +272,24 @@ def run_accuracy(
         fta_images=declined,
         fta_breakdown=fta_breakdown(measured, answered, describe) if any(fta.values()) else None,
     )
+
+
+def declined_by_image(
+    measured: Sequence[tuple[PairImages, Outcome]], declines: Sequence[PairImages]
+) -> tuple[int, int]:
+    """The declined (impostor, genuine) pairs, failures to acquire and documented ``declines``,
+    with an image declined in every pair it is in that got an answer other than an error another
+    try could answer (ERRATA E-097): a decline of the image, whoever it is paired with."""
+    refused = {p.key for p in declines} | {p.key for p, o in measured if o.category == "fta"}
+    kinds: dict[str, set[bool]] = {}  # image -> whether its pairs were declined
+    for p, o in measured:
+        if o.category == "ok" or p.key in refused:
+            for img in (p.first, p.second):
+                kinds.setdefault(img.sha256, set()).add(p.key in refused)
+    throughout = {sha for sha, got in kinds.items() if got == {True}}
+    pairs = {p.key: p for p, _ in measured if p.key in refused}.values()
+    hit = [p.genuine for p in pairs if {p.first.sha256, p.second.sha256} & throughout]
+    return hit.count(False), hit.count(True)
 
 
 SIDE_BANDS: Final = (300, 600)  # shorter side in pixels: the bands of the breakdown
@@ -371,6 +394,7 @@ def _claim_row(
     declines: dict[str, int] | None = None,
     turned_away: int = 0,
     retold: Sequence[tuple[PairImages, Outcome, Outcome]] = (),
+    by_image: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
     so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
@@ -382,7 +406,9 @@ def _claim_row(
     images (:func:`about_images`: JD 1157 liveness, 100 invalid parameter), in FRR as a failure
     to acquire is (audit round 13: a service turning away genuine users with 1157 kept its FRR
     clean); one about the caller (1159 risk control, 1107 real name) says nothing of matching
-    and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10)."""
+    and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10).
+    ``by_image``: of the declined (impostor, genuine) pairs, those with an image declined in
+    every pair it is in (:func:`declined_by_image`), which the declines' test leaves out."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
@@ -393,21 +419,22 @@ def _claim_row(
     declined = fta.get("genuine", 0) + turned_away
     impostor = false_matches + tally[(False, False)]
     # the repeat sample's impostor pairs asked again or swapped (ERRATA E-098): an answer that
-    # decides the pair otherwise at this claim is one more comparison of it (the run's order is
-    # the images' sha256, no role: the swapped order is as much the claim's as the run's)
-    otherwise = [
-        (p, got)
+    # decides the pair at this claim is one more comparison of it (the run's order is the
+    # images' sha256, no role: the swapped order is as much the claim's as the run's). When one
+    # decides otherwise than its pair's first answer, every one that decides counts, agreeing or
+    # not (review of session 25: counting only those that differ counted a crossing in one trial,
+    # and the agreeing repeats in none); when every one agrees, they repeat the first answers,
+    # and none counts (a service answering alike is judged exactly as without its sample)
+    repeated = [
+        (p, got, got != claim.accepts(first.score, first.decision))
         for p, first, then in retold
-        if None
-        not in (
-            got := claim.accepts(then.score, then.decision),
-            was := claim.accepts(first.score, first.decision),
-        )
-        and got != was
+        if (got := claim.accepts(then.score, then.decision)) is not None
     ]
-    order_matches = sum(bool(got) for _, got in otherwise)
+    otherwise = [(p, got) for p, got, differs in repeated if differs]
+    repeated = repeated if otherwise else []
+    order_matches = sum(bool(got) for _, got, _ in repeated)
     false_matches += order_matches
-    impostor += len(otherwise)
+    impostor += len(repeated)
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
     for p, o in ok:
@@ -415,7 +442,7 @@ def _claim_row(
             people.setdefault(frozenset(p.subjects), set()).add(claim.accepts(o.score, o.decision))
     for p in failed:
         people.setdefault(frozenset(p.subjects), set()).add(None)
-    for p, got in otherwise:
+    for p, got, _ in repeated:
         people.setdefault(frozenset(p.subjects), set()).add(got)
     matched = sum(True in got for got in people.values())
     unknown = sum(True not in got and None in got for got in people.values())
@@ -438,7 +465,7 @@ def _claim_row(
         (genuine + tally[(True, None)] + genuine_declined, genuine_declined),
     )
     bounded = (
-        _declines_bound(claim, verdict, false_matches, impostor, hidden, presented)
+        _declines_bound(claim, verdict, false_matches, impostor, hidden, presented, by_image)
         if hidden
         else None
     )
@@ -447,9 +474,9 @@ def _claim_row(
     reason = verdict.reason
     if otherwise:
         reason += (
-            f" ({len(otherwise)} of the impostor comparisons are the repeat sample's, asked again "
-            f"or with the images swapped and decided otherwise than the pair's first answer, "
-            f"{order_matches} of them a false match: ERRATA E-098)"
+            f" ({len(repeated)} of the impostor comparisons are the repeat sample's, asked again "
+            f"or with the images swapped, {len(otherwise)} of them decided otherwise than the "
+            f"pair's first answer, {order_matches} a false match: ERRATA E-098)"
         )
     scores = [o.score for p, o in ok if not p.genuine and o.score is not None]
     top = max(scores) if claim.rule == "score>=" and scores else None
@@ -482,7 +509,7 @@ def _claim_row(
         "impostor": impostor,
         "pairs": genuine + impostor,
         "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
-        "retold_impostor": len(otherwise),  # of ``impostor``: the repeat sample's (E-098)
+        "retold_impostor": len(repeated),  # of ``impostor``: the repeat sample's (E-098)
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
@@ -508,28 +535,42 @@ def _declines_bound(
     impostor: int,
     hidden: int,
     presented: tuple[tuple[int, int], tuple[int, int]],
+    by_image: tuple[int, int] = (0, 0),
 ) -> tuple[Verdict, dict[str, Any]]:
     """The FMR bound with the ``hidden`` impostor pairs the service declined (failures to
     acquire, documented declines) each a false match, and the verdict it leaves (ERRATA E-097).
     A decline is left out of FMR (ISO/IEC 19795-1, review of session 23: a service declining 2 %
     of all pairs stays testable), but one declining exactly the impostor pairs it would match
-    falsely shows none. So a ``consistent`` verdict the bound contradicts stays consistent (the
-    bound said in its reason) only while the declines do not fall on impostor pairs more than on
-    genuine ones (``presented``: (pairs presented, declined) of the impostor and of the genuine
-    pairs; one-sided Fisher exact test at 5 %): when they do, the data cannot
-    tell whether the claim holds, and the claim is untestable."""
+    falsely shows none. ``presented``: (pairs presented, declined) of the impostor and of the
+    genuine pairs; ``by_image``: of the declined (impostor, genuine) pairs, those with an image
+    declined in every pair it is in. Such a decline belongs to the image, whoever it is paired
+    with (an image of a person with one photo is in many impostor pairs and no genuine one), so
+    it is left out of what follows (review of session 25: 3 unreadable photos of such people, 2 %
+    of the images, made a correct service untestable). With the other declines each a false
+    match, a ``consistent`` verdict whose bound contradicts the claim stays consistent (the bound
+    said in its reason) only while the declines are shown not to fall on impostor pairs more
+    than on genuine ones: one-sided Fisher exact test at 5 %; when they do fall on impostor
+    pairs, or when no genuine pair was declined and the genuine pairs are too few for the test
+    to tell (no outcome of it could have been significant), the data cannot tell whether the
+    claim holds: untestable."""
     from scipy.stats import fisher_exact
 
     (impostors, _), (genuines, genuine_declined) = presented
+    image_impostor, image_genuine = by_image
     lo, hi = clopper_pearson(false_matches + hidden, impostor + hidden)
     bound = {
         "declined": hidden,
         "fmr": rate(false_matches + hidden, impostor + hidden),
         "ci95": [lo, hi],
+        "declined_with_an_image": image_impostor,  # of ``declined``: an image declined throughout
     }
-    table = [[hidden, impostors - hidden], [genuine_declined, genuines - genuine_declined]]
-    p_value = float(fisher_exact(table, alternative="greater").pvalue)
-    bound["declines_favour_impostor_pairs"] = p_value < 0.05  # a gate's max_fmr reads it too
+    by_pair, genuine_by_pair = hidden - image_impostor, genuine_declined - image_genuine
+    impostors, genuines = impostors - image_impostor, genuines - image_genuine
+    table = [[by_pair, impostors - by_pair], [genuine_by_pair, genuines - genuine_by_pair]]
+    p_value = float(fisher_exact(table, alternative="greater").pvalue) if by_pair else 1.0
+    favour = p_value < 0.05
+    bound["declines_favour_impostor_pairs"] = favour  # a gate's max_fmr reads it too
+    pair_lo = clopper_pearson(false_matches + by_pair, impostor + by_pair)[0]
     if verdict.verdict != "consistent" or lo <= claim.claimed_fmr:
         return verdict, bound
     said = (
@@ -537,26 +578,46 @@ def _declines_bound(
         f"each a false match: {false_matches + hidden} in {impostor + hidden}, 95% CI "
         f"[{lo:.3g}, {hi:.3g}] above the claimed {claim.claimed_fmr:g}"
     )
+    images = (
+        f"{image_impostor} of them have an image declined in every pair it is in (the image's "
+        "failure to acquire, whoever it is paired with), left out of what follows; "
+        if image_impostor
+        else ""
+    )
     shares = (
-        f"{hidden} of {impostors} impostor pairs declined, {genuine_declined} of {genuines} "
+        f"{by_pair} of {impostors} impostor pairs declined, {genuine_by_pair} of {genuines} "
         f"genuine ones (one-sided Fisher p = {p_value:.2g})"
     )
-    if p_value < 0.05:
-        reason = (
-            f"{verdict.reason} without the declined pairs, but {said}; the declines fall on "
-            f"impostor pairs ({shares}), and a service declining the pairs it would match "
-            "falsely shows no false match: the data cannot tell whether the claim holds"
-        )
-        return Verdict(
-            "untestable", None, reason, verdict.impostor_pairs_needed, verdict.ci95
-        ), bound
-    reason = (
-        f"{verdict.reason}; an upper bound {said}, not held against the claim: the declines do "
-        f"not fall on impostor pairs more than on genuine ones ({shares})"
+    keep: tuple[VerdictName, Literal["worse", "better"] | None] = (
+        verdict.verdict,
+        verdict.direction,
     )
-    return Verdict(
-        verdict.verdict, verdict.direction, reason, verdict.impostor_pairs_needed, verdict.ci95
-    ), bound
+    if pair_lo <= claim.claimed_fmr:  # the images' declines alone carry the bound over
+        reason = (
+            f"{verdict.reason}; an upper bound {said}, not held against the claim: {images}"
+            f"with the other {by_pair} each a false match, the interval reaches {pair_lo:.3g}"
+        )
+    elif favour or not genuine_by_pair:
+        why = (
+            f"the declines fall on impostor pairs ({shares})"
+            if favour
+            else f"no genuine pair was declined, and the {genuines} genuine pairs are too few to "
+            f"tell whether the declines fall on impostor pairs ({shares}; none declined is the "
+            "least p they can give, and it is not under 0.05)"
+        )
+        reason = (
+            f"{verdict.reason} without the declined pairs, but {said}; {images}{why}, and a "
+            "service declining the pairs it would match falsely shows no false match: the data "
+            "cannot tell whether the claim holds"
+        )
+        bound["declines_untested"] = not favour  # too few genuine pairs for the test
+        keep = "untestable", None
+    else:
+        reason = (
+            f"{verdict.reason}; an upper bound {said}, not held against the claim: {images}the "
+            f"declines do not fall on impostor pairs more than on genuine ones ({shares})"
+        )
+    return Verdict(keep[0], keep[1], reason, verdict.impostor_pairs_needed, verdict.ci95), bound
 
 
 UNIT_TOP: Final = 1.0  # the top of the documents' other scale (JD's score, 0..1; E-004)
@@ -827,6 +888,16 @@ def inconclusive_reason(
         if compared[row["claim"]] >= row["impostor_pairs_needed"]
         and (row.get("fmr_with_declines") or {}).get("declines_favour_impostor_pairs")
     ]
+    untested = [  # no genuine pair declined, too few of them to tell where the declines fall
+        row["claim"]
+        for row in measured
+        if (row.get("fmr_with_declines") or {}).get("declines_untested")
+    ]
+    if untested:
+        when = (
+            f"more genuine pairs (people with several photos) to tell whether the declines fall "
+            f"on impostor pairs ({', '.join(untested)}: ERRATA E-097), and {when}"
+        )
     if hiding:
         when = (
             f"a decision for the impostor pairs the service declined ({', '.join(hiding)}: "

@@ -282,7 +282,8 @@ def _declines_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> 
     declines = (row.model_extra or {}).get("fmr_with_declines") or {}
     if not declines.get("declines_favour_impostor_pairs") or maximum >= 1:
         return None
-    hidden = int(declines.get("declined", 0))
+    # the declines of an image declined in every pair it is in are the image's, not the pairs'
+    hidden = int(declines.get("declined", 0)) - int(declines.get("declined_with_an_image", 0))
     k, n = (row.false_matches or 0) + hidden, (row.impostor or 0) + hidden
     if bound is None:
         held = bound_undecided(k, n, maximum) is None and k / n <= maximum

@@ -518,6 +518,10 @@ def find_limit(
     # refused steps whose rate then passed (a recheck, a drain): no saturation, no limit's refusal
     excused = [*refused_once, *drained_ok, *([chance] if chance is not None else [])]
     excused += [risen] if risen is not None else []
+    # a recheck that failed where a bucket's would (its rest too short to refill the burst the
+    # step that passed drained, the plateau not refuted) is no refusal below the rate: a bucket
+    # of 12/s with 11 s of burst read "refusals do not follow the rate" (session 25's review)
+    excused += [doubted] if doubted is not None and not refuted and converged else []
     if (odd := _not_by_rate(steps, excused=excused)) is not None:
         low, high = odd
         inconclusive = inconclusive or (
@@ -955,26 +959,50 @@ def _search_burst(steps: list[StepRecord], refill: float) -> float:
     3 s or a sliding log of 200 per 10 s (20/s) that served 20/s for 5 s and then 40, 40, 12 of
     a 40/s step read as a bucket of 8-12/s with a burst under 2 s: 8-13/s, "exact". 0 without
     the runs' series (or in a mix, whose successes count an API that was not refused)."""
-    seconds: list[tuple[int, float, float, int]] = []  # (step, earliest start, latest end, ok)
+    seconds = _run_seconds(steps)
+    return _most_over(seconds, refill) if seconds is not None else 0.0
+
+
+def _run_seconds(steps: list[StepRecord]) -> list[tuple[int, float, float, int]] | None:
+    """Each second of each step's run, in order: (the step's index, the earliest the second
+    began, the latest it ended, in seconds from the search's start, its successes); None when a
+    step has no series or is a mix's (:func:`_search_burst`)."""
+    seconds: list[tuple[int, float, float, int]] = []
     for k, s in enumerate(steps):
         run = s.result.run
         series = getattr(run, "series", None)
         if not series or s.result.mix_ok_rps is not None:
-            return 0.0
+            return None
         length = max(row.t for row in series) + 1
         for row in series:
             # a run's seconds are wall-clock seconds: its first may begin up to 1 s before its
             # first send, its last end up to 1 s after its last answer
             late = s.started_s + max(s.elapsed_s, length) + 1.0 - (length - 1 - row.t)
             seconds.append((k, s.started_s + row.t - 1.0, late, row.success))
+    return seconds
+
+
+def _most_over(seconds: list[tuple[int, float, float, int]], refill: float) -> float:
+    """The most any stretch of ``seconds`` (:func:`_run_seconds`) served over ``refill``/s: a
+    stretch within one step took its count of seconds, one across steps from the earliest its
+    first began to the latest its last ended; 0 at least."""
+    # one pass over the seconds (review of session 25: every pair of them took 6 s a call on 16
+    # steps of 302 s, at each bisect step). With ``before`` the successes before a second, a
+    # stretch from second i to j serves before[j + 1] - before[i]; within one step it took
+    # j - i + 1 s, across steps ends[j] - begins[i], so the most is the latest term less the
+    # least of before[i] - refill x i over the step's seconds so far, or of
+    # before[i] - refill x begins[i] over the earlier steps' seconds
     most = 0.0
-    for i, (k, begins, _, _) in enumerate(seconds):
-        served = 0
-        for j in range(i, len(seconds)):
-            m, _, ends, ok = seconds[j]
-            served += ok
-            took = (j - i + 1) if m == k else ends - begins
-            most = max(most, served - refill * took)
+    before = 0
+    here = here_begun = earlier = math.inf
+    step: int | None = None
+    for j, (k, begins, ends, ok) in enumerate(seconds):
+        if k != step:
+            earlier, here, here_begun, step = min(earlier, here_begun), math.inf, math.inf, k
+        here = min(here, before - refill * j)
+        here_begun = min(here_begun, before - refill * begins)
+        before += ok
+        most = max(most, before - refill * (j + 1) - here, before - refill * ends - earlier)
     return most
 
 

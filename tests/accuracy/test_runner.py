@@ -878,3 +878,57 @@ def test_declines_falling_on_impostor_pairs_leave_no_consistent_claim(
     bound = row["fmr_with_declines"]
     assert bound["declined"] == hidden and bound["ci95"][0] > 1e-2
     assert bound["declines_favour_impostor_pairs"] is selective
+
+
+@pytest.mark.parametrize("case", ["singletons-unreadable", "few-genuine-pairs", "no-declines"])
+def test_declines_of_an_image_or_without_genuine_pairs_to_test_them_are_told_apart(
+    tmp_path: Path, make_faces: Any, case: str
+) -> None:
+    """Review of session 25 (ERRATA E-097). An image declined in every pair (no face found)
+    belongs to the image: 3 unreadable photos of people with one photo (in many impostor pairs,
+    no genuine one; 6 % of the images) made a correct service `untestable`, "the declines fall on
+    impostor pairs", as if it chose the pairs; now left out of the test, it stays consistent. A
+    tenth of the impostor pairs declined beside 23 genuine pairs (a face set shaped like
+    shared/data/faces) read `consistent`: none of the genuine pairs declined, and no outcome of
+    the test could have been significant; now untestable, saying more genuine pairs would tell.
+    A correct service declining nothing on that set stays consistent."""
+    from harness.accuracy._data import build_pairs
+    from harness.faces import load_images
+
+    from .conftest import _unit
+
+    if case == "singletons-unreadable":
+        counts = {f"s{n}": 1 for n in range(20)} | {f"p{n}": 4 for n in range(8)}
+    else:  # 9 people with one photo, 5 with two, 4 with three, 1 with four
+        sizes = [1] * 9 + [2] * 5 + [3] * 4 + [4]
+        counts = {f"q{n}": size for n, size in enumerate(sizes)}
+    pairs = build_pairs(load_images(make_faces(counts)))
+    unreadable = sorted({img.sha256 for p in pairs for img in (p.first, p.second)
+                         if img.identity in ("s0", "s1", "s2")})  # fmt: skip
+
+    def compare(pair: PairImages) -> Outcome:
+        if {pair.first.sha256, pair.second.sha256} & set(unreadable):
+            return Outcome(None, None, "1152", "fta")
+        if case == "few-genuine-pairs" and not pair.genuine and _unit(pair.key) < 0.1:
+            return Outcome(None, None, "1157", "error")
+        return Outcome(0.95 if pair.genuine else 0.1, pair.genuine, "0")
+
+    result = _run(pairs, compare, tmp_path / "c.jsonl", api="jd",
+                  claims=score_claims("jd", {0.7: 1e-2}), bootstrap_replicates=5)  # fmt: skip
+    (row,) = result.thresholds
+    bound = row["fmr_with_declines"] or {}
+    assert row["false_matches"] == 0
+    if case == "singletons-unreadable":
+        assert row["verdict"] == "consistent", row["verdict_reason"]
+        assert len(unreadable) == 3 and bound["declined"] == bound["declined_with_an_image"] > 100
+        assert bound["ci95"][0] > 1e-2 and not bound["declines_favour_impostor_pairs"]
+        assert "have an image declined in every pair it is in" in row["verdict_reason"]
+    elif case == "few-genuine-pairs":
+        assert row["genuine"] == 23 and bound["declined"] > 40 and bound["ci95"][0] > 1e-2
+        assert row["verdict"] == "untestable", row["verdict_reason"]
+        assert "the 23 genuine pairs are too few to tell" in row["verdict_reason"]
+        assert bound["declines_untested"] and not bound["declines_favour_impostor_pairs"]
+        why, when = inconclusive_reason([result], Dataset(images=[], name="faces")) or ("", "")
+        assert when.startswith("more genuine pairs (people with several photos)"), when
+    else:
+        assert row["verdict"] == "consistent" and row["fmr_with_declines"] is None

@@ -668,3 +668,29 @@ def test_a_code_that_is_a_lone_surrogate_is_counted_as_its_escape(contract: Any)
     for body, code in (({"errcode": "\udfff"}, "\\udfff"), (_jd("\ud800"), "gateway:\\ud800")):
         got = outcome_of(read_answer(contract, "jd" if "code" in body else "match", 200, body))
         assert got.code == code and got.category == "error", got
+
+
+def test_every_repeat_answer_deciding_an_impostor_pair_is_one_more_trial() -> None:
+    """Review of session 25 (ERRATA E-098): a repeat answer (asked again, swapped) counted as
+    an impostor comparison only when it decided otherwise than the first, so a borderline pair
+    crossing the threshold once added a false match in one trial while the repeats that agreed
+    added none: 8 repeats, 1 crossing, counted 1 of 1. Every repeat that decides counts; a
+    service answering alike each time is judged exactly as without its repeats."""
+    from harness.accuracy._result import _claim_row
+    from harness.accuracy._stats import Claim
+
+    claim = Claim("match.score>=70", 1e-3, 70.0)
+    impostors = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(60)]
+    ok = [(p, Outcome(10.0, None, "0")) for p in impostors[:-1]]
+    border = impostors[-1]
+    ok.append((border, Outcome(69.9, None, "0")))
+    alike = [(p, o, o) for p, o in ok[:8]]
+    crossing = [(border, Outcome(69.9, None, "0"), Outcome(70.1, None, "0"))]
+    plain = _claim_row(claim, ok, {})
+    steady = _claim_row(claim, ok, {}, retold=alike)
+    assert steady == plain
+    assert (steady["impostor"], steady["false_matches"], steady["retold_impostor"]) == (60, 0, 0)
+    row = _claim_row(claim, ok, {}, retold=[*alike, *crossing])
+    assert (row["impostor"], row["false_matches"], row["retold_impostor"]) == (60 + 9, 1, 9)
+    assert "9 of the impostor comparisons are the repeat sample's" in row["verdict_reason"]
+    assert "1 of them decided otherwise" in row["verdict_reason"]

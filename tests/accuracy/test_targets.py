@@ -295,7 +295,8 @@ def test_round_9_verdicts_tell_the_truth(
         assert f"documented decline(s) (code 1159: {declined} impostor, 0 genuine" in notes
     if variant == "order-accepts":
         row = rows["jd.result"]
-        assert row.false_matches == (row.model_extra or {})["retold_impostor"] == 1
+        # every repeat answer deciding an impostor pair counts, the agreeing ones too (E-098)
+        assert row.false_matches == 1 <= (row.model_extra or {})["retold_impostor"]
         assert "ERRATA E-098" in (row.verdict_reason or "")
     if variant == "refuses-some":
         for api in ("match", "jd"):

@@ -40,6 +40,8 @@ from harness.loadgen.limit import (
     UNSEEN,
     StepResult,
     _delivered,
+    _most_over,
+    _run_seconds,
     find_limit,
     meets_minimum,
 )
@@ -412,6 +414,10 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("concurrency", {"k": 1, "t": 0.05}, "jd", 19.2),
     # a new truth: a bare 429 whose Retry-After comes only after its first 20 refusals
     ("retry-after-later", {}, "match", 20),
+    # session 25's review: a bucket of 12/s with 11 s of burst (132 requests) read "refusals do
+    # not follow the rate": its recheck after a rest too short to refill that burst failed, as a
+    # bucket's does, and was taken as a refusal below a rate that delivered more
+    ("burst", {"limit": 12, "burst_s": 11.0}, "match", 12),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
@@ -908,3 +914,56 @@ def test_a_failed_drain_that_is_no_buckets_keeps_its_phase_and_sets_no_plateau()
     assert found.table()[3]["no_bucket"] is True
     assert not any(s.no_bucket for s in found.steps if s is not drain)
     assert found.plateau_rps == 29.0, found.plateau_rps  # the first step's, not the drain's 30
+
+
+def _most_over_pairs(seconds: list[tuple[int, float, float, int]], refill: float) -> float:
+    """What ``_most_over`` must return, by every pair of seconds (session 25's quadratic rule)."""
+    most = 0.0
+    for i, (k, begins, _, _) in enumerate(seconds):
+        served = 0
+        for j in range(i, len(seconds)):
+            m, _, ends, ok = seconds[j]
+            served += ok
+            most = max(most, served - refill * ((j - i + 1) if m == k else ends - begins))
+    return most
+
+
+class _Counted(float):
+    """A refill that counts the products taken of it (the work, not the time, of a call)."""
+
+    products = 0
+
+    def __mul__(self, other: Any) -> float:
+        _Counted.products += 1
+        return float(self) * other
+
+    __rmul__ = __mul__
+
+
+def test_the_burst_a_search_needed_is_found_in_one_pass_over_its_seconds() -> None:
+    """Review of session 25: the burst a bucket needs to have served a search's runs was the
+    most over every pair of their seconds, 6 s a call on 16 steps of 302 s, called at every
+    bisect step. One pass gives the same most on searches of the sweep's gates (each prefix of
+    their steps, at the refills a plateau takes) and takes a few products per second."""
+    cases = [Truth("b", "burst", 12, {"limit": 12, "burst_s": 11.0}),
+             Truth("w", "window-log", 20, {"window_s": 10}),
+             Truth("q", "minute-quota", 20, {"window_s": 3}, phase_s=0.7)]  # fmt: skip
+    checked = 0
+    for truth in cases:
+        steps = list(search(truth).steps)
+        for n in sorted({1, 2, len(steps) // 2, len(steps)}):
+            seconds = _run_seconds(steps[:n])
+            assert seconds is not None
+            for refill in (2.5, 12.0, _delivered(steps[n - 1])):
+                assert _most_over(seconds, refill) == pytest.approx(
+                    _most_over_pairs(seconds, refill), abs=1e-6
+                ), (truth.name, n, refill)
+                checked += 1
+    assert checked >= 30
+    # 16 steps of 25 s, a bucket's burst and refill, then a window's new count in each
+    seconds = [(k, 30.0 * k + t - 1, 30.0 * k + t + 2, 40 if t < 3 else 12 + 20 * (t == 20))
+               for k in range(16) for t in range(25)]  # fmt: skip
+    _Counted.products = 0
+    most = _most_over(seconds, _Counted(12.0))
+    assert _Counted.products <= 8 * len(seconds), _Counted.products
+    assert most == pytest.approx(_most_over_pairs(seconds, 12.0))
