@@ -294,6 +294,15 @@ def retry_wait(
     return max(0.0, min(asked, budget - elapsed - mean))
 
 
+def longest_wait(
+    waits: list[tuple[float, float, float | None]],
+) -> tuple[float, float, float | None]:
+    """The longest Retry-After the search was asked (asked, at rate, waited: None when no step
+    came after it). Two steps at one rate may be asked alike (a recheck, the confirmation step),
+    one waited for and one not: tuples compared whole would compare a float with None."""
+    return max(waits, key=lambda w: (w[0], w[1], w[2] is not None, w[2] or 0.0))
+
+
 def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     """Why a run's answers (its ``load.json`` ``summary``) cannot judge the service (None: they
     can): none reached it (timeouts did: they are its answer), or all refused the credentials."""
@@ -501,7 +510,7 @@ class _Run:
         metrics = {**(run_metrics(best) if best is not None else {}), **limit_metrics(found)}
         metrics |= {"requests_budget": limits.max_requests, "requests_planned": used}
         if waits:  # RFC 9110 10.2.3: the service said when to come back
-            asked, at, waited = max(waits)
+            asked, at, waited = longest_wait(waits)
             how = (f"the search waited {waited:g} s before its next step" if waited is not None
                    else "no step came after it")  # fmt: skip
             if waited is not None and waited < asked:

@@ -907,3 +907,15 @@ def test_a_cancelled_suite_starts_no_further_load_run(
     with pytest.raises(HarnessError, match=r"stopped \(stopped at its 1 s time limit\) before"):
         run_load("http://127.0.0.1:1", ["/echo"], rate=1.0, duration_s=1.0, out_dir=tmp_path)
     assert not (tmp_path / "logs").exists() or not any((tmp_path / "logs").iterdir())
+
+
+def test_the_longest_retry_after_note_takes_two_steps_asked_alike_at_one_rate() -> None:
+    """Session 25 (seen in a real bare-429 search): a step and its recheck at one rate, both
+    answered Retry-After: 2, one waited for and one last: ``max`` over the tuples compared a float
+    with None and ended the search with a TypeError instead of its limit."""
+    from harness.loadgen.suite import longest_wait
+
+    waits = [(2.0, 20.0, None), (2.0, 20.0, 2.0), (1.0, 40.0, None)]
+    assert longest_wait(waits) == (2.0, 20.0, 2.0)
+    assert longest_wait([(2.0, 20.0, 2.0), (2.0, 20.0, None)]) == (2.0, 20.0, 2.0)
+    assert longest_wait([(3.0, 10.0, None), (2.0, 20.0, 2.0)]) == (3.0, 10.0, None)
