@@ -1791,11 +1791,17 @@ def _pace_s(budget: Budget) -> float:
     return max(0.1, (budget.clock() - budget.started) / budget.used)
 
 
-# FH-A23 draws codes until one begins with 0 (one in ten of 4 random digits) from what the other
-# probes leave of the budget (it runs after the races, ``LAST``), keeping the reserve's spare of
-# 10 (``_run.PROBE_SPARE``) and room for its two comparisons and a control code
+# FH-A23 draws codes until one begins with 0 (one in ten of 4 random digits) after the other
+# probes (it runs after the races, ``LAST``), from its own part of the match reserve
+# (``_run.PROBE_RESERVE``: LEADING_ZERO_NEED, session 25: a default URL run's engine left the
+# probes no more than the reserve, whose spare FH-A23 keeps, and it drew nothing). It keeps the
+# reserve's spare of 10 (``_run.PROBE_SPARE``) and, while it draws, room for what follows a
+# zero-led code: its comparison, a control code's draws and that code's comparison
+LEADING_ZERO_SPARE = 10  # _run.PROBE_SPARE (_run imports this module)
 LEADING_ZERO_DRAWS = 20
-LEADING_ZERO_KEEP = 10 + 4
+LEADING_ZERO_CONTROL_DRAWS = 3
+LEADING_ZERO_NEED = LEADING_ZERO_DRAWS + 1 + LEADING_ZERO_CONTROL_DRAWS + 1  # 25
+LEADING_ZERO_KEEP = LEADING_ZERO_SPARE + 1 + LEADING_ZERO_CONTROL_DRAWS + 1  # 15, while drawing
 # a replay draws three times as long (none in 0.9^60, 0.2 %: 12 % at 20), and then says unjudged
 LEADING_ZERO_REPLAY_DRAWS = 60
 
@@ -1823,20 +1829,20 @@ def livecode_leading_zero(p: ProbeContext) -> None:
     (``replaying``: up to 60 draws) it is not judged, so the finding is not reported fixed."""
     budget = p.session.tracker.budget
 
-    def code_where(fits: Callable[[str], bool], draws: int) -> str | None:
+    def code_where(fits: Callable[[str], bool], draws: int, keep: int) -> str | None:
         for _ in range(draws):
             left, seconds = budget.requests_left(), budget.seconds_left()
-            if left is not None and left <= LEADING_ZERO_KEEP:
+            if left is not None and left <= keep:
                 return None
-            if seconds is not None and seconds <= 2 * LEADING_ZERO_KEEP * _pace_s(budget):
-                return None  # its comparisons' time, and the spare's, twice over
+            if seconds is not None and seconds <= 2 * keep * _pace_s(budget):
+                return None  # what it keeps, the spare too, in time twice over
             code = _digit_code(p)
             if code is None or fits(code):
                 return code
         return None
 
     draws = LEADING_ZERO_REPLAY_DRAWS if p.replaying else LEADING_ZERO_DRAWS
-    zero_led = code_where(lambda c: c.startswith("0"), draws)
+    zero_led = code_where(lambda c: c.startswith("0"), draws, LEADING_ZERO_KEEP)
     if zero_led is None or not zero_led.startswith("0"):
         if p.replaying:  # a run's pass stays a pass (no case, no verdict); a replay's is no fix
             p.unjudged.append(
@@ -1849,7 +1855,9 @@ def livecode_leading_zero(p: ProbeContext) -> None:
     if refused is None or not refused_for_live_code(refused):
         return
     seen = received(refused) + _named(refused.meaning)
-    control = code_where(lambda c: not c.startswith("0"), 3)
+    control = code_where(
+        lambda c: not c.startswith("0"), LEADING_ZERO_CONTROL_DRAWS, LEADING_ZERO_SPARE + 1
+    )
     if control is None or control.startswith("0"):
         p.unjudged.append(f"liveCode {zero_led} refused ({seen}): no code without a 0 to compare")
         return

@@ -364,7 +364,7 @@ def test_a_lip_video_it_cannot_verify_answered_success_false_is_no_finding(contr
 
 @pytest.mark.parametrize("defect", [None, "server-error-on-long-name"])
 def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
-    """A default URL run (`conform`, 500 requests over both APIs) keeps a reserve from the engine
+    """A default URL run (`conform`, 550 requests over both APIs) keeps a reserve from the engine
     for the probes: every match probe fits in it against a conforming service at the URL default
     pace (FH-L29's mini-bursts of 5 too), so none is skipped (at 80, FH-L23 and FH-L26,
     registered last, never ran; a quarter of 250 was 62). Session 21's review: FH-L29's bursts,
@@ -372,7 +372,7 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     inconclusive (exit 0) and a correct service too; the races now run last, in 150. Session 22's
     review: they needed 149 of the 148 a run's share (after the preflight's requests) kept, and
     FH-L29 was skipped on seeds 1-3: the reserve keeps 10 more than the probes need, of the share
-    a default run has."""
+    a default run has; since session 25 FH-A23's liveCode draws are in it too."""
     reserve = probe_reserve((URL_DEFAULT_MAX_REQUESTS - 5) // len(APIS), "match")
     with (
         serve(defect, contract) as url,
@@ -385,6 +385,31 @@ def test_the_probe_reserve_covers_every_match_probe(contract, defect) -> None:
     assert skipped == unpaced == [] and used + 10 <= reserve, (skipped, used, reserve)
     found = {f.rule_id for f in raws}
     assert found == ({"FH-L41"} if defect else set()), [f.message for f in raws]
+
+
+# an emulator seed whose first 300 liveCodes hold one beginning with 0 in every 15 and never
+# three such in a row: FH-A23 draws a zero-led code wherever the run's other requests leave it in
+# the sequence, and then a control code without one (seed 0 issues 41 in a row without a 0,
+# where a default run's FH-A23 draws)
+_ZERO_LED_EVERY_15 = 8110
+
+
+def test_a_default_url_run_draws_fh_a23s_codes(contract, tmp_path: Path) -> None:
+    """Session 25: FH-A23, run last, drew liveCodes from what the other probes left, and in a
+    default URL run (--max-requests 500 then) the engine spent its whole part of the share, so
+    the probes were left the reserve, of which FH-A23 keeps the spare: it drew no code and a
+    service refusing its own zero-led codes passed `conform --target URL` (only the probe run
+    alone found it). Its draws are part of the match reserve now. The run's request budget is
+    the default; --max-rps 0 and five examples an operation keep it short (the engine still
+    spends its whole part: the budget's share ran out)."""
+    with serve("livecode-leading-zero-refused", contract, seed=_ZERO_LED_EVERY_15) as url:
+        result = conform(
+            url, tmp_path, is_emulator=False, api="match", seed=1, examples=5, max_rps=0
+        )
+    run = result.metrics.apis["match"]
+    assert result.metrics.max_requests == URL_DEFAULT_MAX_REQUESTS and run.probes_skipped == []
+    assert result.metrics.budget_exhausted  # the engine stopped at its part, not short of it
+    assert "FH-A23" in {f.rule_id for f in result.findings}, explain(result)
 
 
 @pytest.mark.parametrize(

@@ -218,18 +218,30 @@ def test_a_slow_targets_engine_leaves_the_probes_their_time(
     assert result.status == "fail"
 
 
-@pytest.mark.parametrize(("api", "keep"), [("match", 219), ("jd", 153)])
+@pytest.mark.parametrize(("api", "keep"), [("match", 250), ("jd", 153)])
 def test_the_engine_keeps_the_probes_time_without_a_margin_on_the_spare(api: str, keep: int):
     """Session 22's review: each reserve holds PROBE_SPARE (10) requests over the probes' need,
     and the time the engine keeps for them multiplied those by PROBE_MARGIN (1.25) too, so in the
     gate's quick run (96 s at 5 requests a second) the match engine's time fell from ~11 s to
     ~6.6 s. The margin is on the need only (match 160 since round 12's FH-L42 and FH-L43, 161
-    since session 25's FH-L19 field, 167 since round 14's six cases, JD 105 since its FH-J23 and
-    FH-J24, 110 since round 13's FH-A21, 113 since round 14's three cases, 114 since session 25's
-    full-width serialNo (FH-L25), of a default run's share)."""
+    since session 25's FH-L19 field, 167 since round 14's six cases, 192 since session 25's
+    FH-A23 draws (25) joined them, JD 105 since its FH-J23 and FH-J24, 110 since round 13's
+    FH-A21, 113 since round 14's three cases, 114 since session 25's
+    full-width serialNo (FH-L25), of a default run's share, 272 since the URL default
+    of 550)."""
     share = (conformance_run.URL_DEFAULT_MAX_REQUESTS - 5) // len(conformance_run.APIS)
-    assert conformance_run.probe_keep(share, api) == keep  # 222 and 154 with the margin on it
-    assert conformance_run.probe_keep(8, api) == 5  # a reserve under the spare: no margin at all
+    assert (
+        share == 272
+        and conformance_run.probe_reserve(share, api)
+        == (
+            conformance_run.PROBE_RESERVE[api]  # a default run's share holds the whole reserve
+        )
+    )
+    assert share - conformance_run.probe_reserve(share, "match") >= 70  # the engine's part
+    assert conformance_run.probe_keep(share, api) == keep  # 253 and 154 with the margin on it
+    assert (
+        conformance_run.probe_keep(8, api) == 6
+    )  # a reserve (75 % of 8) under the spare: no margin
 
 
 def _replay_file(raws, session, url: str, contract: Contract, tmp_path: Path, rule_id: str) -> Path:
