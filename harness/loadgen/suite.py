@@ -501,7 +501,9 @@ class _Run:
         metrics = {**(run_metrics(best) if best is not None else {}), **limit_metrics(found)}
         metrics |= {"requests_budget": limits.max_requests, "requests_planned": used}
         if waits:  # RFC 9110 10.2.3: the service said when to come back
-            asked, at, waited = max(waits)
+            # the longest asked, at the highest rate; of equals (a rate run again, the search's
+            # confirmation) the first, whose wait is known (a tuple's None is unordered)
+            asked, at, waited = max(waits, key=lambda w: (w[0], w[1]))
             how = (f"the search waited {waited:g} s before its next step" if waited is not None
                    else "no step came after it")  # fmt: skip
             if waited is not None and waited < asked:
