@@ -27,6 +27,7 @@ from locust.runners import STATE_MISSING, STATE_STOPPING, MasterRunner, WorkerRu
 from harness.loadgen.classify import SUCCESS, Classifier, default_classifier
 from harness.loadgen.recorder import (
     FINISH_DRAIN_S,
+    REPORT_WAIT_MAX_S,
     REPORT_WAIT_S,
     STOP_ABORT,
     STOP_DURATION,
@@ -147,7 +148,9 @@ class MasterCoordinator:
 
     def _on_stopping(self, environment: Environment, **_kw: Any) -> None:
         """The run ends before every worker reported: tell them to report, and wait, bounded
-        (inside Locust's ``stop``, before its quit message)."""
+        (inside Locust's ``stop``, before its quit message): up to ``REPORT_WAIT_MAX_S`` while
+        a worker that has not reported is still heard from (its heartbeats: on a busy machine
+        its drain and report come late), and ``REPORT_WAIT_S`` past the last time one was."""
         expected = self._expected(environment)
         runner = environment.runner
         if len(self.completed) >= expected or not isinstance(runner, MasterRunner):
@@ -159,13 +162,22 @@ class MasterCoordinator:
         if not runner.worker_count:
             return
         runner.update_state(STATE_STOPPING)  # a worker healing meanwhile is not sent users again
-        for _ in range(int(REPORT_WAIT_S / TICK_S)):
+        started = heard = time.monotonic()
+        for _ in range(int(REPORT_WAIT_MAX_S / TICK_S)):
             if len(self.completed) >= expected:
                 return
+            now = time.monotonic()
+            # more workers heard from than reported: one that has not is alive (which one is
+            # unknown: a report names its process, a heartbeat Locust's node)
+            if sum(c.state != STATE_MISSING for c in runner.clients.all) > len(self.completed):
+                heard = now
+            if now - heard >= REPORT_WAIT_S or now - started >= REPORT_WAIT_MAX_S:
+                break
             gevent.sleep(TICK_S)
         log.warning(
-            "%d of %d load process(es) did not report within %gs; reported: %s",
-            expected - len(self.completed), expected, REPORT_WAIT_S, sorted(self.completed),
+            "%d of %d load process(es) did not report within %.0fs; reported: %s",
+            expected - len(self.completed), expected, time.monotonic() - started,
+            sorted(self.completed),
         )  # fmt: skip
 
     def _end_when_counted(self, environment: Environment) -> None:

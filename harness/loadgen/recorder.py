@@ -22,7 +22,8 @@ STOP_ABORT = "aborted"
 STOP_LOCUST = "stopped by locust"
 STOP_RUN_TIME = "run-time limit"  # the master's run ended before this worker's schedule did
 STOP_HEARTBEATS = "missed heartbeats"  # the master ended the run while it heard nothing from it
-REPORT_WAIT_S = 5.0  # how long a master whose run ends waits for its workers' reports
+REPORT_WAIT_S = 5.0  # how long a master whose run ends waits for silent workers' reports
+REPORT_WAIT_MAX_S = 15.0  # ... and for workers it still hears from (a busy machine's are slow)
 FINISH_DRAIN_S = 2.0  # how long a worker told to report gives its in-flight requests
 
 

@@ -425,6 +425,45 @@ def test_a_worker_that_reports_late_is_waited_for(fresh_server: LoadServer, tmp_
 
 
 @pytest.mark.slow
+def test_a_worker_heard_again_is_waited_for_past_the_silent_wait(
+    fresh_server: LoadServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker stalled on and off (frozen here, as a busy machine's can be) across the end of
+    the run: silent, heard once 3 s after the master's run-time limit, then silent again until
+    past ``REPORT_WAIT_S``. The master, having heard it, waits for its report: its share is
+    counted, no partial run (before: the master quit 5 s after the limit, "partial run, 1 of 2",
+    exit 2, and the worker's report came to no one)."""
+    timeout_s, run_time_s = 12.0, 5  # the held request outlives the test's stalls
+    monkeypatch.setattr(runner, "START_ALLOWANCE_S", 0.0)
+    monkeypatch.setattr(runner, "SAFETY_MARGIN_S", run_time_s - 0.5 - (timeout_s + 1.0))
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(
+            run_load, fresh_server.url, [HELD], rate=4, duration_s=0.5, timeout_s=timeout_s,
+            workers=2, out_dir=tmp_path,
+        )  # fmt: skip
+        workers = _workers(tmp_path, 2)
+        try:
+            _wait_for("both requests", lambda: fresh_server.state.hits["hold"] == 2)
+            with _frozen(workers[1]):
+                assert time.time() < _run_time_ends(tmp_path), "the run started too late to test"
+                _wait_for("3 s past the limit", lambda: time.time() > _run_time_ends(tmp_path) + 3)
+            _wait_for("its heartbeat", lambda: "self-healed" in _log(tmp_path, "master"))
+            with _frozen(workers[1]):
+                ends = _run_time_ends(tmp_path) + REPORT_WAIT_S + 1.0
+                _wait_for("past the silent wait", lambda: time.time() > ends)
+            result = future.result(timeout=60)
+        finally:
+            fresh_server.state.release.set()
+    assert "--run-time limit reached" in _log(tmp_path, "master")
+    s = result.summary
+    assert s["partial"] is None, s["partial"]
+    assert sorted(p["index"] for p in s["processes"]) == [0, 1] and s["totals"]["sent"] == 2
+    finals = [json.loads(p.read_text()) for p in (tmp_path / "parts").glob("*.final.json")]
+    late = next(f["finished_wall"] for f in finals if f["index"] == 1)
+    assert late > _run_time_ends(tmp_path) + REPORT_WAIT_S  # it did report past the silent wait
+
+
+@pytest.mark.slow
 @pytest.mark.usefixtures("short_run_time")
 def test_a_worker_that_never_reports_fails_the_run_and_says_what_was_lost(
     fresh_server: LoadServer, tmp_path: Path

@@ -317,13 +317,14 @@ def test_the_error_spike_abort_fires_at_two_requests_per_second(
     capsys: pytest.CaptureFixture[str], live_token: None,
 ) -> None:  # fmt: skip
     """Issue 17 (1): at 2/s a 5 s window never held 20 answers, so the abort never fired.
-    Now the last 10 answers are judged: the run stops after about 5 s, and it fails."""
-    t0 = time.monotonic()
+    Now the last 10 answers are judged: the run stops after about 5 s, and it fails. The run's
+    own clock (elapsed_s), not the command's: at load ~17 Locust's start-up alone took 45 s of a
+    53 s command whose run lasted 5.3 s."""
     code, _, err = _cli(["load", "run", "--target", error_server, "--rate", "2", "--duration",
                          "30s", "--out", str(tmp_path)], monkeypatch, capsys)  # fmt: skip
     assert code == 1, err
-    assert time.monotonic() - t0 < 20
     load = json.loads((tmp_path / "load.json").read_text())
+    assert load["elapsed_s"] < 15, load["elapsed_s"]  # of a 30 s run
     assert load["stop_reason"] == "aborted" and load["totals"]["sent"] < 20
     assert load["abort_reason"].startswith("error spike: 10/10 non-success in the last")
     assert "aborted after" in err and _summary(tmp_path)["verdict"] == "fail"
