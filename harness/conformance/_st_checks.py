@@ -7,14 +7,13 @@ schemathesis' own status-based check (with its exemptions) the envelope's verdic
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any
 
 import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
 from harness.clients import Exchange, Request
-from harness.contract import Contract
+from harness.contract import Contract, as_bound
 
 from ._failures import CheckFailed
 from ._registry import RULES, RuleContext
@@ -168,7 +167,7 @@ def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: 
     spec = contract.spec(api)
     lenient = spec.validator(schema, every_reading=True)
     if not lenient.is_valid(body):  # E-085: valid once a Java binder has read it is a reading
-        bound = _as_bound(lenient, body)
+        bound = as_bound(lenient, body)
         if bound is None:
             return None
         return "E-085" if spec.validator(schema).is_valid(bound) else "E-043"
@@ -177,57 +176,6 @@ def invalid_only_by_reading(contract: Contract, api: str, operation: str, body: 
             if spec.validator(schema, lenient=frozenset({erratum})).is_valid(body):
                 return erratum
     return "E-032" if operation == "liveCode" else "E-043"
-
-
-_GONE = object()
-
-
-def _bound_value(value: Any, types: list[str]) -> Any:
-    """``value`` as Jackson's (and Gson's) defaults bind it to a field of ``types`` (E-085): null
-    is the field not sent, a number or boolean a String's text, any integer (``!= 0``) or "true"
-    /"false" in any case a boolean, a string of ASCII digits an integer; ``...``: no binder
-    reads it so."""
-    if value is None:
-        return _GONE
-    if "string" in types and isinstance(value, int | float):
-        return str(value).lower() if isinstance(value, bool) else str(value)
-    if "boolean" in types and type(value) is int:
-        return value != 0
-    if "boolean" in types and isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
-    if "integer" in types and isinstance(value, str) and _INTEGER.fullmatch(value):
-        return int(value)
-    return ...
-
-
-_INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: "²".isdigit() is True and int("²") raises
-
-
-def _as_bound(validator: Any, body: dict[str, Any]) -> dict[str, Any] | None:
-    """``body`` as a lenient binder reads it (E-085), when that is valid under every reading;
-    None when a value of the wrong type is no coercion's (an object for a String, "yes" for a
-    boolean) or a required field is null."""
-    body = copy.deepcopy(body)
-    for _ in range(16):  # one mend a round, errors found afresh: a handful of fields at most
-        # several errors may name one place (each branch of a oneOf): mending them all in one
-        # round deleted a field twice (KeyError, an engine error instead of FH-S01's verdict)
-        error = next(
-            (e for e in validator.iter_errors(body) if type(e.kind).__name__ == "Type"), None
-        )
-        if error is None:
-            return body if validator.is_valid(body) else None
-        *parents, key = list(error.instance_path) or [None]
-        holder: Any = body
-        for step in parents:
-            holder = holder[step]
-        bound = _bound_value(error.instance, list(error.kind.types))
-        if bound is ... or not isinstance(holder, dict) or bound is _GONE and key is None:
-            return None
-        if bound is _GONE:
-            del holder[key]
-        else:
-            holder[key] = bound
-    return None
 
 
 def _body_not_sent(case: Any) -> bool:

@@ -13,6 +13,7 @@ from ._answer import parse_score as parse_score
 from ._answer import read_answer as read_answer
 from ._answer import score_step as score_step
 from ._answer import strict_json as strict_json
+from ._binding import as_bound as as_bound
 from ._contract import ENV_SPECS_VALIDATED as ENV_SPECS_VALIDATED
 from ._contract import Code as Code
 from ._contract import Contract as Contract

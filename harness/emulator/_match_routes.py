@@ -74,6 +74,7 @@ def _operation(operation: str, work: Any) -> Any:
 
 
 async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    body = alt.bind(emu, "match", "LiveCodeRequest", body)
     check(emu.contract, "match", "LiveCodeRequest", body, emu.settings.lenient)
     trace = emu.state.trace_no()
     code = emu.state.issue_live_code(emu.settings.livecode_ttl_s, trace)
@@ -86,6 +87,7 @@ async def _live_code(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _async_result(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    body = alt.bind(emu, "match", "AsyncResultRequest", body)
     check(emu.contract, "match", "AsyncResultRequest", body)
     job = emu.state.jobs.get(body["traceNo"])
     if job is None:
@@ -220,6 +222,7 @@ async def _deferrable(emu: Emulator, compute: Any) -> dict[str, Any]:
 
 
 async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    body = alt.bind(emu, "match", "MatchRequest", body)
     _check(emu, "MatchRequest", body)
     trace = _redeem_live_code(emu, body)
 
@@ -231,6 +234,7 @@ async def _match(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
+    body = alt.bind(emu, "match", "IdnoRequest", body)
     _check(emu, "IdnoRequest", body)
     alt.check_idno_photo_lip(emu, body)
     if not valid_id_number(body["idNum"]):

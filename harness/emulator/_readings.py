@@ -9,11 +9,26 @@ import re
 import uuid
 from typing import Any
 
+from harness.contract import as_bound
+
 from ._context import Emulator
 from ._media import MediaError, from_base64, from_byte_array
 
 OWN_CODE_OFFSET = 39_000  # E-014: the emulator's own numbering, errcode 40002 -> 1002
 TABLE_SUCCESS = "1000"  # E-002: JD's gateway success as its table spells it (the example: 10000)
+
+
+def bind(emu: Emulator, api: str, schema: str, body: Any) -> Any:
+    """E-085 coercing-binder: ``body`` as Jackson's defaults bind it before it is validated (a
+    number for a String its text, "true" or an integer a boolean, a null field not sent), when
+    that binding is valid; else ``body`` itself, refused as the default reading refuses it."""
+    if "E-085" not in emu.settings.alternatives or not isinstance(body, dict):
+        return body
+    spec = emu.contract.match if api == "match" else emu.contract.jd
+    validator = spec.validator(schema, decode_base64=True, lenient=emu.settings.lenient)
+    if validator.is_valid(body):
+        return body
+    return as_bound(validator, body) or body
 
 
 def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,9 @@ class Rule:
     """A rule an invalid request breaks, and why the request is invalid: ``seed`` (a document says
     so), ``convention`` (an HTTP/JSON/image norm: a finding at most ``low``) or ``reading`` (only
     faceharness' reading of ``erratum`` makes it invalid: a service accepting it is observed
-    following the alternative, not failed). ``readings`` overrides the erratum per api."""
+    following the alternative, not failed). ``readings`` overrides the erratum per api. A seed
+    rule's ``erratum`` is the reading some of its cases break alone, told case by case
+    (``_checks.reading_only``: wrong-type's value a binder coerces, E-085)."""
 
     id: str
     title: str
@@ -42,7 +44,7 @@ class Rule:
 # goes on with the title above)
 _TABLE = """
 missing-field        | match jd | seed       |             | a required field is absent
-wrong-type           | match jd | seed       |             | a field has the wrong JSON type
+wrong-type           | match jd | seed       | E-085       | a field has the wrong JSON type
                                                              (one a binder coerces: E-085, an
                                                              observation)
 enum-outside         | match jd | seed       |             | a value outside its enum
