@@ -261,17 +261,21 @@ def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> s
     if not unknown or maximum >= 1:
         return None
     k, n = (row.false_matches or 0) + unknown, (row.impostor or 0) + unknown
-    if bound is None:
-        held = bound_undecided(k, n, maximum) is None and k / n <= maximum
-    else:
-        held = (clopper_pearson(k, n)[1] if bound == "upper95" else k / n) <= maximum
-    if held:
+    if _fmr_holds(k, n, maximum, bound):
         return None
     return (
         f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs decided, not with "
         f"the {unknown} more answered without a score or without a usable answer (errors "
         f"another try could answer) as false matches ({k} in {n})"
     )
+
+
+def _fmr_holds(k: int, n: int, maximum: float, bound: str | None) -> bool:
+    """``k`` false matches in ``n`` meet an FMR limit of ``maximum`` at the policy's ``bound``
+    (None: the point rate, once the data can tell it; "upper95": its exact upper bound)."""
+    if bound is None:
+        return bound_undecided(k, n, maximum) is None and k / n <= maximum
+    return (clopper_pearson(k, n)[1] if bound == "upper95" else k / n) <= maximum
 
 
 def _declines_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> str | None:
@@ -285,11 +289,7 @@ def _declines_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> 
     # the declines of an image declined in every pair it is in are the image's, not the pairs'
     hidden = int(declines.get("declined", 0)) - int(declines.get("declined_with_an_image", 0))
     k, n = (row.false_matches or 0) + hidden, (row.impostor or 0) + hidden
-    if bound is None:
-        held = bound_undecided(k, n, maximum) is None and k / n <= maximum
-    else:
-        held = (clopper_pearson(k, n)[1] if bound == "upper95" else k / n) <= maximum
-    if held:
+    if _fmr_holds(k, n, maximum, bound):
         return None
     return (
         f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs compared, not with the "
