@@ -679,6 +679,36 @@ _MATCH_BODY = {"image": {"origin": "self", "data": _B64}, "faceData": _MATCH_FAC
 _VIDEO = {**_MATCH_FACE, "type": "video", "videoType": "SILENT"}
 
 
+def _jd_check_fails(contract, pool, schema, check, case, answer, readings=None):
+    """The CheckFailed a schemathesis check of the harness files for ``answer`` (a JD envelope
+    at HTTP 200) to ``case``, in a live target's session (``readings``: a policy's)."""
+    import requests
+    from schemathesis.core.transport import Response
+
+    from harness.clients import DEMO
+    from harness.conformance._failures import CheckFailed
+    from harness.conformance._session import Session
+
+    sent = requests.Request("POST", "http://127.0.0.1:9/jdai/faceCompareNew").prepare()
+    headers = {"content-type": ["application/json"]}
+    response = Response(200, headers, json.dumps(answer).encode(), sent, 0.01, True)
+    with Session(
+        contract=contract,
+        api="jd",
+        creds=DEMO,
+        tracker=RunTracker(),
+        pool=pool,
+        is_emulator=False,
+        target="http://127.0.0.1:9",
+        identity=None,
+        raw_schema=schema.raw_schema,
+        readings=ReadingLog() if readings is None else readings,
+    ):
+        with pytest.raises(CheckFailed) as filed:
+            check(None, response, case)
+    return filed.value
+
+
 def _without(path: tuple[str | int, ...]) -> dict:
     body = json.loads(json.dumps(_JD_BODY))
     *parent, last = path
@@ -763,18 +793,12 @@ def test_a_positive_case_names_face_kinds_and_a_refused_one_is_judged(contract, 
     naming a kind a face is on, as fuzz's valid requests are; FH-S02 judges every refusal of it.
     Review of session 25: FH-S02 skipped any positive case with an IDN item anywhere (~31 % of
     them), so a service wrongly refusing imgType AP beside it was unjudged."""
-    import requests
     import schemathesis
-    from schemathesis.core.transport import Response
     from schemathesis.generation import meta
     from schemathesis.specs.openapi import checks
 
-    from harness.clients import DEMO
-    from harness.conformance._failures import CheckFailed
     from harness.conformance._inject import PayloadInjector
-    from harness.conformance._session import Session
     from harness.conformance._st_checks import faceharness_positive_data_acceptance
-    from harness.conformance._tracker import RunTracker
 
     # schemathesis' verdict without its exemptions (none applies here), so no engine context
     monkeypatch.delattr(checks, "_openapi_positive_data_acceptance")
@@ -809,23 +833,10 @@ def test_a_positive_case_names_face_kinds_and_a_refused_one_is_judged(contract, 
         "msg": "查询成功",
         "result": {"code": 43011, "msg": "请求参数不在接受范围"},
     }
-    request = requests.Request("POST", "http://127.0.0.1:9/jdai/faceCompareNew").prepare()
-    headers = {"content-type": ["application/json"]}
-    response = Response(200, headers, json.dumps(refused).encode(), request, 0.01, True)
-    with Session(
-        contract=contract,
-        api="jd",
-        creds=DEMO,
-        tracker=RunTracker(),
-        pool=pool,
-        is_emulator=False,
-        target="http://127.0.0.1:9",
-        identity=None,
-        raw_schema=schema.raw_schema,
-    ):
-        with pytest.raises(CheckFailed) as filed:
-            faceharness_positive_data_acceptance(None, response, case)
-    assert filed.value.rule_id == "FH-S02", filed.value
+    filed = _jd_check_fails(
+        contract, pool, schema, faceharness_positive_data_acceptance, case, refused
+    )
+    assert filed.rule_id == "FH-S02", filed
 
 
 def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that_reading(
@@ -834,17 +845,11 @@ def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that
     """A [readings] policy requiring the default: an accepted body outside only faceharness'
     formats (E-043) is FH-S01 on the basis of that reading, naming it. It was filed with basis
     seed (E-015), which only a quote of the documents may have."""
-    import requests
     import schemathesis
-    from schemathesis.core.transport import Response
     from schemathesis.generation import meta
     from schemathesis.specs.openapi import checks
 
-    from harness.clients import DEMO
-    from harness.conformance._failures import CheckFailed
-    from harness.conformance._session import Session
     from harness.conformance._st_checks import faceharness_negative_data_rejection
-    from harness.conformance._tracker import RunTracker
     from harness.contract import ReadingLog
 
     # schemathesis' verdict without its exemptions (none applies here), so no engine context
@@ -858,24 +863,15 @@ def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that
         _meta=meta.CaseMetadata(meta.GenerationInfo(0.0, negative), body_only, phase),
     )
     accepted = {"code": "10000", "msg": "查询成功", "result": {"code": 0, "msg": "success"}}
-    sent = requests.Request("POST", "http://127.0.0.1:9/jdai/faceCompareNew").prepare()
-    headers = {"content-type": ["application/json"]}
-    response = Response(200, headers, json.dumps(accepted).encode(), sent, 0.01, True)
-    with Session(
-        contract=contract,
-        api="jd",
-        creds=DEMO,
-        tracker=RunTracker(),
-        pool=pool,
-        is_emulator=False,
-        target="http://127.0.0.1:9",
-        identity=None,
-        raw_schema=schema.raw_schema,
+    found = _jd_check_fails(
+        contract,
+        pool,
+        schema,
+        faceharness_negative_data_rejection,
+        case,
+        accepted,
         readings=ReadingLog({"E-043": "default"}),
-    ):
-        with pytest.raises(CheckFailed) as filed:
-            faceharness_negative_data_rejection(None, response, case)
-    found = filed.value
+    )
     assert (found.rule_id, found.basis, found.erratum) == ("FH-S01", "reading", "E-043")
     assert "Required: the default reading of E-043 (gate policy [readings])" in found.message
     assert "request outside the default reading of E-043" in found.message
