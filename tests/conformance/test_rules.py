@@ -1349,3 +1349,21 @@ def test_a_result_timestamp_too_large_for_a_float_is_fh_j13_not_an_internal_erro
     with pytest.raises(CheckFailed) as failed:
         judge(contract, "FH-J13", "jd", "faceCompareNew", jd({"timestamp": 10**400}), {}, Facts())
     assert failed.value.rule_id == "FH-J13"
+
+
+@pytest.mark.parametrize(("reading", "failed"), [(None, True), ("E-043", False)])
+def test_a_refusal_of_a_request_invalid_only_by_a_reading_takes_any_refusal_code(
+    contract, reading, failed
+):
+    """Session 25: fuzz pins a full-width serialNo every run (invalid only under E-043's default);
+    a live JD service refusing it 43011 请求参数不在接受范围 got a high FH-S04, "the contract
+    assigns 100", though no sentence ties a code to a format the documents do not state. A
+    strict case of a seed rule still gets its own code."""
+    from harness.conformance._rules_http import Refusal, refusal_failure
+
+    ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")
+    refusal = Refusal("business", ("100",), "serialNo = '０１'", True, "unicode-control", "seed")
+    refusal = replace(refusal, reading=reading, basis="reading" if reading else "seed")
+    out_of_range = {**JD_SYSTEM_ERROR, "result": {**JD_SYSTEM_ERROR["result"], "code": 43011}}
+    found = refusal_failure(ctx, answer(contract, "jd", 200, out_of_range), refusal)
+    assert (found is not None and found.rule_id == "FH-S04") is failed, found
