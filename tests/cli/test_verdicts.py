@@ -511,12 +511,15 @@ def test_credentials_echoed_into_a_malformed_status_line_never_reach_the_line(
         assert secret not in written and encode(secret.encode()).decode() not in written, secret
 
 
-@pytest.mark.parametrize(
-    "command",
-    [("call", "livecode", "--timeout", "3"), ("conform", "--api", "match", "--examples", "1"),
-     ("replay", "tests/conformance/replay_files/rule-FH-M01.json")],
-    ids=["call", "conform", "replay"],
-)  # fmt: skip
+# the commands that open a URL of their own: one each of the client, a suite and a replay
+_EVERY_COMMAND = [
+    ("call", "livecode", "--timeout", "3"),
+    ("conform", "--api", "match", "--examples", "1"),
+    ("replay", "tests/conformance/replay_files/rule-FH-M01.json"),
+]
+
+
+@pytest.mark.parametrize("command", _EVERY_COMMAND, ids=["call", "conform", "replay"])
 def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
     run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
 ) -> None:
@@ -533,12 +536,7 @@ def test_an_https_url_of_a_plain_http_port_is_named_so_by_every_command(
     assert "TLS handshake failed (is it an http:// port?)" in line and url in line, line
 
 
-@pytest.mark.parametrize(
-    "command",
-    [("call", "livecode", "--timeout", "3"), ("conform", "--api", "match", "--examples", "1"),
-     ("replay", "tests/conformance/replay_files/rule-FH-M01.json")],
-    ids=["call", "conform", "replay"],
-)  # fmt: skip
+@pytest.mark.parametrize("command", _EVERY_COMMAND, ids=["call", "conform", "replay"])
 def test_a_content_length_h11_refuses_is_worded_alike_by_every_command(
     run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
 ) -> None:

@@ -470,20 +470,25 @@ def test_fh_l19_still_fails_what_no_reading_allows(step: Any, said: str, contrac
     from fixtures.same_photo import same_photos
 
     from harness.conformance._emulator import emulator_settings
-    from harness.emulator import EmulatorServer, build_settings, create_app
+    from harness.emulator import build_settings, create_app
 
     app = same_photos(
         create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
     )
-    server = EmulatorServer(mutant_match.mutant(app, mutant_match.Defect("x", "x", after=step)))
-    with server as url, probe_session(contract, "match", url) as session:
-        with pytest.raises(CheckFailed) as raised:
-            RULES.get("FH-L19").fn(ProbeContext(session=session, may_burst=True))
-    failed = raised.value
+    failed = _probe_fails(contract, app, step, "FH-L19")
     assert (failed.basis, failed.rule_id) == ("seed", "FH-L19"), failed
     assert said in failed.message, failed.message
     if step is _empty_body_bare_200:
         assert failed.request is not None and failed.request.raw_body == b"", failed.request
+
+
+def _probe_fails(contract, app: Any, step: Any, rule_id: str) -> CheckFailed:
+    """What the probe ``rule_id`` alone files against ``app`` with one answer step ``after``."""
+    server = EmulatorServer(mutant_match.mutant(app, mutant_match.Defect("x", "x", after=step)))
+    with server as url, probe_session(contract, "match", url) as session:
+        with pytest.raises(CheckFailed) as raised:
+            RULES.get(rule_id).fn(ProbeContext(session=session, may_burst=True))
+    return raised.value
 
 
 def _by_link(x: Any) -> bool:
@@ -511,11 +516,7 @@ def test_fh_l15_still_fails_a_crash_on_a_link(step: Any, contract) -> None:
     envelope (E-017; legit_variants fetch-failed-502), so FH-H01 lists it no more; a 500, even
     enveloped, and a 502 without the envelope stay a crash (FH-L15, seed)."""
     app = create_app(build_settings(engine="fast", **emulator_settings()), contract=contract)
-    server = EmulatorServer(mutant_match.mutant(app, mutant_match.Defect("x", "x", after=step)))
-    with server as url, probe_session(contract, "match", url) as session:
-        with pytest.raises(CheckFailed) as raised:
-            RULES.get("FH-L15").fn(ProbeContext(session=session, may_burst=True))
-    failed = raised.value
+    failed = _probe_fails(contract, app, step, "FH-L15")
     assert (failed.basis, failed.rule_id) == ("seed", "FH-L15"), failed
     assert "origin uri" in failed.message, failed.message
 
