@@ -185,7 +185,7 @@ def run_accuracy(
         seed=seed,
     )
     repeat_calls = repeats.pop("calls")
-    retold = [(p, first, o) for p, first, o in repeats.pop("answers") if not p.genuine]
+    retold = repeats.pop("answers")  # (pair, first answer, a repeat's): more trials (E-098)
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
@@ -413,28 +413,26 @@ def _claim_row(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
     failed = [p for p in failed if not p.genuine]
-    false_matches, false_non_matches = tally[(False, True)], tally[(True, False)]
     declines = declines or {}
     # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
     declined = fta.get("genuine", 0) + turned_away
-    impostor = false_matches + tally[(False, False)]
-    # the repeat sample's impostor pairs asked again or swapped (ERRATA E-098): an answer that
-    # decides the pair at this claim is one more comparison of it (the run's order is the
-    # images' sha256, no role: the swapped order is as much the claim's as the run's). When one
-    # decides otherwise than its pair's first answer, every one that decides counts, agreeing or
-    # not (review of session 25: counting only those that differ counted a crossing in one trial,
-    # and the agreeing repeats in none); when every one agrees, they repeat the first answers,
-    # and none counts (a service answering alike is judged exactly as without its sample)
-    repeated = [
-        (p, got, got != claim.accepts(first.score, first.decision))
-        for p, first, then in retold
-        if (got := claim.accepts(then.score, then.decision)) is not None
-    ]
-    otherwise = [(p, got) for p, got, differs in repeated if differs]
-    repeated = repeated if otherwise else []
+    # the repeat sample's pairs asked again or swapped (ERRATA E-098): an answer that decides
+    # the pair at this claim is one more comparison of it (the run's order is the images'
+    # sha256, no role: the swapped order is as much the claim's as the run's). When one of a
+    # class decides otherwise than its pair's first answer, every one of that class that decides
+    # counts, agreeing or not (review of session 25: counting only those that differ counted a
+    # crossing in one trial, and the agreeing repeats in none); when every one agrees, they
+    # repeat the first answers, and none counts (a service answering alike is judged exactly as
+    # without its sample). Genuine pairs alike (audit round 15, order-rejects: a service
+    # rejecting every genuine pair sent the other way round kept FNMR 0)
+    repeated, retold_genuine = _retold(claim, retold, False), _retold(claim, retold, True)
+    for _, got, _ in retold_genuine:
+        tally[(True, got)] += 1
+    otherwise = [p for p, _, differs in repeated if differs]
     order_matches = sum(bool(got) for _, got, _ in repeated)
-    false_matches += order_matches
-    impostor += len(repeated)
+    false_matches = tally[(False, True)] + order_matches
+    impostor = tally[(False, True)] + tally[(False, False)] + len(repeated)
+    false_non_matches = tally[(True, False)]
     genuine = tally[(True, True)] + false_non_matches
     people: dict[frozenset[str], set[bool | None]] = {}  # pair of people -> what it got
     for p, o in ok:
@@ -478,6 +476,13 @@ def _claim_row(
             f"or with the images swapped, {len(otherwise)} of them decided otherwise than the "
             f"pair's first answer, {order_matches} a false match: ERRATA E-098)"
         )
+    if retold_genuine:
+        reason += (
+            f" ({len(retold_genuine)} of the genuine comparisons are the repeat sample's, "
+            f"{sum(differs for _, _, differs in retold_genuine)} of them decided otherwise than "
+            f"the pair's first answer, {sum(got is False for _, got, _ in retold_genuine)} a "
+            "false non-match: ERRATA E-098)"
+        )
     scores = [o.score for p, o in ok if not p.genuine and o.score is not None]
     top = max(scores) if claim.rule == "score>=" and scores else None
     if top is not None and not false_matches and claim.threshold is not None:
@@ -510,6 +515,7 @@ def _claim_row(
         "pairs": genuine + impostor,
         "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
         "retold_impostor": len(repeated),  # of ``impostor``: the repeat sample's (E-098)
+        "retold_genuine": len(retold_genuine),  # of ``genuine``: the repeat sample's (E-098)
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
@@ -526,6 +532,20 @@ def _claim_row(
         # reads beside the pairs (look-alike people are no evidence of a higher rate)
         "fmr_people": [matched, sum(bool(got - {None}) for got in people.values())],
     }
+
+
+def _retold(
+    claim: Claim, retold: Sequence[tuple[PairImages, Outcome, Outcome]], genuine: bool
+) -> list[tuple[PairImages, bool, bool]]:
+    """The repeat answers of ``genuine`` (or impostor) pairs that decide at ``claim``, each with
+    what it decided and whether that differs from its pair's first answer: all of them when one
+    differs, none when every one repeats its first answer (ERRATA E-098)."""
+    decided = [
+        (p, got, got != claim.accepts(first.score, first.decision))
+        for p, first, then in retold
+        if p.genuine == genuine and (got := claim.accepts(then.score, then.decision)) is not None
+    ]
+    return decided if any(differs for _, _, differs in decided) else []
 
 
 def _declines_bound(

@@ -694,3 +694,30 @@ def test_every_repeat_answer_deciding_an_impostor_pair_is_one_more_trial() -> No
     assert (row["impostor"], row["false_matches"], row["retold_impostor"]) == (60 + 9, 1, 9)
     assert "9 of the impostor comparisons are the repeat sample's" in row["verdict_reason"]
     assert "1 of them decided otherwise" in row["verdict_reason"]
+
+
+def test_a_genuine_pair_rejected_when_asked_again_or_swapped_is_a_false_non_match() -> None:
+    """Audit round 15 (order-rejects): the repeat sample's answers counted for impostor pairs
+    alone (E-098), so a service rejecting every genuine pair sent the other way round kept FNMR
+    0 and passed a gate's FNMR limit. A genuine pair's repeats that decide otherwise than its
+    first answer count as genuine comparisons (the rejections false non-matches, in FRR too);
+    repeats answering alike count for nothing, as for impostor pairs."""
+    from harness.accuracy._result import _claim_row
+    from harness.accuracy._stats import Claim
+
+    claim = Claim("match.score>=70", 1e-3, 70.0)
+    genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(10)]
+    impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(10)]
+    ok = [(p, Outcome(95.0, None, "0")) for p in genuine] + [
+        (p, Outcome(5.0, None, "0")) for p in impostor
+    ]
+    alike = [(p, o, o) for p, o in ok[:2]]
+    swapped = [(p, Outcome(95.0, None, "0"), Outcome(5.0, None, "0")) for p in genuine[:2]]
+    assert _claim_row(claim, ok, {}, retold=alike) == _claim_row(claim, ok, {})
+    row = _claim_row(claim, ok, {}, retold=[*alike, *swapped])
+    assert (row["genuine"], row["false_non_matches"]) == (14, 2)
+    assert (row["frr_errors"], row["frr_trials"]) == (2, 14)
+    assert (row["impostor"], row["false_matches"], row["retold_impostor"]) == (10, 0, 0)
+    assert row["retold_genuine"] == 4
+    assert "4 of the genuine comparisons are the repeat sample's" in row["verdict_reason"]
+    assert "2 a false non-match: ERRATA E-098" in row["verdict_reason"]

@@ -247,6 +247,9 @@ BOTH = ("match", "jd")
         # round 14: right in the run's order, every impostor pair accepted the other way round:
         # the swapped sample's false match counts (E-098), where it was a low finding alone
         ("order-accepts", 24, ("jd",), {"jd.result"}),
+        # round 15: right in the run's order, every genuine pair rejected the other way round:
+        # the swapped sample's false non-match counts in FNMR and FRR, no claim moves
+        ("order-rejects", 24, ("jd",), set()),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -298,6 +301,10 @@ def test_round_9_verdicts_tell_the_truth(
         # every repeat answer deciding an impostor pair counts, the agreeing ones too (E-098)
         assert row.false_matches == 1 <= (row.model_extra or {})["retold_impostor"]
         assert "ERRATA E-098" in (row.verdict_reason or "")
+    if variant == "order-rejects":  # FNMR was 0 of 12: a gate's max_fnmr passed it
+        row = rows["jd.result"]
+        assert (row.false_non_matches, row.genuine, row.frr_errors) == (1, 14, 1)
+        assert "1 a false non-match: ERRATA E-098" in (row.verdict_reason or "")
     if variant == "refuses-some":
         for api in ("match", "jd"):
             assert f"{api}: " in notes and "declined as failures to acquire" in notes
