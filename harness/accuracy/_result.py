@@ -229,7 +229,12 @@ def run_accuracy(
     if both:
         scores, decided = zip(*both)
         against, at = decided_against_score(scores, decided)
-        decisions = {"pairs": len(both), "against_score": against, "best_threshold": at}
+        decisions = {
+            "pairs": len(both),
+            "accepted": sum(decided),  # of them: 0 or all, and no threshold is tested by them
+            "against_score": against,
+            "best_threshold": at,
+        }
 
     n_genuine = sum(p.genuine for p in planned)
     by_image = declined_by_image(measured, [p for p, _ in declines])

@@ -774,11 +774,14 @@ def _constant_score_note(result: AccuracyResult, api: str) -> str | None:
     scored = sum(histogram.get("genuine", [])) + sum(histogram.get("impostor", []))
     if len(distinct) != 1 or scored < MIN_SCORED_FOR_CONSTANT:
         return None
-    decided = (result.decisions or {}).get("pairs", 0)
+    decisions = result.decisions or {}
+    decided, accepted = decisions.get("pairs", 0), decisions.get("accepted")
+    # audit round 15 (identical-only): "its decisions differ" was said of 60 results all false
+    differ = decided and (accepted is None or 0 < accepted < decided)
     tie = (
         f"; its decisions differ between pairs this score cannot tell apart, which a threshold "
         f"on the score passes only by the tie at {next(iter(distinct)):g} ({decided} pairs)"
-        if api == "jd" and decided
+        if api == "jd" and differ
         else ""
     )
     return (

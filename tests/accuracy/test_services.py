@@ -443,12 +443,16 @@ def test_a_row_shows_frr_with_the_genuine_pairs_declined() -> None:
     assert row["frr_ci95"][0] < 0.625 < row["frr_ci95"][1]
 
 
-@pytest.mark.parametrize("scores", [(0.5, 0.5), (0.9, 0.2)], ids=["constant", "varied"])
+@pytest.mark.parametrize(
+    "scores", [(0.5, 0.5), (0.9, 0.2), (0.0, 0.0)], ids=["constant", "varied", "one-decision"]
+)
 def test_a_constant_score_is_noted_with_its_basis(
     contract: Any, tmp_path: Any, scores: Any
 ) -> None:
     """JD answering 0.5 for every pair, its result right: ties let E-061's check pass and the
-    claim is judged on result, so only this note shows the score separates nothing (E-069)."""
+    claim is judged on result, so only this note shows the score separates nothing (E-069).
+    A score of 0 with every result false (audit round 15, identical-only: a byte comparator)
+    gets the note without "its decisions differ", which it said of decisions all alike."""
     from harness.accuracy._data import OutcomeCache
     from harness.accuracy._result import run_accuracy
     from harness.accuracy._run import _notes
@@ -457,7 +461,9 @@ def test_a_constant_score_is_noted_with_its_basis(
         PairImages(image(f"p{n}", f"a{n}"), image(f"p{n}" if n < 6 else "q", f"b{n}"), n < 6)
         for n in range(12)
     ]
-    outcomes = {p.key: Outcome(scores[not p.genuine], p.genuine, "0") for p in pairs}
+    outcomes = {
+        p.key: Outcome(scores[not p.genuine], p.genuine and any(scores), "0") for p in pairs
+    }
     with OutcomeCache(tmp_path / "c.jsonl") as cache:
         result = run_accuracy(pairs, lambda p: outcomes[p.key], cache=cache, claims=[],
                               target="T", api="jd", bootstrap_replicates=10)  # fmt: skip
@@ -468,7 +474,9 @@ def test_a_constant_score_is_noted_with_its_basis(
         return
     (note,) = noted
     assert note.startswith("jd: all 12 scored pairs, genuine and impostor alike, carried the same")
-    assert "误识率为万分之一的阈值" in note and "by the tie at 0.5 (12 pairs)" in note
+    assert "误识率为万分之一的阈值" in note
+    assert ("by the tie at 0.5 (12 pairs)" in note) == any(scores), note
+    assert ("its decisions differ" in note) == any(scores), note
 
 
 def _throttling(
