@@ -27,6 +27,7 @@ from ._stats import (
     Claim,
     Verdict,
     VerdictName,
+    bound_undecided,
     clopper_pearson,
     decided_against_score,
     det_curve,
@@ -474,6 +475,8 @@ def _claim_row(
     )
     if bounded is not None:
         verdict = bounded[0]
+    if repeated and verdict.verdict == "consistent":
+        verdict = _order_doubt(claim, verdict, order_matches, len(repeated))
     reason = verdict.reason
     if otherwise:
         reason += (
@@ -519,8 +522,11 @@ def _claim_row(
         "impostor": impostor,
         "pairs": genuine + impostor,
         "excluded": {"genuine": tally[(True, None)], "impostor": tally[(False, None)]},
-        "retold_impostor": len(repeated),  # of ``impostor``: the repeat sample's (E-098)
-        "retold_genuine": len(retold_genuine),  # of ``genuine``: the repeat sample's (E-098)
+        # of ``impostor`` and ``genuine``: the repeat sample's, and their errors (E-098)
+        "retold_impostor": len(repeated),
+        "retold_false_matches": order_matches,
+        "retold_genuine": len(retold_genuine),
+        "retold_false_non_matches": sum(got is False for _, got, _ in retold_genuine),
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
@@ -537,6 +543,35 @@ def _claim_row(
         # reads beside the pairs (look-alike people are no evidence of a higher rate)
         "fmr_people": [matched, sum(bool(got - {None}) for got in people.values())],
     }
+
+
+def _order_doubt(claim: Claim, verdict: Verdict, errors: int, trials: int) -> Verdict:
+    """A ``consistent`` verdict whose repeat sample decided impostor pairs otherwise than their
+    first answers (ERRATA E-098): either order is a comparison the claim speaks of, but the run
+    asks the other one only for its few repeats, so a service accepting every impostor pair sent
+    the other way round reads as ``errors`` in ``trials`` among thousands of the run's order.
+    The claim holds only if it holds over those repeats alone as well (audit round 15,
+    order-accepts on the whole shared set: 1 false match in 357, the repeats' 1 in 2);
+    else untestable, never contradicted (a handful of repeats, or a draw per call)."""
+    if bound_undecided(errors, trials, claim.claimed_fmr) is None and (
+        errors / trials <= claim.claimed_fmr
+    ):
+        return verdict
+    reason = (
+        f"{verdict.reason}; but the repeat sample, asked again or with the images swapped, "
+        f"decided impostor pairs otherwise than their first answers ({errors} false matches in "
+        f"{trials} of its answers): the images' order or a draw per call decides, the run asks "
+        "the other order only for these few, and they cannot hold the claim: the data cannot "
+        "tell whether it holds (ERRATA E-098)"
+    )
+    return Verdict(
+        "untestable",
+        None,
+        reason,
+        verdict.impostor_pairs_needed,
+        verdict.ci95,
+        verdict.reached_none,
+    )
 
 
 def _retold(

@@ -223,6 +223,8 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             unanswered = True
         elif rate == "fmr" and (doubt := _declines_doubt(row, maximum, limit.bound)):
             undecided.append(doubt)
+        elif doubt := _retold_doubt(row, rate, maximum, limit.bound):
+            undecided.append(doubt)
     if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
         frr = "-" if row.frr is None else f"{row.frr:.4g}"  # FNMR leaves these out; FRR not
         shown.append(
@@ -295,6 +297,30 @@ def _declines_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> 
         f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs compared, not with the "
         f"{hidden} declined ones as false matches ({k} in {n}): the declines fall on impostor "
         "pairs, not on genuine ones alike (ERRATA E-097)"
+    )
+
+
+def _retold_doubt(row: ThresholdResult, rate: str, maximum: float, bound: str | None) -> str | None:
+    """Why a limit met by every comparison is not met by the sample (None: it is): the repeat
+    sample, asked again or with the images swapped, decided pairs otherwise than their first
+    answers (ERRATA E-098), and the limit does not hold over its answers alone. Either order is
+    a comparison the claim speaks of, but the run asks the other one only for its few repeats:
+    a service rejecting every genuine pair sent the other way round read FNMR 2 in 27 and met
+    ``max_fnmr = 0.3`` (audit round 15, order-rejects)."""
+    extra = row.model_extra or {}
+    kind = "impostor" if rate == "fmr" else "genuine"
+    trials = int(extra.get(f"retold_{kind}") or 0)
+    errors = int(
+        extra.get("retold_false_matches" if rate == "fmr" else "retold_false_non_matches") or 0
+    )
+    if not trials or maximum >= 1 or _fmr_holds(errors, trials, maximum, bound):
+        return None
+    what = "false matches" if rate == "fmr" else "rejected"
+    return (
+        f"{rate.upper()} <= {maximum:g} holds over every comparison, not over the repeat "
+        f"sample's {trials} {kind} answers alone ({errors} {what}), "
+        "which decided pairs otherwise than their first answers: the images' order (or a draw "
+        "per call) decides, and the run asks the other order only for these (ERRATA E-098)"
     )
 
 

@@ -729,3 +729,27 @@ def test_a_genuine_pair_rejected_when_asked_again_or_swapped_is_a_false_non_matc
     assert row["retold_genuine"] == 4
     assert "4 of the genuine comparisons are the repeat sample's" in row["verdict_reason"]
     assert "2 a false non-match: ERRATA E-098" in row["verdict_reason"]
+
+
+def test_a_claim_is_not_held_by_pooling_the_answers_the_order_decides() -> None:
+    """Audit round 15 (order-accepts on the whole shared set): every impostor pair accepted the
+    other way round, so the repeat sample's 1 false match in 2 answers, pooled with thousands
+    of the run's order, read as an FMR far under the claim. A claim those answers alone cannot
+    hold is untestable, never consistent (nor contradicted: a handful of repeats)."""
+    from harness.accuracy._result import _claim_row
+    from harness.accuracy._stats import Claim
+
+    claim = Claim("match.score>=70", 1e-3, 70.0, at_most=True)
+    genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(10)]
+    impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(3000)]
+    ok = [(p, Outcome(95.0, None, "0")) for p in genuine] + [
+        (p, Outcome(5.0, None, "0")) for p in impostor
+    ]
+    first = Outcome(5.0, None, "0")
+    again = (impostor[0], first, first)
+    assert _claim_row(claim, ok, {}, retold=[again])["verdict"] == "consistent"
+    row = _claim_row(claim, ok, {}, retold=[again, (impostor[0], first, Outcome(90.0, None, "0"))])
+    assert (row["false_matches"], row["impostor"], row["fmr_ci95"][1] < 2e-3) == (1, 3002, True)
+    assert row["verdict"] == "untestable", row["verdict_reason"]
+    assert row["retold_false_matches"] == 1
+    assert "(1 false matches in 2 of its answers)" in row["verdict_reason"]

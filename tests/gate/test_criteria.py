@@ -303,6 +303,35 @@ def test_an_accuracy_limit_the_sample_cannot_decide_is_inconclusive(
 
 
 @pytest.mark.parametrize(
+    ("repeats", "limit", "outcome"),
+    [
+        # audit round 15 (order-rejects): every genuine pair rejected the other way round; the
+        # repeat sample's 4 genuine answers, 2 rejected, pooled with 23 first answers met 0.3
+        ({"retold_genuine": 4, "retold_false_non_matches": 2}, {"max_fnmr": 0.3}, "inconclusive"),
+        ({"retold_genuine": 4, "retold_false_non_matches": 2}, {"max_frr": 0.3}, "inconclusive"),
+        # order-accepts: 1 false match in 2 repeats beside 0 in 3,000 first answers
+        ({"retold_impostor": 2, "retold_false_matches": 1}, {"max_fmr": 0.01}, "inconclusive"),
+        ({"retold_genuine": 4, "retold_false_non_matches": 2}, {"max_fmr": 0.01}, "pass"),
+        ({}, {"max_fnmr": 0.3, "max_fmr": 0.01}, "pass"),  # no repeat decided otherwise
+    ],
+)
+def test_a_limit_is_not_met_by_pooling_the_answers_the_order_decides(
+    repeats: dict[str, Any], limit: dict[str, Any], outcome: str
+) -> None:
+    """The repeat sample's answers that decide pairs otherwise than their first ones are more
+    comparisons (E-098), but pooled with the run's order they hide an order that decides: a
+    limit met over every comparison and not over those answers alone is inconclusive."""
+    row = _counted("match.score>=70", 2, 3002, k_genuine=2, genuine=27) | repeats
+    row |= {"frr": 2 / 27, "frr_ci95": row["fnmr_ci95"], "frr_errors": 2, "frr_trials": 27}
+    policy = parse_policy({"accuracy": [{"claim": "match.score>=70", **limit}]})
+    gate, _ = judge(policy, {"accuracy": accuracy([row])}, ran=("accuracy",))
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == outcome, crit
+    if outcome == "inconclusive":
+        assert "not over the repeat sample's" in crit.reason and "E-098" in crit.reason
+
+
+@pytest.mark.parametrize(
     ("unknown", "bound", "outcome"),
     [
         ({"no_answer_impostor": 150}, None, "inconclusive"),  # 150 in 3150 would be 4.8 %
