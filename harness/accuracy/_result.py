@@ -187,6 +187,7 @@ def run_accuracy(
     )
     repeat_calls = repeats.pop("calls")
     retold = repeats.pop("answers")  # (pair, first answer, a repeat's): more trials (E-098)
+    drawn = bool(repeats["again"]["differ"])  # answers drawn per call: repeats are more draws
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
@@ -253,7 +254,9 @@ def run_accuracy(
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
             [
-                _claim_row(c, ok, fta, failed, declined_pairs, turned_away, retold, by_image)
+                _claim_row(
+                    c, ok, fta, failed, declined_pairs, turned_away, retold, by_image, drawn=drawn
+                )
                 for c in claims
             ],
             api,
@@ -401,6 +404,8 @@ def _claim_row(
     turned_away: int = 0,
     retold: Sequence[tuple[PairImages, Outcome, Outcome]] = (),
     by_image: tuple[int, int] = (0, 0),
+    *,
+    drawn: bool = False,
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
     so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
@@ -414,7 +419,9 @@ def _claim_row(
     clean); one about the caller (1159 risk control, 1107 real name) says nothing of matching
     and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10).
     ``by_image``: of the declined (impostor, genuine) pairs, those with an image declined in
-    every pair it is in (:func:`declined_by_image`), which the declines' test leaves out."""
+    every pair it is in (:func:`declined_by_image`), which the declines' test leaves out.
+    ``drawn``: a pair asked again in the same order got another answer, so the repeats are more
+    draws of the same answers, fairly pooled (no :func:`_order_doubt`)."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
@@ -475,7 +482,7 @@ def _claim_row(
     )
     if bounded is not None:
         verdict = bounded[0]
-    if repeated and verdict.verdict == "consistent":
+    if repeated and verdict.verdict == "consistent" and not drawn:
         verdict = _order_doubt(claim, verdict, order_matches, len(repeated))
     reason = verdict.reason
     if otherwise:
@@ -527,6 +534,9 @@ def _claim_row(
         "retold_false_matches": order_matches,
         "retold_genuine": len(retold_genuine),
         "retold_false_non_matches": sum(got is False for _, got, _ in retold_genuine),
+        # a pair asked again in the same order answered otherwise: the repeats are more draws of
+        # a service answering per call, fairly pooled, not an order the run under-samples
+        "retold_drawn": drawn,
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},

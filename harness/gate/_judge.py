@@ -306,13 +306,17 @@ def _retold_doubt(row: ThresholdResult, rate: str, maximum: float, bound: str | 
     answers (ERRATA E-098), and the limit does not hold over its answers alone. Either order is
     a comparison the claim speaks of, but the run asks the other one only for its few repeats:
     a service rejecting every genuine pair sent the other way round read FNMR 2 in 27 and met
-    ``max_fnmr = 0.3`` (audit round 15, order-rejects)."""
+    ``max_fnmr = 0.3`` (audit round 15, order-rejects). Not when a pair asked again in the
+    same order answered otherwise (``retold_drawn``): the repeats are then more draws of a
+    service answering per call (coin-per-call), fairly pooled."""
     extra = row.model_extra or {}
     kind = "impostor" if rate == "fmr" else "genuine"
     trials = int(extra.get(f"retold_{kind}") or 0)
     errors = int(
         extra.get("retold_false_matches" if rate == "fmr" else "retold_false_non_matches") or 0
     )
+    if extra.get("retold_drawn"):  # answers drawn per call: the repeats are fairly pooled
+        return None
     if not trials or maximum >= 1 or _fmr_holds(errors, trials, maximum, bound):
         return None
     what = "false matches" if rate == "fmr" else "rejected"

@@ -752,4 +752,7 @@ def test_a_claim_is_not_held_by_pooling_the_answers_the_order_decides() -> None:
     assert (row["false_matches"], row["impostor"], row["fmr_ci95"][1] < 2e-3) == (1, 3002, True)
     assert row["verdict"] == "untestable", row["verdict_reason"]
     assert row["retold_false_matches"] == 1
+    # answers drawn per call (a pair asked again answered otherwise): the repeats are more draws
+    retold = [again, (impostor[0], first, Outcome(90.0, None, "0"))]
+    assert _claim_row(claim, ok, {}, retold=retold, drawn=True)["verdict"] == "consistent"
     assert "(1 false matches in 2 of its answers)" in row["verdict_reason"]
