@@ -250,6 +250,10 @@ BOTH = ("match", "jd")
         # round 15: right in the run's order, every genuine pair rejected the other way round:
         # the swapped sample's false non-match counts in FNMR and FRR, no claim moves
         ("order-rejects", 24, ("jd",), set()),
+        # a result cache keyed by the reference image alone: later pairs get its answer
+        ("reference-cache", 24, ("jd",), {"jd.result"}),
+        # a byte comparator (0 for any two images): no claim either way, the E-069 note
+        ("identical-only", 24, ("jd",), set()),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -305,6 +309,8 @@ def test_round_9_verdicts_tell_the_truth(
         row = rows["jd.result"]
         assert (row.false_non_matches, row.genuine, row.frr_errors) == (1, 14, 1)
         assert "1 a false non-match: ERRATA E-098" in (row.verdict_reason or "")
+    if variant == "identical-only":  # every result false: no "decisions differ" said of them
+        assert "carried the same score 0" in notes and "its decisions differ" not in notes
     if variant == "refuses-some":
         for api in ("match", "jd"):
             assert f"{api}: " in notes and "declined as failures to acquire" in notes
