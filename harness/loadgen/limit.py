@@ -1062,15 +1062,19 @@ def _no_burst(steps: list[StepRecord]) -> list[StepRecord]:
     flight): a bucket without a burst (a strict one). Its refill is no plateau: each send it
     refuses for arriving early wastes the refill (sent evenly at 2L, a bucket of one request
     at L serves L; at 1.01 L, about L / 2), so the rates themselves decide (session 19: a
-    bucket of one request at 20/s was reported at 13/s, what its refused steps delivered)."""
-    return [
+    bucket of one request at 20/s was reported at 13/s, what its refused steps delivered). Once
+    a step from rest shows it, a step refused so after a refusal is the strict bucket's too (it
+    has no burst to refill): session 26, started at 1/s, a strict bucket of 20/s refused 32/s
+    from rest, then its 24/s bisect step (12 ok/s) capped the limit at 12/s, "exact"."""
+    strict = [
         s for s in steps
-        if _failed_by(s, "throttled") and s.rested
+        if _failed_by(s, "throttled")
         # a burst serves the warm-up more than the window: a strict bucket refuses both alike
         and (s.result.warmup_throttled or 0.0)
         >= max(NO_BURST_SHARE, NO_BURST_RATIO * s.result.throttled_rate)
         and _delivered(s) * (s.result.p50_ms or 0.0) / 1000.0 < 1.0
     ]  # fmt: skip
+    return strict if any(s.rested for s in strict) else []
 
 
 def _thin(step: StepRecord, resolution: float) -> bool:

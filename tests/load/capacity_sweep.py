@@ -170,7 +170,7 @@ def judge(truth: Truth, found: LimitResult) -> Outcome:
     return Outcome(truth, found, verdict, bad)
 
 
-def search(truth: Truth) -> LimitResult:
+def search(truth: Truth, start: float = 10, top: float = 80) -> LimitResult:
     patch = pytest.MonkeyPatch()
     try:
         with virtual_time(patch) as clock:
@@ -179,15 +179,17 @@ def search(truth: Truth) -> LimitResult:
             mix = DEFAULT_MIX if truth.operation == "mix" else ()
             measure = virtual_measure(gate, clock, scope=SCOPES.get(truth.operation, SCOPE),
                                       mix=mix)  # fmt: skip
-            return find_limit(measure, start_rate=10, max_rate=80, slo_p99_ms=truth.slo_p99_ms,
+            return find_limit(measure, start_rate=start, max_rate=top, slo_p99_ms=truth.slo_p99_ms,
                               max_error_rate=0.01, time_budget_s=300, clock=clock.monotonic,
                               rest=clock.sleep)  # fmt: skip
     finally:
         patch.undo()
 
 
-def sweep(only: str = "") -> list[Outcome]:
-    return [judge(t, search(t)) for t in truths() if only in t.name or only in t.family]
+def sweep(only: str = "", start: float = 10, top: float = 80) -> list[Outcome]:
+    """Each truth searched from ``start``/s up to ``top``/s (the load suite's defaults: 10, 80)."""
+    return [judge(t, search(t, start, top)) for t in truths()
+            if only in t.name or only in t.family]  # fmt: skip
 
 
 def table(outcomes: list[Outcome]) -> str:
@@ -211,8 +213,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", help="truths whose name or family holds this")
     parser.add_argument("--cases", action="store_true", help="one line per truth")
+    parser.add_argument("--start", type=float, default=10, help="the search's start rate")
+    parser.add_argument("--top", type=float, default=80, help="the search's ceiling")
     args = parser.parse_args()
-    outcomes = sweep(args.only)
+    outcomes = sweep(args.only, args.start, args.top)
     if args.cases:
         for o in outcomes:
             print(o.line())

@@ -424,6 +424,10 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     # not follow the rate": its recheck after a rest too short to refill that burst failed, as a
     # bucket's does, and was taken as a refusal below a rate that delivered more
     ("burst", {"limit": 12, "burst_s": 11.0}, "match", 12),
+    # session 26, a low grid (1/s up to 40/s): a strict bucket refused 32/s from rest, then its
+    # 24/s bisect step, after that refusal, delivered 12 ok/s and capped the limit: 12/s, "exact"
+    ("no-burst", {"start": 1, "top": 40}, "match", 20),
+    ("concurrency", {"k": 1, "t": 0.05, "start": 1, "top": 40}, "jd", 19.2),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
