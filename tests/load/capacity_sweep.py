@@ -133,6 +133,20 @@ def truths() -> Iterator[Truth]:
     yield Truth("per appkey vs per caller", "per-key", 20, {"appkey": 30})
     yield Truth("per appkey vs per caller", "per-key", 25, {"appkey": 40, "cluster": 25},
                 operation="jd")  # fmt: skip
+    # session 26 (each 20/s but where said; 252 truths in all)
+    for window, phase in ((1, 0), (2, 0), (2, 0.7), (2, 1.4), (5, 2.0)):  # Cloudflare's counter
+        yield Truth("sliding window counter", "sliding-counter", 20, {"window_s": window},
+                    phase_s=phase)  # fmt: skip
+    for retry in (1, 3):  # a bare 429 whose Retry-After is an HTTP-date (RFC 9110 10.2.3)
+        yield Truth("429 + Retry-After HTTP-date", "retry-date", 20, {"retry_s": retry})
+    yield Truth("429 + Retry-After HTTP-date", "lockout-date", 20)  # ... and a lockout till then
+    for k, t, q in ((2, 0.1, 10), (4, 0.2, 4), (1, 0.05, 20)):  # workers, a queue, then 503
+        yield Truth("bounded queue, then 503", "bounded-queue", k / t, {"k": k, "t": t, "q": q})
+    yield Truth("JD cluster-wide 10044", "cluster-10044", 20, operation="jd")
+    yield Truth("JD cluster-wide 10044", "cluster-10044", 20, {"limit": 20})  # internal 42900
+    for per, slo in ((0.02, 300), (0.04, 500)):  # a knee by requests in flight, no refusal
+        yield Truth("latency knee, no refusals", "linear-knee", (1 - (0.005 + per) / (slo / 1e3))
+                    / per, {"per": per}, slo_p99_ms=slo)  # fmt: skip
 
 
 @dataclass

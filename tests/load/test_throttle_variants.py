@@ -434,6 +434,10 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     # passed where they fell in the window: 29.4/s (33/s on the low grid), "exact"
     ("minute-quota", {"window_s": 6, "start_s": 5.5}, "match", CARRIED),
     ("minute-quota", {"window_s": 6, "start_s": 3.4, "start": 1, "top": 40}, "match", CARRIED),
+    # session 26's new truths: a sliding window counter (Cloudflare's), a 429 whose Retry-After
+    # is an HTTP-date, workers behind a bounded queue shedding 503, JD's cluster-wide 10044
+    ("sliding-counter", {"window_s": 2}, "match", 20), ("retry-date", {"retry_s": 3}, "match", 20),
+    ("bounded-queue", {"k": 2, "t": 0.1}, "match", 20), ("cluster-10044", {}, "jd", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
