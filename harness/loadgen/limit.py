@@ -52,6 +52,7 @@ class StepResult:
     # fraction of the warm-up's answers (before the window) that were throttled: a bucket with a
     # burst serves its first second whole; None when the step had no warm-up
     warmup_throttled: float | None = None
+    warmup_refused: int = 0  # throttled answers of the warm-up (a count; the share is above)
     late: int = 0  # sends of the window more than 10 ms behind the schedule (the pacing's jitter)
     # whole seconds at the run's end in which every answer was throttled (none served): a quota
     # that ran out, or a lockout, where a token bucket serves its refill every second
@@ -132,6 +133,10 @@ class LimitResult:
     # the lowest rate that failed from rest (no refusal, or the penalty waited out, before it):
     # it bounds from above a limit the search could not name (:func:`meets_minimum`)
     failed_rps: float | None = None
+    # no step refused (bound "lower"): the successes of the whole search over its seconds, the one
+    # rate it showed to hold over its own length; a quota over a window longer than a step (600 a
+    # minute) is bounded by that, not by the ceiling a step passed at (session 26)
+    sustained_rps: float | None = None
 
     @property
     def bound(self) -> Bound | None:
@@ -153,7 +158,7 @@ class LimitResult:
 
     def to_dict(self) -> dict[str, Any]:
         rates = ("first_bad_rps", "upper_rps", "knee_rps", "plateau_rps", "saturation_rps",
-             "failed_rps")  # fmt: skip
+             "failed_rps", "sustained_rps")  # fmt: skip
         return {
             "limit_rps": _round(self.limit_rps),
             "bound": self.bound,
@@ -614,6 +619,8 @@ def find_limit(
         )
     elif limit is not None and not any(not s.good for s in steps):
         sent = sum(_sent(s) for s in steps)
+        span = clock() - began
+        sustained = sum(_served(s) for s in steps) / span if span > 0 else None
         around = [_throttled_outside(s) for s in steps]
         outside = sum(n for n, _ in around)
         # noise a judged window would pass (a share at or under max_error_rate) is no limit
@@ -625,10 +632,13 @@ def find_limit(
                 "lower bound of a sustained rate (a quota over a longer window that ran out and "
                 "began again, a burst)"
             )
+        over = f" ({sustained:.1f}/s on average over them)" if sustained is not None else ""
         notes.append(
-            f"no step was refused in {clock() - began:.0f} s and {sent} request(s): a quota over "
-            "a longer window (per minute, per day) larger than that is not seen by a search of "
-            "short steps; `load run --rate R --duration 2m` measures one"
+            f"no step was refused in {span:.0f} s and {sent} request(s){over}: a quota over a "
+            "longer window (per minute, per day) larger than that is not seen by a search of "
+            f"short steps, so over such a window {limit:.1f}/s is shown for a step only, and "
+            f"the search's average is what held over its length; `load run --rate R --duration "
+            "2m` measures one"
             if not unseen
             else f"no judged window was refused in {clock() - began:.0f} s and {sent} "
             f"request(s), but {outside} answer(s) outside them (warm-ups, drains) were throttled: "
@@ -692,6 +702,21 @@ def find_limit(
             "no limit at that rate (a refusal by chance, or a window or quota whose count began "
             "again); the search went on above it"
         )
+    if (carried := _carried(steps, max_error_rate)) is not None:
+        inconclusive = inconclusive or (
+            f"{CARRIED}: a step at {carried.rate:.1f}/s passed its judged window though "
+            f"{carried.result.warmup_refused} request(s) of its warm-up were refused "
+            f"({carried.result.warmup_throttled or 0.0:.0%}): the service counted requests from "
+            "before it, so a rate that passed may only have met a window's start" + _below(failed)
+        )
+        notes.append(
+            f"a step at {carried.rate:.1f}/s was refused at its start (its warm-up, "
+            f"{carried.result.warmup_refused} request(s)) and then served its rate in full: a "
+            "token bucket refusing a rate it then serves does not do that (a rate under its "
+            "refill is served from the first second), a count over wall-clock time (a window or "
+            "quota that began again) or a penalty that ended does; measure it at a fixed rate with "
+            "`load run --duration 2m`"
+        )
     if refused_once:
         once = refused_once[0]
         from_rest[:] = [r for r in from_rest if r != once.rate or r == bad]
@@ -753,8 +778,30 @@ def find_limit(
             )
     rates = (limit, bad, top, knee, plateau, saturation)  # LimitResult's order
     elapsed = clock() - began
+    averaged = sum(_served(s) for s in steps) / elapsed if elapsed > 0 else None
     return LimitResult(*rates, converged, stopped_by, tuple(steps), criteria, elapsed, tuple(notes),
-                       inconclusive, failed if inconclusive else None)  # fmt: skip
+                       inconclusive, failed if inconclusive else None,
+                       averaged if steps and all(s.good for s in steps) else None)  # fmt: skip
+
+
+CARRIED_MIN = 3  # warm-up refusals of a step that passed that say its count came from before
+
+
+def _carried(steps: list[StepRecord], max_error_rate: float) -> StepRecord | None:
+    """The first step that passed its window though its warm-up was refused (:data:`CARRIED_MIN`
+    requests or more, a share over ``max_error_rate``). A token bucket serves a rate under its
+    refill from the first second, even emptied by the step before; a window's count that began
+    again within the step, or a penalty that ended, refuses its start and serves the rest.
+    Session 26: 120 per wall-clock 6 s started 1.5 s in: its 25/s step, 40 % of its warm-up
+    refused, passed, and the bisect rose on passing steps to 29.4/s, "exact"."""
+    return next(
+        (
+            s for s in steps
+            if s.good and s.result.warmup_refused >= CARRIED_MIN
+            and (s.result.warmup_throttled or 0.0) > max_error_rate
+        ),
+        None,
+    )  # fmt: skip
 
 
 STATED_NOTE = (
@@ -769,6 +816,7 @@ BY_CHANCE = "refusals do not follow the rate"
 UNSEEN = "the service refused requests the judged windows did not see"
 MIX_UNSURE = "refusals fell on some operations of the mix only"
 DRAIN_PASSED = "a refused step passed when run again at once"
+CARRIED = "a step passed after its warm-up was refused"
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
 
@@ -1062,15 +1110,19 @@ def _no_burst(steps: list[StepRecord]) -> list[StepRecord]:
     flight): a bucket without a burst (a strict one). Its refill is no plateau: each send it
     refuses for arriving early wastes the refill (sent evenly at 2L, a bucket of one request
     at L serves L; at 1.01 L, about L / 2), so the rates themselves decide (session 19: a
-    bucket of one request at 20/s was reported at 13/s, what its refused steps delivered)."""
-    return [
+    bucket of one request at 20/s was reported at 13/s, what its refused steps delivered). Once
+    a step from rest shows it, a step refused so after a refusal is the strict bucket's too (it
+    has no burst to refill): session 26, started at 1/s, a strict bucket of 20/s refused 32/s
+    from rest, then its 24/s bisect step (12 ok/s) capped the limit at 12/s, "exact"."""
+    strict = [
         s for s in steps
-        if _failed_by(s, "throttled") and s.rested
+        if _failed_by(s, "throttled")
         # a burst serves the warm-up more than the window: a strict bucket refuses both alike
         and (s.result.warmup_throttled or 0.0)
         >= max(NO_BURST_SHARE, NO_BURST_RATIO * s.result.throttled_rate)
         and _delivered(s) * (s.result.p50_ms or 0.0) / 1000.0 < 1.0
     ]  # fmt: skip
+    return strict if any(s.rested for s in strict) else []
 
 
 def _thin(step: StepRecord, resolution: float) -> bool:
@@ -1175,7 +1227,14 @@ def _in_flight_at_plateau(
     plateau closed the bracket and the service held one or more without naming a QPS limit."""
     if plateau is None or bad is None or plateau * (1 + resolution) >= bad:
         return None
-    closing = next(s for s in _refused(steps) if _delivered(s) == plateau)
+    # of the refused steps that delivered the plateau, the one that held the most: a step refused
+    # half its sends answers most of them at once, its median is a refusal's (session 26: a
+    # concurrency limit searched from 1/s, its 32/s and 24/s steps both 16 ok/s, the first's
+    # median 2 ms, read 16.3/s, "exact")
+    closing = max(
+        (s for s in _refused(steps) if _delivered(s) == plateau),
+        key=lambda s: s.result.p50_ms or 0.0,
+    )
     held = plateau * (closing.result.p50_ms or 0.0) / 1000.0
     says_qps = closing.result.qps_rate >= closing.result.throttled_rate > 0
     # held by waiting, not by being served: a queue in front of a rate limit (nginx's limit_req

@@ -32,6 +32,7 @@ from harness.loadgen import hdr
 from harness.loadgen import suite as load_suite
 from harness.loadgen.classify import SERVER_ERROR, SUCCESS, THROTTLED
 from harness.loadgen.limit import (
+    CARRIED,
     DRAIN_PASSED,
     IN_FLIGHT,
     MIX_UNSURE,
@@ -424,6 +425,23 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     # not follow the rate": its recheck after a rest too short to refill that burst failed, as a
     # bucket's does, and was taken as a refusal below a rate that delivered more
     ("burst", {"limit": 12, "burst_s": 11.0}, "match", 12),
+    # session 26, a low grid (1/s up to 40/s): a strict bucket refused 32/s from rest, then its
+    # 24/s bisect step, after that refusal, delivered 12 ok/s and capped the limit: 12/s, "exact"
+    ("no-burst", {"start": 1, "top": 40}, "match", 20),
+    ("concurrency", {"k": 1, "t": 0.05, "start": 1, "top": 40}, "jd", 19.2),
+    # session 26: 120 per wall-clock 6 s, 1.5 s (5.4 s) into its window when the search starts:
+    # a step refused 40 % of its warm-up, then served its rate, and the bisect rose on steps that
+    # passed where they fell in the window: 29.4/s (33/s on the low grid), "exact"
+    ("minute-quota", {"window_s": 6, "start_s": 5.5}, "match", CARRIED),
+    ("minute-quota", {"window_s": 6, "start_s": 3.4, "start": 1, "top": 40}, "match", CARRIED),
+    # session 26's new truths: a sliding window counter (Cloudflare's), a 429 whose Retry-After
+    # is an HTTP-date, workers behind a bounded queue shedding 503, JD's cluster-wide 10044
+    # a concurrency limit (2 in flight of 100 ms) searched 1-40/s: its 32/s and 24/s steps each
+    # delivered 16 ok/s; the first's median was a refusal's (2 ms) and read no requests held,
+    # 16.3/s, "exact" (the 10-80/s search reads it as this does)
+    ("concurrency", {"start": 1, "top": 40}, "jd", IN_FLIGHT),
+    ("sliding-counter", {"window_s": 2}, "match", 20), ("retry-date", {"retry_s": 3}, "match", 20),
+    ("bounded-queue", {"k": 2, "t": 0.1}, "match", 20), ("cluster-10044", {}, "jd", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
@@ -514,6 +532,25 @@ def test_a_search_that_cannot_name_the_limit_is_an_inconclusive_suite(
     assert json.loads((tmp_path / "limit.json").read_text())["inconclusive"] == suite.reason
 
 
+def test_a_search_refused_nothing_says_what_held_over_its_length(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 26: a bucket of 20/s holding 7.5 s of burst, searched from 1/s up to 40/s, passed
+    every step and read "at least 40/s" alone, a bound its sustained rate is outside. The search
+    now also says what held over its whole length (its successes over its seconds), which a
+    burst or a quota over a window longer than a step bounds, and the note says so."""
+    with virtual_time(monkeypatch) as clock:
+        gate = _gate("burst", limit=LIMIT, burst_s=7.5)
+        measure = virtual_measure(gate, clock, scope=SCOPE)
+        found = find_limit(measure, start_rate=1, max_rate=40, slo_p99_ms=1000,
+                           max_error_rate=0.01, time_budget_s=300, clock=clock.monotonic,
+                           rest=clock.sleep)  # fmt: skip
+    assert found.bound == "lower" and found.reported_rps == 40 and found.inconclusive is None
+    assert found.sustained_rps is not None and found.sustained_rps <= LIMIT
+    assert found.to_dict()["sustained_rps"] == pytest.approx(found.sustained_rps, abs=1e-3)
+    assert f"{found.sustained_rps:.1f}/s on average" in " ".join(found.notes), found.notes
+
+
 @pytest.mark.parametrize(("kind", "operation"), [("concurrency", "jd"), ("noisy", "match"),
                                                  ("lockout", "match")])  # fmt: skip
 def test_a_rate_that_failed_from_rest_bounds_an_unnamed_limit_from_above(
@@ -560,7 +597,8 @@ def test_a_search_that_refused_nothing_says_a_longer_quota_is_unseen(
                            clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
     assert found.bound == "lower" and found.inconclusive is None, found.table()
     sent = sum(s.result.detail["run_completed"] for s in found.steps)
-    assert any(f"and {sent} request(s): a quota over a longer window" in n for n in found.notes)
+    said = f"and {sent} request(s) ({found.sustained_rps or 0:.1f}/s on average over them): a quota"
+    assert any(f"{said} over a longer window" in n for n in found.notes), found.notes
 
 
 @pytest.mark.parametrize("seed", [1, 3, 7])
