@@ -362,16 +362,15 @@ def seconds_for_probes(
     """A time budget in which every API's probes fit at the pace the target answered here
     (seconds per request; None: an API's is not known): each of the ``apis`` gets an even part
     of it, of which its engine leaves its ``keeps`` requests' time (``Budget.share_time``; the
-    even parts fit the largest, session 23: the last API's, JD's, understated match's), with
-    PROBE_MARGIN more for the engine and the set-up on the probes' need, and ``keep``'s
-    PROBE_SPARE requests once (as :func:`probe_keep`), never less than half again the budget that
-    proved too small."""
+    even parts fit the largest, session 23: the last API's, JD's, understated match's). A keep is
+    :func:`probe_keep`'s, PROBE_MARGIN on the probes' need and PROBE_SPARE already in it (session
+    26: the margin put on it again named a quarter more time than the probes need). Never less
+    than half again the budget that proved too small."""
     if not paces or None in paces.values():
         return None  # an API with no answer: no pace to tell the time by
     slowest = max(p for p in paces.values() if p is not None)
     keep = max(keeps.get(api, 0) for api in paces)
-    spare = min(PROBE_SPARE, keep)
-    needed = math.ceil(apis * ((keep - spare) * PROBE_MARGIN + spare) * slowest / 10) * 10
+    needed = math.ceil(apis * keep * slowest / 10) * 10
     return float(max(needed, math.ceil((max_seconds or 0) * 1.5 / 10) * 10))
 
 
