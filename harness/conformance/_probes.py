@@ -93,6 +93,9 @@ class ProbeContext:
     # a replay of the probe's finding: a probe that draws its case by chance (FH-A23) draws
     # longer, and a draw without the case is ``unjudged`` (inconclusive), never "fixed"
     replaying: bool = False
+    # every answer the probe got, with its request's operation (:meth:`judge`): a replay of an
+    # answer rule's finding made in the probe's burst asks whether the rule read each of them
+    answers: list[tuple[str, Exchange]] = field(default_factory=list, repr=False)
 
     @property
     def contract(self) -> Contract:
@@ -197,6 +200,7 @@ class ProbeContext:
         finding shows. Probes that send from several threads judge in one (see FH-L12)."""
         session, operation = self.session, request.operation
         self.last_request, self.last_response = request, response
+        self.answers.append((operation, response))
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
         for failed in run_rules(session, ctx, response, request):
