@@ -129,8 +129,10 @@ def _replay_rule(
             entry.fn(ctx, answer, sent)
         except CheckFailed as failed:
             return ReplayOutcome(fid, entry.name, True, failed.message)
-        if (why := unjudged_by(entry, answer) or _other_outcome(entry, answer, found)) is not None:
+        if (why := unjudged_by(entry, answer)) is not None:
             return not_judged(fid, entry.name, [why])
+    if (why := _other_outcome(entry, answer, found)) is not None:  # the answer the rule judged
+        return not_judged(fid, entry.name, [why])
     return ReplayOutcome(
         fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)"
     )
@@ -151,20 +153,29 @@ def _outcome(answer: Answer) -> str | None:
     return f"{state} ({answer.where})"
 
 
+def _leaves(body: Any, prefix: str = "") -> set[str]:
+    """The dotted paths of a JSON object's values that are not objects."""
+    if not isinstance(body, dict):
+        return {prefix} if prefix else set()
+    return {p for k, v in body.items() for p in _leaves(v, f"{prefix}.{k}" if prefix else str(k))}
+
+
 def _other_outcome(entry: Any, fresh: Exchange, found: Answer | None) -> str | None:
     """Why an answer rule's silence on ``fresh`` says nothing of its finding: the finding's
-    answer (``found``) was another kind (a score judged on a comparison that ran, the fresh
-    answer a refusal without one), so the rule returned for lack of the field it judged, not
-    because it holds (session 26). The HTTP rules (api ``*``) judge any answer."""
+    answer (``found``) was another kind (a comparison that ran, the fresh answer a refusal) and
+    the fresh one lacks a field it had (its traceNo, its score), so the rule returned for lack
+    of what it judged, not because it holds (session 26). The HTTP rules (api ``*``) judge any
+    answer; a fix that drops a field from an answer of the same kind is judged as before."""
     now = fresh.answer
     if entry.api == "*" or entry.kind != "rule" or found is None or now is None:
         return None
     was, is_ = _outcome(found), _outcome(now)
-    if was is None or is_ is None or was == is_:
+    lacking = sorted(_leaves(found.body) - _leaves(now.body))
+    if was is None or is_ is None or was == is_ or not lacking:
         return None
     return (
-        f"the finding's answer was {was}, the fresh one is {is_} ({now.code_key}): rule "
-        f"{entry.id} ({entry.name}) did not meet what it judged"
+        f"the finding's answer was {was}, the fresh one is {is_} ({now.code_key}) without "
+        f"{lacking[0]}: rule {entry.id} ({entry.name}) did not meet what it judged"
     )
 
 
