@@ -93,6 +93,9 @@ class ProbeContext:
     # a replay of the probe's finding: a probe that draws its case by chance (FH-A23) draws
     # longer, and a draw without the case is ``unjudged`` (inconclusive), never "fixed"
     replaying: bool = False
+    # every answer the probe got, with its request's operation (:meth:`judge`): a replay of an
+    # answer rule's finding made in the probe's burst asks whether the rule read each of them
+    answers: list[tuple[str, Exchange]] = field(default_factory=list, repr=False)
 
     @property
     def contract(self) -> Contract:
@@ -197,6 +200,7 @@ class ProbeContext:
         finding shows. Probes that send from several threads judge in one (see FH-L12)."""
         session, operation = self.session, request.operation
         self.last_request, self.last_response = request, response
+        self.answers.append((operation, response))
         self.last_http_failures = []
         ctx = RuleContext(self.contract, session.api, operation, facts, session.readings)
         for failed in run_rules(session, ctx, response, request):
@@ -360,22 +364,70 @@ _JD_AUTH = (
 probe = functools.partial(rule, kind="probe")
 
 
-def refused_for_live_code(a: Answer) -> bool:
+def refused_for_live_code(a: Answer, own: frozenset[tuple[str, str, str]] = frozenset()) -> bool:
     """Refused for the liveCode itself (missing, unknown, expired, used: the codes meaning
     ``liveCode ...``), not for a video the service's liveness check failed: the harness's videos
-    never read the digits out, so a LIP check may refuse them as it likes. Fuzz asks it too."""
+    never read the digits out, so a LIP check may refuse them as it likes. Fuzz asks it too.
+    ``own``: the keys of the service's own table (``--codes``, ``CodeTable.own``), whose meanings
+    are its facts as the seed's documented ones are. A refusal this cannot tell (a service's own
+    numbers, its own words) a probe tells by contrast: :func:`refused_as_without_code`."""
     m = a.meaning
     if not (
         enveloped(a) and a.where == "errcode" and m is not None and m.en.startswith("liveCode")
     ):
         return False
+    if m.documented or (m.api, m.where, m.code) in own:
+        return True
     # codes.yaml's liveCode codes are faceharness's numbers (E-014): a live service's own table
     # may give them other meanings, so its errmsg must name the liveCode too
     said = a.body.get("errmsg")
     said = said.lower() if isinstance(said, str) else ""
-    return m.documented or any(
-        w in said for w in ("验证码", "livecode", "live code", "verification")
-    )
+    return any(w in said for w in ("验证码", "livecode", "live code", "verification"))
+
+
+def _live_code_meaning(a: Answer, own: frozenset[tuple[str, str, str]]) -> bool | None:
+    """Whether the service's table says ``a``'s code is a liveCode refusal: True, False (another
+    meaning the seed or the service's own table documents), None (untold: faceharness's number,
+    E-014, or a code outside the table)."""
+    m = a.meaning
+    if m is None or not (m.documented or (m.api, m.where, m.code) in own):
+        return None
+    return m.en.startswith("liveCode")
+
+
+def _same_refusal(a: Answer, b: Answer) -> bool:
+    """``b`` refused with ``a``'s code and ``a``'s errmsg (a service's one answer to both)."""
+    said = (a.body.get("errmsg") if enveloped(a) else None, a.code)
+    return enveloped(b) and b.refused and (b.body.get("errmsg"), b.code) == said
+
+
+def refused_as_without_code(p: ProbeContext, request: Request, a: Answer) -> bool:
+    """``a``, the refusal of ``request`` (a LIP video with a liveCode validateData issued), is a
+    refusal for the liveCode: the service's table says so (:func:`refused_for_live_code`), or
+    it is, code and errmsg, the service's own answer to ``request`` without its liveCode (which
+    the seed has it refuse for the liveCode: LIP模式时必传) or with a code it never issued, but
+    not to both (these two sent without ``async``, the default path): a service refusing the
+    harness's video whatever its code (a liveness check before the code's, the video reads no
+    digits out) answers all three alike. Session 26: a
+    service's own numbers or words ("动态码", "LIP digits missing") were missed; a code whose
+    documented meaning is another (the seed's, ``--codes``) is never one. Two requests more,
+    only for a refusal the table cannot tell."""
+    own = p.contract.codes.own
+    if refused_for_live_code(a, own):
+        return True
+    if not (enveloped(a) and a.refused and a.where == "errcode"):
+        return False
+    if _live_code_meaning(a, own) is False:
+        return False
+    code = request.json.get("liveCode")
+    if not isinstance(code, str) or not code:
+        return False
+    forged = "".join(str((int(d) + 5) % 10) if d.isascii() and d.isdigit() else d for d in code)
+    sync = request.with_json(("async",))  # the controls on the default path (FH-L43's is async)
+    missing = _same_refusal(a, p.ask(sync.with_json(("liveCode",))))
+    other = forged if forged != code else f"{code}0"
+    never_issued = _same_refusal(a, p.ask(sync.with_json(("liveCode",), other)))
+    return missing != never_issued
 
 
 def _code(p: ProbeContext, where: str, meaning: str) -> Code:
@@ -1647,7 +1699,7 @@ def livecode_single_use(p: ProbeContext) -> Any:
             return  # no code issued: other rules report why
     request = _lip(p, code)
     a = p.ask(request)
-    if refused_for_live_code(a):
+    if refused_as_without_code(p, request, a):
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
@@ -1852,7 +1904,7 @@ def livecode_leading_zero(p: ProbeContext) -> None:
     request = _lip(p, zero_led)
     shown = p.send(request)  # the answer the finding shows
     refused = shown.answer
-    if refused is None or not refused_for_live_code(refused):
+    if refused is None or not refused_for_live_code(refused, p.contract.codes.own):
         return
     seen = received(refused) + _named(refused.meaning)
     control = code_where(
@@ -1861,7 +1913,7 @@ def livecode_leading_zero(p: ProbeContext) -> None:
     if control is None or control.startswith("0"):
         p.unjudged.append(f"liveCode {zero_led} refused ({seen}): no code without a 0 to compare")
         return
-    if refused_for_live_code(p.ask(_lip(p, control))):
+    if refused_for_live_code(p.ask(_lip(p, control)), p.contract.codes.own):
         return  # every fresh code refused: FH-L07's finding, not the 0's
     p.last_request, p.last_response = request, shown
     raise Violation(
@@ -3224,7 +3276,7 @@ def livecode_only_for_lip(p: ProbeContext) -> None:
     )
     for what, request in cases:
         a = p.ask(request)
-        if refused_for_live_code(a):
+        if refused_for_live_code(a, p.contract.codes.own):
             raise Violation(
                 f"Received: {a.label}{_named(a.meaning)} for {what}\n"
                 "Expected: no liveCode asked for: it is required only when the data is a video "
@@ -3267,7 +3319,7 @@ def idno_lip_livecode(p: ProbeContext) -> None:
             f"{what}, personType {person}",
         )
     a = p.ask(fresh)
-    if refused_for_live_code(a):
+    if refused_as_without_code(p, fresh, a):
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for an /idno LIP video with a liveCode "
             "issued a moment ago\nExpected: the fresh liveCode accepted (值通过数字验证码接口获取)",
@@ -3356,7 +3408,7 @@ def _async_lip(p: ProbeContext, lip: Request, where: str) -> None:
     """FH-L43's verdict on ``lip`` (a LIP video with a fresh liveCode) sent with async true."""
     request = lip.with_json(("async",), True)
     a = p.ask(request)
-    if refused_for_live_code(a):
+    if refused_as_without_code(p, request, a):
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for {where} with a LIP video, a liveCode "
             "issued a moment ago and async true\nExpected: the fresh liveCode accepted in "

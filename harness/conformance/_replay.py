@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Exchange, Request, check_reachable, load_credentials
-from harness.contract import ReadingLog, load_contract
+from harness.contract import Answer, ReadingLog, load_contract, read_answer
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, fresh_serial, read_replay, request_of
 from harness.results import ReplayOutcome
@@ -81,7 +81,7 @@ def replay_finding(
                 if name == ANSWERED:  # FH-H04 (replay files before it had no rule id)
                     return _replay_answered(fid, request, session)
                 if rule_id in RULES:
-                    return _replay_rule(fid, rule_id, request, session)
+                    return _replay_rule(fid, rule_id, request, session, data)
                 if rule_id in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
                     return _replay_envelope(fid, rule_id, request, session)
                 return _replay_builtin(fid, name, request, session)
@@ -105,10 +105,23 @@ def _send(request: Request, session: Session) -> tuple[Exchange, Facts, Request]
     return (*session.send(request, "replay"), request)
 
 
-def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> ReplayOutcome:
+def recorded_answer(session: Session, data: Replay) -> Answer | None:
+    """The finding's answer as the contract reads it (None: the file holds none, or a body
+    shortened to text)."""
+    response = data.finding.get("response")
+    if not isinstance(response, dict) or not isinstance(response.get("status"), int):
+        return None
+    body = response.get("body")
+    return read_answer(session.contract, session.api, response["status"], body)
+
+
+def _replay_rule(
+    fid: str, rule_id: str, request: Request, session: Session, data: Replay
+) -> ReplayOutcome:
     """The rule on fresh answers: its finding again, or not judged when an answer is nothing it
     applies to (:func:`unjudged_by`), else it holds."""
     entry = RULES.get(rule_id)
+    found = recorded_answer(session, data)
     for _ in range(entry.sends):
         answer, facts, sent = _send(request, session)
         ctx = RuleContext(session.contract, session.api, request.operation, facts, session.readings)
@@ -118,8 +131,51 @@ def _replay_rule(fid: str, rule_id: str, request: Request, session: Session) -> 
             return ReplayOutcome(fid, entry.name, True, failed.message)
         if (why := unjudged_by(entry, answer)) is not None:
             return not_judged(fid, entry.name, [why])
+    if (why := _other_outcome(entry, answer, found)) is not None:  # the answer the rule judged
+        return not_judged(fid, entry.name, [why])
     return ReplayOutcome(
         fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)"
+    )
+
+
+def _outcome(answer: Answer) -> str | None:
+    """What an answer is, as an answer rule reads its fields: a refusal (at its code's place), a
+    comparison that ran, one still processing, or another envelope (None: no envelope)."""
+    if answer.where is None:
+        return None
+    state = (
+        "refused"
+        if answer.refused
+        else "processing"
+        if answer.processing
+        else ("ran" if answer.ran else "answered")
+    )
+    return f"{state} ({answer.where})"
+
+
+def _leaves(body: Any, prefix: str = "") -> set[str]:
+    """The dotted paths of a JSON object's values that are not objects."""
+    if not isinstance(body, dict):
+        return {prefix} if prefix else set()
+    return {p for k, v in body.items() for p in _leaves(v, f"{prefix}.{k}" if prefix else str(k))}
+
+
+def _other_outcome(entry: Any, fresh: Exchange, found: Answer | None) -> str | None:
+    """Why an answer rule's silence on ``fresh`` says nothing of its finding: the finding's
+    answer (``found``) was another kind (a comparison that ran, the fresh answer a refusal) and
+    the fresh one lacks a field it had (its traceNo, its score), so the rule returned for lack
+    of what it judged, not because it holds (session 26). The HTTP rules (api ``*``) judge any
+    answer; a fix that drops a field from an answer of the same kind is judged as before."""
+    now = fresh.answer
+    if entry.api == "*" or entry.kind != "rule" or found is None or now is None:
+        return None
+    was, is_ = _outcome(found), _outcome(now)
+    lacking = sorted(_leaves(found.body) - _leaves(now.body))
+    if was is None or is_ is None or was == is_ or not lacking:
+        return None
+    return (
+        f"the finding's answer was {was}, the fresh one is {is_} ({now.code_key}) without "
+        f"{lacking[0]}: rule {entry.id} ({entry.name}) did not meet what it judged"
     )
 
 
@@ -179,9 +235,14 @@ def _replay_in_probe(
         return ReplayOutcome(fid, name, True, again[0].message)
     if ctx.paced_out:
         raise not_retested(fid, probe)
-    last = ctx.last_response
-    if rule_id in RULES and last is not None and (why := unjudged_by(RULES.get(rule_id), last)):
-        return not_judged(fid, name, [why])  # the burst's answers: nothing the rule reads
+    if rule_id in RULES:  # every answer of the burst to the finding's operation, not the last
+        operation = str(data.exchange.get("operation") or "")
+        needed = [e for op, e in ctx.answers if op == operation or not operation]
+        if not needed:
+            return not_judged(fid, name, [f"probe {entry.name} sent no {operation} request"])
+        whys = [w for e in needed if (w := unjudged_by(RULES.get(rule_id), e)) is not None]
+        if whys:  # an answer the rule could not read may be the one that crossed the race
+            return not_judged(fid, name, [f"{whys[0]} ({len(whys)} of {len(needed)} answers)"])
     return ReplayOutcome(
         fid, name, False, f"{name} holds on every answer of probe {entry.name}'s burst of {burst}"
     )

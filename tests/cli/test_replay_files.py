@@ -331,3 +331,26 @@ def test_a_rule_replayed_on_an_answer_it_cannot_read_is_not_judged_never_fixed(
         assert (
             "not judged: the answer (HTTP 400, text/plain) is not the API's envelope" in (lines[1])
         ), lines
+
+
+@pytest.mark.parametrize("mode", ["refuse_all", "flip"])
+def test_a_rule_replayed_on_an_answer_lacking_what_it_judged_is_not_judged(cli, tmp_path, mode):
+    """Session 25's leftover: FH-M01's finding (errcode 0 without a traceNo) replayed against a
+    service refusing everything (errcode 1001, an envelope of the right format) said "fixed":
+    the rule reads a traceNo on an answer that ran and returned on the refusal, lacking it. A
+    replay meeting another kind of answer than its finding's is not judged. Found in a probe's
+    burst (FH-L26's two /match), every answer of the burst is asked, not the last alone."""
+    from fixtures.hostile_target import HostileTarget
+
+    data = json.loads((REPLAY_FILES / "rule-FH-M01.json").read_text(encoding="utf-8"))
+    if mode == "flip":
+        data["conformance"] = {"probe": "FH-L26", "burst": 2}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with HostileTarget((mode,)) as target:
+        r = cli("replay", str(path), "--target", target.url, env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and lines[0].endswith(": inconclusive"), r.stdout + r.stderr
+    assert "not judged" in lines[1], lines
+    if mode == "flip":  # the burst met a 500 page: FH-M01 could not read it
+        assert "answers)" in lines[1], lines

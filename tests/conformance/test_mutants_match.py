@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fixtures import mutant_match
 from fixtures.mutant_match import DEFECTS, serve
+from fixtures.same_photo import same_photos
 from hypothesis import HealthCheck, given, settings
 
 from harness.clients import DEMO
@@ -32,7 +33,7 @@ from harness.fuzz import run_fuzz, strategies
 from harness.fuzz._invalid import InvalidCase
 from harness.gate._policy import FindingAllowance
 
-from .conftest import conform, explain, probe_session
+from .conftest import conform, explain, probe_session, run_probes_alone
 
 # defect -> the rule whose finding names it
 CAUGHT_BY = {
@@ -626,3 +627,49 @@ def test_fh_a23_replay_without_a_zero_led_code_is_not_judged(contract, monkeypat
     assert not outcome.still_failing and not outcome.judged, outcome
     assert replayed == _probes.LEADING_ZERO_REPLAY_DRAWS, replayed
     assert p.unjudged == [] and len(drawn) - replayed == _probes.LEADING_ZERO_DRAWS
+
+
+def _livecode_reworded(x: Any) -> None:
+    """The service's own words for its liveCode refusals (E-014's own numbers served beside):
+    none says 验证码 or liveCode."""
+    body = x.answer
+    if isinstance(body, dict) and isinstance(body.get("errmsg"), str):
+        own = {"数字验证码错误": "动态码不符", "LIP模式缺少数字验证码": "LIP digits missing"}
+        said = body["errmsg"]
+        body["errmsg"] = next((v for k, v in own.items() if said.startswith(k)), said)
+
+
+def _every_lip_refused(x: Any) -> None:
+    """A liveness check before the code's: every LIP video, coded or not, refused alike (the
+    harness's videos read no digits out), with an own code and words."""
+    face = mutant_match._face(x)
+    if x.path in mutant_match._COMPARE and face and face.get("videoType") == "LIP":
+        x.status, x.answer = 200, {"errcode": 7301, "errmsg": "lip check failed", "data": {}}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "fails"),
+    [
+        (mutant_match._async_lip_code_dropped, _livecode_reworded, True),
+        (mutant_match._idno_async_lip_code_dropped, _livecode_reworded, True),
+        (None, _livecode_reworded, False),  # the control: the same words and numbers, no defect
+        (None, _every_lip_refused, False),
+    ],
+)
+def test_fh_l43_tells_a_livecode_refusal_in_a_services_own_numbers_and_words(
+    contract, before: Any, after: Any, fails: bool
+) -> None:
+    """Session 25's leftover: FH-L43 knew a refusal for the liveCode by codes.yaml's number and
+    验证码 in its errmsg, so a service with its own numbers (E-014's other reading) or words
+    passed with its async path dropping the code. It now asks the service: the refusal is the
+    one it gives the same request without the code (LIP模式时必传) and not one with a code never
+    issued. A service refusing every LIP video alike (its liveness check) is not red."""
+    settings = build_settings(engine="fast", readings={"E-014": "own-codes"}, **emulator_settings())
+    app = same_photos(create_app(settings, contract=contract))
+    defect = mutant_match.Defect("x", "x", before=before, after=after)
+    with EmulatorServer(mutant_match.mutant(app, defect)) as url:
+        with probe_session(contract, "match", url) as session:
+            found, unjudged = run_probes_alone(session, ("FH-L43",))
+    assert bool(found) is fails and not unjudged, found
+    if fails:
+        assert "async true" in found[0], found

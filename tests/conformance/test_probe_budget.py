@@ -218,6 +218,39 @@ def test_a_slow_targets_engine_leaves_the_probes_their_time(
     assert result.status == "fail"
 
 
+def test_the_gate_quick_run_leaves_each_apis_engine_answers_at_the_url_pace():
+    """Session 25's leftover: the gate's quick conformance against a URL (96 s, 5 requests/s,
+    550 requests) split the time evenly, 48 s an API, under match's keep (250 requests: 50 s),
+    so match's engine stopped after the 3 answers that tell its pace while JD's got ~125. Each
+    API now gets its probes' keep and an even part of the time over every API's keep: here each
+    engine gets at least 30 answers, and both APIs' probes their need, within the 96 s. The run's
+    own phases on a clock that moves a request's time per request sent."""
+    rps, seconds = conformance_run.URL_DEFAULT_MAX_RPS, 96.0
+    pace, now = 1 / rps, [0.0]
+    budget = Budget(conformance_run.URL_DEFAULT_MAX_REQUESTS, seconds, clock=lambda: now[0])
+    budget.started = 0.0
+    share = (conformance_run.URL_DEFAULT_MAX_REQUESTS - 5) // len(conformance_run.APIS)
+    keeps = tuple(conformance_run.probe_keep(share, api) for api in conformance_run.APIS)
+    needs = tuple(conformance_run.probe_need(share, api) for api in conformance_run.APIS)
+    answers: dict[str, int] = {}
+    for index, api in enumerate(conformance_run.APIS):
+        left = len(keeps) - index
+        until = conformance_run.time_share(budget, left, keeps[index:], pace, needs[index:])
+        assert until is not None
+        part = until - now[0]
+        budget.share_time(part / 2, keep=keeps[index], of=part, pace=pace)
+        answers[api] = 0
+        while (budget.seconds_left() or 0) > 0 and answers[api] < 1000:  # the engine's requests
+            now[0] += pace
+            budget.answered(pace / 2)  # a target quicker than the pace: the pace is the time
+            answers[api] += 1
+        budget.share_time(until - now[0], pace=pace)
+        assert (budget.seconds_left() or 0) >= (keeps[index] - 1) * pace, api  # the probes keep
+        now[0] += needs[index] * pace
+        budget.share_time(None)  # the API's part ends (run_conformance's)
+    assert now[0] <= seconds and min(answers.values()) >= 60, answers
+
+
 @pytest.mark.parametrize(("api", "keep"), [("match", 250), ("jd", 153)])
 def test_the_engine_keeps_the_probes_time_without_a_margin_on_the_spare(api: str, keep: int):
     """Session 22's review: each reserve holds PROBE_SPARE (10) requests over the probes' need,

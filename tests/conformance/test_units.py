@@ -293,16 +293,26 @@ def test_a_slow_targets_skipped_probes_name_the_time_they_need():
     assert "--max-requests" in general  # the request budget: no time to name
 
 
-def test_the_time_a_slow_targets_probes_need_puts_the_margin_on_their_need_not_the_spare():
-    """Session 22's leftover: ``keep`` holds PROBE_SPARE (10) requests over the probes' need
-    (``probe_keep``), and the time named for them multiplied the spare by PROBE_MARGIN too. Two
-    APIs at 2 s an answer, match's default keep of 204: (194 x 1.25 + 10) x 2 x 2 s = 1010 s
-    (1020 s with the margin on the spare); a keep under the spare has no margin at all."""
-    from harness.conformance._run import seconds_for_probes
+def test_the_time_a_slow_targets_probes_need_puts_the_margin_on_their_need_once():
+    """Session 25's leftover: a keep is ``probe_keep``'s, PROBE_MARGIN on the probes' need and
+    PROBE_SPARE in it already, and the time named for them put the margin on it again. Two APIs
+    at 2 s an answer and match's default keep (250: 192 x 1.25 + 10): 250 x 2 x 2 s = 1000 s,
+    (240 x 1.25 + 10) x 4 = 1240 s with the margin twice; the engine keeps that same time."""
+    from harness.conformance._run import (
+        PROBE_MARGIN,
+        PROBE_RESERVE,
+        PROBE_SPARE,
+        URL_DEFAULT_MAX_REQUESTS,
+        probe_keep,
+        seconds_for_probes,
+    )
 
-    keeps = {"match": 204, "jd": 141}
-    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, keeps, 96.0) == 1010.0
-    assert seconds_for_probes({"match": 8.0}, 1, {"match": 5}, None) == 40.0  # 50 with the margin
+    share = (URL_DEFAULT_MAX_REQUESTS - 5) // 2
+    keeps = {api: probe_keep(share, api) for api in ("match", "jd")}
+    need = PROBE_RESERVE["match"] - PROBE_SPARE
+    assert keeps["match"] == math.ceil(need * PROBE_MARGIN) + PROBE_SPARE == 250
+    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, keeps, 96.0) == 1000.0
+    assert seconds_for_probes({"match": 8.0}, 1, {"match": 5}, None) == 40.0
 
 
 def test_the_time_named_for_the_probes_fits_the_api_that_keeps_most():
