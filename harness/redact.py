@@ -527,7 +527,11 @@ def _masked_spelling(run: str, secrets: _Secrets) -> str:
 # however long the text); where found, masked from its first character to its last, up to
 # _SPREAD_GAP skipped items between two of them (a tag or a reference counts as one). Blanks join
 # only a secret of SPREAD_BLANK_CHARS or more (review of session 25: "test token" in prose is no
-# echo of the 9-character "testtoken"); the demo credentials' skeletons have 20 to 24.
+# echo of the 9-character "testtoken"), and so does one hyphen between two words (a compound,
+# "test-token", session 26); the demo credentials' skeletons have 20 to 24. A character reference
+# to a letter or digit (``f&#x61;ce``) is read as that character (session 26: the skeleton
+# dropped it, and a secret partly written so passed); where a secret is found so, the text is
+# kept with such references read.
 _TAG_MAX = 1000
 _TAG = rf"<[^<>]{{0,{_TAG_MAX}}}>"
 _REF = r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
@@ -552,15 +556,41 @@ def _spread_re(skeleton: str) -> re.Pattern[str]:
     return re.compile(gap.join(re.escape(c) for c in skeleton), re.IGNORECASE)
 
 
+# a numeric character reference, ";" optional as a browser reads it (hex or decimal, any zeros)
+_NUM_REF_RE = re.compile(r"&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?")
+# a short secret's spread that is prose: two words joined by one hyphen
+_COMPOUND_RE = re.compile(r"[A-Za-z]{2,}-[A-Za-z]{2,}")
+
+
+def _alnum_ref(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2) or "0")
+    return chr(code) if code < 128 and chr(code).isalnum() else m.group(0)
+
+
+def _refs_read(text: str) -> str:
+    """``text`` with each character reference to an ASCII letter or digit read as it."""
+    return _NUM_REF_RE.sub(_alnum_ref, text) if "&#" in text else text
+
+
+def _spread_masked(m: re.Match[str], secret: str) -> str:
+    """MASK for a spread secret, but a short one's hyphenated compound (prose) as it is."""
+    found = m.group(0)
+    if len(secret) < SPREAD_BLANK_CHARS and _COMPOUND_RE.fullmatch(found):
+        return found
+    return MASK
+
+
 def _mask_spread(text: str, spread: tuple[str, ...]) -> str:
     """Each secret of ``spread`` (skeletons, :func:`_skeleton`) found in ``text``'s skeleton is
     masked where it is spread."""
     if len(text) < SECRET_MIN_CHARS:
         return text
-    skeleton = _skeleton(text)
+    read = _refs_read(text)
+    skeleton = _skeleton(read)
     for secret in spread:
         if secret in skeleton:
-            text = _spread_re(secret).sub(MASK, text)
+            text = _spread_re(secret).sub(lambda m: _spread_masked(m, secret), read)  # noqa: B023
+            read = text
     return text
 
 
@@ -570,12 +600,14 @@ def _mask_spread_signs(text: str) -> str:
     expression. A sign the skeleton holds that no expression masks (joined across a longer gap
     than a spread has) leaves the whole text masked: what cannot be told apart is not shown
     (review of session 25: the first such sign ended the search, and later ones passed)."""
-    skeleton = _skeleton(text)
+    read = _refs_read(text)
+    skeleton = _skeleton(read)
     found = {
         w for m in _SIGN_RE.finditer(skeleton) for w in _sign_windows(m.group(0)) if w in _SIGNS
     }
     if not found:
         return text
+    text = read
     for sign in sorted(found):
         text = _spread_re(sign).sub(MASK, text)
     skeleton = _skeleton(text)
@@ -926,12 +958,14 @@ def _spread_across(strings: list[Any], secrets: _Secrets) -> set[int]:
     """The indexes of the strings of ``strings`` (a list's, or a mapping's keys and values in
     turn) a secret spread across two or more of them covers (review of session 25:
     ``["faceharness", "demo", "token"]``, ``{"faceharness": "demo-token"}``), read joined by
-    blanks: as prose, only a secret of SPREAD_BLANK_CHARS or more joins across them."""
+    NUL: any secret of SECRET_MIN_CHARS or more joins across them (two values are no prose)."""
     spread = secrets.spread + _REMEMBERED.spread
     texts = [t if isinstance(t, str) else "" for t in strings]
     if not spread or sum(1 for t in texts if t) < 2:
         return set()
-    joined = " ".join(texts)
+    # joined by NUL, which a spread of any length skips (session 26: blanks joined only a secret
+    # of SPREAD_BLANK_CHARS or more, so a 9-character one in two strings passed)
+    joined = "\0".join(texts)
     skeleton = _skeleton(joined)
     hits = [secret for secret in spread if secret in skeleton]
     if not hits:
@@ -968,6 +1002,8 @@ def _walk(
         spread = _spread_across([p for k, v in pairs for p in (k, v)], secrets)
         spread_keys = {pairs[i // 2][0] for i in spread if i % 2 == 0}
         spread_values = {pairs[i // 2][0] for i in spread if i % 2 == 1}
+        # and across the values alone (session 26: ``{"a": "s3cr3", "b": "tkey9"}``)
+        spread_values |= {pairs[i][0] for i in _spread_across([v for k, v in pairs], secrets)}
         for key, value in obj.items():
             if key in times and isinstance(value, str) and _TIMESTAMP_RE.fullmatch(value):
                 out[key] = value  # the run's own clock (model_time_fields)

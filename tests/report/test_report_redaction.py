@@ -843,8 +843,40 @@ def test_prose_keeps_words_of_a_short_secret_and_a_numeric_secret_keeps_dates_va
     from .builders import full_summary
 
     assert redact_text("a test token is public", ["testtoken"]) == "a test token is public"
-    assert redact_text("a test-token is public", ["testtoken"]) == f"a {MASK} is public"
+    # session 26: nor does one hyphen between two words (a compound); a dash between every
+    # character or between groups still joins, as do markup and references
+    assert redact_text("a test-token is public", ["testtoken"]) == "a test-token is public"
+    assert redact_text("a well-known issue", ["wellknown"]) == "a well-known issue"
+    for spread in ("t-e-s-t-t-o-k-e-n", "test-toke-n", "tes<b>tto</b>ken", "test\\-token"):
+        assert redact_text(f"a {spread} end", ["testtoken"]) == f"a {MASK} end", spread
     summary = full_summary()
     digits = summary.started_at.strftime("%Y%m%d")
     redacted = redact_summary(summary, [digits])  # validates: no ValueError
     assert redacted.started_at == summary.started_at
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param("f&#x61;ceharness-demo-token", id="hex-ref"),
+        pytest.param("faceh&#97;rness-demo-token", id="decimal-ref"),
+        pytest.param("face&#x68;arness&#x2d;demo-t&#0111;ken", id="refs-and-zeros"),
+        pytest.param("faceharness-demo-tok&#X65n", id="no-semicolon"),
+    ],
+)
+def test_a_credential_partly_written_as_character_references_is_masked(form: str) -> None:
+    """Session 25's leftover: the skeleton dropped every character reference, so a secret with a
+    letter or two written as one (``f&#x61;ce``) was no longer found, and passed."""
+    out = redact_text(f"rejected {form} end", [_DEMO])
+    assert out == f"rejected {MASK} end", out
+
+
+def test_a_short_credential_split_across_json_strings_is_masked() -> None:
+    """Session 25's leftover: strings were joined by a blank, which joins only a secret of 12 or
+    more, so a 9-11 character secret split across a list's strings or a mapping's values
+    passed (and across two values, a key between them hid it)."""
+    secret = "s3cr3tkey9"
+    assert redact(["s3cr", "3tkey9"], [secret]) == [MASK, MASK]
+    assert redact({"a": "s3cr3", "b": "tkey9", "n": 1}, [secret]) == {"a": MASK, "b": MASK, "n": 1}
+    assert redact({"s3cr3t": "key9"}, [secret]) == {MASK: MASK}
+    assert redact(["s3cr", "other", "tkey9"], [secret]) == ["s3cr", "other", "tkey9"]
