@@ -880,3 +880,51 @@ def test_a_short_credential_split_across_json_strings_is_masked() -> None:
     assert redact({"a": "s3cr3", "b": "tkey9", "n": 1}, [secret]) == {"a": MASK, "b": MASK, "n": 1}
     assert redact({"s3cr3t": "key9"}, [secret]) == {MASK: MASK}
     assert redact(["s3cr", "other", "tkey9"], [secret]) == ["s3cr", "other", "tkey9"]
+
+
+_HOSTILE = "hostile-test-token-7f3a"  # tests/cli/test_deadlines.py's token
+
+
+def _partly(secret: str, escape: str) -> str:
+    return "".join(escape.format(ord(c)) if i % 2 else c for i, c in enumerate(secret))
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(_partly(_HOSTILE, "%{:02X}"), id="partly-percent"),
+        pytest.param(_partly(_HOSTILE, "%25{:02x}"), id="partly-percent-twice"),
+        pytest.param(_partly(_HOSTILE, "\\u{:04x}"), id="partly-json-u"),
+        pytest.param(_partly(_HOSTILE, "\\\\x{:02x}"), id="partly-c-x-doubled"),
+        pytest.param("".join(f"%u{ord(c):04X}" for c in _HOSTILE), id="percent-u"),
+        pytest.param("".join(f"%{b:02X}" for b in _HOSTILE.encode()[::-1]), id="reversed-pct"),
+        pytest.param(_HOSTILE.encode()[::-1].hex(), id="reversed-hex"),
+        pytest.param(_HOSTILE.encode().hex()[::-1], id="hex-reversed"),
+        pytest.param(
+            base64.urlsafe_b64encode(_HOSTILE.encode()[::-1]).decode().rstrip("="),
+            id="reversed-b64url",
+        ),
+        pytest.param(base64.b64encode(_HOSTILE.encode()).decode()[::-1], id="b64-reversed"),
+        pytest.param("".join(f"%{b:02X}" for b in _HOSTILE.swapcase().encode()), id="swapcase-pct"),
+    ],
+)
+def test_a_credential_partly_escaped_or_reversed_and_encoded_is_masked(form: str) -> None:
+    """Hostile session 26 (echo_partial_escapes, echo_reversed_encoded against `call`, whose line
+    quoted them): only the wholly escaped forms were listed, and a 23-character token's encoded
+    runs are under the lengths the decoders read."""
+    out = redact_text(f"rejected: {form} end", [_HOSTILE])
+    # base64's edge characters depend on its neighbours: the ones the secret alone decides
+    assert out.startswith("rejected: ") and MASK in out and form[3:-3] not in out, out
+    assert len(out) <= len(f"rejected: {MASK} end") + 4, out
+
+
+def test_a_credentials_base64_split_across_json_fields_is_masked() -> None:
+    """Hostile session 26 (echo_b64_split): each half of a credential's base64url in its own
+    field; a prose list keeps its words."""
+    coded = base64.urlsafe_b64encode(_HOSTILE.encode()).decode().rstrip("=")
+    body = {"errmsg": "see parts", "head": [coded[:15]], "tail": [coded[15:]]}
+    out = redact(body, [_HOSTILE])
+    assert coded[:15] not in json.dumps(out) and coded[15:] not in json.dumps(out), out
+    out = redact({"a": coded[:15], "b": coded[15:]}, [_HOSTILE])
+    assert out == {"a": MASK, "b": MASK}, out
+    assert redact({"a": "percent", "b": "escapes"}, [_HOSTILE]) == {"a": "percent", "b": "escapes"}
