@@ -153,7 +153,9 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             except TargetError as why:
                 raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
-    if isinstance(exc, httpx.RemoteProtocolError):  # not HTTP each time: is the base URL HTTP?
+    # not HTTP each time, or reset each time (hostile session 26, rst_on_accept: the gate went
+    # on to four stages that each could not run): is the base URL HTTP at all?
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.NetworkError):
         try:  # conform's and fuzz's own check (hostile session 22: accuracy judged no answer
             check_reachable(sender.base_url, REACH_S, secrets)  # as "inconclusive", exit 0)
         except TargetError as why:

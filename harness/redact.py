@@ -408,17 +408,24 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     # encoded twice (a longer secret's are found by decoding, _mask_encoded): its hex
     # percent-encoded, the hex of its base64, and below, the base64 of its hex
     folded |= {"".join(f"%{b:02x}" for b in raw.hex().encode()), base64.b64encode(raw).hex()}
+    # reversed, then encoded, or encoded, then reversed (hostile session 26: a short secret's
+    # hex of it reversed is under the 64-character run the decoders read)
+    folded |= {raw[::-1].hex(), raw.hex()[::-1]}
     exact = set()
     # base32 (hostile session 22), at each of its five alignments inside a longer encoded text
     for shift in range(5):
         text = base64.b32encode(bytes(shift) + raw).decode()
         folded.add(text[-(-8 * shift // 5) : 8 * (shift + len(raw)) // 5])
     # base64 of its base64 (a 20-character token's 40 characters are under the run scan's 43)
-    for data in (raw, raw.hex().encode(), raw.hex().upper().encode(), base64.b64encode(raw)):
+    hexed = raw.hex()
+    for data in (raw, hexed.encode(), hexed.upper().encode(), base64.b64encode(raw),
+                 raw[::-1], hexed[::-1].encode()):  # fmt: skip
         for shift in range(3):
             text = base64.b64encode(bytes(shift) + data).decode()
             inner = text[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]
             exact |= {inner, inner.translate(_URLSAFE)}
+            if data is raw:  # its base64 reversed
+                exact |= {inner[::-1], inner[::-1].translate(_URLSAFE)}
     return exact, {f.lower() for f in folded}
 
 
@@ -456,6 +463,8 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
     few += sorted(worded - set(few), key=len, reverse=True)
     short = "|".join(re.escape(v) for v in few)
     spread = {_skeleton(s) for s in usable}
+    # a secret's base64 split too (hostile session 26: its halves in two JSON fields)
+    spread |= {_skeleton(base64.b64encode(s.encode()).decode()) for s in usable if echoes}
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
         tuple(sorted(exact - set(few), key=len, reverse=True)),
@@ -475,7 +484,9 @@ def _fits(forms: tuple[str, ...], n: int) -> tuple[str, ...]:
     return forms if forms and len(forms[-1]) <= n else ()
 
 
-def _mask_secrets(text: str, secrets: _Secrets) -> str:
+def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
+    """``text`` with ``secrets`` masked; ``escapes``: also as it reads with its escapes read
+    (:func:`_escapes_read`)."""
     n = len(text)  # masking only shortens the text (MASK is shorter than any form)
     for secret in _fits(secrets.exact, n):
         text = text.replace(secret, MASK)
@@ -492,6 +503,12 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
         text = _mask_spread(text, secrets.spread)
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
+    if escapes and ("%" in text or "\\" in text or "&#" in text):
+        read = _escapes_read(text)
+        if read != text and (
+            (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
+        ):
+            return masked  # as it reads, the secret masked
     if " " in text or "\t" in text:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
@@ -501,6 +518,32 @@ def _mask_secrets(text: str, secrets: _Secrets) -> str:
         ):
             return masked  # as a reader sees it, the secret masked
     return text
+
+
+# An escape a decoder reads as one printable ASCII character: percent-encoded (once or twice),
+# ``%uXXXX``, JSON's or C's ``\\uXXXX`` and ``\\xXX`` (their backslashes doubled by each JSON
+# text they were quoted in), a character reference. Hostile session 26: a secret with some of its
+# characters so escaped (``h%6Fs%74i...``, ``h\\u006fst``) passed, only the wholly escaped
+# forms being listed (_echoes). Read in one pass; where a secret is found so, the text is kept
+# as it reads with the secret masked (the NUL-free ASCII an escape stood for, nothing else).
+_ESCAPE_RE = re.compile(
+    r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
+    r"|\\{1,16}+x([0-9A-Fa-f]{2})|&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?"
+)
+_ESCAPE_BASES = (16, 16, 16, 16, 16, 10)
+
+
+def _escape_read(m: re.Match[str]) -> str:
+    for group, base in zip(m.groups(), _ESCAPE_BASES, strict=True):
+        if group is not None:
+            code = int(group, base)
+            return chr(code) if 32 <= code < 127 else m.group(0)
+    return m.group(0)
+
+
+def _escapes_read(text: str) -> str:
+    """``text`` with each escape of a printable ASCII character read as it."""
+    return _ESCAPE_RE.sub(_escape_read, text)
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
@@ -527,7 +570,11 @@ def _masked_spelling(run: str, secrets: _Secrets) -> str:
 # however long the text); where found, masked from its first character to its last, up to
 # _SPREAD_GAP skipped items between two of them (a tag or a reference counts as one). Blanks join
 # only a secret of SPREAD_BLANK_CHARS or more (review of session 25: "test token" in prose is no
-# echo of the 9-character "testtoken"); the demo credentials' skeletons have 20 to 24.
+# echo of the 9-character "testtoken"), and so does one hyphen between two words (a compound,
+# "test-token", session 26); the demo credentials' skeletons have 20 to 24. A character reference
+# to a letter or digit (``f&#x61;ce``) is read as that character (session 26: the skeleton
+# dropped it, and a secret partly written so passed); where a secret is found so, the text is
+# kept with such references read.
 _TAG_MAX = 1000
 _TAG = rf"<[^<>]{{0,{_TAG_MAX}}}>"
 _REF = r"&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"
@@ -552,15 +599,41 @@ def _spread_re(skeleton: str) -> re.Pattern[str]:
     return re.compile(gap.join(re.escape(c) for c in skeleton), re.IGNORECASE)
 
 
+# a numeric character reference, ";" optional as a browser reads it (hex or decimal, any zeros)
+_NUM_REF_RE = re.compile(r"&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?")
+# a short secret's spread that is prose: two words joined by one hyphen
+_COMPOUND_RE = re.compile(r"[A-Za-z]{2,}-[A-Za-z]{2,}")
+
+
+def _alnum_ref(m: re.Match[str]) -> str:
+    code = int(m.group(1), 16) if m.group(1) else int(m.group(2) or "0")
+    return chr(code) if code < 128 and chr(code).isalnum() else m.group(0)
+
+
+def _refs_read(text: str) -> str:
+    """``text`` with each character reference to an ASCII letter or digit read as it."""
+    return _NUM_REF_RE.sub(_alnum_ref, text) if "&#" in text else text
+
+
+def _spread_masked(m: re.Match[str], secret: str) -> str:
+    """MASK for a spread secret, but a short one's hyphenated compound (prose) as it is."""
+    found = m.group(0)
+    if len(secret) < SPREAD_BLANK_CHARS and _COMPOUND_RE.fullmatch(found):
+        return found
+    return MASK
+
+
 def _mask_spread(text: str, spread: tuple[str, ...]) -> str:
     """Each secret of ``spread`` (skeletons, :func:`_skeleton`) found in ``text``'s skeleton is
     masked where it is spread."""
     if len(text) < SECRET_MIN_CHARS:
         return text
-    skeleton = _skeleton(text)
+    read = _refs_read(text)
+    skeleton = _skeleton(read)
     for secret in spread:
         if secret in skeleton:
-            text = _spread_re(secret).sub(MASK, text)
+            text = _spread_re(secret).sub(lambda m: _spread_masked(m, secret), read)  # noqa: B023
+            read = text
     return text
 
 
@@ -570,12 +643,14 @@ def _mask_spread_signs(text: str) -> str:
     expression. A sign the skeleton holds that no expression masks (joined across a longer gap
     than a spread has) leaves the whole text masked: what cannot be told apart is not shown
     (review of session 25: the first such sign ended the search, and later ones passed)."""
-    skeleton = _skeleton(text)
+    read = _refs_read(text)
+    skeleton = _skeleton(read)
     found = {
         w for m in _SIGN_RE.finditer(skeleton) for w in _sign_windows(m.group(0)) if w in _SIGNS
     }
     if not found:
         return text
+    text = read
     for sign in sorted(found):
         text = _spread_re(sign).sub(MASK, text)
     skeleton = _skeleton(text)
@@ -926,12 +1001,14 @@ def _spread_across(strings: list[Any], secrets: _Secrets) -> set[int]:
     """The indexes of the strings of ``strings`` (a list's, or a mapping's keys and values in
     turn) a secret spread across two or more of them covers (review of session 25:
     ``["faceharness", "demo", "token"]``, ``{"faceharness": "demo-token"}``), read joined by
-    blanks: as prose, only a secret of SPREAD_BLANK_CHARS or more joins across them."""
+    NUL: any secret of SECRET_MIN_CHARS or more joins across them (two values are no prose)."""
     spread = secrets.spread + _REMEMBERED.spread
     texts = [t if isinstance(t, str) else "" for t in strings]
     if not spread or sum(1 for t in texts if t) < 2:
         return set()
-    joined = " ".join(texts)
+    # joined by NUL, which a spread of any length skips (session 26: blanks joined only a secret
+    # of SPREAD_BLANK_CHARS or more, so a 9-character one in two strings passed)
+    joined = "\0".join(texts)
     skeleton = _skeleton(joined)
     hits = [secret for secret in spread if secret in skeleton]
     if not hits:
@@ -955,9 +1032,10 @@ def _walk(
     budget: _Budget,
     depth: int = 0,
     times: frozenset[str] = frozenset(),
+    marked: frozenset[int] = frozenset(),
 ) -> Any:
     if isinstance(obj, str):
-        return _redact_str(obj, secrets, budget)
+        return MASK if id(obj) in marked else _redact_str(obj, secrets, budget)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets, budget)
     if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):
@@ -968,6 +1046,8 @@ def _walk(
         spread = _spread_across([p for k, v in pairs for p in (k, v)], secrets)
         spread_keys = {pairs[i // 2][0] for i in spread if i % 2 == 0}
         spread_values = {pairs[i // 2][0] for i in spread if i % 2 == 1}
+        # and across the values alone (session 26: ``{"a": "s3cr3", "b": "tkey9"}``)
+        spread_values |= {pairs[i][0] for i in _spread_across([v for k, v in pairs], secrets)}
         for key, value in obj.items():
             if key in times and isinstance(value, str) and _TIMESTAMP_RE.fullmatch(value):
                 out[key] = value  # the run's own clock (model_time_fields)
@@ -976,7 +1056,7 @@ def _walk(
                 out[key] = (
                     value
                     if key in keep
-                    else _walk(value, secrets, keep, names, budget, depth + 1, times)
+                    else _walk(value, secrets, keep, names, budget, depth + 1, times, marked)
                 )
                 continue
             secret = (is_secret_key(key) and value is not None) or key in spread_values
@@ -989,7 +1069,9 @@ def _walk(
                 new_key = next(f"{new_key}{n}" for n in range(2, len(out) + 3)
                                if f"{new_key}{n}" not in out)  # fmt: skip
             out[new_key] = (
-                MASK if secret else _walk(value, secrets, keep, names, budget, depth + 1, times)
+                MASK
+                if secret
+                else _walk(value, secrets, keep, names, budget, depth + 1, times, marked)
             )
         return out
     if isinstance(obj, (list, tuple)):
@@ -1014,13 +1096,15 @@ def _walk(
             strings = [i for i, item in enumerate(obj) if isinstance(item, str)]
             spread = {strings[i] for i in _spread_across([obj[i] for i in strings], secrets)}
             items = [
-                MASK if i in spread else _walk(item, secrets, keep, names, budget, depth + 1, times)
+                MASK
+                if i in spread
+                else _walk(item, secrets, keep, names, budget, depth + 1, times, marked)
                 for i, item in enumerate(obj)
             ]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
         return [
-            _walk(item, secrets, keep, names, budget, depth + 1, times)
+            _walk(item, secrets, keep, names, budget, depth + 1, times, marked)
             for item in sorted(obj, key=repr)
         ]
     return obj
@@ -1040,7 +1124,25 @@ def redact(
     (digits and separators: a numeric secret's spread would make them invalid)."""
     variants, budget = _secret_variants(secrets), _Budget()
     keep, names, times = frozenset(keep_keys), frozenset(field_names), frozenset(time_keys)
-    return _walk(obj, variants, keep, names, budget, 0, times)
+    leaves: list[str] = []
+    _leaves(obj, keep | times, leaves)
+    marked = frozenset(id(leaves[i]) for i in _spread_across(leaves, variants))
+    return _walk(obj, variants, keep, names, budget, 0, times, marked)
+
+
+def _leaves(obj: Any, skip: frozenset[str], out: list[str], depth: int = 0) -> None:
+    """The strings ``obj`` holds as values, in order, but under the keys ``skip``: a secret
+    spread across them is looked for in all at once (hostile session 26: a credential's base64
+    in halves, each in a list of its own field, passed the per-list and per-mapping looks)."""
+    if isinstance(obj, str):
+        out.append(obj)
+    elif depth <= MAX_DEPTH and isinstance(obj, Mapping):
+        for key, value in obj.items():
+            if key not in skip:
+                _leaves(value, skip, out, depth + 1)
+    elif depth <= MAX_DEPTH and isinstance(obj, list | tuple):
+        for item in obj:
+            _leaves(item, skip, out, depth + 1)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

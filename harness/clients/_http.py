@@ -8,7 +8,6 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Self, TypeVar
 
-import h11
 import httpx
 from pydantic import BaseModel, ValidationError
 
@@ -316,7 +315,9 @@ class _Client(Sender):
             if _caused_by(exc, ssl.SSLError):
                 raise TransportFailure(f"{self.base_url} {unreachable_why(exc, said)}")
             raise TransportFailure(f"{self.base_url}: cannot connect ({said})")
-        if isinstance(exc, httpx.RemoteProtocolError) and _caused_by(exc, h11.RemoteProtocolError):
+        # h11's refusals and httpcore's own (a close without an answer, a Location httpx cannot
+        # read: hostile session 26's accept_close, redirect_octal), as every command words them
+        if isinstance(exc, httpx.RemoteProtocolError):
             line = said.splitlines()[0] if said else type(exc).__name__
             raise TransportFailure(f"target {self.base_url} {malformed_why(line)}")
         if exc is not None:

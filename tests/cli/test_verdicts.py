@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import html
 import json
 import signal
 import subprocess
@@ -632,3 +633,40 @@ def test_a_right_sign_refused_for_its_leading_zero_is_no_credentials_refusal(
     assert done.returncode == 1, done.stdout + done.stderr
     findings = json.loads((out / "findings.json").read_text(encoding="utf-8"))
     assert "FH-A21" in {f["rule_id"] for f in findings}, [f["rule_id"] for f in findings]
+
+
+@pytest.mark.parametrize("behaviour", ["accept_close", "redirect_octal"])
+def test_an_answer_httpx_refuses_is_worded_by_call_as_by_the_suites(
+    run: Callable[..., tuple[Ran, float]], behaviour: str
+) -> None:
+    """Hostile session 26 (accept_close: the request read, then a close without a byte;
+    redirect_octal: a 307 to ``http://0313.0.113.7``, a Location httpx cannot read): `call` said
+    ``RemoteProtocolError: Server disconnected ...`` where conform, fuzz, load, accuracy and the
+    gate say the target answered with malformed HTTP (session 25 mended h11's refusals only)."""
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget((behaviour,)) as target:
+        done, _ = run("call", "livecode", "--target", target.url, env=_env(**_ECHOED))
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done)
+    assert f"target {target.url} answered with malformed HTTP: " in line, line
+    assert "RemoteProtocolError" not in line, line
+
+
+@pytest.mark.parametrize("behaviour", ["echo_partial_escapes", "echo_partial_refs"])
+def test_a_page_quoting_the_token_partly_escaped_is_masked_in_the_one_line(
+    run: Callable[..., tuple[Ran, float]], behaviour: str
+) -> None:
+    """Hostile session 26: a 400 text or HTML page quoting the token with every other character
+    escaped (``t%6Fk%2De...``, ``t\\u006fk``, ``t&#x6f;k``); `call` quoted the page in its one
+    line, the token readable in it once the escapes are read."""
+    from urllib.parse import unquote
+
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget((behaviour,)) as target:
+        done, _ = run("call", "livecode", "--target", target.url, env=_env(**_ECHOED))
+    line = _one_line(done)
+    assert done.returncode == 2 and "HTTP 400 with a body that is not JSON" in line, line
+    read = html.unescape(unquote(line)).encode("latin-1", "replace").decode("unicode_escape")
+    assert "tok-echoed" not in read and "***" in line, line

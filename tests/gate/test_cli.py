@@ -186,3 +186,21 @@ def test_the_gates_reading_lines_are_conform_and_fuzz_lines():
     line = next(ln for ln in shown.getvalue().splitlines() if ln.startswith("reading E-011"))
     expected = "reading E-011: alternative (comparison-ran), default x0 alternative x16: "
     assert line.startswith(expected + 'what success "false"'), line
+
+
+def test_a_target_resetting_every_connection_stops_the_gate_at_its_preflight(cli, tmp_path):
+    """Hostile session 26 (rst_on_accept, and reset: each request read, then the connection
+    reset): the preflight read four resets as "credentials not proven, the suites judge the
+    answers", so the gate ran its four stages against it (58 requests), each of which could not
+    run in its own words, and printed five lines. It now asks the base URL, as after four answers
+    that are not HTTP, and stops with one line."""
+    from fixtures.cli import DEMO_ENV
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget(("reset",)) as target:
+        r = cli("gate", "--target", target.url, "--out", str(tmp_path / "g"), env=DEMO_ENV)
+    assert r.returncode == 2, r.stdout + r.stderr
+    line = one_line(r)
+    assert f"target {target.url} is unreachable: " in line, line
+    assert json.loads((tmp_path / "g" / "summary.json").read_text())["verdict"] == "error"
+    assert len(target.served) <= 10, target.served  # the preflight's four, the check's two

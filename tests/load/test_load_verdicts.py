@@ -246,9 +246,9 @@ def test_a_limit_search_stops_at_its_first_step_when_nothing_answers(
 ) -> None:
     from fixtures.hostile_target import HostileTarget
 
-    # every request reset (RST): the preflight leaves resets to the run (a close without an
-    # answer, the mute server's, is its own could-not-run since session 22)
-    with HostileTarget(("reset",)) as target:
+    # the preflight's request answered, every later one reset (RST); a target resetting every
+    # request is the preflight's could-not-run (hostile session 26), as a mute server's is
+    with HostileTarget(("ok",) + ("reset",) * 1000) as target:
         suite = run_load_suite(
             target.url,
             out_dir=tmp_path,

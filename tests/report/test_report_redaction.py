@@ -843,8 +843,88 @@ def test_prose_keeps_words_of_a_short_secret_and_a_numeric_secret_keeps_dates_va
     from .builders import full_summary
 
     assert redact_text("a test token is public", ["testtoken"]) == "a test token is public"
-    assert redact_text("a test-token is public", ["testtoken"]) == f"a {MASK} is public"
+    # session 26: nor does one hyphen between two words (a compound); a dash between every
+    # character or between groups still joins, as do markup and references
+    assert redact_text("a test-token is public", ["testtoken"]) == "a test-token is public"
+    assert redact_text("a well-known issue", ["wellknown"]) == "a well-known issue"
+    for spread in ("t-e-s-t-t-o-k-e-n", "test-toke-n", "tes<b>tto</b>ken", "test\\-token"):
+        assert redact_text(f"a {spread} end", ["testtoken"]) == f"a {MASK} end", spread
     summary = full_summary()
     digits = summary.started_at.strftime("%Y%m%d")
     redacted = redact_summary(summary, [digits])  # validates: no ValueError
     assert redacted.started_at == summary.started_at
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param("f&#x61;ceharness-demo-token", id="hex-ref"),
+        pytest.param("faceh&#97;rness-demo-token", id="decimal-ref"),
+        pytest.param("face&#x68;arness&#x2d;demo-t&#0111;ken", id="refs-and-zeros"),
+        pytest.param("faceharness-demo-tok&#X65n", id="no-semicolon"),
+    ],
+)
+def test_a_credential_partly_written_as_character_references_is_masked(form: str) -> None:
+    """Session 25's leftover: the skeleton dropped every character reference, so a secret with a
+    letter or two written as one (``f&#x61;ce``) was no longer found, and passed."""
+    out = redact_text(f"rejected {form} end", [_DEMO])
+    assert out == f"rejected {MASK} end", out
+
+
+def test_a_short_credential_split_across_json_strings_is_masked() -> None:
+    """Session 25's leftover: strings were joined by a blank, which joins only a secret of 12 or
+    more, so a 9-11 character secret split across a list's strings or a mapping's values
+    passed (and across two values, a key between them hid it)."""
+    secret = "s3cr3tkey9"
+    assert redact(["s3cr", "3tkey9"], [secret]) == [MASK, MASK]
+    assert redact({"a": "s3cr3", "b": "tkey9", "n": 1}, [secret]) == {"a": MASK, "b": MASK, "n": 1}
+    assert redact({"s3cr3t": "key9"}, [secret]) == {MASK: MASK}
+    assert redact(["s3cr", "other", "tkey9"], [secret]) == ["s3cr", "other", "tkey9"]
+
+
+_HOSTILE = "hostile-test-token-7f3a"  # tests/cli/test_deadlines.py's token
+
+
+def _partly(secret: str, escape: str) -> str:
+    return "".join(escape.format(ord(c)) if i % 2 else c for i, c in enumerate(secret))
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        pytest.param(_partly(_HOSTILE, "%{:02X}"), id="partly-percent"),
+        pytest.param(_partly(_HOSTILE, "%25{:02x}"), id="partly-percent-twice"),
+        pytest.param(_partly(_HOSTILE, "\\u{:04x}"), id="partly-json-u"),
+        pytest.param(_partly(_HOSTILE, "\\\\x{:02x}"), id="partly-c-x-doubled"),
+        pytest.param("".join(f"%u{ord(c):04X}" for c in _HOSTILE), id="percent-u"),
+        pytest.param("".join(f"%{b:02X}" for b in _HOSTILE.encode()[::-1]), id="reversed-pct"),
+        pytest.param(_HOSTILE.encode()[::-1].hex(), id="reversed-hex"),
+        pytest.param(_HOSTILE.encode().hex()[::-1], id="hex-reversed"),
+        pytest.param(
+            base64.urlsafe_b64encode(_HOSTILE.encode()[::-1]).decode().rstrip("="),
+            id="reversed-b64url",
+        ),
+        pytest.param(base64.b64encode(_HOSTILE.encode()).decode()[::-1], id="b64-reversed"),
+        pytest.param("".join(f"%{b:02X}" for b in _HOSTILE.swapcase().encode()), id="swapcase-pct"),
+    ],
+)
+def test_a_credential_partly_escaped_or_reversed_and_encoded_is_masked(form: str) -> None:
+    """Hostile session 26 (echo_partial_escapes, echo_reversed_encoded against `call`, whose line
+    quoted them): only the wholly escaped forms were listed, and a 23-character token's encoded
+    runs are under the lengths the decoders read."""
+    out = redact_text(f"rejected: {form} end", [_HOSTILE])
+    # base64's edge characters depend on its neighbours: the ones the secret alone decides
+    assert out.startswith("rejected: ") and MASK in out and form[3:-3] not in out, out
+    assert len(out) <= len(f"rejected: {MASK} end") + 4, out
+
+
+def test_a_credentials_base64_split_across_json_fields_is_masked() -> None:
+    """Hostile session 26 (echo_b64_split): each half of a credential's base64url in its own
+    field; a prose list keeps its words."""
+    coded = base64.urlsafe_b64encode(_HOSTILE.encode()).decode().rstrip("=")
+    body = {"errmsg": "see parts", "head": [coded[:15]], "tail": [coded[15:]]}
+    out = redact(body, [_HOSTILE])
+    assert coded[:15] not in json.dumps(out) and coded[15:] not in json.dumps(out), out
+    out = redact({"a": coded[:15], "b": coded[15:]}, [_HOSTILE])
+    assert out == {"a": MASK, "b": MASK}, out
+    assert redact({"a": "percent", "b": "escapes"}, [_HOSTILE]) == {"a": "percent", "b": "escapes"}
