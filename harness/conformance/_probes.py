@@ -603,19 +603,40 @@ def extended_token(p: ProbeContext) -> None:
     operations whose canonical request costs one send (the Bearer spelling on /match alone).
     Last, an Authorization header sent empty on /match gets the missing-token code: no token
     (值为授权token) however it is left out (round 14: ``if token and token not in tokens``
-    let it through; any refusal of it fits a live target, the emulator's is 缺少授权token)."""
+    let it through; any refusal of it fits a live target, the emulator's is 缺少授权token); and
+    so does a /match without one sent with async true (round 15: an async controller of its own,
+    outside the token filter's mapping, queued it and answered errcode 0 交易成功; the document's
+    async mode is the same operation, 值为授权token on every request)."""
     invalid, missing = "Authorization token invalid", "Authorization header missing"
-    cases: tuple[tuple[Part, str, list[str], str], ...] = (
-        (How.EXTENDED, "the valid token with a character appended", p.operations(), invalid),
-        (How.TRUNCATED, "the valid token with its last character cut", list(_ONE_SEND), invalid),
-        (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"], invalid),
+
+    def asynchronous(r: Request) -> Request:
+        return r.with_json(("async",), True)
+
+    cases: tuple[tuple[Part, str, list[str], str, Callable[[Request], Request] | None], ...] = (
+        (How.EXTENDED, "the valid token with a character appended", p.operations(), invalid, None),
+        (
+            How.TRUNCATED,
+            "the valid token with its last character cut",
+            list(_ONE_SEND),
+            invalid,
+            None,
+        ),
+        (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"], invalid, None),
         # round 14: ``if token and token not in tokens`` skips the check for an empty value
-        (Given(""), "an empty Authorization header", ["match"], missing),
+        (Given(""), "an empty Authorization header", ["match"], missing, None),
+        # round 15: the async path's own controller checked no token
+        (
+            How.ABSENT,
+            "a request without a token, sent with async true",
+            ["match"],
+            missing,
+            asynchronous,
+        ),
     )
-    for how, what, operations, meaning in cases:
+    for how, what, operations, meaning, change in cases:
         for operation in operations:
             request = replace(p.canonical(operation), auth=Auth(token=how))
-            p.expect(request, "errcode", meaning, what)
+            p.expect(change(request) if change else request, "errcode", meaning, what)
 
 
 _ONE_SEND = ("liveCode", "match")
@@ -1390,6 +1411,39 @@ def jd_json_charset_accepted(p: ProbeContext) -> None:
             "same request with 'application/json' is compared\n"
             "Expected: accepted: the same 标准编码格式 application/json, with a parameter that "
             "changes nothing",
+            request=request,
+        )
+
+
+@probe(
+    "FH-L35",
+    "json-charset-accepted",
+    api="match",
+    operations=("match",),
+    basis="convention",  # the document says Json and names no Content-Type value at all
+    severity="low",
+    quote="Json (the request body: application/json; RFC 8259 11: a charset parameter has no "
+    "effect on compliant recipients; RFC 9110 8.3.1: media types take parameters)",
+)
+def json_charset_accepted(p: ProbeContext) -> None:
+    """A /match accepted with ``Content-Type: application/json`` is accepted with the same media
+    type and ``; charset=utf-8`` (what OkHttp, Spring's RestTemplate and axios send), as FH-L40
+    holds JD's (round 15: a service comparing the header as a string, ``ct != "application/json"``,
+    refused it with HTTP 415). Any refusal of it but throttling (E-045) is the header's: the same
+    body was accepted a moment before."""
+    a = p.ask(p.canonical("match"))
+    if not _ran(a):
+        return  # not accepted as sent: the other rules say why
+    charset = "application/json; charset=utf-8"
+    request = replace(p.canonical("match"), headers={"Content-Type": charset})
+    b = p.ask(request)
+    if b.status == 415 or (
+        enveloped(b) and not _ran(b) and b.where is not None and not b.throttled
+    ):
+        raise Violation(
+            f"Received: {received(b)}{_named(b.meaning)} for Content-Type {charset!r}, while the "
+            "same request with 'application/json' is compared\n"
+            "Expected: accepted: the same Json body, with a parameter that changes nothing",
             request=request,
         )
 
@@ -2280,6 +2334,10 @@ def _serial_answered(exchange: Exchange) -> Any:
 
 
 # --- identities -------------------------------------------------------------------------------
+_STEM = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
+UNREGISTERED = _STEM + check_char(_STEM)  # FH-L10's and FH-L29's number of no one
+
+
 @probe(
     "FH-L10",
     "idno-unknown-identity",
@@ -2301,11 +2359,10 @@ def idno_unknown_identity(p: ProbeContext) -> None:
     The identity's own photo is verified first (a cache of verifications keyed by the face
     alone answers the later numbers sent with that photo from it), as FH-L23 does.
     """
-    stem = "11010519000101000"  # born 1900-01-01: GB 11643-valid, in no registry a test relies on
     canonical = p.canonical("matchIdno")
     own = str(canonical.json["idNum"])
     right = check_char(own[:17]) if len(own) == 18 and own[:17].isdigit() else None
-    numbers = [stem + check_char(stem)]
+    numbers = [UNREGISTERED]
     if right is not None:
         numbers += [own[:17] + ("1" if right == "0" else "0"), own[:17]]
     shown = ["", f" ({own} with another check character)", f" ({own} cut to 17)"]
@@ -2531,8 +2588,10 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     whose reference photo shows no face never scores as the same person (80) while comparisons of
     one photo with itself run beside it (FH-L26 holds it alone); on /idno one whose faceData shows
     no face is never verified (验证通过) while verifications of the identity's own photo run
-    beside it (FH-L23 alone). A result kept in a variable the requests share answers one with
-    another's, on one operation or both. A live target is burst within its pace (``bursts``).
+    beside it (FH-L23 alone), nor one for a number in no registry (FH-L10 alone), sent with the
+    identity's own photo. A result, or an identity looked up, kept in a variable the requests
+    share answers one with another's, on one operation or both. A live target is burst within
+    its pace (``bursts``).
 
     /idno goes without liveCode (one send each): a service asking for one (E-008) refuses them
     all, which tells nothing and fits. Last, validateData calls in flight together: each is a
@@ -2547,11 +2606,16 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
     faceless = p.session.pool.faceless.b64
     match = p.canonical("match")
     idno = p.canonical("matchIdno", live_code=False)
+    unknown = idno.with_json(("idNum",), UNREGISTERED)
     for same, other, verdict in (
         (match, match.with_json(("image", "data"), faceless), "a reference photo of no one"),
         (idno, idno.with_json(("faceData", "data"), faceless), "faceData of no one"),
     ):
-        sent = [other if n % 2 == 0 else same for n in range(burst)]
+        # every other request is the odd one; on /idno every second of them the identity's own
+        # photo with a number in no registry (round 15: the identity a lookup found, kept in a
+        # field the requests share, verifies a number looked up beside it)
+        odd = [other, unknown] if same is idno else [other]
+        sent = [odd[n // 2 % len(odd)] if n % 2 == 0 else same for n in range(burst)]
         p.operation = same.operation  # the burst's finding is about its operation (as send sets)
         if same.operation not in p.touched:
             p.touched.append(same.operation)
@@ -2563,6 +2627,14 @@ def match_concurrent_answers_own_request(p: ProbeContext) -> None:
             answered = list(pool.map(lambda r: p.session.send(r, "probe"), sent))
         for request, reply in zip(sent, answered, strict=True):
             exchange = p.judge(request, *reply)  # judged here: a finding shows its answer
+            if request is unknown and idno_verified(exchange.body):
+                raise Violation(
+                    f"Received: success 'true' for /idno with ID number {UNREGISTERED}, in no "
+                    f"registry, while {burst // 2} verifications of the identity's own number "
+                    "were in flight\nExpected: this request's own result: a refusal or success "
+                    "'false' (the 公安库 holds no photo for it), as it gets alone (FH-L10)",
+                    request=request,
+                )
             if request is not other:
                 continue
             if request.operation == "matchIdno":
@@ -2910,8 +2982,9 @@ def _both_parts(request: Request, data: str) -> Request:
 )
 def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; each personType; videoType SILENT, the default, on a
-    /match photo, where it takes no effect) when it is accepted without the field, and
+    self and async false, the defaults; each personType; async true on /idno; videoType SILENT,
+    the default, on a /match photo, where it takes no effect) when it is accepted without the
+    field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
     it is accepted with origin self (默认为 self: a service defaulting a video to fds refuses it),
     and with a fresh liveCode, as the request example sends one with a SILENT video (a service
@@ -2951,7 +3024,9 @@ def _documented_values(p: ProbeContext) -> Violation | None:
                 *live,
             )
         ],
-        "matchIdno": [((("personType",), v),) for v in person_types],
+        # round 15: async true, the mode the row offers (是否开启异步反馈模式), refused while the
+        # request without it was compared; PROCESSING, or E-013's synchronous answer, takes it
+        "matchIdno": [*[((("personType",), v),) for v in person_types], ((("async",), True),)],
     }
     for operation, sets in cases.items():
         for n, changes in enumerate(sets):

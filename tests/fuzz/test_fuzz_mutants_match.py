@@ -173,3 +173,17 @@ def test_an_empty_token_is_sent_and_refused(contract, gen):
             exchange = client.send(empty.request)
     problems = check_answer(contract, empty.request, exchange, case=empty, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def test_a_comparison_sent_async_without_a_token_is_refused(contract, gen):
+    """bad-token pins a /match without a token sent with async true (round 15, as conformance's
+    FH-A17): a service whose async path skips the token check (async-token-unchecked) answered
+    it errcode 0, and no seed sent async true with a bad token."""
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [queued] = [c for c in cases if c.request.json.get("async") is True]
+    assert queued.request.auth.token == How.ABSENT, queued.request.auth
+    with serve("async-token-unchecked", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(queued.request)
+    problems = check_answer(contract, queued.request, exchange, case=queued, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
