@@ -11,7 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from harness.errors import ConfigError
 
@@ -52,6 +60,13 @@ class Credentials(Section):
     jd_appkey: str | None = Field(default=None, min_length=1, repr=False)
     jd_secretkey: str | None = Field(default=None, min_length=1, repr=False)
 
+    @field_validator("token", "jd_appkey", "jd_secretkey")
+    @classmethod
+    def _carriable(cls, value: str | None) -> str | None:
+        if value is not None and (why := uncarriable(value)):
+            raise ValueError(why)
+        return value
+
     def secrets(self) -> list[str]:
         """Values a report writer must redact."""
         return [s for s in (self.token, self.jd_appkey, self.jd_secretkey) if s]
@@ -70,6 +85,30 @@ class Credentials(Section):
         return self.jd_appkey, self.jd_secretkey
 
 
+def uncarriable(value: str) -> str | None:
+    """Why a credential cannot be sent as it is (None: it can). A token travels in a header, an
+    appkey in the query: a line break or a non-ASCII character there failed in the HTTP library,
+    whose error quoted the value (the secret on stderr), and a space at an end is a copying slip
+    no service's key has."""
+    if not value.isascii() or not value.isprintable():
+        return "expected printable ASCII (no line break, tab or other control character)"
+    if value != value.strip():
+        return "begins or ends with a space"
+    return None
+
+
+def not_an_id_number(value: str) -> str | None:
+    """Why ``value`` is no GB 11643-1999 ID number (None: it is one), the emulator's check."""
+    from harness.emulator._validation import valid_id_number  # only when one is configured
+
+    if valid_id_number(value):
+        return None
+    return (
+        "not a GB 11643-1999 ID number (17 digits, then the ISO 7064 MOD 11-2 check character, "
+        "0-9 or X)"
+    )
+
+
 DEMO = Credentials(token=DEMO_TOKEN, jd_appkey=DEMO_JD_APPKEY, jd_secretkey=DEMO_JD_SECRETKEY)
 
 
@@ -80,6 +119,15 @@ class ConformanceSettings(Section):
     jd_qps: PositiveFloat | None = None
     match_qps: PositiveFloat | None = None
     include_extensions: bool = False
+
+    @field_validator("id_num")
+    @classmethod
+    def _id_number(cls, value: str | None) -> str | None:
+        """The probes send this identity as one the registry knows (accepted): a number failing
+        GB 11643's check is refused under every reading (E-009), which filed seed findings."""
+        if value is not None and (why := not_an_id_number(value)):
+            raise ValueError(why)
+        return value
 
     @model_validator(mode="after")
     def _identity_whole(self) -> ConformanceSettings:
@@ -126,7 +174,7 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
     path = Path(path)
     source = str(path)
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))  # a BOM a Windows editor wrote
     except FileNotFoundError:
         raise ConfigError(f"{what} file not found: {path}") from None
     except OSError as exc:
@@ -186,6 +234,9 @@ def load_credentials(config: Path | None = None, *, demo_defaults: bool = False)
     """Environment first, then the config's ``[credentials]``, then (emulator) the demo ones."""
     given, fallback = read_config(config).credentials, DEMO if demo_defaults else Credentials()
     env = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}
+    for var in env.values():  # named by the variable, never by its value (a secret)
+        if (value := os.environ.get(var)) and (why := uncarriable(value)):
+            raise ConfigError(f"{var}: {why} (its value is not shown)")
     return Credentials(
         **{
             k: os.environ.get(v) or getattr(given, k) or getattr(fallback, k)

@@ -143,7 +143,12 @@ def load_images(faces_dir: Path, *, limit: int | None = None) -> list[PoolImage]
     for row in load_labels(labels) if labels.is_file() or limit is None else _unlabelled(root):
         if not is_pairable(row):
             continue
-        image = (faces_dir / row.file).resolve()
+        try:
+            image = (faces_dir / row.file).resolve()
+        except (RuntimeError, OSError):  # a symlink loop: Python 3.12 raises RuntimeError
+            raise InputError(
+                f"{labels} line {row.line}: {row.file!r} is a symbolic link loop"
+            ) from None
         if not image.is_relative_to(root):
             raise InputError(f"{labels} line {row.line}: {row.file!r} is outside {faces_dir}")
         if not image.is_file():

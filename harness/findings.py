@@ -303,10 +303,10 @@ def read_replay(path: Path | Replay) -> Replay:
         return path
     what = "a faceharness replay file (findings/F-NNN.json of a conformance or fuzz run)"
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data = json.loads(Path(path).read_text(encoding="utf-8-sig"))  # a BOM an editor put
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past the parser's depth: RecursionError
         raise InputError(f"{path} is not JSON; expected {what}") from None
     if (
         not isinstance(data, dict)

@@ -64,6 +64,11 @@ def check_url(url: str) -> str:
     if port == 0:  # was taken, and the run ended "unreachable" after writing its --out
         shown = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
         raise UsageError(f"--target {shown!r}: the port is not a number in 1-65535")
+    if "@" not in parts.netloc and not _host_name_ok(parts.hostname):
+        raise UsageError(
+            f"--target {url_label(url)!r}: {parts.hostname!r} is not a host name (labels of 1-63 "
+            "letters, digits or hyphens) nor an IP address"
+        )
     if "@" in parts.netloc:
         raise UsageError(
             f"--target {url_label(url)!r}: credentials in the URL (user:password@) are not "
@@ -75,6 +80,24 @@ def check_url(url: str) -> str:
             "paths are appended to it)"
         )
     return url.rstrip("/")
+
+
+def _host_name_ok(host: str) -> bool:
+    """What the resolver can look up: the socket layer encodes a name by IDNA, whose error (an
+    empty or 64-character label) was an "internal error: UnicodeError", and a blank in it was
+    sent to DNS as it is."""
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        host.encode("idna")
+    except UnicodeError:
+        return False
+    return not any(c.isspace() or c in '"%<>\\^`{|}' for c in host)
 
 
 def url_label(url: str) -> str:

@@ -151,7 +151,7 @@ def use_codes(codes: Path | None, config: Path | None = None) -> None:
     if codes is None:
         return
     if not codes.is_file():
-        raise UsageError(f"--codes {codes}: no such file")
+        raise UsageError(f"--codes {codes}: {'a directory' if codes.is_dir() else 'no such file'}")
     os.environ[ENV_CODES] = str(codes.resolve())
     load_contract()  # a malformed table is one line now, before any traffic
 

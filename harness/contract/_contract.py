@@ -228,6 +228,7 @@ def load_spec(path: Path) -> Spec:
     if digest not in validated:  # the same text validates the same way: once per run
         from openapi_spec_validator import validate as validate_openapi
 
+        _check_refs(raw, path.name)
         try:
             validate_openapi(raw)
         except Exception as exc:  # the validator raises several unrelated types
@@ -237,6 +238,35 @@ def load_spec(path: Path) -> Spec:
         raise SpecError(f"spec {path.name} lacks info.x-faceharness.api")
     _validated.add(digest)
     return Spec(path=path, raw=raw)
+
+
+def _check_refs(raw: dict[str, Any], name: str) -> None:
+    """Every ``$ref`` points inside the spec at something there, and no chain of them returns
+    to itself. The OpenAPI validator passed a dangling one (`specs validate` said ok, `specs
+    show` ended in "internal error: KeyError") and recursed without end on a cycle."""
+
+    def target(ref: str) -> Any:
+        node: Any = raw
+        for part in ref.removeprefix("#/").split("/"):
+            part = part.replace("~1", "/").replace("~0", "~")
+            if not isinstance(node, dict) or part not in node:
+                raise SpecError(f"spec {name}: $ref {ref!r} points at nothing in the spec")
+            node = node[part]
+        return node
+
+    for node in mappings(raw):
+        ref = node.get("$ref")
+        if not isinstance(ref, str):
+            continue
+        if not ref.startswith("#/"):
+            raise SpecError(f"spec {name}: $ref {ref!r} is not a reference inside the spec (#/...)")
+        seen = {ref}
+        while isinstance(nxt := target(ref), dict) and isinstance(nxt.get("$ref"), str):
+            if (ref := nxt["$ref"]) in seen:
+                raise SpecError(f"spec {name}: $ref {ref!r} refers to itself through $refs alone")
+            if not ref.startswith("#/"):
+                break  # named by its own node's check
+            seen.add(ref)
 
 
 CATEGORIES = tuple("success auth quota input image_quality liveness business internal".split())

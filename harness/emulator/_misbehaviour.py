@@ -95,7 +95,7 @@ def parse_latency(text: str) -> tuple[str | None, Sampler]:
     if kind == "normal":
         return (op or None), lambda rng, now: max(0.0, rng.gauss(a, b))
     if kind == "lognormal":
-        if a <= 0 or b < 0:
+        if a <= 0 or not 0 <= b < math.inf:  # a NaN or infinite sigma: NaN or endless sleeps
             raise malformed
         return (op or None), lambda rng, now: rng.lognormvariate(math.log(a), b)
     if not 0 < a < b:

@@ -21,6 +21,7 @@ from harness.config import (
     DEMO_JD_SECRETKEY,
     DEMO_TOKEN,
     load_credentials,
+    not_an_id_number,
     read_config,
     validate,
 )
@@ -35,7 +36,6 @@ from ._misbehaviour import (
     parse_fault,
     parse_latency,
 )
-from ._validation import valid_id_number
 
 
 # Break modes (`emulate --break RULE`): each violates one documented rule, to prove the checks
@@ -98,11 +98,8 @@ class Identity(_Strict):
     @classmethod
     def _check_id_number(cls, v: str) -> str:
         """/idno refuses a bad check digit before the registry: such an entry could never match."""
-        if not valid_id_number(v):
-            raise ValueError(
-                "not a GB 11643-1999 ID number (17 digits, then the ISO 7064 MOD 11-2 check "
-                "character, 0-9 or X)"
-            )
+        if why := not_an_id_number(v):
+            raise ValueError(why)
         return v
 
 

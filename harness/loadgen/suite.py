@@ -159,6 +159,8 @@ class LoadSuite:
                     "--engine, --qps and --latency shape the emulator; use --target emulator"
                 )
         face = self.scenario.idno_face
+        if "matchIdno" in self.scenario.operations:
+            _check_identity()
         if face and not Path(face).is_file():  # was read only by matchIdno, else ignored
             raise UsageError(f"--idno-face {face}: no such file")
         remote = self.remote.count if self.remote else 0
@@ -245,6 +247,18 @@ class LoadSuite:
             update={"started_at": started, "finished_at": datetime.now(UTC),
                     "duration_s": round(time.monotonic() - t0, 3), "seed": scenario.seed}
         )  # fmt: skip
+
+
+def _check_identity() -> None:
+    """matchIdno's identity from the environment, checked before any traffic: a number failing
+    GB 11643's check made every /idno request an error of the run, counted as the service's."""
+    import os
+
+    from harness.config import not_an_id_number
+    from harness.loadgen.scenarios import ENV_ID_NUM
+
+    if (value := os.environ.get(ENV_ID_NUM)) and (why := not_an_id_number(value)):
+        raise UsageError(f"{ENV_ID_NUM}: {why}")
 
 
 def run_load_suite(

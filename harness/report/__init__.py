@@ -69,6 +69,8 @@ def load_summary(path: str | os.PathLike[str]) -> Summary:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"{source} is not valid JSON: {err.msg} (line {err.lineno})") from None
+    except RecursionError:  # nested past the parser's depth: was "internal error"
+        raise InputError(f"{source} is not a summary: nested too deep to read") from None
     if not isinstance(data, dict):
         raise InputError(f"{source} is not a summary: expected a JSON object")
     version = data.get("schema_version")

@@ -25,9 +25,9 @@ def _umask() -> int:
 def prepare_run_dir(out_dir: Path, *subdirs: str) -> Path:
     """Create the run directory (and ``subdirs``) before any work: an ``--out`` that cannot
     hold the reports must fail in its first second, not after a run whose results it loses."""
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(f"--out {out_dir}: exists and is not a directory")
-    try:
+    try:  # a name the system refuses (too long: ENAMETOOLONG) fails its first look too
+        if out_dir.exists() and not out_dir.is_dir():
+            raise UsageError(f"--out {out_dir}: exists and is not a directory")
         for folder in (out_dir, *(out_dir / sub for sub in subdirs)):
             folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

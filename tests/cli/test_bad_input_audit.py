@@ -1,0 +1,183 @@
+"""Session 26's bad-input audit: each input below ended in an "internal error", a secret on
+stderr, a false red or a false "ok"; now one line, exit 2 (or read as meant), nothing sent.
+
+Every command runs in-process (the `cli` fixture) against a URL nothing listens on
+(127.0.0.1:9, never contacted: each input is refused before any request)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from fixtures.cli import InProcess, one_line_error
+
+from harness.errors import ConfigError, InputError, SpecError, UsageError
+
+NOWHERE = "http://127.0.0.1:9"
+SECRET = "tok-S3cret-26"
+REPLAY = Path(__file__).parents[1] / "conformance" / "replay_files" / "rule-FH-M01.json"
+
+
+@pytest.mark.parametrize(
+    "token", [f"{SECRET}\n", f"{SECRET}\r\nX-Other: 1", f"{SECRET}é", f" {SECRET}"]
+)
+def test_a_token_no_header_can_carry_is_refused_by_its_variable_without_its_value(
+    cli: InProcess, token: str
+) -> None:
+    """A token from a file kept its line break (or had a non-ASCII character): httpx refused the
+    header with ``LocalProtocolError: Illegal header value b'tok-...\\n'``, the secret on stderr
+    (or "internal error: UnicodeEncodeError")."""
+    done = cli("call", "livecode", "--target", NOWHERE, env={"FACEHARNESS_TOKEN": token})
+    line = one_line_error(done, "FACEHARNESS_TOKEN: ")
+    assert SECRET not in done.stderr + done.stdout and "internal error" not in line, line
+
+
+def test_a_config_token_with_a_line_break_is_named_by_its_key_only(tmp_path: Path) -> None:
+    from harness.config import read_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(f'[credentials]\ntoken = "{SECRET}\\n"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="credentials.token: expected printable ASCII") as err:
+        read_config(path)
+    assert SECRET not in str(err.value)
+
+
+def test_a_conformance_identity_failing_gb11643_is_a_config_error(tmp_path: Path) -> None:
+    """``[conformance] id_num = "123"`` ran: every probe expecting the identity accepted got
+    40004, and the run failed with seed findings (FH-L16, FH-L20, FH-L22...) against a good
+    service. The number is refused under every reading (E-009)."""
+    from harness.config import read_config
+
+    path = tmp_path / "c.toml"
+    path.write_text('[conformance]\nid_num = "110105194912310021"\nname = "x"\n', "utf-8")
+    with pytest.raises(ConfigError, match="conformance.id_num .*not a GB 11643-1999 ID number"):
+        read_config(path)
+    path.write_text('[conformance]\nid_num = "11010519491231002X"\nname = "x"\n', "utf-8")
+    assert read_config(path).conformance.identity == ("11010519491231002X", "x")
+
+
+def test_a_load_identity_failing_gb11643_is_refused_before_traffic(
+    cli: InProcess, tmp_path: Path
+) -> None:
+    """``FACEHARNESS_ID_NUM=123`` ran: every matchIdno request was counted as the service's
+    error (exit 0 with errors, or a failed error-rate criterion)."""
+    env = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_ID_NUM": "123", "FACEHARNESS_ID_NAME": "x"}
+    done = cli("load", "run", "--target", NOWHERE, "--scenario", "matchIdno", "--rate", "1",
+               "--duration", "1s", "--out", str(tmp_path / "run"), env=env)  # fmt: skip
+    line = one_line_error(done, "FACEHARNESS_ID_NUM: not a GB 11643-1999 ID number")
+    assert "123" not in line, line
+
+
+def test_an_out_name_the_system_refuses_is_one_line(cli: InProcess, tmp_path: Path) -> None:
+    """A 300-character folder name: "internal error: OSError: [Errno 36] File name too long"."""
+    out = str(tmp_path / ("x" * 300))
+    done = cli("conform", "--target", NOWHERE, "--api", "match", "--out", out,
+               env={"FACEHARNESS_TOKEN": "t"})  # fmt: skip
+    one_line_error(done, "cannot create the directory (File name too long)")
+
+
+@pytest.mark.parametrize("host", ["a..b", "a" * 64 + ".example", "127.0.0.1 "])
+def test_a_host_the_resolver_cannot_look_up_is_a_usage_error(cli: InProcess, host: str) -> None:
+    """An empty or 64-character label: "internal error: UnicodeError: encoding with 'idna' codec
+    failed"; a blank in it went to DNS as it was."""
+    done = cli("call", "livecode", "--target", f"http://{host}:80", env={"FACEHARNESS_TOKEN": "t"})
+    line = one_line_error(done, "is not a host name")
+    assert "internal error" not in line, line
+
+
+def test_a_labelled_file_that_is_a_symlink_loop_is_an_input_error(tmp_path: Path) -> None:
+    """labels.csv naming a link in a loop: "internal error: RuntimeError: Symlink loop"."""
+    from harness.faces import load_images
+
+    (tmp_path / "labels.csv").write_text("file,identity\nloop.jpg,bob\n", encoding="utf-8")
+    (tmp_path / "loop.jpg").symlink_to("other.jpg")
+    (tmp_path / "other.jpg").symlink_to("loop.jpg")
+    with pytest.raises(InputError, match=r"line 2: 'loop.jpg' is a symbolic link loop"):
+        load_images(tmp_path)
+
+
+def test_a_replay_file_nested_past_the_parser_is_not_json_and_a_bom_is_read(
+    tmp_path: Path,
+) -> None:
+    """``[[[...]]]`` 100,000 deep: "internal error: RecursionError"; a file an editor saved
+    with a BOM was "not JSON" (RFC 8259 lets a parser ignore it)."""
+    from harness.findings import read_replay
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    with pytest.raises(InputError, match="is not JSON; expected a faceharness replay file"):
+        read_replay(deep)
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + REPLAY.read_bytes())
+    assert read_replay(bom).rule_id == "FH-M01"
+
+
+def test_a_summary_nested_past_the_parser_is_an_input_error(cli: InProcess, tmp_path: Path) -> None:
+    """`report` and the gate's ``--baseline`` read it: "internal error: RecursionError"."""
+    deep = tmp_path / "summary.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    one_line_error(cli("report", str(deep)), "is not a summary: nested too deep to read")
+
+
+@pytest.mark.parametrize(
+    "ref, said",
+    [
+        ("#/components/schemas/Nope", "points at nothing in the spec"),
+        ("other.yaml#/X", "is not a reference inside the spec"),
+        ("#/components/schemas/MatchRequest", None),
+    ],
+)
+def test_a_spec_ref_that_resolves_to_nothing_is_a_spec_error(
+    tmp_path: Path, ref: str, said: str | None
+) -> None:
+    """A dangling $ref passed `specs validate` ("ok"), then `specs show` ended in "internal
+    error: KeyError" and conform in "no schema named"."""
+    from harness.contract import load_contract
+
+    specs = Path(__file__).parents[2] / "specs"
+    shutil.copytree(specs, tmp_path / "specs")
+    spec = tmp_path / "specs" / "face-match.openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace("#/components/schemas/MatchRequest", ref, 1), encoding="utf-8")
+    if said is None:
+        assert load_contract(tmp_path / "specs").operations
+        return
+    with pytest.raises(SpecError, match=f"spec face-match.openapi.yaml: \\$ref {ref!r} {said}"):
+        load_contract(tmp_path / "specs")
+
+
+def test_a_spec_ref_cycle_is_named_not_a_recursion_error(tmp_path: Path) -> None:
+    from harness.contract import load_contract
+
+    shutil.copytree(Path(__file__).parents[2] / "specs", tmp_path / "specs")
+    spec = tmp_path / "specs" / "face-match.openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    looped = '  schemas:\n    Loop: {$ref: "#/components/schemas/Loop"}\n'
+    spec.write_text(text.replace("  schemas:\n", looped, 1), encoding="utf-8")
+    with pytest.raises(SpecError, match="refers to itself through \\$refs alone"):
+        load_contract(tmp_path / "specs")
+
+
+@pytest.mark.parametrize("sigma", ["nan", "inf"])
+def test_a_lognormal_latency_without_a_finite_sigma_is_refused(sigma: str) -> None:
+    """``lognormal:40ms,nan`` started an emulator whose every delay was NaN (``inf``: endless)."""
+    from harness.emulator import parse_latency
+
+    with pytest.raises(UsageError, match="malformed"):
+        parse_latency(f"lognormal:40ms,{sigma}")
+
+
+def test_a_config_with_a_bom_is_read_and_codes_naming_a_folder_say_so(
+    cli: InProcess, tmp_path: Path
+) -> None:
+    """A BOM (Notepad's UTF-8) was "not valid TOML: Invalid statement (at line 1, column 1)";
+    ``--codes DIR`` said "no such file"."""
+    from harness.config import read_config
+
+    path = tmp_path / "c.toml"
+    path.write_bytes(b"\xef\xbb\xbf[conformance]\njd_qps = 5\n")
+    assert read_config(path).conformance.jd_qps == 5
+    done = cli("conform", "--target", NOWHERE, "--api", "match", "--codes", str(tmp_path),
+               "--out", str(tmp_path / "run"), env={"FACEHARNESS_TOKEN": "t"})  # fmt: skip
+    one_line_error(done, f"--codes {tmp_path}: a directory")
