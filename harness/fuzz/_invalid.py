@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.clients import Auth, Given, How, ImagePart, Request
+from harness.clients._auth import DOCUMENT_EXAMPLE_TIMESTAMP
 from harness.clients._request import JsonPath
 from harness.conformance._probes import NEAR_OUTSIDE_MS, timestamp_refusals
 from harness.contract import not_fixed
@@ -674,6 +675,10 @@ _GATEWAY_MODES = {
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
         "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
         "negated_timestamp",  # FH-A18: now with a minus sign, signed as sent (its absolute value)
+        # FH-A18: an old timestamp signed in uppercase hex (E-018's other path skipping the
+        # window), and the document's example timestamp (2018) with a leading 0, signed as sent
+        "expired_upper",
+        f"malformed_timestamp:0{DOCUMENT_EXAMPLE_TIMESTAMP}",
         # FH-A19: a signed timestamp 6 minutes old, a fresh one appended (parameter pollution)
         "doubled_timestamp",
     ],
@@ -727,10 +732,20 @@ def _gateway_modes(rule: str) -> Modes:
     return modes
 
 
+# timestamps any credential code may refuse (FH-A13's fraction, FH-A18's cases): outside the
+# window, malformed, or (read as a number first) badly signed
+_ANY_REFUSAL = (
+    How.FRACTION,
+    How.NEGATED,
+    Given("0"),
+    Given(f"0{DOCUMENT_EXAMPLE_TIMESTAMP}"),
+)
+
+
 def _gateway(rule: str) -> Mutate:
     def mutate(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         mode = ctx.pick(draw, "mode", st.sampled_from(_GATEWAY_MODES[rule]))
-        if mode in ("expired_timestamp", "future_timestamp"):
+        if mode in ("expired_timestamp", "future_timestamp", "expired_upper"):
             window = ctx.gen.contract.jd_timestamp_window_ms
             offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
@@ -738,7 +753,7 @@ def _gateway(rule: str) -> Mutate:
         if mode.startswith(("expired_timestamp", "future_timestamp")):
             # E-019: on the service's clock when trusted (a 5 min 45 s one is 6 minutes else)
             body.auth = dataclasses.replace(body.auth, service_clock=True)
-        if body.auth.timestamp in (How.FRACTION, How.NEGATED, Given("0")):  # FH-A13's, FH-A18's
+        if body.auth.timestamp in _ANY_REFUSAL or body.auth.sign == How.UPPER:  # FH-A13's, A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
         elif body.auth.timestamp == How.DOUBLED:  # FH-A19: any refusal (the emulator: auth codes)
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))

@@ -136,6 +136,8 @@ MODE_CASES = [
     ("authority-key-unpadded-accepted", "fixed-field"),
     # session 25: appAuthorityKey with a space for its '+' (a form decoder's mistake undone)
     ("authority-key-space-for-plus", "fixed-field"),
+    # session 26: a timestamp outside the window signed in uppercase hex (a path skipping it)
+    ("expired-with-uppercase-sign", "bad-timestamp"),  # expired_upper
 ]
 
 
