@@ -435,14 +435,24 @@ ROUND14: list[tuple[str, str, Change | None]] = [
     # it on some seeds only): FH-L25 sends a full-width serialNo, compared or refused (E-043)
     ("non-ascii-serialno-as-system-error", "FH-L25", None),
 ]
+
+
 # Session 26 (round 15): defects `conform --seed 7` and `fuzz --seed 1` missed at 1911725, each now
 # named by the probe of its sentence: a timestamp an hour old signed in uppercase hex (E-018's
 # other path skipping the window: FH-A18, fuzz's expired_upper), a collection item with imgBase64
 # and imgArr compared (FH-L05; fuzz's image-sources named it), a BMP compared where only a GIF is
 # refused (FH-J21), ``Application/JSON`` refused (FH-L40, convention), a wrong sign's refusal
-# handing out the secretkey or the right sign (FH-J25, convention: CWE-209). The round's table is
-# in the session 26 report.
+# handing out the secretkey or the right sign (FH-J25, convention: CWE-209), a serialNo beyond
+# ASCII echoed with '?' for its characters (a latin1 column: FH-J16). The round's table is in the
+# session 26 report.
+def _wide_serial(request: Request) -> Request:
+    """The serialNo in full-width characters, as FH-L25 sends it (compared or refused: E-043)."""
+    serial = request.json["serialNo"]
+    return request.with_json(("serialNo",), "".join(chr(ord(c) + 0xFEE0) for c in serial))
+
+
 ROUND15: list[tuple[str, str, Change | None]] = [
+    ("serialno-echo-latin1", "FH-J16", _wide_serial),
     ("expired-with-uppercase-sign", "FH-A18", None),
     ("collection-two-sources-accepted", "FH-L05", None),
     ("gif-only-refused", "FH-J21", None),
