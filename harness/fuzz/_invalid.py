@@ -438,6 +438,7 @@ def lip_without_livecode(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 _OTHER_SOURCE = {"imgBase64": "bytes", "imgArr": "b64", "imgUrl": "b64"}
+_UNFETCHABLE = "https://faceharness.invalid/face.jpg"  # a reserved name (RFC 2606): never fetched
 
 
 def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -455,6 +456,11 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
             f"collectionImageItems[{len(items) - 1}] {what}, beside an image",
             exact=False,  # no code is tied to a missing source (FH-L25, E-020: 100 or 43011 fit)
         )
+    if choice == "arr-url":  # imgArr and imgUrl, no imgBase64: a check that tests imgBase64
+        # first (``imgBase64 != null && ...``) passes it (session 26; conformance's FH-L05)
+        put_image(body, ctx.gen, target, image.name, encoding="bytes")
+        body.set((*target, "imgUrl"), _UNFETCHABLE)
+        return ctx.jd(f"{label(target)} with imgArr + imgUrl")
     if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
         put_image(body, ctx.gen, target, image.name, encoding=_OTHER_SOURCE[choice])
     item = body.get(target)
@@ -468,8 +474,8 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         return ctx.jd(f"{label(target)} without imgBase64/imgArr/imgUrl", exact=False)
     adds = extra if choice == "all" else [choice]
     for s in adds:
-        if s == "imgUrl":  # a reserved name (RFC 2606): it can never be fetched
-            body.set((*target, s), "https://faceharness.invalid/face.jpg")
+        if s == "imgUrl":
+            body.set((*target, s), _UNFETCHABLE)
         else:
             body.set_image(
                 (*target, s), image.name, image.data, "b64" if s == "imgBase64" else "bytes"
@@ -808,7 +814,7 @@ MUTATORS: tuple[Mutator, ...] = (
         ("faceCompareNew",),
         image_sources,
         lambda gen, op: _each(
-            "sources", ("none", *JD_SOURCES, "all", "none-beside", "empty-beside")
+            "sources", ("none", *JD_SOURCES, "all", "arr-url", "none-beside", "empty-beside")
         ),
     ),
     Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),

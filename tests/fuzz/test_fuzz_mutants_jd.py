@@ -138,6 +138,8 @@ MODE_CASES = [
     ("authority-key-space-for-plus", "fixed-field"),
     # session 26: a timestamp outside the window signed in uppercase hex (a path skipping it)
     ("expired-with-uppercase-sign", "bad-timestamp"),  # expired_upper
+    # session 26: an item with imgArr and imgUrl, no imgBase64 (conform's FH-S01 named it)
+    ("imgurl-beside-imgarr-accepted", "image-sources"),  # arr-url
 ]
 
 
