@@ -63,6 +63,7 @@ PROBES = {
         "FH-L44",
         "FH-J24",
         "FH-J25",  # session 26: a refusal handing out the secretkey or the right sign
+        "FH-L40",  # session 26: ``Application/JSON`` or a charset parameter refused
     ),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
