@@ -707,6 +707,8 @@ _GATEWAY_MODES = {
         "bad_sign:lastdigit",
         # FH-A15: the document's example sign (a sandbox's hard-coded sign left in a gateway)
         "bad_sign:example",
+        # FH-A15: the right MD5's first 16 hex digits (``expected.startsWith(sign)``, session 26)
+        "bad_sign:truncated",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],

@@ -48,6 +48,7 @@ CASES = [
     ("sign-of-seconds-accepted", "bad-sign", "bad_sign:secsign"),  # FH-A15 (session 22)
     ("sign-last-digit-unchecked", "bad-sign", "bad_sign:lastdigit"),  # FH-A15 (session 23)
     ("example-sign-accepted", "bad-sign", "bad_sign:example"),  # FH-A15 (session 25)
+    ("sign-right-prefix-accepted", "bad-sign", "bad_sign:truncated"),  # FH-A15 (session 26)
 ]
 
 
