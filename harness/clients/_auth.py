@@ -34,6 +34,9 @@ _SENT_LOCK = threading.Lock()
 # sign under every reading (E-018 leaves only the digits' case open); a sandbox's hard-coded sign
 # left in a gateway takes it
 DOCUMENT_EXAMPLE_SIGN = "2e148773a0337a8f2200ba90d445f083"
+# the document's example timestamp (``timestamp long 1541491668060``, 2018-11-06): outside the
+# window under every reading, whatever is put in front of it
+DOCUMENT_EXAMPLE_TIMESTAMP = 1541491668060
 
 
 class How(StrEnum):
@@ -203,6 +206,8 @@ class Auth:
         }
         if values["sign"] is not None:
             remember_sign(values["sign"])
+        if stamp is not None:  # the right sign for the timestamp sent, whatever sign went with
+            remember_sign(jd_sign(secret, text))  # it: a refusal may disclose it (session 26)
         query: dict[str, Any] = {k: v for k, v in values.items() if v is not None}
         if self.timestamp == How.DOUBLED:
             query["timestamp"] = [text, str(now_ms)]
@@ -294,7 +299,9 @@ class Auth:
             if isinstance(part, Given):
                 return f"no_{name}:empty" if part.value == "" else f"malformed_{name}:{part.value}"
             if name == "timestamp":
-                return f"{part}_timestamp" + (f":{self.offset_ms}" if self.offset_ms else "")
+                # an old timestamp signed in uppercase hex (FH-A18: a path that skips the window)
+                kind = "expired_upper" if self.sign == How.UPPER else f"{part}_timestamp"
+                return kind + (f":{self.offset_ms}" if self.offset_ms else "")
             return f"bad_sign:{'other' if part == How.INVALID else part}"
         if self.timestamp == How.ZERO_LED:
             return "signed:zeroled"
@@ -344,6 +351,8 @@ class Auth:
             return cls(timestamp=How(name.split("_")[0]))
         elif name in ("expired_timestamp", "future_timestamp"):
             return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
+        elif name == "expired_upper":
+            return cls(timestamp=How.EXPIRED, offset_ms=int(variant or 0), sign=How.UPPER)
         elif name == "bad_sign" and variant in (
             "",
             "other",

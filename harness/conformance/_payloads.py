@@ -59,6 +59,7 @@ RECIPES: Final[dict[str, Callable[[bytes], bytes]]] = {
     "png16": deep_png,  # 16 bits per sample (FH-L33, session 25)
     "png256": lambda data: resized(data, within(256), "png"),
     "gif": lambda data: resized(data, within(256), "gif"),  # no jpg/jpeg/png (FH-J21)
+    "bmp": lambda data: resized(data, within(256), "bmp"),  # nor a BMP (FH-J21, session 26)
 }
 _SHRINK_OVER = 280_000  # a --faces image over this many bytes is sent as a JPEG of <= 1024 px
 # Each recipe is a pure function of the bytes, and some take a second of CPU (palette: 1.6 s, gif:

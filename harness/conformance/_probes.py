@@ -30,9 +30,9 @@ from harness.clients import (
     reused_sign,
     reused_timestamp,
 )
-from harness.clients._auth import OUTSIDE_WINDOW_MS, Part
+from harness.clients._auth import DOCUMENT_EXAMPLE_TIMESTAMP, OUTSIDE_WINDOW_MS, Part
 from harness.clients._clock import ServiceClock
-from harness.contract import Answer, Code, Contract, parse_score, score_step
+from harness.contract import Answer, Code, Contract, jd_sign, parse_score, score_step
 from harness.emulator import check_char
 from harness.imaging import padded
 from harness.pacing import Budget, Pacer
@@ -798,6 +798,9 @@ def unsigned(p: ProbeContext) -> None:
         )
 
 
+_HOUR_OLD_MS = 3_600_000  # outside the window on any clock a service answering us may keep
+
+
 @probe(
     "FH-A18",
     "auth-timestamp-zero",
@@ -809,11 +812,23 @@ def timestamp_zero(p: ProbeContext) -> None:
     """A timestamp of 0, signed as sent, is never compared: a service that takes 0, a zero
     value, for "not set" and skips the window lets one signed URL work forever; nor is now with
     a minus sign (``-1733...``, 1915), which a service taking the number's absolute value lets
-    through. Any refusal passes (the gateway's credential codes, or a business code: the
-    document gives the window no code of its own, 系统级错误码 详见返回码)."""
+    through. Nor is a timestamp an hour old signed with the right MD5 in uppercase hex (E-018's
+    other reading: a second comparison path that skips the window), nor the document's example
+    timestamp (2018) written with a leading 0 (still a long; a window check behind a 13-digit
+    guard skips it), each signed as sent (session 26). Any refusal passes (the gateway's
+    credential codes, or a business code: the document gives the window no code of its own,
+    系统级错误码 详见返回码)."""
     for auth, when in (
         (Auth(timestamp=Given("0")), "of 0 (1970)"),
         (Auth(timestamp=How.NEGATED), "now with a minus sign (-1733...)"),
+        (
+            Auth(timestamp=How.EXPIRED, offset_ms=_HOUR_OLD_MS, sign=How.UPPER),
+            "an hour old, its sign in uppercase hex",
+        ),
+        (
+            Auth(timestamp=Given(f"0{DOCUMENT_EXAMPLE_TIMESTAMP}")),
+            "of the document's example (2018) written with a leading 0",
+        ),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=auth)
         a = p.ask_envelope(request, f"a signed timestamp {when}")
@@ -1155,18 +1170,44 @@ def jd_image_under_every_limit(p: ProbeContext) -> None:
 )
 def jd_one_image_source(p: ProbeContext) -> None:
     """An ImageItem with two of imgBase64/imgArr/imgUrl is refused as invalid input (a throttled
-    answer judges nothing: E-045)."""
-    request = p.canonical("faceCompareNew").with_json(
-        ("compareImageItem", "imgArr"), list(p.session.pool.small[0].data)
-    )
-    a = p.ask(request)
-    if a.throttled:
-        return
-    if not (enveloped(a) and business(a) and a.category == "input"):
-        raise Violation(
-            f"Received: {received(a)} for an image item with imgBase64 and imgArr\n"
-            "Expected: an input error: exactly one image source per item (E-023)",
-        )
+    answer judges nothing: E-045): the base image with imgBase64 and imgArr, the collection
+    image so (session 26: a service checking 三选一 on compareImageItem alone), and the base
+    image with imgArr and imgUrl, no imgBase64 (one testing ``imgBase64 != null && (...)``).
+    The imgUrl is a reserved name (RFC 2606): it can never be fetched. The first must be an input
+    error; the other two only never compared (a service may fail the fetch first, 1161, or word
+    the refusal its own way: the refusal rules judge the code)."""
+    arr = list(p.session.pool.small[0].data)
+    base = _base_item_without_image(p)
+    url = "https://faceharness.invalid/face.jpg"
+    for path, value, what in (
+        (("compareImageItem", "imgArr"), arr, "an image item with imgBase64 and imgArr"),
+        (
+            ("collectionImageItems", 0, "imgArr"),
+            arr,
+            "a collection image item with imgBase64 and imgArr",
+        ),
+        (
+            ("compareImageItem",),
+            {**base, "imgArr": arr, "imgUrl": url},
+            "an image item with imgArr and imgUrl",
+        ),
+    ):
+        request = p.canonical("faceCompareNew").with_json(path, value)
+        a = p.ask(request)
+        if a.throttled:
+            return
+        strict = path == ("compareImageItem", "imgArr")
+        if (
+            not (enveloped(a) and business(a) and a.category == "input")
+            if strict
+            else business(a) and a.ran
+        ):
+            expected = "an input error" if strict else "refused, never compared"
+            raise Violation(
+                f"Received: {received(a)} for {what}\n"
+                f"Expected: {expected}: exactly one image source per item (E-023)",
+                request=request,
+            )
 
 
 @probe(
@@ -1385,34 +1426,38 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
     basis="convention",  # the document's literal value is application/json (E-065)
     severity="low",
     quote="Content-Type String application/json 标准编码格式 (RFC 8259 11: a charset parameter "
-    "has no effect on compliant recipients)",
+    "has no effect on compliant recipients; RFC 9110 8.3.1: type and subtype are "
+    "case-insensitive)",
 )
 def jd_json_charset_accepted(p: ProbeContext) -> None:
     """A request accepted with ``Content-Type: application/json`` is accepted with the same media
     type and ``; charset=utf-8`` (what OkHttp, axios and many SDKs send): the header names the
     标准编码格式 application/json either way (media types take parameters, RFC 9110 8.3.1; one
     on application/json changes nothing, RFC 8259 11). Refused as invalid input, or by HTTP
-    415, is a service comparing the header as a string."""
+    415, is a service comparing the header as a string. So is ``Application/JSON`` refused
+    (session 26): type and subtype are case-insensitive (RFC 9110 8.3.1)."""
     a = p.ask(p.canonical("faceCompareNew"))
     if not (business(a) and a.ran):
         return  # not accepted as sent: the other rules say why
-    charset = "application/json; charset=utf-8"
-    request = replace(p.canonical("faceCompareNew"), headers={"Content-Type": charset})
-    b = p.ask(request)
-    if (
-        b.status == 415
-        or business(b)
-        and b.category == "input"
-        or b.where == "gateway"
-        and (b.category == "input")
+    for value, differs in (
+        ("application/json; charset=utf-8", "with a parameter that changes nothing"),
+        ("Application/JSON", "in another letter case, which names the same media type"),
     ):
-        raise Violation(
-            f"Received: {received(b)}{_named(b.meaning)} for Content-Type {charset!r}, while the "
-            "same request with 'application/json' is compared\n"
-            "Expected: accepted: the same 标准编码格式 application/json, with a parameter that "
-            "changes nothing",
-            request=request,
-        )
+        request = replace(p.canonical("faceCompareNew"), headers={"Content-Type": value})
+        b = p.ask(request)
+        if (
+            b.status == 415
+            or business(b)
+            and b.category == "input"
+            or b.where == "gateway"
+            and (b.category == "input")
+        ):
+            raise Violation(
+                f"Received: {received(b)}{_named(b.meaning)} for Content-Type {value!r}, while "
+                "the same request with 'application/json' is compared\n"
+                f"Expected: accepted: the same 标准编码格式 application/json, {differs}",
+                request=request,
+            )
 
 
 @probe(
@@ -1637,10 +1682,12 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
     format on the imgBase64 path only). A GIF is no jpg, jpeg or png under any reading; any
     refusal (1155, 1161 included: how a service words it) passes, and a list of two refused as
     such (E-066) too, as does an HTTP layer's own 4xx without JD's envelope (E-015: FH-H02's to
-    list, not this probe's)."""
+    list, not this probe's). Session 26: the base image as a BMP too (a service refusing GIF by
+    name, every other format decoded)."""
     pool = p.session.pool
     gif = pool.derived(pool.reference, "gif")
     b64 = base64.b64encode(gif).decode("ascii")
+    bmp = base64.b64encode(pool.derived(pool.reference, "bmp")).decode("ascii")
     canonical = p.canonical("faceCompareNew")
     item = canonical.json["collectionImageItems"][0]
     types = p.contract.enum("jd", "ImageItem", "imgType")
@@ -1650,13 +1697,15 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
         (("compareImageItem", "imgBase64"), b64, "the base image as a GIF"),
         (("collectionImageItems",), [item, second], "a second collection image as a GIF"),
         (("compareImageItem",), {**base, "imgArr": list(gif)}, "the base image's imgArr a GIF"),
+        (("compareImageItem", "imgBase64"), bmp, "the base image as a BMP"),
     ):
         request = p.canonical("faceCompareNew").with_json(path, value)
         a = p.ask(request)
         if business(a) and str(a.code) == "0":
+            kind = "BMP" if "BMP" in what else "GIF"
             raise Violation(
                 f"Received: business code 0{_named(a.meaning)} for {what}\n"
-                "Expected: refused (e.g. 100 参数不合法!): a GIF is no jpg, jpeg or png "
+                f"Expected: refused (e.g. 100 参数不合法!): a {kind} is no jpg, jpeg or png "
                 "(图片类型: jpg/jpeg/png)",
                 request=request,
             )
@@ -2100,6 +2149,40 @@ LONE_RETRY_AFTER_MAX_S = 30.0  # a longer Retry-After is a lockout this probe do
 # limit five times over (the first two pauses, 6.1 s); the longer waits are for a quota of calls
 # a minute that the remainTimes said does not count, where a verdict can follow
 LONE_UNSAID_MAX_S = 6.5
+
+
+_SECRET_SEEN_CHARS = 8
+
+
+@probe(
+    "FH-J25",
+    "jd-refusal-discloses-no-credential",
+    api="jd",
+    basis="convention",  # no sentence names it: CWE-209, an error message exposing a credential
+    severity="low",
+    quote="sign String 签名,根据规则MD5(sectetkey+timestamp) (the sign proves the secretkey: an "
+    "answer that hands out the secretkey, or the right sign to a caller who sent a wrong one, "
+    "lets anyone holding the appkey call as its owner)",
+)
+def jd_refusal_discloses_no_credential(p: ProbeContext) -> None:
+    """A request signed with another secret is refused without the answer carrying the
+    secretkey or the right sign for the timestamp sent, in any letter case (a debugging aid left
+    in a gateway: ``expected sign=...``). The finding names neither; the report masks both."""
+    _, secret = p.session.creds.require_jd()
+    stamp = str(int(p.session.sender.clock() * 1000))
+    auth = Auth(timestamp=Given(stamp), sign=How.INVALID)
+    response = p.send(replace(p.canonical("faceCompareNew"), auth=auth))
+    text = response.content.decode("utf-8", "replace").lower()
+    shown = [(jd_sign(secret, stamp), "the right sign for its timestamp")]
+    if len(secret) >= _SECRET_SEEN_CHARS:  # a shorter one may occur in any text by chance
+        shown.append((secret, "the secretkey"))
+    for value, what in shown:
+        if value.lower() in text:
+            raise Violation(
+                f"Received: an answer (HTTP {response.status}) to a request signed with another "
+                f"secret that carries {what} (masked here)\n"
+                "Expected: no credential in an answer: only the secretkey can make a sign",
+            )
 
 
 @probe(

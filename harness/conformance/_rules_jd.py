@@ -424,6 +424,13 @@ def serialno_names_its_request(ctx: RuleContext, response: Exchange, request: Re
             f"Expected: {sent!r} whole (echoed), or an id of the service's own (E-041): not the "
             f"serialNo cut to its first {len(answered)} characters"
         )
+    if isinstance(sent, str) and isinstance(answered, str) and _mangled(sent, answered):
+        raise Violation(
+            f"Received: result.serialNo={answered!r} for the request sent with serialNo {sent!r}\n"
+            f"Expected: {sent!r} whole (echoed), or an id of the service's own (E-041): not the "
+            "serialNo with its characters beyond ASCII replaced (a column of another charset), "
+            "which other serialNos of its length become too"
+        )
     if other is None or not result:
         return
     raise Violation(
@@ -435,6 +442,21 @@ def serialno_names_its_request(ctx: RuleContext, response: Exchange, request: Re
 
 
 _CUT = 16  # a cut echo this long is no sequential id or clock reading of the service's own
+_REPLACED = frozenset("?\ufffd")  # what an encoder writes for a character it cannot
+
+
+def _mangled(sent: str, answered: str) -> bool:
+    """``answered`` is ``sent`` with two or more of its characters beyond ASCII replaced by ``?``
+    (or U+FFFD), the rest kept, as a latin1 or GBK column or a misdeclared charset returns them
+    (session 26): an echo no longer naming its request, never an id of the service's own."""
+    if len(answered) != len(sent) or answered == sent:
+        return False
+    pairs = list(zip(sent, answered, strict=True))
+    replaced = sum(1 for c, a in pairs if a != c and not c.isascii() and a in _REPLACED)
+    kept = sum(1 for c, a in pairs if a == c)
+    return replaced >= 2 and replaced + kept == len(sent)
+
+
 _SCORE_IN_MSG = re.compile(rf"分数\s*[:：]\s*(-?{NUMBER})")
 
 

@@ -84,7 +84,9 @@ EMULATOR_MAX_REQUESTS = 50_000
 # from what the others left, in a default URL run the spare it keeps, so it drew no code and a
 # service refusing its zero-led codes passed; a share's 72 % -> 75 % and the URL default 500 ->
 # 550 so a default run's share (272) holds it and its engine keeps 70
-PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 124}
+# round 15: jd 124 -> 131 (FH-A18's uppercase-signed and leading-zero timestamps, FH-L05's two
+# more two-source items, FH-J21's BMP, FH-L40's Application/JSON, FH-J25)
+PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 131}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.clients import Auth, Given, How, ImagePart, Request
+from harness.clients._auth import DOCUMENT_EXAMPLE_TIMESTAMP
 from harness.clients._request import JsonPath
 from harness.conformance._probes import NEAR_OUTSIDE_MS, timestamp_refusals
 from harness.contract import not_fixed
@@ -446,6 +447,7 @@ def lip_without_livecode(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
 
 
 _OTHER_SOURCE = {"imgBase64": "bytes", "imgArr": "b64", "imgUrl": "b64"}
+_UNFETCHABLE = "https://faceharness.invalid/face.jpg"  # a reserved name (RFC 2606): never fetched
 
 
 def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
@@ -463,6 +465,11 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
             f"collectionImageItems[{len(items) - 1}] {what}, beside an image",
             exact=False,  # no code is tied to a missing source (FH-L25, E-020: 100 or 43011 fit)
         )
+    if choice == "arr-url":  # imgArr and imgUrl, no imgBase64: a check that tests imgBase64
+        # first (``imgBase64 != null && ...``) passes it (session 26; conformance's FH-L05)
+        put_image(body, ctx.gen, target, image.name, encoding="bytes")
+        body.set((*target, "imgUrl"), _UNFETCHABLE)
+        return ctx.jd(f"{label(target)} with imgArr + imgUrl")
     if choice in [s for s in JD_SOURCES if s in body.get(target)]:  # add it to another source
         put_image(body, ctx.gen, target, image.name, encoding=_OTHER_SOURCE[choice])
     item = body.get(target)
@@ -476,8 +483,8 @@ def image_sources(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         return ctx.jd(f"{label(target)} without imgBase64/imgArr/imgUrl", exact=False)
     adds = extra if choice == "all" else [choice]
     for s in adds:
-        if s == "imgUrl":  # a reserved name (RFC 2606): it can never be fetched
-            body.set((*target, s), "https://faceharness.invalid/face.jpg")
+        if s == "imgUrl":
+            body.set((*target, s), _UNFETCHABLE)
         else:
             body.set_image(
                 (*target, s), image.name, image.data, "b64" if s == "imgBase64" else "bytes"
@@ -683,6 +690,10 @@ _GATEWAY_MODES = {
         "fraction_timestamp",  # FH-A13: now in milliseconds with ".5", signed as sent
         "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
         "negated_timestamp",  # FH-A18: now with a minus sign, signed as sent (its absolute value)
+        # FH-A18: an old timestamp signed in uppercase hex (E-018's other path skipping the
+        # window), and the document's example timestamp (2018) with a leading 0, signed as sent
+        "expired_upper",
+        f"malformed_timestamp:0{DOCUMENT_EXAMPLE_TIMESTAMP}",
         # FH-A19: a signed timestamp 6 minutes old, a fresh one appended (parameter pollution)
         "doubled_timestamp",
     ],
@@ -705,6 +716,8 @@ _GATEWAY_MODES = {
         "bad_sign:lastdigit",
         # FH-A15: the document's example sign (a sandbox's hard-coded sign left in a gateway)
         "bad_sign:example",
+        # FH-A15: the right MD5's first 16 hex digits (``expected.startsWith(sign)``, session 26)
+        "bad_sign:truncated",
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],
@@ -736,10 +749,20 @@ def _gateway_modes(rule: str) -> Modes:
     return modes
 
 
+# timestamps any credential code may refuse (FH-A13's fraction, FH-A18's cases): outside the
+# window, malformed, or (read as a number first) badly signed
+_ANY_REFUSAL = (
+    How.FRACTION,
+    How.NEGATED,
+    Given("0"),
+    Given(f"0{DOCUMENT_EXAMPLE_TIMESTAMP}"),
+)
+
+
 def _gateway(rule: str) -> Mutate:
     def mutate(draw: st.DrawFn, ctx: Ctx, body: Body) -> Expect:
         mode = ctx.pick(draw, "mode", st.sampled_from(_GATEWAY_MODES[rule]))
-        if mode in ("expired_timestamp", "future_timestamp"):
+        if mode in ("expired_timestamp", "future_timestamp", "expired_upper"):
             window = ctx.gen.contract.jd_timestamp_window_ms
             offset = ctx.pick(draw, "offset", st.integers(window + 60_000, 30 * 86_400_000))
             mode = f"{mode}:{offset}"
@@ -747,7 +770,7 @@ def _gateway(rule: str) -> Mutate:
         if mode.startswith(("expired_timestamp", "future_timestamp")):
             # E-019: on the service's clock when trusted (a 5 min 45 s one is 6 minutes else)
             body.auth = dataclasses.replace(body.auth, service_clock=True)
-        if body.auth.timestamp in (How.FRACTION, How.NEGATED, Given("0")):  # FH-A13's, FH-A18's
+        if body.auth.timestamp in _ANY_REFUSAL or body.auth.sign == How.UPPER:  # FH-A13's, A18's
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
         elif body.auth.timestamp == How.DOUBLED:  # FH-A19: any refusal (the emulator: auth codes)
             codes = tuple(c.code for c in timestamp_refusals(ctx.gen.contract, How.FRACTION))
@@ -807,7 +830,7 @@ MUTATORS: tuple[Mutator, ...] = (
         ("faceCompareNew",),
         image_sources,
         lambda gen, op: _each(
-            "sources", ("none", *JD_SOURCES, "all", "none-beside", "empty-beside")
+            "sources", ("none", *JD_SOURCES, "all", "arr-url", "none-beside", "empty-beside")
         ),
     ),
     Mutator("fixed-field", ("faceCompareNew",), fixed_field, _fixed_modes),

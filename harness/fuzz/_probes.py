@@ -53,7 +53,18 @@ PROBES = {
         "FH-L43",
         "FH-A23",  # last, as in conformance (``_probes.LAST``)
     ),
-    "jd": ("FH-A13", "FH-A20", "FH-A21", "FH-L18", "FH-L33", "FH-L34", "FH-L44", "FH-J24"),
+    "jd": (
+        "FH-A13",
+        "FH-A20",
+        "FH-A21",
+        "FH-L18",
+        "FH-L33",
+        "FH-L34",
+        "FH-L44",
+        "FH-J24",
+        "FH-J25",  # session 26: a refusal handing out the secretkey or the right sign
+        "FH-L40",  # session 26: ``Application/JSON`` or a charset parameter refused
+    ),
 }
 PROBES_PROPERTY = ":rule-probes"  # the property that runs them (its replay runs them again)
 PROBE_STEP = "the rule book's probe"  # a finding's one step: "the rule book's probe FH-L44"

@@ -37,6 +37,7 @@ from harness.conformance._run import (
     _run_probes,
     probe_reserve,
 )
+from harness.contract import jd_sign
 from harness.gate._policy import FindingAllowance
 
 from .conftest import conform, explain, probe_session, run_probes_alone
@@ -434,7 +435,61 @@ ROUND14: list[tuple[str, str, Change | None]] = [
     # it on some seeds only): FH-L25 sends a full-width serialNo, compared or refused (E-043)
     ("non-ascii-serialno-as-system-error", "FH-L25", None),
 ]
-NAMED = ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14
+
+
+# Session 26 (round 15): defects `conform --seed 7` and `fuzz --seed 1` missed at 1911725, each now
+# named by the probe of its sentence: a timestamp an hour old signed in uppercase hex (E-018's
+# other path skipping the window: FH-A18, fuzz's expired_upper), a collection item with imgBase64
+# and imgArr compared (FH-L05; fuzz's image-sources named it), a BMP compared where only a GIF is
+# refused (FH-J21), ``Application/JSON`` refused (FH-L40, convention), a wrong sign's refusal
+# handing out the secretkey or the right sign (FH-J25, convention: CWE-209), a serialNo beyond
+# ASCII echoed with '?' for its characters (a latin1 column: FH-J16). The round's table is in the
+# session 26 report.
+def _wide_serial(request: Request) -> Request:
+    """The serialNo in full-width characters, as FH-L25 sends it (compared or refused: E-043)."""
+    serial = request.json["serialNo"]
+    return request.with_json(("serialNo",), "".join(chr(ord(c) + 0xFEE0) for c in serial))
+
+
+ROUND15: list[tuple[str, str, Change | None]] = [
+    ("serialno-echo-latin1", "FH-J16", _wide_serial),
+    ("expired-with-uppercase-sign", "FH-A18", None),
+    ("collection-two-sources-accepted", "FH-L05", None),
+    ("gif-only-refused", "FH-J21", None),
+    ("media-type-case-sensitive", "FH-L40", None),
+    ("refusal-discloses-expected-sign", "FH-J25", None),
+    ("refusal-discloses-secretkey", "FH-J25", None),
+]
+NAMED = (
+    ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14 + ROUND15
+)
+
+
+def test_a_credential_a_refusal_discloses_is_masked_where_the_finding_shows_it(contract):
+    """FH-J25 (session 26): a bad sign's 10047 naming the sign expected for its timestamp (应为...,
+    no key name beside it); the finding names no value, and the answer it shows is masked: the
+    right sign was never put on a request, so the redaction did not know it before."""
+    from harness.clients import DEMO
+    from harness.results import Finding
+
+    _, secret = DEMO.require_jd()
+    with (
+        mutant_jd("refusal-discloses-expected-sign", contract) as url,
+        probe_session(contract, "jd", url) as session,
+    ):
+        p = ProbeContext(session=session)
+        with pytest.raises(CheckFailed) as failed:
+            RULES.get("FH-J25").fn(p)
+        shown = p.last_response
+        stamp = p.last_request.auth.timestamp.value
+    right = jd_sign(secret, stamp)
+    assert f"(应为{right})" in shown.content.decode()
+    finding = Finding(
+        suite="conformance", api="jd", operation="faceCompareNew", check="x", severity="low",
+        message=failed.value.message, response=shown.excerpt(),
+    )  # fmt: skip
+    shown_json = finding.model_dump_json()
+    assert "应为" in shown_json and right not in shown_json and secret not in shown_json
 
 
 def test_a_result_timestamp_in_beijing_time_gets_no_finding(contract):

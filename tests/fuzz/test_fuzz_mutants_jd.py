@@ -48,6 +48,7 @@ CASES = [
     ("sign-of-seconds-accepted", "bad-sign", "bad_sign:secsign"),  # FH-A15 (session 22)
     ("sign-last-digit-unchecked", "bad-sign", "bad_sign:lastdigit"),  # FH-A15 (session 23)
     ("example-sign-accepted", "bad-sign", "bad_sign:example"),  # FH-A15 (session 25)
+    ("sign-right-prefix-accepted", "bad-sign", "bad_sign:truncated"),  # FH-A15 (session 26)
 ]
 
 
@@ -136,6 +137,10 @@ MODE_CASES = [
     ("authority-key-unpadded-accepted", "fixed-field"),
     # session 25: appAuthorityKey with a space for its '+' (a form decoder's mistake undone)
     ("authority-key-space-for-plus", "fixed-field"),
+    # session 26: a timestamp outside the window signed in uppercase hex (a path skipping it)
+    ("expired-with-uppercase-sign", "bad-timestamp"),  # expired_upper
+    # session 26: an item with imgArr and imgUrl, no imgBase64 (conform's FH-S01 named it)
+    ("imgurl-beside-imgarr-accepted", "image-sources"),  # arr-url
 ]
 
 

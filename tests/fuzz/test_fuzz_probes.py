@@ -99,6 +99,24 @@ def test_the_probes_find_nothing_on_the_fixtures_control(contract, tmp_path, api
     assert result.metrics.requests <= 100 + 1 + 21, result.metrics.requests
 
 
+@pytest.mark.parametrize(
+    ("defect", "probe"),
+    [("refusal-discloses-secretkey", "FH-J25"), ("media-type-case-sensitive", "FH-L40")],
+)
+def test_a_defect_of_a_convention_is_a_listed_fuzz_finding(contract, tmp_path, defect, probe):
+    """Round 15 (session 26): a wrong sign's refusal carrying the secretkey, and
+    ``Application/JSON`` refused, passed `fuzz --seed 1`; each is a convention finding now (listed,
+    not counted by default), and the report carries the secretkey nowhere."""
+    from harness.clients import DEMO
+
+    assert JD_DEFECTS[defect].quote
+    with mutant_jd(defect, contract) as url:
+        result = _run(url, tmp_path, "jd", probe)
+    named = {f.rule_id: f.basis for f in result.findings}
+    assert named.get(probe) == "convention", explain(result)
+    assert not leaks_in(tmp_path, [DEMO.require_jd()[1]]), leaks_in(tmp_path, [])[:5]
+
+
 @pytest.mark.parametrize(("api", "defect", "probe"), CASES, ids=[c[1] for c in CASES])
 def test_each_defect_only_conform_named_is_a_fuzz_finding(contract, tmp_path, api, defect, probe):
     assert (JD_DEFECTS if api == "jd" else DEFECTS)[defect].quote
