@@ -336,8 +336,24 @@ def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
             f"Received: {found.label} for {what}\n"
             f"Default reading: {refusal.where} {due} (faceharness' table)",
         )
+    if _both_generic_input(ctx, refusal, found.code):
+        return
     if refusal.strict and refusal.reading is None:
         raise Violation(f"{refusal.where} code {found.code} for {what}; the contract assigns {due}")
+
+
+# JD's two business codes of an invalid parameter, which no sentence ties to a cause (E-095)
+_GENERIC_INPUT = frozenset({"invalid_parameter", "out_of_range"})
+
+
+def _both_generic_input(ctx: RuleContext, refusal: Refusal, code: str | None) -> bool:
+    """Whether ``code`` and every code due are JD's `100 参数不合法!` or `43011
+    请求参数不在接受范围`: the table gives both and ties neither to a fault, so either refuses any
+    invalid parameter (E-095; round 15, legit jd-input-codes-swapped)."""
+    if refusal.where != "business" or code is None:
+        return False
+    named = [getattr(ctx.code("business", c), "name", None) for c in (code, *refusal.codes)]
+    return getattr(ctx.code("business", code), "api", None) == "jd" and set(named) <= _GENERIC_INPUT
 
 
 @rule(

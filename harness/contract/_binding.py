@@ -1,6 +1,6 @@
-"""E-085's coercing binder: a request body as Jackson's (and Gson's) defaults bind it, the one
-place that reading's coercions are written (conformance names the reading, the emulator serves
-it)."""
+"""E-085's coercing binder: a request body as Jackson's, Gson's and pydantic's (FastAPI's)
+defaults bind it, the one place that reading's coercions are written (conformance names the
+reading, the emulator serves it)."""
 
 from __future__ import annotations
 
@@ -12,19 +12,28 @@ _GONE = object()
 _INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: "²".isdigit() is True and int("²") raises
 
 
+# pydantic v2's lax mode (FastAPI's request models) reads these as true, any case, and "0",
+# "off", "f", "false", "n", "no" as false; Gson reads every string but "true" as false
+_PYDANTIC_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+
+
 def _bound_value(value: Any, types: list[str]) -> Any:
-    """``value`` as Jackson's (and Gson's) defaults bind it to a field of ``types`` (E-085): null
-    is the field not sent, a number or boolean a String's text, any integer (``!= 0``) or "true"
-    /"false" in any case a boolean, a string of ASCII digits an integer; ``...``: no binder
-    reads it so."""
+    """``value`` as a binder's defaults bind it to a field of ``types`` (E-085): null is the
+    field not sent, a number or boolean a String's text (Jackson, Gson), any integer (``!= 0``,
+    Jackson) or the floats 0.0 and 1.0 (pydantic) a boolean, and so is any string: "true"/"false"
+    in any case (Jackson), "yes"/"on"/"t"/"1" and "no"/"off"/"f"/"0" (pydantic's lax mode), any
+    other as false (Gson's ``Boolean.parseBoolean``); a string of ASCII digits an integer;
+    ``...``: no binder reads it so."""
     if value is None:
         return _GONE
     if "string" in types and isinstance(value, int | float):
         return str(value).lower() if isinstance(value, bool) else str(value)
     if "boolean" in types and type(value) is int:
         return value != 0
-    if "boolean" in types and isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
+    if "boolean" in types and type(value) is float and value in (0.0, 1.0):
+        return value == 1.0
+    if "boolean" in types and isinstance(value, str):
+        return value.lower() in _PYDANTIC_TRUE  # Gson reads every other string as false
     if "integer" in types and isinstance(value, str) and _INTEGER.fullmatch(value):
         return int(value)
     return ...
@@ -33,7 +42,8 @@ def _bound_value(value: Any, types: list[str]) -> Any:
 def as_bound(validator: Any, body: dict[str, Any]) -> dict[str, Any] | None:
     """``body`` (not changed) as a coercing binder reads it (E-085), when that is valid under
     ``validator``; None when a value of the wrong type is no coercion's (an object for a String,
-    "yes" for a boolean), a required field is null, or the bound body breaks another limit."""
+    a list or 2.5 for a boolean), a required field is null, or the bound body breaks another
+    limit."""
     body = copy.deepcopy(body)
     for _ in range(16):  # one mend a round, errors found afresh: a handful of fields at most
         # several errors may name one place (each branch of a oneOf): mending them all in one

@@ -39,6 +39,11 @@ FRAMING = (
     # 10 kB of headers, RateLimit headers, close after refusals, gzip unless refused
     "front-round12",
     "combo-round12",
+    # round 15: non-matches answered 1115, 100 and 43011 swapped, imgMap keyed by position,
+    # Float scores in single precision, FastAPI's lax booleans and 422s, Spring's 415, a Bearer
+    # value refused, hardened headers, Content-Encoding identity, errcode 1 for every failure,
+    # no Date header
+    "combo-round15",
 )
 
 

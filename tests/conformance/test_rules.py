@@ -1147,6 +1147,20 @@ def test_a_msg_stating_a_small_score_in_exponent_form_is_read_whole(contract):
         judge(contract, "FH-J17", "jd", "faceCompareNew", wrong, {}, Facts())
 
 
+def test_a_float_score_beside_a_msg_of_the_double_is_the_same_score(contract):
+    """legit_variants `jd-float32` (round 15): `score Float` held by a Java Float (single
+    precision, written as Jackson writes it) beside a msg formatting the engine's double to 7
+    decimals: 分数:0.7784267 beside 0.77842677 differs by 7.7e-8, past both roundings, and fuzz
+    --seed 7 filed a medium FH-J17. Half a single-precision unit more is allowed; a msg a
+    digit off in its 6th decimal is still another score."""
+    base = {**JD_BELOW, "score": 0.77842677, "similarity": 77}
+    same = jd({**base, "msg": "比对失败 :人脸比对判断 分数:0.7784267 阈值:0.8179 结果:false"})
+    judge(contract, "FH-J17", "jd", "faceCompareNew", same, {}, Facts())
+    with pytest.raises(CheckFailed):
+        other = jd({**base, "msg": "比对失败 :人脸比对判断 分数:0.7784277 阈值:0.8179 结果:false"})
+        judge(contract, "FH-J17", "jd", "faceCompareNew", other, {}, Facts())
+
+
 @pytest.mark.parametrize("written", ["1e999", "1e-999", "9.5E+400", "0.5e-400"])
 def test_a_score_with_a_huge_or_tiny_exponent_is_judged_not_a_crash(contract, written):
     """Review session 24: `score_step("1e999")` raised OverflowError (FH-J07 on the score,
@@ -1351,19 +1365,22 @@ def test_a_result_timestamp_too_large_for_a_float_is_fh_j13_not_an_internal_erro
     assert failed.value.rule_id == "FH-J13"
 
 
-@pytest.mark.parametrize(("reading", "failed"), [(None, True), ("E-043", False)])
+@pytest.mark.parametrize(
+    ("reading", "code", "failed"),
+    [(None, 1162, True), ("E-043", 1162, False), ("E-043", 43011, False), (None, 43011, False)],
+)
 def test_a_refusal_of_a_request_invalid_only_by_a_reading_takes_any_refusal_code(
-    contract, reading, failed
+    contract, reading, code, failed
 ):
     """Session 25: fuzz pins a full-width serialNo every run (invalid only under E-043's default);
     a live JD service refusing it 43011 请求参数不在接受范围 got a high FH-S04, "the contract
     assigns 100", though no sentence ties a code to a format the documents do not state. A
-    strict case of a seed rule still gets its own code."""
+    strict case of a seed rule still gets its own code, 100 or 43011 alike (E-095, round 15)."""
     from harness.conformance._rules_http import Refusal, refusal_failure
 
     ctx = RuleContext(contract=contract, api="jd", operation="faceCompareNew")
     refusal = Refusal("business", ("100",), "serialNo = '０１'", True, "unicode-control", "seed")
     refusal = replace(refusal, reading=reading, basis="reading" if reading else "seed")
-    out_of_range = {**JD_SYSTEM_ERROR, "result": {**JD_SYSTEM_ERROR["result"], "code": 43011}}
-    found = refusal_failure(ctx, answer(contract, "jd", 200, out_of_range), refusal)
+    refused = {**JD_SYSTEM_ERROR, "result": {**JD_SYSTEM_ERROR["result"], "code": code}}
+    found = refusal_failure(ctx, answer(contract, "jd", 200, refused), refusal)
     assert (found is not None and found.rule_id == "FH-S04") is failed, found

@@ -764,12 +764,21 @@ def _without(path: tuple[str | int, ...]) -> dict:
             ("faceCompareNew", {**_JD_BODY, "compareImageItem": {**_JD_ITEM, "imgArr": [v]}}, None)
             for v in ("²", "①", "--1", "١٢")
         ),
-        # ... and what none binds: an object for a String, "yes" or a list for a boolean, a
-        # required part null
+        # round 15: FastAPI's pydantic (lax mode) binds "yes", "on", "t", "1", 1.0 and "no",
+        # "off", "0", 0.0 to a boolean; Gson reads any other string as false (legit_variants
+        # fastapi-pydantic: a high FH-S01 "negative data accepted" before)
+        ("match", {**_MATCH_BODY, "async": "yes"}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": "ON"}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": "0"}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": 1.0}, "E-085"),
+        ("match", {**_MATCH_BODY, "async": "maybe"}, "E-085"),
+        # ... and what none binds: an object for a String, a list or a fraction for a boolean,
+        # a required part null
         ("faceCompareNew", {**_JD_BODY, "serialNo": {"x": 1}}, None),
         ("faceCompareNew", {**_JD_BODY, "compareImageItem": None}, None),
-        ("match", {**_MATCH_BODY, "async": "yes"}, None),
         ("match", {**_MATCH_BODY, "async": [True]}, None),
+        ("match", {**_MATCH_BODY, "async": 0.5}, None),
+        ("match", {**_MATCH_BODY, "async": {"on": True}}, None),
         ("match", {**_MATCH_BODY, "faceData": None}, None),
         # a required part null where a oneOf names it twice (a KeyError before: mended twice)
         ("match", {**_MATCH_BODY, "faceData": {**_MATCH_FACE, "data": None}}, None),

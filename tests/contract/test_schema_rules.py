@@ -165,6 +165,20 @@ def test_answers_other_services_may_send_fit_the_response_schemas(contract):
     assert _valid(contract, "jd", "CompareResponse", {**refused, "result": ran})
 
 
+def test_an_imgmap_keyed_otherwise_than_by_imgtype_fits_the_schema(contract):
+    """E-092 (round 15): `imgMap Map {"SFF":{...},"IDP":{...}} 采集的图片` gives a Map and an
+    example keyed by imgType, no rule for its keys: a service keying each image by where it was
+    sent (legit_variants jd-imgmap-indexed) got a high FH-H05 on every comparison. A Map it must
+    still be (mutant imgmap-as-list), each entry with its `valid`."""
+    ran = {"code": 0, "msg": "success", "result": True, "score": 0.93}
+    by_place = {"compare": {"valid": True}, "collection0": {"valid": True, "filename": "C_1"}}
+    assert _valid(contract, "jd", "BusinessResult", {**ran, "imgMap": by_place})
+    assert _valid(contract, "jd", "BusinessResult", {**ran, "imgMap": {"SFF": {"valid": False}}})
+    assert not _valid(contract, "jd", "BusinessResult", {**ran, "imgMap": [{"valid": True}]})
+    assert not _valid(contract, "jd", "BusinessResult", {**ran, "imgMap": {"compare": True}})
+    assert not _valid(contract, "jd", "BusinessResult", {**ran, "imgMap": {"SFF": {}}})
+
+
 def test_match_response_rejects_numeric_score(contract):
     ok = {
         "errcode": 0,

@@ -291,14 +291,16 @@ def test_video_face_data_with_the_dlib_engine(emulator, dlib_engine, tmp_path):
 def test_the_coercing_binder_reading_binds_before_validating(emulator):
     """E-085 coercing-binder (specs/readings.yaml): the emulator serving it reads a request as
     Jackson binds it (0 for a boolean is false, 1232 for a String "1232", a null field not sent);
-    its default reading and what no binder coerces ("yes" for a boolean) stay refused."""
+    its default reading and what no binder coerces (a list for a boolean) stay refused; "yes" is
+    pydantic's true (FastAPI, round 15)."""
     from ._helpers import jd_body, post_jd
 
     coerced = match_body(**{"async": 0, "liveCode": 1232, "extData": None})
     binder = emulator(readings={"E-085": "alternative"})
     assert post_match(binder, MATCH, coerced).json()["errcode"] == 0
     assert post_jd(binder, jd_body(serialNo=12345)).json()["result"]["code"] in (0, 1155)
-    assert post_match(binder, MATCH, match_body(**{"async": "yes"})).json()["errcode"] != 0
+    assert post_match(binder, MATCH, match_body(**{"async": [True]})).json()["errcode"] != 0
+    assert post_match(binder, MATCH, match_body(**{"async": "yes"})).json()["errcode"] == 0
     schema_types = emulator()
     assert post_match(schema_types, MATCH, coerced).json()["errcode"] != 0
     assert post_jd(schema_types, jd_body(serialNo=12345)).json()["result"]["code"] not in (0, 1155)

@@ -215,6 +215,21 @@ def test_the_refusal_of_an_invalid_case_is_the_books_verdict(contract: Any) -> N
     assert check_refusal(contract, truncated, _gateway(daily), strict=True) == []
 
 
+def test_jds_two_codes_of_an_invalid_parameter_refuse_any_invalid_parameter(contract: Any) -> None:
+    """E-095 (round 15): `100 参数不合法!` and `43011 请求参数不在接受范围` tie to no fault, so a
+    service answering 43011 where faceharness' table says 100 (legit jd-input-codes-swapped) is
+    no rule_code finding (fuzz --seed 7 filed six high ones); another code still is."""
+    invalid = contract.codes.named("jd", "invalid_parameter").code
+    outside = contract.codes.named("jd", "out_of_range").code
+    fixed = contract.codes.named("jd", "fixed_fields_wrong").code
+    missing = InvalidCase(JD, "missing-field", "serialNo removed", "business", (invalid,))
+    enum = InvalidCase(JD, "enum-outside", "imgType = X", "business", (outside,))
+    assert check_refusal(contract, missing, _jd(code=int(outside), msg="x"), strict=True) == []
+    assert check_refusal(contract, enum, _jd(code=int(invalid), msg="x"), strict=True) == []
+    [other] = check_refusal(contract, missing, _jd(code=int(fixed), msg="x"), strict=True)
+    assert (other.check, other.severity) == ("rule_code", "high")
+
+
 def test_an_invalid_case_is_judged_by_every_answers_rules_then_by_the_refusal_rules(
     contract: Any,
 ) -> None:
