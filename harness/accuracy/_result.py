@@ -599,26 +599,28 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
     """Whether the service draws its answers per call at ``claim``, so the repeats are more
     draws rather than an order the run under-samples: a pair asked again in the same order was
     decided otherwise there, or every swapped answer decided otherwise moved its score (in the
-    direction of its new decision) no further than a pair asked again in the same order moved
-    by itself (coin-per-call: the same order's draws explain the swapped ones). A score jitter
-    smaller than the swapped change is no draw (review of session 26: a 0.05-point jitter made
-    the repeats of order-rejects "draws" and switched the order doubt off)."""
-    moved, crossed = 0.0, list[float | None]()
-    for _, first, then, swapped in retold:
+    direction of its new decision) no further than a pair of its class (genuine, impostor) asked
+    again in the same order moved by itself (coin-per-call: the same order's draws explain the
+    swapped ones; noise on impostor pairs does not explain a genuine pair's crossing). A score
+    jitter smaller than the swapped change is no draw (review of session 26: a 0.05-point
+    jitter made the repeats of order-rejects "draws" and switched the order doubt off)."""
+    moved = {True: 0.0, False: 0.0}  # the largest same-order move per class (genuine or not)
+    crossed: list[tuple[bool, float | None]] = []  # (class, how far a swapped crossing moved)
+    for pair, first, then, swapped in retold:
         was = claim.accepts(first.score, first.decision)
         got = claim.accepts(then.score, then.decision)
-        scored = first.score is not None and then.score is not None
-        delta = (
-            then.score - first.score if first.score is not None and then.score is not None else 0.0
-        )
+        delta = None
+        if first.score is not None and then.score is not None:
+            delta = then.score - first.score
         if not swapped:
             if None not in (was, got) and was != got:
                 return True
-            moved = max(moved, abs(delta))
+            moved[pair.genuine] = max(moved[pair.genuine], abs(delta or 0.0))
         elif None not in (was, got) and was != got:
             # a change of decision the score does not follow is not explained by its draws
-            crossed.append(abs(delta) if scored and (delta > 0) == got else None)
-    return bool(crossed) and all(c is not None and c <= moved for c in crossed)
+            follows = delta is not None and (delta > 0) == got
+            crossed.append((pair.genuine, abs(delta) if follows and delta is not None else None))
+    return bool(crossed) and all(d is not None and d <= moved[cls] for cls, d in crossed)
 
 
 def _retold(

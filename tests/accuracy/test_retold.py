@@ -164,27 +164,34 @@ def test_a_claim_the_repeats_own_rate_meets_is_held() -> None:
     )
 
 
-@pytest.mark.parametrize(("moved", "drawn"), [(35.0, True), (2.0, False)])
+@pytest.mark.parametrize(
+    ("genuine_moved", "impostor_moved", "drawn"),
+    [(20.0, 0.0, True), (2.0, 0.0, False), (0.0, 35.0, False)],
+)
 def test_a_swapped_change_the_same_orders_draws_explain_is_a_draw(
-    moved: float, drawn: bool
+    genuine_moved: float, impostor_moved: float, drawn: bool
 ) -> None:
-    """coin-per-call (scores drawn per call, decisions by them): a sampled genuine pair asked
-    again kept its decision while its swapped answer crossed the threshold. A score that moved
-    as far when merely asked again explains the swapped change (the repeats are more draws,
-    pooled: a gate's max_fnmr passes); a jitter smaller than it does not (order-rejects)."""
+    """coin-per-call (scores drawn per call, decisions by them): a sampled genuine pair's
+    swapped answer crossed the threshold (15 points down) while the pairs asked again kept their
+    decisions. A genuine pair whose score moved as far when merely asked again explains it (the
+    repeats are more draws, pooled: a gate's max_fnmr passes); a smaller jitter does not
+    (order-rejects), nor noise on impostor pairs (a hostile service's cover)."""
     genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(30)]
     impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(30)]
-    high, low = Outcome(90.0, None, "0"), Outcome(10.0, None, "0")
-    ok = [(p, high) for p in genuine] + [(p, low) for p in impostor]
+    high, low, near = Outcome(90.0, None, "0"), Outcome(10.0, None, "0"), Outcome(75.0, None, "0")
+    ok = [(p, high) for p in genuine[2:]] + [(p, low) for p in impostor]
+    ok += [(genuine[0], Outcome(80.0, None, "0")), (genuine[1], near)]
     retold = [
-        (impostor[0], low, Outcome(10.0 + moved, None, "0"), False),
-        (genuine[0], high, high, False),
-        (genuine[0], high, Outcome(65.0, None, "0"), True),  # 25 points down, rejected
+        (impostor[0], low, Outcome(10.0 + impostor_moved, None, "0"), False),
+        (genuine[0], ok[-2][1], ok[-2][1], False),
+        (genuine[0], ok[-2][1], Outcome(65.0, None, "0"), True),  # 15 points down, rejected
+        (genuine[1], near, Outcome(75.0 + genuine_moved, None, "0"), False),
+        (genuine[1], near, near, True),
     ]
     row = _claim_row(CLAIM, ok, {}, retold=retold)
     assert row["retold_drawn"] is drawn
-    # drawn: the answer asked again is one more draw too; else the same comparison twice
-    assert (row["retold_genuine"], row["retold_false_non_matches"]) == (1 + drawn, 1)
+    # drawn: the answers asked again are more draws too; else the same comparisons twice
+    assert (row["retold_genuine"], row["retold_false_non_matches"]) == (2 + 2 * drawn, 1)
     crit = _criterion(row | {"scale_unknown": None}, {"max_fnmr": 0.3})
     assert crit.outcome == ("pass" if drawn else "inconclusive"), crit
 
