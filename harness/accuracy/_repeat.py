@@ -81,7 +81,8 @@ def observe_repeats(
     examples: dict[str, str] = {}
     sample = repeat_sample(answered, seed)
     calls, unasked = 0, 0
-    answers: list[tuple[PairImages, Outcome, Outcome]] = []  # (pair, first answer, this one)
+    # (pair, first answer, this one, whether swapped)
+    answers: list[tuple[PairImages, Outcome, Outcome, bool]] = []
     stopped = False
     ended: dict[str, str] | None = None  # the answer that ended the sample, if one did
     for pair, first in sample:
@@ -107,7 +108,7 @@ def observe_repeats(
                 cache.put(target, api, key, outcome)
             if outcome.category != "ok":
                 continue
-            answers.append((pair, first, outcome))
+            answers.append((pair, first, outcome, kind == "swapped"))
             tally = kinds[kind]
             tally["compared"] += 1
             delta = (

@@ -22,12 +22,11 @@ from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
 from ._data import OFF_SCALE, Dataset, Outcome, OutcomeCache, PairImages, select_pairs
-from ._repeat import Ask, observe_repeats, repeat_findings
+from ._repeat import REPEAT_PAIRS, Ask, observe_repeats, repeat_findings
 from ._stats import (
     Claim,
     Verdict,
     VerdictName,
-    bound_undecided,
     clopper_pearson,
     decided_against_score,
     det_curve,
@@ -186,8 +185,7 @@ def run_accuracy(
         seed=seed,
     )
     repeat_calls = repeats.pop("calls")
-    retold = repeats.pop("answers")  # (pair, first answer, a repeat's): more trials (E-098)
-    drawn = bool(repeats["again"]["differ"])  # answers drawn per call: repeats are more draws
+    retold = repeats.pop("answers")  # (pair, first answer, a repeat's, swapped): E-098
     counts: dict[str, dict[str, int]] = {
         name: {"ok": 0, "fta": 0, "error": 0} for name in _CLASSES.values()
     }
@@ -254,9 +252,7 @@ def run_accuracy(
         codes=dict(Counter(o.code for _, o in measured)),
         thresholds=tie_scale(
             [
-                _claim_row(
-                    c, ok, fta, failed, declined_pairs, turned_away, retold, by_image, drawn=drawn
-                )
+                _claim_row(c, ok, fta, failed, declined_pairs, turned_away, retold, by_image)
                 for c in claims
             ],
             api,
@@ -402,10 +398,8 @@ def _claim_row(
     failed: Sequence[PairImages] = (),
     declines: dict[str, int] | None = None,
     turned_away: int = 0,
-    retold: Sequence[tuple[PairImages, Outcome, Outcome]] = (),
+    retold: Sequence[Retold] = (),
     by_image: tuple[int, int] = (0, 0),
-    *,
-    drawn: bool = False,
 ) -> dict[str, Any]:
     """Error rates at one claimed operating point and the verdict. Impostor pairs share subjects,
     so these binomial intervals are somewhat optimistic (the EER's subject bootstrap is not).
@@ -420,8 +414,7 @@ def _claim_row(
     and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10).
     ``by_image``: of the declined (impostor, genuine) pairs, those with an image declined in
     every pair it is in (:func:`declined_by_image`), which the declines' test leaves out.
-    ``drawn``: a pair asked again in the same order got another answer, so the repeats are more
-    draws of the same answers, fairly pooled (no :func:`_order_doubt`)."""
+    ``retold``: the repeat sample's answers (pair, first answer, this one, swapped), E-098."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
@@ -429,16 +422,21 @@ def _claim_row(
     declines = declines or {}
     # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
     declined = fta.get("genuine", 0) + turned_away
-    # the repeat sample's pairs asked again or swapped (ERRATA E-098): an answer that decides
-    # the pair at this claim is one more comparison of it (the run's order is the images'
-    # sha256, no role: the swapped order is as much the claim's as the run's). When one of a
-    # class decides otherwise than its pair's first answer, every one of that class that decides
-    # counts, agreeing or not (review of session 25: counting only those that differ counted a
-    # crossing in one trial, and the agreeing repeats in none); when every one agrees, they
-    # repeat the first answers, and none counts (a service answering alike is judged exactly as
-    # without its sample). Genuine pairs alike (audit round 15, order-rejects: a service
-    # rejecting every genuine pair sent the other way round kept FNMR 0)
-    repeated, retold_genuine = _retold(claim, retold, False), _retold(claim, retold, True)
+    # the repeat sample's pairs asked again or swapped (ERRATA E-098): a swapped answer that
+    # decides the pair at this claim is one more comparison of it (the run's order is the
+    # images' sha256, no role: the swapped order is as much the claim's as the run's); one asked
+    # again in the same order is the same comparison, another only when the service draws its
+    # answers per call (``drawn``: a pair asked again was decided otherwise at this claim; a
+    # score jitter no decision follows is no draw, review of session 26). When one of a class
+    # decides otherwise than its pair's first answer, every one of that class that counts does,
+    # agreeing or not (review of session 25: counting only those that differ counted a crossing
+    # in one trial, and the agreeing repeats in none); when every one agrees, none counts (a
+    # service answering alike is judged exactly as without its sample). Genuine pairs alike
+    # (audit round 15, order-rejects: a service rejecting every genuine pair sent the other way
+    # round kept FNMR 0)
+    drawn = _drawn(claim, retold)
+    repeated = _retold(claim, retold, False, drawn)
+    retold_genuine = _retold(claim, retold, True, drawn)
     for _, got, _ in retold_genuine:
         tally[(True, got)] += 1
     otherwise = [p for p, _, differs in repeated if differs]
@@ -482,21 +480,28 @@ def _claim_row(
     )
     if bounded is not None:
         verdict = bounded[0]
+    order_decides = False  # consistent but for the order its repeats show (E-098)
     if repeated and verdict.verdict == "consistent" and not drawn:
         verdict = _order_doubt(claim, verdict, order_matches, len(repeated))
+        order_decides = verdict.verdict == "untestable"
     reason = verdict.reason
+    asked = (
+        "asked again (a draw per call) or with the images swapped"
+        if drawn
+        else "the images swapped"
+    )
     if otherwise:
         reason += (
-            f" ({len(repeated)} of the impostor comparisons are the repeat sample's, asked again "
-            f"or with the images swapped, {len(otherwise)} of them decided otherwise than the "
+            f" ({len(repeated)} of the impostor comparisons are the repeat sample's, {asked}, "
+            f"{len(otherwise)} of them decided otherwise than the "
             f"pair's first answer, {order_matches} a false match: ERRATA E-098)"
         )
     if retold_genuine:
         reason += (
             f" ({len(retold_genuine)} of the genuine comparisons are the repeat sample's, "
-            f"{sum(differs for _, _, differs in retold_genuine)} of them decided otherwise than "
-            f"the pair's first answer, {sum(got is False for _, got, _ in retold_genuine)} a "
-            "false non-match: ERRATA E-098)"
+            f"{asked}, {sum(differs for _, _, differs in retold_genuine)} of them decided "
+            f"otherwise than the pair's first answer, "
+            f"{sum(got is False for _, got, _ in retold_genuine)} a false non-match: ERRATA E-098)"
         )
     scores = [o.score for p, o in ok if not p.genuine and o.score is not None]
     top = max(scores) if claim.rule == "score>=" and scores else None
@@ -534,9 +539,11 @@ def _claim_row(
         "retold_false_matches": order_matches,
         "retold_genuine": len(retold_genuine),
         "retold_false_non_matches": sum(got is False for _, got, _ in retold_genuine),
-        # a pair asked again in the same order answered otherwise: the repeats are more draws of
-        # a service answering per call, fairly pooled, not an order the run under-samples
+        # a pair asked again in the same order was decided otherwise at this claim: the repeats
+        # are more draws of a service deciding per call, fairly pooled, not an order the run
+        # under-samples (no order doubt, here nor at a gate's limit)
         "retold_drawn": drawn,
+        "order_decides": order_decides,  # untestable by the order alone: more photos won't help
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
@@ -556,23 +563,24 @@ def _claim_row(
 
 
 def _order_doubt(claim: Claim, verdict: Verdict, errors: int, trials: int) -> Verdict:
-    """A ``consistent`` verdict whose repeat sample decided impostor pairs otherwise than their
-    first answers (ERRATA E-098): either order is a comparison the claim speaks of, but the run
-    asks the other one only for its few repeats, so a service accepting every impostor pair sent
-    the other way round reads as ``errors`` in ``trials`` among thousands of the run's order.
-    The claim holds only if it holds over those repeats alone as well (audit round 15,
-    order-accepts on the whole shared set: 1 false match in 357, the repeats' 1 in 2);
-    else untestable, never contradicted (a handful of repeats, or a draw per call)."""
-    if bound_undecided(errors, trials, claim.claimed_fmr) is None and (
-        errors / trials <= claim.claimed_fmr
-    ):
+    """A ``consistent`` verdict whose repeat sample, the images swapped, decided impostor pairs
+    otherwise than their first answers (ERRATA E-098): either order is a comparison the claim
+    speaks of, but the run asks the other one only for its few repeats, so a service accepting
+    every impostor pair sent the other way round reads as ``errors`` in ``trials`` among
+    thousands of the run's order (audit round 15, order-accepts on the whole shared set: 1 false
+    match in 357, the repeats' 1 in 2). Untestable, never contradicted (a handful of repeats),
+    when the repeats' own rate exceeds the claim; not when it does not: the sample is capped
+    (:data:`REPEAT_PAIRS`), so asking them to hold the claim alone could never be met, and a
+    service scoring the two orders a little apart (the images have roles) stayed untestable for
+    one borderline pair (review of session 26)."""
+    if errors / trials <= claim.claimed_fmr:
         return verdict
     reason = (
-        f"{verdict.reason}; but the repeat sample, asked again or with the images swapped, "
-        f"decided impostor pairs otherwise than their first answers ({errors} false matches in "
-        f"{trials} of its answers): the images' order or a draw per call decides, the run asks "
-        "the other order only for these few, and they cannot hold the claim: the data cannot "
-        "tell whether it holds (ERRATA E-098)"
+        f"{verdict.reason}; but the repeat sample, with the images swapped, decided impostor "
+        f"pairs otherwise than their first answers ({errors} false matches in {trials} of its "
+        f"answers, above the claimed {claim.claimed_fmr:g}): the images' order decides, and the "
+        f"run asks the other order only for its {REPEAT_PAIRS} repeat pairs at most, whatever "
+        "the data set: the data cannot tell whether the claim holds (ERRATA E-098)"
     )
     return Verdict(
         "untestable",
@@ -584,16 +592,53 @@ def _order_doubt(claim: Claim, verdict: Verdict, errors: int, trials: int) -> Ve
     )
 
 
+Retold = tuple[PairImages, Outcome, Outcome, bool]  # (pair, first answer, a repeat's, swapped)
+
+
+def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
+    """Whether the service draws its answers per call at ``claim``, so the repeats are more
+    draws rather than an order the run under-samples: a pair asked again in the same order was
+    decided otherwise there, or every swapped answer decided otherwise moved its score (in the
+    direction of its new decision) no further than a pair of its class (genuine, impostor) asked
+    again in the same order moved by itself (coin-per-call: the same order's draws explain the
+    swapped ones; noise on impostor pairs does not explain a genuine pair's crossing). A score
+    jitter smaller than the swapped change is no draw (review of session 26: a 0.05-point
+    jitter made the repeats of order-rejects "draws" and switched the order doubt off)."""
+    moved = {True: 0.0, False: 0.0}  # the largest same-order move per class (genuine or not)
+    crossed: list[tuple[bool, float | None]] = []  # (class, how far a swapped crossing moved)
+    for pair, first, then, swapped in retold:
+        was = claim.accepts(first.score, first.decision)
+        got = claim.accepts(then.score, then.decision)
+        delta = None
+        if first.score is not None and then.score is not None:
+            delta = then.score - first.score
+        if not swapped:
+            if None not in (was, got) and was != got:
+                return True
+            moved[pair.genuine] = max(moved[pair.genuine], abs(delta or 0.0))
+        elif None not in (was, got) and was != got:
+            # a change of decision the score does not follow is not explained by its draws
+            follows = delta is not None and (delta > 0) == got
+            crossed.append((pair.genuine, abs(delta) if follows and delta is not None else None))
+    return bool(crossed) and all(d is not None and d <= moved[cls] for cls, d in crossed)
+
+
 def _retold(
-    claim: Claim, retold: Sequence[tuple[PairImages, Outcome, Outcome]], genuine: bool
+    claim: Claim, retold: Sequence[Retold], genuine: bool, drawn: bool
 ) -> list[tuple[PairImages, bool, bool]]:
-    """The repeat answers of ``genuine`` (or impostor) pairs that decide at ``claim``, each with
-    what it decided and whether that differs from its pair's first answer: all of them when one
-    differs, none when every one repeats its first answer (ERRATA E-098)."""
+    """The repeat answers of ``genuine`` (or impostor) pairs that are more comparisons at
+    ``claim``, each with what it decided and whether that differs from its pair's first answer:
+    the swapped ones that decide (the other order: one more comparison per pair), and those
+    asked again only when ``drawn`` (else the same comparison twice: review of session 26, a
+    deterministic service's 6 of 27 read 9 of 31 and failed a limit the sample could not
+    decide); all of them when one differs, none when every one repeats its first answer
+    (ERRATA E-098)."""
     decided = [
         (p, got, got != claim.accepts(first.score, first.decision))
-        for p, first, then in retold
-        if p.genuine == genuine and (got := claim.accepts(then.score, then.decision)) is not None
+        for p, first, then, swapped in retold
+        if p.genuine == genuine
+        and (swapped or drawn)
+        and (got := claim.accepts(then.score, then.decision)) is not None
     ]
     return decided if any(differs for _, _, differs in decided) else []
 
@@ -963,6 +1008,16 @@ def inconclusive_reason(
         for row in measured
         if (row.get("fmr_with_declines") or {}).get("declines_untested")
     ]
+    ordered = [row["claim"] for row in measured if row.get("order_decides")]
+    if ordered:  # the swapped order is asked of the capped repeat sample only: no data size helps
+        said = (
+            f"a service deciding impostor pairs alike in either order of their images "
+            f"({', '.join(ordered)}: its repeat sample's swapped answers matched falsely above "
+            f"the claim, and the run asks the swapped order only for that sample, {REPEAT_PAIRS} "
+            "pairs per API at most, whatever the data set: ERRATA E-098)"
+        )
+        short = any(compared[row["claim"]] < row["impostor_pairs_needed"] for row in measured)
+        when = f"{said}, and {when}" if short else said
     if untested:
         when = (
             f"more genuine pairs (people with several photos) to tell whether the declines fall "

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from harness.accuracy import bound_undecided, clopper_pearson, n_needed_for_zero_failures
+from harness.accuracy._repeat import REPEAT_PAIRS
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
 from harness.results import (
@@ -201,7 +202,8 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             "scoring on another scale)",
         )
     problems, shown, undecided = [], [], []
-    unanswered = False  # undecided by impostor pairs without a decision, not by the count
+    # undecided by impostor pairs without a decision, by the images' order (E-098), by the count
+    unanswered = ordered = counted = False
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
@@ -216,6 +218,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             problems.append(f"{rate.upper()} not measured{why}")
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
+            counted = True
         elif value > maximum:
             problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
         elif rate == "fmr" and (doubt := _unknown_doubt(row, maximum, limit.bound)):
@@ -223,8 +226,10 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             unanswered = True
         elif rate == "fmr" and (doubt := _declines_doubt(row, maximum, limit.bound)):
             undecided.append(doubt)
-        elif doubt := _retold_doubt(row, rate, maximum, limit.bound):
+            counted = True
+        elif doubt := _retold_doubt(row, rate, maximum):
             undecided.append(doubt)
+            ordered = True
     if limit.max_fnmr is not None and limit.max_frr is None and (declined := _declined(row)):
         frr = "-" if row.frr is None else f"{row.frr:.4g}"  # FNMR leaves these out; FRR not
         shown.append(
@@ -239,18 +244,35 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         expected=expected,
         actual=", ".join(shown),
         reason="; ".join(problems or undecided),
-        testable_when=(
+        testable_when=_testable_when(unanswered, ordered, counted) if inconclusive else None,
+    )
+
+
+def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
+    """What would decide an inconclusive limit, for each kind of doubt it has: pairs without a
+    decision, the images' order (E-098: no larger data set helps, the swapped sample is capped),
+    or the count."""
+    whens = []
+    if unanswered:
+        whens.append(
             "a decision for every impostor pair: a re-run sends again those without a usable "
             "answer (a transport failure, a malformed answer, an internal error), not those "
             "answered without a score (E-011); a documented decline (liveness, risk control, "
             "an invalid parameter, quality) is left out like a failure to acquire"
-            if unanswered
-            else 'more pairs scored (a larger --faces set), or bound = "estimate" in the '
-            "policy to judge the point estimate alone"
         )
-        if inconclusive
-        else None,
-    )
+    if ordered:
+        whens.append(
+            "a service deciding a pair alike in either order of its images: the run asks the "
+            f"swapped order only for its repeat sample ({REPEAT_PAIRS} pairs per API at most, "
+            "whatever the --faces set or the bound), and no sentence says which image a user "
+            "sends as the reference (ERRATA E-098; the order_free_score finding, E-075)"
+        )
+    if counted:
+        whens.append(
+            'more pairs scored (a larger --faces set), or bound = "estimate" in the policy to '
+            "judge the point estimate alone"
+        )
+    return "; and ".join(whens)
 
 
 def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> str | None:
@@ -300,31 +322,35 @@ def _declines_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> 
     )
 
 
-def _retold_doubt(row: ThresholdResult, rate: str, maximum: float, bound: str | None) -> str | None:
+def _retold_doubt(row: ThresholdResult, rate: str, maximum: float) -> str | None:
     """Why a limit met by every comparison is not met by the sample (None: it is): the repeat
-    sample, asked again or with the images swapped, decided pairs otherwise than their first
-    answers (ERRATA E-098), and the limit does not hold over its answers alone. Either order is
-    a comparison the claim speaks of, but the run asks the other one only for its few repeats:
-    a service rejecting every genuine pair sent the other way round read FNMR 2 in 27 and met
-    ``max_fnmr = 0.3`` (audit round 15, order-rejects). Not when a pair asked again in the
-    same order answered otherwise (``retold_drawn``): the repeats are then more draws of a
-    service answering per call (coin-per-call), fairly pooled."""
+    sample, the images swapped, decided pairs otherwise than their first answers (ERRATA E-098),
+    and those answers' own rate is over the limit. Either order is a comparison the claim speaks
+    of, but the run asks the other one only for its few repeats: a service rejecting every
+    genuine pair sent the other way round read FNMR 2 in 27 and met ``max_fnmr = 0.3`` (audit
+    round 15, order-rejects). The point rate, whatever the ``bound``: the sample is capped (four
+    pairs), so asking it to decide the limit alone could never be met, and one borderline pair a
+    service scores a little apart in the two orders kept a gate inconclusive for good (review of
+    session 26). Not when a pair asked again in the same order was decided otherwise at the
+    claim (``retold_drawn``): the repeats are then more draws of a service deciding per call
+    (coin-per-call), fairly pooled."""
     extra = row.model_extra or {}
     kind = "impostor" if rate == "fmr" else "genuine"
     trials = int(extra.get(f"retold_{kind}") or 0)
     errors = int(
         extra.get("retold_false_matches" if rate == "fmr" else "retold_false_non_matches") or 0
     )
-    if extra.get("retold_drawn"):  # answers drawn per call: the repeats are fairly pooled
+    if extra.get("retold_drawn"):  # decisions drawn per call: the repeats are fairly pooled
         return None
-    if not trials or maximum >= 1 or _fmr_holds(errors, trials, maximum, bound):
+    if not trials or maximum >= 1 or errors / trials <= maximum:
         return None
     what = "false matches" if rate == "fmr" else "rejected"
     return (
         f"{rate.upper()} <= {maximum:g} holds over every comparison, not over the repeat "
-        f"sample's {trials} {kind} answers alone ({errors} {what}), "
-        "which decided pairs otherwise than their first answers: the images' order (or a draw "
-        "per call) decides, and the run asks the other order only for these (ERRATA E-098)"
+        f"sample's {trials} {kind} answers with the images swapped ({errors} {what}, "
+        f"{errors / trials:.4g} > {maximum:g}), which decided pairs otherwise than their first "
+        "answers: the images' order decides, and the run asks the other order only for these "
+        "(ERRATA E-098)"
     )
 
 

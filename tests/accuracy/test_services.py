@@ -682,8 +682,10 @@ def test_every_repeat_answer_deciding_an_impostor_pair_is_one_more_trial() -> No
     """Review of session 25 (ERRATA E-098): a repeat answer (asked again, swapped) counted as
     an impostor comparison only when it decided otherwise than the first, so a borderline pair
     crossing the threshold once added a false match in one trial while the repeats that agreed
-    added none: 8 repeats, 1 crossing, counted 1 of 1. Every repeat that decides counts; a
-    service answering alike each time is judged exactly as without its repeats."""
+    added none: 8 repeats, 1 crossing, counted 1 of 1. Every swapped answer that decides counts;
+    a service answering alike each time is judged exactly as without its repeats. One asked
+    again in the same order is the same comparison, no trial, unless the service decides per
+    call (review of session 26: a deterministic service's repeats were counted twice)."""
     from harness.accuracy._result import _claim_row
     from harness.accuracy._stats import Claim
 
@@ -692,8 +694,8 @@ def test_every_repeat_answer_deciding_an_impostor_pair_is_one_more_trial() -> No
     ok = [(p, Outcome(10.0, None, "0")) for p in impostors[:-1]]
     border = impostors[-1]
     ok.append((border, Outcome(69.9, None, "0")))
-    alike = [(p, o, o) for p, o in ok[:8]]
-    crossing = [(border, Outcome(69.9, None, "0"), Outcome(70.1, None, "0"))]
+    alike = [(p, o, o, True) for p, o in ok[:8]]
+    crossing = [(border, Outcome(69.9, None, "0"), Outcome(70.1, None, "0"), True)]
     plain = _claim_row(claim, ok, {})
     steady = _claim_row(claim, ok, {}, retold=alike)
     assert steady == plain
@@ -702,6 +704,11 @@ def test_every_repeat_answer_deciding_an_impostor_pair_is_one_more_trial() -> No
     assert (row["impostor"], row["false_matches"], row["retold_impostor"]) == (60 + 9, 1, 9)
     assert "9 of the impostor comparisons are the repeat sample's" in row["verdict_reason"]
     assert "1 of them decided otherwise" in row["verdict_reason"]
+    # the same 8 pairs asked again in the same order, alike: the same comparisons, no trials
+    again = [(p, o, o, False) for p, o in ok[:8]]
+    row = _claim_row(claim, ok, {}, retold=[*again, *crossing])
+    assert (row["impostor"], row["false_matches"], row["retold_impostor"]) == (60 + 1, 1, 1)
+    assert row["retold_drawn"] is False
 
 
 def test_a_genuine_pair_rejected_when_asked_again_or_swapped_is_a_false_non_match() -> None:
@@ -719,15 +726,18 @@ def test_a_genuine_pair_rejected_when_asked_again_or_swapped_is_a_false_non_matc
     ok = [(p, Outcome(95.0, None, "0")) for p in genuine] + [
         (p, Outcome(5.0, None, "0")) for p in impostor
     ]
-    alike = [(p, o, o) for p, o in ok[:2]]
-    swapped = [(p, Outcome(95.0, None, "0"), Outcome(5.0, None, "0")) for p in genuine[:2]]
+    alike = [(p, o, o, kind) for p, o in ok[:2] for kind in (False, True)]
+    swapped = [(p, Outcome(95.0, None, "0"), Outcome(5.0, None, "0"), True) for p in genuine[:2]]
+    again = [(p, o, o, False) for p, o in ok[:2]]  # the same pairs asked again: alike
     assert _claim_row(claim, ok, {}, retold=alike) == _claim_row(claim, ok, {})
-    row = _claim_row(claim, ok, {}, retold=[*alike, *swapped])
-    assert (row["genuine"], row["false_non_matches"]) == (14, 2)
-    assert (row["frr_errors"], row["frr_trials"]) == (2, 14)
+    row = _claim_row(claim, ok, {}, retold=[*again, *swapped])
+    # the swapped answers are one more comparison per pair; those asked again in the same
+    # order the same comparisons (review of session 26: counted, 2 in 14)
+    assert (row["genuine"], row["false_non_matches"]) == (12, 2)
+    assert (row["frr_errors"], row["frr_trials"]) == (2, 12)
     assert (row["impostor"], row["false_matches"], row["retold_impostor"]) == (10, 0, 0)
-    assert row["retold_genuine"] == 4
-    assert "4 of the genuine comparisons are the repeat sample's" in row["verdict_reason"]
+    assert row["retold_genuine"] == 2
+    assert "2 of the genuine comparisons are the repeat sample's" in row["verdict_reason"]
     assert "2 a false non-match: ERRATA E-098" in row["verdict_reason"]
 
 
@@ -746,13 +756,17 @@ def test_a_claim_is_not_held_by_pooling_the_answers_the_order_decides() -> None:
         (p, Outcome(5.0, None, "0")) for p in impostor
     ]
     first = Outcome(5.0, None, "0")
-    again = (impostor[0], first, first)
+    again = (impostor[0], first, first, False)
+    swapped = (impostor[0], first, Outcome(90.0, None, "0"), True)
     assert _claim_row(claim, ok, {}, retold=[again])["verdict"] == "consistent"
-    row = _claim_row(claim, ok, {}, retold=[again, (impostor[0], first, Outcome(90.0, None, "0"))])
-    assert (row["false_matches"], row["impostor"], row["fmr_ci95"][1] < 2e-3) == (1, 3002, True)
+    row = _claim_row(claim, ok, {}, retold=[again, swapped])
+    assert (row["false_matches"], row["impostor"], row["fmr_ci95"][1] < 2e-3) == (1, 3001, True)
     assert row["verdict"] == "untestable", row["verdict_reason"]
     assert row["retold_false_matches"] == 1
-    # answers drawn per call (a pair asked again answered otherwise): the repeats are more draws
-    retold = [again, (impostor[0], first, Outcome(90.0, None, "0"))]
-    assert _claim_row(claim, ok, {}, retold=retold, drawn=True)["verdict"] == "consistent"
-    assert "(1 false matches in 2 of its answers)" in row["verdict_reason"]
+    assert "(1 false matches in 1 of its answers, above the claimed 0.001)" in row["verdict_reason"]
+    # decisions drawn per call (a pair asked again decided otherwise at the claim): the repeats
+    # are more draws, fairly pooled
+    coin = (genuine[0], Outcome(95.0, None, "0"), Outcome(60.0, None, "0"), False)
+    drawn = _claim_row(claim, ok, {}, retold=[again, swapped, coin])
+    assert drawn["retold_drawn"] is True and drawn["verdict"] == "consistent"
+    assert (drawn["impostor"], drawn["retold_impostor"], drawn["genuine"]) == (3002, 2, 11)

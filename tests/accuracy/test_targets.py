@@ -307,7 +307,9 @@ def test_round_9_verdicts_tell_the_truth(
         assert "ERRATA E-098" in (row.verdict_reason or "")
     if variant == "order-rejects":  # FNMR was 0 of 12: a gate's max_fnmr passed it
         row = rows["jd.result"]
-        assert (row.false_non_matches, row.genuine, row.frr_errors) == (1, 14, 1)
+        # the swapped answer is one more comparison; the one asked again the same (1 of 14
+        # counted it twice: review of session 26)
+        assert (row.false_non_matches, row.genuine, row.frr_errors) == (1, 13, 1)
         assert "1 a false non-match: ERRATA E-098" in (row.verdict_reason or "")
     if variant == "identical-only":  # every result false: no "decisions differ" said of them
         assert "carried the same score 0" in notes and "its decisions differ" not in notes

@@ -313,11 +313,25 @@ def test_an_accuracy_limit_the_sample_cannot_decide_is_inconclusive(
         ({"retold_impostor": 2, "retold_false_matches": 1}, {"max_fmr": 0.01}, "inconclusive"),
         ({"retold_genuine": 4, "retold_false_non_matches": 2}, {"max_fmr": 0.01}, "pass"),
         ({}, {"max_fnmr": 0.3, "max_fmr": 0.01}, "pass"),  # no repeat decided otherwise
-        # coin-per-call: a pair asked again answered otherwise, so the repeats are more draws
+        # coin-per-call: a pair asked again decided otherwise, so the repeats are more draws
         (
             {"retold_genuine": 4, "retold_false_non_matches": 2, "retold_drawn": True},
             {"max_fnmr": 0.3},
             "pass",
+        ),
+        # review of session 26: the repeats' own rate under the limit (one borderline pair
+        # scored apart in the two orders) is met, whatever the bound: 4 answers at most could
+        # never decide a limit alone, and the gate stayed inconclusive for good
+        ({"retold_genuine": 2, "retold_false_non_matches": 0}, {"max_fnmr": 0.3}, "pass"),
+        (
+            {"retold_genuine": 4, "retold_false_non_matches": 1},
+            {"max_fnmr": 0.3, "bound": "upper95"},
+            "pass",
+        ),
+        (
+            {"retold_genuine": 2, "retold_false_non_matches": 2},
+            {"max_fnmr": 0.3, "bound": "estimate"},
+            "inconclusive",
         ),
     ],
 )
@@ -335,6 +349,10 @@ def test_a_limit_is_not_met_by_pooling_the_answers_the_order_decides(
     assert crit.outcome == outcome, crit
     if outcome == "inconclusive":
         assert "not over the repeat sample's" in crit.reason and "E-098" in crit.reason
+        # the repeat sample is capped: neither more photos nor another bound decides it
+        when = crit.testable_when or ""
+        assert "either order" in when and "whatever the --faces set or the bound" in when, when
+        assert "a larger --faces set" not in when and 'bound = "estimate"' not in when, when
 
 
 @pytest.mark.parametrize(
