@@ -568,6 +568,39 @@ def test_a_search_refused_nothing_claims_no_rate_held_longer_than_a_step(
     assert "on average" not in note, note
 
 
+def _documented_limit_json() -> dict[str, set[str]]:
+    """docs/load.md's `limit.json` reference: the names its top-level bullets explain, and those
+    the bullets under each explain (``steps``, ``step_details``), keyed by that one's name."""
+    text = (Path(__file__).parents[2] / "docs" / "load.md").read_text(encoding="utf-8")
+    block = text.split("`limit.json` (written by `find-limit`", 1)[1].split("\n\n", 2)[1]
+    named: dict[str, set[str]] = {"": set()}
+    under = ""
+    for line in block.splitlines():
+        if match := re.match(r"( *)- (.*)", line):
+            names = re.findall(r"(?:^|; )`(\w+)`:", match[2])  # `name`: or ...; `name`:
+            if not match[1]:
+                under = names[0]
+                named[""] |= set(names)
+            else:
+                named.setdefault(under, set()).update(names)
+    return named
+
+
+def test_limit_json_has_the_fields_docs_load_md_explains(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Review (loadfix): docs/load.md named some of limit.json's fields in passing (and one,
+    ``StepResult.warmup_refused``, that limit.json never writes); its reference now explains
+    each field written, steps' and step details' too, and no other."""
+    with virtual_time(monkeypatch) as clock:
+        found = find_limit(virtual_measure(gate_app("no-burst", limit=LIMIT), clock),
+                           start_rate=10, max_rate=80, slo_p99_ms=1000, max_error_rate=0.01,
+                           clock=clock.monotonic, rest=clock.sleep)  # fmt: skip
+    written = found.to_dict()
+    documented = _documented_limit_json()
+    assert documented[""] == set(written)
+    assert documented["steps"] == set(written["steps"][0])
+    assert documented["step_details"] == set(written["step_details"][0])
+
+
 @pytest.mark.parametrize(("kind", "operation"), [("concurrency", "jd"), ("noisy", "match"),
                                                  ("lockout", "match")])  # fmt: skip
 def test_a_rate_that_failed_from_rest_bounds_an_unnamed_limit_from_above(
