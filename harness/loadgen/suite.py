@@ -958,6 +958,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         qps_rate=qps / completed if completed else 0.0,
         warmup_throttled=warmup_throttled,
         warmup_refused=warm.by_class.get(THROTTLED, 0),
+        warmup_late=warm.late,
         refused_tail_s=_refused_tail(result),
         **_refused_whole(result),
         late=window.late,

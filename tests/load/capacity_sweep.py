@@ -10,8 +10,7 @@ into the wall clock's window, searched as the load suite searches it (``find_lim
 - ``wrong-exact``: a number, ``exact``, no word of doubt, off by more than ``TOLERANCE``;
 - ``bad-bound`` (counted inside ``inconclusive`` too): an inconclusive search whose evidence would
   fail a requirement the service meets (``meets_minimum`` of 0.9 x the truth is False: its
-  upper bound is under the truth), or a lower/upper bound the truth is outside (a lower bound:
-  the smaller of a step's and what held over the whole search, ``sustained_rps``).
+  upper bound is under the truth), or a lower/upper bound the truth is outside.
 
 Run: ``cd tests && PYTHONPATH=.. python -m load.capacity_sweep [--only NAME] [--cases]``.
 """
@@ -180,11 +179,8 @@ def judge(truth: Truth, found: LimitResult) -> Outcome:
         verdict = "right" if close else "wrong-exact"
     else:
         verdict = "inconclusive"
-        # a lower bound over a step, and what held over the whole search (``sustained_rps``): a
-        # quota over a window longer than a step is bounded by the latter (session 26)
-        low = min(x, found.sustained_rps or x) if x is not None else None
-        bad = low is None or (low > limit * (1 + TOLERANCE) if found.bound == "lower"
-                              else low < limit * (1 - TOLERANCE))  # fmt: skip
+        bad = x is None or (x > limit * (1 + TOLERANCE) if found.bound == "lower"
+                            else x < limit * (1 - TOLERANCE))  # fmt: skip
     return Outcome(truth, found, verdict, bad)
 
 
