@@ -181,3 +181,24 @@ def test_a_config_with_a_bom_is_read_and_codes_naming_a_folder_say_so(
     done = cli("conform", "--target", NOWHERE, "--api", "match", "--codes", str(tmp_path),
                "--out", str(tmp_path / "run"), env={"FACEHARNESS_TOKEN": "t"})  # fmt: skip
     one_line_error(done, f"--codes {tmp_path}: a directory")
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["run", "--rate", "1e300", "--duration", "1s"], "--rate 1e+300/s is above 250,000/s"),
+        (["run", "--rate", "nan"], "--rate must be a positive number, got nan"),
+        (["run", "--rate", "inf"], "--rate must be a positive number, got inf"),
+        (["run", "--rate", "-5"], "--rate must be a positive number, got -5"),
+        (["find-limit", "--max-rate", "1e300"], "--max-rate 1e+300/s is above 250,000/s"),
+    ],
+)
+def test_a_rate_no_run_can_send_is_refused_before_traffic(
+    cli: InProcess, tmp_path: Path, args: list[str], said: str
+) -> None:
+    """``--rate 1e300 --duration 1s`` ran 75 s (the schedule catching up on its slots until
+    Locust's backstop), then exited 2 as a partial run "after offering 4383282 of 1000...0
+    request(s)", a 301-digit number."""
+    done = cli("load", *args, "--target", "emulator", "--out", str(tmp_path / "run"))
+    one_line_error(done, said)
+
