@@ -176,6 +176,10 @@ def request_of(
         api, body, raw = str(exchange["api"]), exchange.get("body"), None
         if api not in ("match", "jd"):
             raise InputError(f"unknown api {api!r}")
+        try:  # never read as "no credentials": the file would replay another request
+            auth = Auth.from_directive(api, exchange.get("auth", "fresh"))
+        except ValueError as exc:
+            raise InputError(f"malformed replay file: {exc}") from None
         if exchange.get("has_body") is False:
             raw = b""
         elif isinstance(body, dict) and set(body) == {BYTES_KEY}:
@@ -203,7 +207,7 @@ def request_of(
             path=str(exchange["path"]),
             json=body,
             raw_body=raw,
-            auth=Auth.from_directive(api, exchange.get("auth", "fresh")),
+            auth=auth,
             query={str(k): str(v) for k, v in (exchange.get("query") or {}).items()},
             headers={str(k): str(v) for k, v in (exchange.get("headers") or {}).items()},
             images=parts,

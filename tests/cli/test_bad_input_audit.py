@@ -6,6 +6,7 @@ Every command runs in-process (the `cli` fixture) against a URL nothing listens 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -202,3 +203,28 @@ def test_a_rate_no_run_can_send_is_refused_before_traffic(
     done = cli("load", *args, "--target", "emulator", "--out", str(tmp_path / "run"))
     one_line_error(done, said)
 
+
+@pytest.mark.parametrize(
+    "name, auth, said",
+    [
+        ("rule-FH-M01.json", "Fresh", "unknown auth directive 'Fresh'"),
+        ("rule-FH-M01.json", {"value": "t"}, "unknown auth directive {'value': 't'}"),
+        ("probe-FH-A10.json", {"sign": "signed-by-hsm"}, "unknown auth directive 'signed-by-hsm'"),
+        ("probe-FH-A10.json", {"sign": "invalid", "nonce": "x"}, "unknown auth directive key"),
+        ("probe-FH-A10.json", "absent", "auth directive 'absent': expected an object"),
+    ],
+)
+def test_a_replay_file_auth_directive_this_release_cannot_read_is_an_input_error(
+    cli: InProcess, tmp_path: Path, name: str, auth: object, said: str
+) -> None:
+    """An unknown directive was read as "no credentials" (a JD one as valid credentials): a
+    file edited by hand, or written by a newer release, replayed another request than its
+    finding's and could report "fixed". Every release wrote `How` spellings and literals only
+    (the kept files below, and ``test_replay_files.py``'s, still replay)."""
+    data = json.loads((REPLAY.parent / name).read_text(encoding="utf-8"))
+    data["exchange"]["auth"] = auth
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = cli("replay", str(path), "--target", NOWHERE, env={"FACEHARNESS_TOKEN": "t"})
+    line = one_line_error(done, said)
+    assert "no connection" not in line, line
