@@ -228,3 +228,48 @@ def test_a_replay_file_auth_directive_this_release_cannot_read_is_an_input_error
     done = cli("replay", str(path), "--target", NOWHERE, env={"FACEHARNESS_TOKEN": "t"})
     line = one_line_error(done, said)
     assert "no connection" not in line, line
+
+
+@pytest.mark.parametrize("command", ["accuracy", "conform"])
+@pytest.mark.parametrize("kind", ["is a directory", "is a symbolic link loop"])
+def test_a_labels_csv_that_is_no_file_says_what_it_is(
+    cli: InProcess, tmp_path: Path, command: str, kind: str
+) -> None:
+    """A folder or a link loop named labels.csv: "labels file not found" (accuracy); the
+    suites sampling ``--faces`` read the folder as unlabelled, every image "unknown"."""
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    labels = faces / "labels.csv"
+    if kind == "is a directory":
+        labels.mkdir()
+    else:
+        labels.symlink_to("other.csv")
+        (faces / "other.csv").symlink_to("labels.csv")
+    api = ["--api", "match"] if command == "conform" else []
+    done = cli(command, *api, "--faces", str(faces), "--target", NOWHERE,
+               "--out", str(tmp_path / "run"), env={"FACEHARNESS_TOKEN": "t"})  # fmt: skip
+    one_line_error(done, f"labels file {kind}: {labels}")
+
+
+@pytest.mark.parametrize(
+    "name, value, said",
+    [
+        ("X-Trace", "a\nb", "its header 'X-Trace' has a line break"),
+        ("X-Trace", "a\r\nX-Other: 1", "its header 'X-Trace' has a line break"),
+        ("X-Trace", "\u00e9", "its header 'X-Trace' is not ASCII"),
+        ("X Trace", "a", "its header 'X Trace' has a name that is not an HTTP token"),
+        ("X-Trace", "a\x00", "its header 'X-Trace' has a control character or a space at an end"),
+    ],
+)
+def test_a_replay_file_header_no_client_sends_is_a_malformed_file(
+    cli: InProcess, tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    """A recorded header with a line break was replayed as "the target gave no answer
+    (connection, no connection to the target)" (httpx refused to send it); a non-ASCII one
+    ended in "internal error: UnicodeEncodeError"."""
+    data = json.loads(REPLAY.read_text(encoding="utf-8"))
+    data["exchange"]["headers"] = {name: value}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = cli("replay", str(path), "--target", NOWHERE, env={"FACEHARNESS_TOKEN": "t"})
+    one_line_error(done, f"malformed replay file: {said}")
