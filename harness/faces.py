@@ -69,7 +69,8 @@ class PoolImage(Pretty):
 def load_labels(path: Path) -> list[LabelRow]:
     if not path.is_file():
         raise InputError(
-            f"labels file not found: {path}; expected a CSV with header file,identity[,faces]"
+            f"labels file {_not_a_file(path)}: {path}; expected a CSV with header "
+            "file,identity[,faces]"
         )
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
@@ -123,6 +124,20 @@ def _parse_row(
     return LabelRow(line=line, file=file, identity=identity, faces=faces)
 
 
+def _not_a_file(path: Path) -> str:
+    """Why ``path`` is no file to read ("not found" was said of a folder and a link loop too)."""
+    if path.is_dir():
+        return "is a directory"
+    if path.is_symlink() and not path.exists():
+        try:
+            path.resolve(strict=True)
+        except FileNotFoundError:
+            return "is a symbolic link to nothing"
+        except (RuntimeError, OSError):  # a loop: RuntimeError before Python 3.13
+            return "is a symbolic link loop"
+    return "is not a regular file" if path.exists() else "not found"
+
+
 def is_pairable(row: LabelRow) -> bool:
     """One face of one named person: the only images whose pair truth is certain."""
     identity = row.identity.lower()
@@ -140,7 +155,9 @@ def load_images(faces_dir: Path, *, limit: int | None = None) -> list[PoolImage]
     labels = faces_dir / "labels.csv"
     root = faces_dir.resolve()
     by_hash: dict[str, PoolImage] = {}
-    for row in load_labels(labels) if labels.is_file() or limit is None else _unlabelled(root):
+    # a labels.csv that is there but no file (a folder, a link loop) is refused, never skipped
+    there = labels.exists() or labels.is_symlink()
+    for row in load_labels(labels) if there or limit is None else _unlabelled(root):
         if not is_pairable(row):
             continue
         try:

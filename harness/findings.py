@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import h11
 import jsonschema_rs
 
 from harness.clients import Auth, ImagePart, Request
@@ -176,6 +177,10 @@ def request_of(
         api, body, raw = str(exchange["api"]), exchange.get("body"), None
         if api not in ("match", "jd"):
             raise InputError(f"unknown api {api!r}")
+        try:  # never read as "no credentials": the file would replay another request
+            auth = Auth.from_directive(api, exchange.get("auth", "fresh"))
+        except ValueError as exc:
+            raise InputError(f"malformed replay file: {exc}") from None
         if exchange.get("has_body") is False:
             raw = b""
         elif isinstance(body, dict) and set(body) == {BYTES_KEY}:
@@ -203,9 +208,9 @@ def request_of(
             path=str(exchange["path"]),
             json=body,
             raw_body=raw,
-            auth=Auth.from_directive(api, exchange.get("auth", "fresh")),
+            auth=auth,
             query={str(k): str(v) for k, v in (exchange.get("query") or {}).items()},
-            headers={str(k): str(v) for k, v in (exchange.get("headers") or {}).items()},
+            headers=_sendable({str(k): str(v) for k, v in (exchange.get("headers") or {}).items()}),
             images=parts,
             splice=(str(exchange["splice"][0]), str(exchange["splice"][1]))
             if exchange.get("splice")
@@ -213,6 +218,28 @@ def request_of(
         )
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"malformed replay file ({type(exc).__name__}: {exc})") from None
+
+
+def _sendable(headers: dict[str, str]) -> dict[str, str]:
+    """``headers``, each one h11 (the sender's HTTP/1.1 stack) sends; else the file is malformed:
+    a line break in one was replayed as "no connection to the target"."""
+    for name, value in headers.items():
+        why = None
+        if any(c in name + value for c in "\r\n"):
+            why = "has a line break"
+        elif not (name + value).isascii():
+            why = "is not ASCII"
+        else:
+            try:
+                h11.Request(method="GET", target="/", http_version="1.0", headers=[(name, value)])
+            except h11.LocalProtocolError as exc:
+                why = {
+                    "Illegal header name": "has a name that is not an HTTP token",
+                    "Illegal header value": "has a control character or a space at an end",
+                }.get(str(exc).partition(" b")[0], f"is refused by h11 ({exc})")
+        if why:
+            raise InputError(f"malformed replay file: its header {name!r} {why}")
+    return headers
 
 
 def fresh_serial(request: Request, contract: Contract) -> Request:

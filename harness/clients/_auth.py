@@ -247,12 +247,24 @@ class Auth:
 
     @classmethod
     def from_directive(cls, api: str, directive: Any) -> Auth:
+        """What :meth:`directive` wrote, back; anything else is a ValueError, never "no
+        credentials": an edited or newer file read so replayed another request and could
+        report "fixed". Every writer's spellings are :class:`How` values or literals (the
+        conformance directives before ``Auth`` too); a JD part left out is ``fresh``."""
         if api != "jd":
             return cls(token=_read(directive))
-        parts = directive if isinstance(directive, dict) else {}
-        made: dict[str, Any] = {n: _read(parts.get(n, "fresh")) for n in JD_AUTH_PARAMS}
-        clock = parts.get("service_clock") is True
-        return cls(offset_ms=int(parts.get("offset_ms", 0)), service_clock=clock, **made)
+        if directive == How.VALID:  # an exchange without "auth"
+            return cls()
+        if not isinstance(directive, dict):
+            raise ValueError(f"auth directive {directive!r}: expected an object for api 'jd'")
+        if unknown := sorted(set(directive) - {*JD_AUTH_PARAMS, "offset_ms", "service_clock"}):
+            raise ValueError(f"unknown auth directive key(s) {', '.join(map(repr, unknown))}")
+        made: dict[str, Any] = {n: _read(directive.get(n, "fresh")) for n in JD_AUTH_PARAMS}
+        offset, clock = directive.get("offset_ms", 0), directive.get("service_clock", False)
+        if not isinstance(offset, int) or isinstance(offset, bool) or not isinstance(clock, bool):
+            raise ValueError(f"auth directive offset_ms {offset!r} / service_clock {clock!r}: "
+                             f"expected an integer and true or false")  # fmt: skip
+        return cls(offset_ms=offset, service_clock=clock, **made)
 
     def describe(self, api: str) -> str:
         """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""
@@ -466,12 +478,14 @@ def _spelt(part: Part) -> Any:
 
 
 def _read(spelt: Any) -> Part:
-    if isinstance(spelt, dict):
-        return Given(str(spelt.get("literal", "")))
-    try:
+    if isinstance(spelt, dict) and set(spelt) == {"literal"} and isinstance(spelt["literal"], str):
+        return Given(spelt["literal"])
+    if isinstance(spelt, str) and spelt in _SPELLINGS:
         return How(spelt)
-    except ValueError:
-        return How.ABSENT
+    raise ValueError(f"unknown auth directive {spelt!r}")
+
+
+_SPELLINGS = frozenset(How)
 
 
 def token_of(headers: Any, creds: Credentials) -> Part:

@@ -173,7 +173,8 @@ def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
     *_HEAD,
     _option("users", int | None, None, "--users",
             "closed model: N users, each waits for its answer (give --users, --rate or both)"),
-    _option("rate", float | None, None, "--rate", "open model: R requests/s on a fixed schedule"),
+    _option("rate", float | None, None, "--rate",
+            "open model: R requests/s on a fixed schedule (at most 250,000)"),
     _option("duration", str, "30s", "--duration", "e.g. 30s, 2m (at most 24h)"),
     _option("slo_p99", float | None, None, "--slo-p99",
             "fail (exit 1) when p99 exceeds this many ms (default: no p99 criterion)"),
@@ -205,7 +206,7 @@ def run(**o: Any) -> None:
             "first step, requests/s (emulator 10, live 1)"),
     _option("max_rate", float | None, None, "--max-rate", "highest rate tried (default: the "
             "ceiling, live target 20; 2000 on the emulator or with --allow-costly-load or "
-            "--max-rps 0)"),
+            "--max-rps 0; at most 250,000)"),
     _option("step", str, "3s", "--step", "measured seconds per step (after a 1 s warm-up)"),
     _option("time_budget", str, "5m", "--time-budget", "stop searching after about this long"),
     _option("required_rps", float | None, None, "--required-rps", "fail (exit 1) when the limit "

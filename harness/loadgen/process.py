@@ -55,6 +55,9 @@ from harness.loadgen.transport import Transport, loop_time_now
 
 START_LEAD_S = 0.02  # first slot slightly in the future so slot 0 is not born late
 YIELD_EVERY = 32  # when catching up (and dropping at the cap), still let answers be read
+# A schedule this far past the run's end sends no more (a rate past what the process sends:
+# it caught up until Locust's run-time backstop); the slots left are offered and dropped.
+SCHEDULE_END_GRACE_S = 1.0
 TIMER_PRIORITY = 2  # libev's highest (EV_MAXPRI)
 TICK_S = 0.1
 STARTUP_ALLOWANCE_S = 120.0  # ticker bound beyond duration+drain: covers slow user spawning
@@ -324,6 +327,7 @@ class LoadProcess:
         t0 = max(time.perf_counter() + START_LEAD_S, self._start or 0.0)
         control.start(t0)
         interval = 1.0 / rate
+        end = t0 + cfg.duration_s + SCHEDULE_END_GRACE_S
         for i in range(count):
             if control.stopping:
                 return
@@ -331,11 +335,15 @@ class LoadProcess:
                 control.stop(STOP_MAX_REQUESTS)  # requests sent first used up the budget
                 return
             intended = t0 + phase_s + i * interval
-            delay = intended - time.perf_counter()
+            now = time.perf_counter()
+            delay = intended - now
             if delay > 0:
                 with loop.timer(delay, 0.0, True, TIMER_PRIORITY) as timer:
                     loop.update_now()  # the timer counts from now, not the loop's last pass
                     hub.wait(timer)
+            elif now > end:  # still catching up past the run's end: the rest is dropped, counted
+                self.recorder.dropped_slots(intended, interval, count - i)
+                break
             elif i % YIELD_EVERY == 0:
                 gevent.sleep(0)
             self.recorder.offered(intended)

@@ -222,6 +222,26 @@ class Recorder:
         self.totals["dropped"] += 1
         self._interval(intended).dropped += 1
 
+    def dropped_slots(self, first: float, step: float, n: int) -> None:
+        """``n`` slots from ``first``, ``step`` s apart, offered and dropped at once, each in its
+        second (one pass per second, not per slot: a schedule left behind at the run's end)."""
+        if n <= 0:
+            return
+        if self.first_intended is None:
+            self.first_intended = first
+        self.totals["offered"] += n
+        self.totals["dropped"] += n
+        i = 0
+        while i < n:
+            t = first + i * step
+            sec = int(t + self._wall_offset)
+            past = math.ceil((sec + 1 - self._wall_offset - first) / step) if step > 0 else n
+            j = min(n, max(i + 1, past))  # the first slot of a later second (at least one on)
+            interval = self._interval(t)
+            interval.offered += j - i
+            interval.dropped += j - i
+            i = j
+
     def sent(self, intended: float, sent: float) -> None:
         interval = self._interval(sent)
         interval.sent += 1

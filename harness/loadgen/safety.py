@@ -16,6 +16,11 @@ URL_MAX_USERS = 5
 # Any target: Locust starts every user at once, so --users 99999999999 grew one process past
 # 4 GB in minutes and never sent its load; 10,000 is ten times the emulator's in-flight limit.
 MAX_USERS = 10_000
+# Any target: --rate 1e300 planned a 301-digit number of slots, which one process caught up on
+# (dropping them at the in-flight cap) until Locust's run-time backstop, 75 s into a 1 s run.
+# A run has at most 16 load processes, and Locust's best case for one is about 16,000 small
+# requests/s (its docs, "Increase performance"): no run sends more than 250,000/s.
+MAX_RATE = 250_000.0  # requests/s, total over all workers
 URL_MAX_REQUESTS = 1000  # default budget of one command (run, or a whole limit search)
 URL_ABORT_ERROR_RATE = 0.5  # abort when more than half of the last 5 s failed
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")
@@ -60,13 +65,15 @@ def check_run(
     abort_default: bool,
     allow_costly: bool,
     max_rps: float | None = None,
+    rate_option: str = "--rate",
 ) -> Limits:
-    """A run's effective bounds on the target; ``abort_default``: no ``abort_error_rate`` chosen."""
+    """A run's effective bounds on the target; ``abort_default``: no ``abort_error_rate`` chosen;
+    ``rate_option``: the option that set ``rate`` (find-limit's top is ``--max-rate``)."""
     if users is None and rate is None:
         hint = "" if is_emulator else " (a live target never gets a default load)"
         raise UsageError(f"give --users N (closed model) or --rate R (open model){hint}")
-    check_load(users, rate, max_requests, abort_error_rate)
-    check_rate_ceiling(rate, "--rate", is_emulator=is_emulator, allow_costly=allow_costly,
+    check_load(users, rate, max_requests, abort_error_rate, rate_option)
+    check_rate_ceiling(rate, rate_option, is_emulator=is_emulator, allow_costly=allow_costly,
                        max_rps=max_rps)  # fmt: skip
     if is_emulator:
         return Limits(max_requests, None if abort_default else abort_error_rate)
@@ -82,13 +89,17 @@ def check_run(
 
 
 def check_load(
-    users: int | None, rate: float | None, max_requests: int | None, abort_error_rate: float | None
-) -> None:
+    users: int | None, rate: float | None, max_requests: int | None,
+    abort_error_rate: float | None, rate_option: str = "--rate",
+) -> None:  # fmt: skip
     """The load's own bounds: the command's, and every run's (:class:`RunConfig`)."""
     if users is not None and not 1 <= users <= MAX_USERS:
         raise UsageError(f"--users must be in [1, {MAX_USERS:,}], got {users}")
     if rate is not None and (not math.isfinite(rate) or rate <= 0):
-        raise UsageError(f"--rate must be a positive number, got {rate}")
+        raise UsageError(f"{rate_option} must be a positive number, got {rate}")
+    if rate is not None and rate > MAX_RATE:
+        raise UsageError(f"{rate_option} {rate:g}/s is above {MAX_RATE:,.0f}/s, more than a run "
+                         f"of at most 16 load processes sends")  # fmt: skip
     if max_requests is not None and max_requests < 1:
         raise UsageError(f"--max-requests must be >= 1, got {max_requests}")
     if abort_error_rate is not None and not 0 < abort_error_rate <= 1:

@@ -190,6 +190,7 @@ class LoadSuite:
             is_emulator=ctx.is_emulator, users=users, rate=rate, max_requests=ctx.max_requests,
             abort_error_rate=None if abort == "auto" else abort, abort_default=abort == "auto",
             allow_costly=costly, max_rps=max_rps,
+            rate_option="--rate" if s is None else "--max-rate",
         )  # fmt: skip
         if not ctx.is_emulator:
             # a missing credential is a config mistake, refused before --out is written (it

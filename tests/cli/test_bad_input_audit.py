@@ -6,6 +6,7 @@ Every command runs in-process (the `cli` fixture) against a URL nothing listens 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -181,3 +182,94 @@ def test_a_config_with_a_bom_is_read_and_codes_naming_a_folder_say_so(
     done = cli("conform", "--target", NOWHERE, "--api", "match", "--codes", str(tmp_path),
                "--out", str(tmp_path / "run"), env={"FACEHARNESS_TOKEN": "t"})  # fmt: skip
     one_line_error(done, f"--codes {tmp_path}: a directory")
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["run", "--rate", "1e300", "--duration", "1s"], "--rate 1e+300/s is above 250,000/s"),
+        (["run", "--rate", "nan"], "--rate must be a positive number, got nan"),
+        (["run", "--rate", "inf"], "--rate must be a positive number, got inf"),
+        (["run", "--rate", "-5"], "--rate must be a positive number, got -5"),
+        (["find-limit", "--max-rate", "1e300"], "--max-rate 1e+300/s is above 250,000/s"),
+    ],
+)
+def test_a_rate_no_run_can_send_is_refused_before_traffic(
+    cli: InProcess, tmp_path: Path, args: list[str], said: str
+) -> None:
+    """``--rate 1e300 --duration 1s`` ran 75 s (the schedule catching up on its slots until
+    Locust's backstop), then exited 2 as a partial run "after offering 4383282 of 1000...0
+    request(s)", a 301-digit number."""
+    done = cli("load", *args, "--target", "emulator", "--out", str(tmp_path / "run"))
+    one_line_error(done, said)
+
+
+@pytest.mark.parametrize(
+    "name, auth, said",
+    [
+        ("rule-FH-M01.json", "Fresh", "unknown auth directive 'Fresh'"),
+        ("rule-FH-M01.json", {"value": "t"}, "unknown auth directive {'value': 't'}"),
+        ("probe-FH-A10.json", {"sign": "signed-by-hsm"}, "unknown auth directive 'signed-by-hsm'"),
+        ("probe-FH-A10.json", {"sign": "invalid", "nonce": "x"}, "unknown auth directive key"),
+        ("probe-FH-A10.json", "absent", "auth directive 'absent': expected an object"),
+    ],
+)
+def test_a_replay_file_auth_directive_this_release_cannot_read_is_an_input_error(
+    cli: InProcess, tmp_path: Path, name: str, auth: object, said: str
+) -> None:
+    """An unknown directive was read as "no credentials" (a JD one as valid credentials): a
+    file edited by hand, or written by a newer release, replayed another request than its
+    finding's and could report "fixed". Every release wrote `How` spellings and literals only
+    (the kept files below, and ``test_replay_files.py``'s, still replay)."""
+    data = json.loads((REPLAY.parent / name).read_text(encoding="utf-8"))
+    data["exchange"]["auth"] = auth
+    path = tmp_path / name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = cli("replay", str(path), "--target", NOWHERE, env={"FACEHARNESS_TOKEN": "t"})
+    line = one_line_error(done, said)
+    assert "no connection" not in line, line
+
+
+@pytest.mark.parametrize("command", ["accuracy", "conform"])
+@pytest.mark.parametrize("kind", ["is a directory", "is a symbolic link loop"])
+def test_a_labels_csv_that_is_no_file_says_what_it_is(
+    cli: InProcess, tmp_path: Path, command: str, kind: str
+) -> None:
+    """A folder or a link loop named labels.csv: "labels file not found" (accuracy); the
+    suites sampling ``--faces`` read the folder as unlabelled, every image "unknown"."""
+    faces = tmp_path / "faces"
+    faces.mkdir()
+    labels = faces / "labels.csv"
+    if kind == "is a directory":
+        labels.mkdir()
+    else:
+        labels.symlink_to("other.csv")
+        (faces / "other.csv").symlink_to("labels.csv")
+    api = ["--api", "match"] if command == "conform" else []
+    done = cli(command, *api, "--faces", str(faces), "--target", NOWHERE,
+               "--out", str(tmp_path / "run"), env={"FACEHARNESS_TOKEN": "t"})  # fmt: skip
+    one_line_error(done, f"labels file {kind}: {labels}")
+
+
+@pytest.mark.parametrize(
+    "name, value, said",
+    [
+        ("X-Trace", "a\nb", "its header 'X-Trace' has a line break"),
+        ("X-Trace", "a\r\nX-Other: 1", "its header 'X-Trace' has a line break"),
+        ("X-Trace", "\u00e9", "its header 'X-Trace' is not ASCII"),
+        ("X Trace", "a", "its header 'X Trace' has a name that is not an HTTP token"),
+        ("X-Trace", "a\x00", "its header 'X-Trace' has a control character or a space at an end"),
+    ],
+)
+def test_a_replay_file_header_no_client_sends_is_a_malformed_file(
+    cli: InProcess, tmp_path: Path, name: str, value: str, said: str
+) -> None:
+    """A recorded header with a line break was replayed as "the target gave no answer
+    (connection, no connection to the target)" (httpx refused to send it); a non-ASCII one
+    ended in "internal error: UnicodeEncodeError"."""
+    data = json.loads(REPLAY.read_text(encoding="utf-8"))
+    data["exchange"]["headers"] = {name: value}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = cli("replay", str(path), "--target", NOWHERE, env={"FACEHARNESS_TOKEN": "t"})
+    one_line_error(done, f"malformed replay file: {said}")

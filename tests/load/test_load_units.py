@@ -202,6 +202,56 @@ def test_planned_sends_and_run_control() -> None:
     assert not chain.more() and chain.stop_reason == "max_requests" and chain.sent == 3
 
 
+_BEHIND = """
+import json, time
+from types import SimpleNamespace
+import gevent
+from gevent.monkey import get_original
+from harness.loadgen import process
+from harness.loadgen.process import LoadProcess
+from harness.loadgen.recorder import Recorder, RunControl
+
+process.SCHEDULE_END_GRACE_S = 0.2  # (1 s in a run) short here: the test's time
+
+busy = get_original("time", "sleep")  # a send that holds the CPU: a rate past what one sends
+proc = object.__new__(LoadProcess)
+proc.cfg = SimpleNamespace(duration_s=0.2, max_inflight=512)
+proc.control = RunControl(duration_s=0.2, quota=None)
+proc.recorder = Recorder(proc="local0", late_s=0.01)
+proc.running, proc.scheduled, proc._start = set(), False, None
+
+def execute(user, intended):
+    busy(0.01)
+    proc.recorder.sent(intended, time.perf_counter())
+    proc.control.release()
+
+proc.execute = execute
+gevent.spawn(proc._schedule, None, 2000.0, 0.0).join()
+print(json.dumps([dict(proc.recorder.totals), proc.control.stop_reason]))
+"""
+
+
+def test_an_open_schedule_behind_at_the_run_end_drops_the_rest_and_ends() -> None:
+    """``--rate 1e300 --duration 1s`` caught up on its slots (dropping them at the in-flight
+    cap) until Locust's run-time backstop, 75 s later. Here 400 slots at 2000/s for 0.2 s, each
+    send holding the CPU 10 ms (4 s of sends): the schedule stops its grace past the run's end,
+    and the slots it never reached are offered and dropped, counted."""
+    done = subprocess.run([sys.executable, "-c", _BEHIND], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    totals, reason = json.loads(done.stdout)
+    assert reason == "duration", reason
+    assert totals["offered"] == 400 and 0 < totals["sent"] < 300, totals
+    assert totals["dropped"] == 400 - totals["sent"], totals
+
+
+def test_slots_dropped_at_once_count_in_their_seconds() -> None:
+    rec = Recorder(proc="local0", late_s=0.010, origin=(0.0, 1_800_000_000.0))
+    rec.dropped_slots(0.5, 0.25, 7)  # 0.5, 0.75 | 1.0 .. 1.75 | 2.0
+    rows = [(r["sec"] - 1_800_000_000, r["offered"], r["dropped"]) for r in rec.all_rows()]
+    assert rows == [(0, 2, 2), (1, 4, 4), (2, 1, 1)]
+    assert rec.totals["offered"] == rec.totals["dropped"] == 7 and rec.first_intended == 0.5
+
+
 def test_error_spike_window() -> None:
     spike = ErrorSpike(threshold=0.5, window_s=1.0, min_samples=4)
     for i in range(3):
