@@ -420,13 +420,24 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     hexed = raw.hex()
     for data in (raw, hexed.encode(), hexed.upper().encode(), base64.b64encode(raw),
                  raw[::-1], hexed[::-1].encode()):  # fmt: skip
-        for shift in range(3):
-            text = base64.b64encode(bytes(shift) + data).decode()
-            inner = text[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6]
+        for inner in _b64_inners(data):
             exact |= {inner, inner.translate(_URLSAFE)}
             if data is raw:  # its base64 reversed
                 exact |= {inner[::-1], inner[::-1].translate(_URLSAFE)}
     return exact, {f.lower() for f in folded}
+
+
+def _b64_inners(data: bytes, ending: bool = False) -> list[str]:
+    """``data``'s base64 at each of the three alignments it may have inside a longer encoded
+    text (0, 1 or 2 bytes before it): only the characters ``data`` alone decides; ``ending``:
+    also as it reads where it ends the encoded text (its last character's bits padded)."""
+    inners = []
+    for shift in range(3):
+        text = base64.b64encode(bytes(shift) + data).decode()
+        inners.append(text[-(-8 * shift // 6) : 8 * (shift + len(data)) // 6])
+        if ending:
+            inners.append(text[-(-8 * shift // 6) :].rstrip("="))
+    return inners
 
 
 def _whole_encodings(secret: str) -> set[str]:
@@ -463,8 +474,12 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
     few += sorted(worded - set(few), key=len, reverse=True)
     short = "|".join(re.escape(v) for v in few)
     spread = {_skeleton(s) for s in usable}
-    # a secret's base64 split too (hostile session 26: its halves in two JSON fields)
-    spread |= {_skeleton(base64.b64encode(s.encode()).decode()) for s in usable if echoes}
+    if echoes:
+        # a secret's base64 split too (hostile session 26: its halves in two JSON fields), at
+        # each of its three alignments: the characters it alone decides (review of session 26:
+        # after "Bearer " or '{"token":"' only alignment 0 was searched), and its hex
+        spread |= {_skeleton(inner) for s in usable for inner in _b64_inners(s.encode(), True)}
+        spread |= {s.encode().hex() for s in usable}
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
         tuple(sorted(exact - set(few), key=len, reverse=True)),
@@ -570,8 +585,9 @@ def _masked_spelling(run: str, secrets: _Secrets) -> str:
 # however long the text); where found, masked from its first character to its last, up to
 # _SPREAD_GAP skipped items between two of them (a tag or a reference counts as one). Blanks join
 # only a secret of SPREAD_BLANK_CHARS or more (review of session 25: "test token" in prose is no
-# echo of the 9-character "testtoken"), and so does one hyphen between two words (a compound,
-# "test-token", session 26); the demo credentials' skeletons have 20 to 24. A character reference
+# echo of the 9-character "testtoken"); one hyphen joins any (review of session 26: a secret
+# written with a hyphen, "demo-token", is the secret; prose "test-token" is masked with it); the
+# demo credentials' skeletons have 20 to 24. A character reference
 # to a letter or digit (``f&#x61;ce``) is read as that character (session 26: the skeleton
 # dropped it, and a secret partly written so passed); where a secret is found so, the text is
 # kept with such references read.
@@ -600,27 +616,29 @@ def _spread_re(skeleton: str) -> re.Pattern[str]:
 
 
 # a numeric character reference, ";" optional as a browser reads it (hex or decimal, any zeros)
-_NUM_REF_RE = re.compile(r"&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?")
-# a short secret's spread that is prose: two words joined by one hyphen
-_COMPOUND_RE = re.compile(r"[A-Za-z]{2,}-[A-Za-z]{2,}")
+# (its "&" escaped again too, "&amp;#x61;": a page quoting a page, review of session 26)
+_NUM_REF_RE = re.compile(r"&(?:amp;){0,8}+#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?")
 
 
 def _alnum_ref(m: re.Match[str]) -> str:
-    code = int(m.group(1), 16) if m.group(1) else int(m.group(2) or "0")
-    return chr(code) if code < 128 and chr(code).isalnum() else m.group(0)
+    """The ASCII letter or digit a reference stands for, else the reference. Without its ";",
+    a reference a digit or hex letter of the secret follows (``&#x61ce``) is read by a browser to
+    its last digit, by a reader to the letter's: read so too when the browser's reading is no
+    letter or digit (review of session 26)."""
+    digits, base = (m.group(1), 16) if m.group(1) else (m.group(2) or "0", 10)
+    code = int(digits, base)
+    if code < 128 and chr(code).isalnum():
+        return chr(code)
+    if m.group(0).endswith(";") or len(digits) < 3:
+        return m.group(0)
+    size = 3 if base == 10 and digits[0] == "1" else 2  # an ASCII letter or digit's length
+    code = int(digits[:size], base)
+    return chr(code) + digits[size:] if chr(code).isalnum() else m.group(0)
 
 
 def _refs_read(text: str) -> str:
     """``text`` with each character reference to an ASCII letter or digit read as it."""
-    return _NUM_REF_RE.sub(_alnum_ref, text) if "&#" in text else text
-
-
-def _spread_masked(m: re.Match[str], secret: str) -> str:
-    """MASK for a spread secret, but a short one's hyphenated compound (prose) as it is."""
-    found = m.group(0)
-    if len(secret) < SPREAD_BLANK_CHARS and _COMPOUND_RE.fullmatch(found):
-        return found
-    return MASK
+    return _NUM_REF_RE.sub(_alnum_ref, text) if "&" in text and "#" in text else text
 
 
 def _mask_spread(text: str, spread: tuple[str, ...]) -> str:
@@ -632,7 +650,7 @@ def _mask_spread(text: str, spread: tuple[str, ...]) -> str:
     skeleton = _skeleton(read)
     for secret in spread:
         if secret in skeleton:
-            text = _spread_re(secret).sub(lambda m: _spread_masked(m, secret), read)  # noqa: B023
+            text = _spread_re(secret).sub(MASK, read)
             read = text
     return text
 
@@ -997,31 +1015,69 @@ def _spelt_secret(items: list[Any] | tuple[Any, ...], secrets: _Secrets) -> bool
     return _mask_secrets(text, secrets) != text
 
 
-def _spread_across(strings: list[Any], secrets: _Secrets) -> set[int]:
-    """The indexes of the strings of ``strings`` (a list's, or a mapping's keys and values in
-    turn) a secret spread across two or more of them covers (review of session 25:
-    ``["faceharness", "demo", "token"]``, ``{"faceharness": "demo-token"}``), read joined by
-    NUL: any secret of SECRET_MIN_CHARS or more joins across them (two values are no prose)."""
+Spans = dict[int, list[tuple[int, int]]]
+
+
+def _spread_across(strings: list[Any], secrets: _Secrets) -> Spans:
+    """For each string of ``strings`` (a list's, or a mapping's keys and values in turn) a secret
+    spread across two or more of them covers (review of session 25: ``["faceharness", "demo",
+    "token"]``, ``{"faceharness": "demo-token"}``), the spans of it the secret covers, read
+    joined by NUL: any secret of SECRET_MIN_CHARS or more joins across them (two values are no
+    prose). Only what the secret covers (review of session 26: ``{"errmsg": "invalid test",
+    "hint": "token expired"}`` for ``testtoken`` lost both messages whole)."""
     spread = secrets.spread + _REMEMBERED.spread
     texts = [t if isinstance(t, str) else "" for t in strings]
-    if not spread or sum(1 for t in texts if t) < 2:
-        return set()
+    if not (spread or _SIGNS) or sum(1 for t in texts if t) < 2:
+        return {}
     # joined by NUL, which a spread of any length skips (session 26: blanks joined only a secret
     # of SPREAD_BLANK_CHARS or more, so a 9-character one in two strings passed)
     joined = "\0".join(texts)
     skeleton = _skeleton(joined)
     hits = [secret for secret in spread if secret in skeleton]
+    if _SIGNS:  # and every sign this process made (review of session 26: a sign in two halves)
+        runs = _SIGN_RE.finditer(skeleton)
+        hits += sorted({w for m in runs for w in _sign_windows(m.group(0)) if w in _SIGNS})
     if not hits:
-        return set()
+        return {}
     starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-    covered: set[int] = set()
+    covered: Spans = {}
     for secret in hits:
         for m in _spread_re(secret).finditer(joined):
-            first = bisect.bisect_right(starts, m.start()) - 1
-            last = bisect.bisect_left(starts, m.end()) - 1
-            if last > first:  # within one string, that string's own redaction masks it
-                covered.update(i for i in range(first, last + 1) if texts[i])
+            begin, end = m.span()
+            first = bisect.bisect_right(starts, begin) - 1
+            last = bisect.bisect_left(starts, end) - 1
+            if last == first:  # within one string, that string's own redaction masks it
+                continue
+            covered.setdefault(first, []).append((begin - starts[first], len(texts[first])))
+            for i in range(first + 1, last):
+                if texts[i]:
+                    covered.setdefault(i, []).append((0, len(texts[i])))
+            covered.setdefault(last, []).append((0, end - starts[last]))
     return covered
+
+
+def _masked_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with each of ``spans`` (overlapping or not) masked, one MASK where they join."""
+    if (0, len(text)) in spans:
+        return MASK
+    pieces: list[str] = []
+    at = 0
+    for begin, end in sorted(spans):
+        if end <= at:
+            continue
+        if begin > at or not pieces:
+            pieces += [text[at:begin], MASK]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+# Where a value stands in what is redacted: (its parent's path, its key or index), from ``()``;
+# inside a set, from ``_UNLEAVED`` (no leaf's path starts there). A spread across the whole
+# object marks leaves by path, not by identity (review of session 26: CPython shares one object
+# for a one-character or interned string, so marking one "-" masked every "-" of the answer).
+_Path = tuple[Any, ...]
+_UNLEAVED: _Path = (None,)
 
 
 def _walk(
@@ -1032,46 +1088,54 @@ def _walk(
     budget: _Budget,
     depth: int = 0,
     times: frozenset[str] = frozenset(),
-    marked: frozenset[int] = frozenset(),
+    marked: Mapping[Any, list[tuple[int, int]]] | None = None,
+    path: _Path = (),
+    spans: list[tuple[int, int]] | tuple[()] = (),
 ) -> Any:
+    """``obj`` redacted; ``marked``: the spans a secret spread across the object's leaves covers,
+    by path; ``spans``: those a spread across ``obj``'s siblings covers (a string's)."""
     if isinstance(obj, str):
-        return MASK if id(obj) in marked else _redact_str(obj, secrets, budget)
+        if marked and path in marked:
+            spans = [*spans, *marked[path]]
+        if spans and (obj := _masked_spans(obj, spans)) == MASK:
+            return MASK  # covered whole
+        return _redact_str(obj, secrets, budget)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets, budget)
     if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):
         return DEEP  # a hostile answer's nesting: walked, it ended the run (RecursionError)
+
+    below = (secrets, keep, names, budget, depth + 1, times, marked)  # a child's arguments
     if isinstance(obj, Mapping):
         out: dict[Any, Any] = {}
         pairs = [(k, v) for k, v in obj.items() if isinstance(k, str) and k not in keep]
-        spread = _spread_across([p for k, v in pairs for p in (k, v)], secrets)
-        spread_keys = {pairs[i // 2][0] for i in spread if i % 2 == 0}
-        spread_values = {pairs[i // 2][0] for i in spread if i % 2 == 1}
+        key_spans: dict[str, list[tuple[int, int]]] = {}
+        value_spans: dict[str, list[tuple[int, int]]] = {}
+        for i, found in _spread_across([p for k, v in pairs for p in (k, v)], secrets).items():
+            (value_spans if i % 2 else key_spans).setdefault(pairs[i // 2][0], []).extend(found)
         # and across the values alone (session 26: ``{"a": "s3cr3", "b": "tkey9"}``)
-        spread_values |= {pairs[i][0] for i in _spread_across([v for k, v in pairs], secrets)}
+        for i, found in _spread_across([v for k, v in pairs], secrets).items():
+            value_spans.setdefault(pairs[i][0], []).extend(found)
         for key, value in obj.items():
             if key in times and isinstance(value, str) and _TIMESTAMP_RE.fullmatch(value):
                 out[key] = value  # the run's own clock (model_time_fields)
                 continue
             if not isinstance(key, str) or key in keep:
-                out[key] = (
-                    value
-                    if key in keep
-                    else _walk(value, secrets, keep, names, budget, depth + 1, times, marked)
-                )
+                out[key] = value if key in keep else _walk(value, *below, (path, key))
                 continue
-            secret = (is_secret_key(key) and value is not None) or key in spread_values
             new_key = key
-            if key in spread_keys and key not in names:
-                new_key = MASK
-            elif key not in names:
-                new_key = _redact_str(key, secrets, budget)
+            if key not in names:
+                shown = _masked_spans(key, key_spans[key]) if key in key_spans else key
+                new_key = _redact_str(shown, secrets, budget)
             if new_key in out:  # two keys masked alike (or as a key sent): both values kept
                 new_key = next(f"{new_key}{n}" for n in range(2, len(out) + 3)
                                if f"{new_key}{n}" not in out)  # fmt: skip
+            covered = value_spans.get(key, ())
             out[new_key] = (
                 MASK
-                if secret
-                else _walk(value, secrets, keep, names, budget, depth + 1, times, marked)
+                if (is_secret_key(key) and value is not None)
+                or (covered and (0, len(value)) in covered)
+                else _walk(value, *below, (path, key), covered)
             )
         return out
     if isinstance(obj, (list, tuple)):
@@ -1094,19 +1158,17 @@ def _walk(
             items = [_redact_str(obj[0], secrets, budget), MASK]  # ("Authorization", "Bearer ...")
         else:
             strings = [i for i, item in enumerate(obj) if isinstance(item, str)]
-            spread = {strings[i] for i in _spread_across([obj[i] for i in strings], secrets)}
+            across = _spread_across([obj[i] for i in strings], secrets)
+            spread = {strings[i]: covered for i, covered in across.items()}
             items = [
                 MASK
-                if i in spread
-                else _walk(item, secrets, keep, names, budget, depth + 1, times, marked)
+                if i in spread and (0, len(item)) in spread[i]  # covered whole
+                else _walk(item, *below, (path, i), spread.get(i, ()))
                 for i, item in enumerate(obj)
             ]
         return tuple(items) if isinstance(obj, tuple) else items
     if isinstance(obj, (set, frozenset)):
-        return [
-            _walk(item, secrets, keep, names, budget, depth + 1, times, marked)
-            for item in sorted(obj, key=repr)
-        ]
+        return [_walk(item, *below, _UNLEAVED) for item in sorted(obj, key=repr)]
     return obj
 
 
@@ -1125,24 +1187,40 @@ def redact(
     variants, budget = _secret_variants(secrets), _Budget()
     keep, names, times = frozenset(keep_keys), frozenset(field_names), frozenset(time_keys)
     leaves: list[str] = []
-    _leaves(obj, keep | times, leaves)
-    marked = frozenset(id(leaves[i]) for i in _spread_across(leaves, variants))
+    _leaves(obj, keep | times, leaves, None)
+    marked: dict[_Path, list[tuple[int, int]]] = {}
+    if found := _spread_across(leaves, variants):
+        paths: list[_Path] = []  # only now (a path a leaf costs a tenth of a redaction)
+        _leaves(obj, keep | times, [], paths)
+        marked = {paths[i]: covered for i, covered in found.items()}
     return _walk(obj, variants, keep, names, budget, 0, times, marked)
 
 
-def _leaves(obj: Any, skip: frozenset[str], out: list[str], depth: int = 0) -> None:
-    """The strings ``obj`` holds as values, in order, but under the keys ``skip``: a secret
-    spread across them is looked for in all at once (hostile session 26: a credential's base64
-    in halves, each in a list of its own field, passed the per-list and per-mapping looks)."""
+def _leaves(
+    obj: Any,
+    skip: frozenset[str],
+    out: list[str],
+    paths: list[_Path] | None,
+    path: _Path = (),
+    depth: int = 0,
+) -> None:
+    """The strings ``obj`` holds as values, in order, but under the keys ``skip`` (and their
+    paths, into ``paths`` if given): a secret spread across them is looked for in all at once
+    (hostile session 26: a credential's base64 in halves, each in a list of its own field,
+    passed the per-list and per-mapping looks)."""
     if isinstance(obj, str):
         out.append(obj)
+        if paths is not None:
+            paths.append(path)
     elif depth <= MAX_DEPTH and isinstance(obj, Mapping):
         for key, value in obj.items():
             if key not in skip:
-                _leaves(value, skip, out, depth + 1)
+                _leaves(
+                    value, skip, out, paths, (path, key) if paths is not None else (), depth + 1
+                )
     elif depth <= MAX_DEPTH and isinstance(obj, list | tuple):
-        for item in obj:
-            _leaves(item, skip, out, depth + 1)
+        for i, item in enumerate(obj):
+            _leaves(item, skip, out, paths, (path, i) if paths is not None else (), depth + 1)
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
