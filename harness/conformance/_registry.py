@@ -120,7 +120,7 @@ class Rule:
     # response fields it owns: a schema failure there is this rule's finding
     fields: tuple[str, ...] = ()
     # it judges a refusal and a comparison that ran alike (a field every answer at its place
-    # carries: remainTimes): a replay meeting the other kind judges it (``_replay._other_kind``)
+    # carries: remainTimes): a replay meeting the other kind judges it (``_replay.other_kind``)
     any_outcome: bool = False
 
     def __post_init__(self) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Exchange, Request, check_reachable, load_credentials
-from harness.contract import Answer, ReadingLog, load_contract, read_answer
+from harness.contract import Answer, Contract, ReadingLog, load_contract, read_answer
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, fresh_serial, read_replay, request_of
 from harness.results import ReplayOutcome
@@ -105,14 +105,14 @@ def _send(request: Request, session: Session) -> tuple[Exchange, Facts, Request]
     return (*session.send(request, "replay"), request)
 
 
-def recorded_answer(session: Session, data: Replay) -> Answer | None:
+def recorded_answer(contract: Contract, api: str, data: Replay) -> Answer | None:
     """The finding's answer as the contract reads it (None: the file holds none, or a body
     shortened to text)."""
     response = data.finding.get("response")
     if not isinstance(response, dict) or not isinstance(response.get("status"), int):
         return None
     body = response.get("body")
-    return read_answer(session.contract, session.api, response["status"], body)
+    return read_answer(contract, api, response["status"], body)
 
 
 def _replay_rule(
@@ -121,7 +121,7 @@ def _replay_rule(
     """The rule on fresh answers: its finding again, or not judged when an answer is nothing it
     applies to (:func:`unjudged_by`), else it holds."""
     entry = RULES.get(rule_id)
-    found = recorded_answer(session, data)
+    found = recorded_answer(session.contract, session.api, data)
     for _ in range(entry.sends):
         answer, facts, sent = _send(request, session)
         ctx = RuleContext(session.contract, session.api, request.operation, facts, session.readings)
@@ -131,7 +131,7 @@ def _replay_rule(
             return ReplayOutcome(fid, entry.name, True, failed.message)
         if (why := unjudged_by(entry, answer)) is not None:
             return not_judged(fid, entry.name, [why])
-    if (why := _other_kind(entry, answer, found)) is not None:  # the answer the rule judged
+    if (why := other_kind(entry, answer, found)) is not None:  # the answer the rule judged
         return not_judged(fid, entry.name, [why])
     return ReplayOutcome(
         fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)"
@@ -154,7 +154,7 @@ def _kind(answer: Answer) -> tuple[str, str] | None:
     return state, answer.where
 
 
-def _other_kind(entry: Rule, fresh: Exchange, found: Answer | None) -> str | None:
+def other_kind(entry: Rule, fresh: Exchange, found: Answer | None) -> str | None:
     """Why an answer rule's silence on ``fresh`` says nothing of its finding: the finding's
     answer (``found``) was another kind (a refusal, the fresh one a comparison that ran, or the
     reverse), and a rule reads one kind's fields and returns on the other (FH-M09 a refusal's
@@ -251,8 +251,10 @@ def _replay_in_probe(
         whys = [w for e in needed if (w := unjudged_by(rule_, e)) is not None]
         if whys:  # an answer the rule could not read may be the one that crossed the race
             return not_judged(fid, name, [f"{whys[0]} ({len(whys)} of {len(needed)} answers)"])
-        found = recorded_answer(session, data)  # no answer of the finding's kind: not met
-        others = [w for e in needed if (w := _other_kind(rule_, e, found)) is not None]
+        found = recorded_answer(
+            session.contract, session.api, data
+        )  # no answer of the finding's kind: not met
+        others = [w for e in needed if (w := other_kind(rule_, e, found)) is not None]
         if len(others) == len(needed):
             return not_judged(fid, name, [f"{others[0]} (each of {len(needed)} answers)"])
     return ReplayOutcome(
