@@ -32,6 +32,10 @@ from harness.pacing import Budget
 
 DEFAULT_TIMEOUT_S = 10.0  # at most, per attempt: validateData and an empty JD body are cheap
 ATTEMPTS = 4  # a reset is tried again (a faulty target may drop one request)
+# the pauses before a reset request's next attempt, and before the base URL is asked once more:
+# a target resetting while it starts (a balancer before its backend is up) is waited for, a few
+# seconds in all (session 26: four attempts and one check in 0.8 s called it unreachable)
+PAUSES_S = (0.5, 1.0, 1.5, 1.5)  # before attempts 2-4, before the second check: 4.5 s
 # after a timeout, how long the base URL gets to answer at all: a service still clearing a
 # backlog answers within it; a hang (nothing answered) could not run, as for conform's check
 REACH_S = 5.0
@@ -50,6 +54,11 @@ class PreflightError(TargetError):
 def now_s() -> float:
     """The pre-check's clock (its JD timestamps): a test sets one whose sign begins with 0."""
     return time.time()
+
+
+def pause(seconds: float) -> None:
+    """The pre-check's wait between attempts (a test counts them instead)."""
+    time.sleep(seconds)
 
 
 def apis_with_credentials(credentials: Credentials) -> tuple[str, ...]:
@@ -140,7 +149,7 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
     tried again (one transient fault must not stop a run); a timeout is the suites' to judge when
     the target answers anything at all (an operation that hangs is measured), else nothing can be
     (a hang from the first request): could not run, exit 2, for every command alike."""
-    for _ in range(ATTEMPTS):
+    for attempt in range(ATTEMPTS):
         exchange = sender.send(request, paced=False)
         if (exc := exchange.cause) is None:
             return exchange
@@ -153,13 +162,21 @@ def _send(sender: Sender, request: Request, secrets: list[str]) -> Exchange | st
             except TargetError as why:
                 raise PreflightError(str(why)) from None
             return f"no answer to POST {request.path} within the timeout"
+        if isinstance(exc, httpx.NetworkError) and attempt < ATTEMPTS - 1:
+            pause(PAUSES_S[attempt])  # reset: the target may be starting
     # not HTTP each time, or reset each time (hostile session 26, rst_on_accept: the gate went
     # on to four stages that each could not run): is the base URL HTTP at all?
     if isinstance(exc, httpx.RemoteProtocolError | httpx.NetworkError):
         try:  # conform's and fuzz's own check (hostile session 22: accuracy judged no answer
             check_reachable(sender.base_url, REACH_S, secrets)  # as "inconclusive", exit 0)
         except TargetError as why:
-            raise PreflightError(str(why)) from None
+            if not isinstance(exc, httpx.NetworkError):
+                raise PreflightError(str(why)) from None
+            pause(PAUSES_S[ATTEMPTS - 1])  # reset each time: once more, after a moment
+            try:
+                check_reachable(sender.base_url, REACH_S, secrets)
+            except TargetError as again:
+                raise PreflightError(str(again)) from None
     return f"POST {request.path}: {text} ({ATTEMPTS} attempts)"
 
 

@@ -119,6 +119,9 @@ class Rule:
     observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
     # response fields it owns: a schema failure there is this rule's finding
     fields: tuple[str, ...] = ()
+    # it judges a refusal and a comparison that ran alike (a field every answer at its place
+    # carries: remainTimes): a replay meeting the other kind judges it (``_replay.other_kind``)
+    any_outcome: bool = False
 
     def __post_init__(self) -> None:
         if self.basis == "convention" and self.severity not in ("low", "info"):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.clients import Exchange, Request, check_reachable, load_credentials
-from harness.contract import Answer, ReadingLog, load_contract, read_answer
+from harness.contract import Answer, Contract, ReadingLog, load_contract, read_answer
 from harness.errors import InputError, TargetError, UsageError
 from harness.findings import Replay, fresh_serial, read_replay, request_of
 from harness.results import ReplayOutcome
@@ -18,7 +18,7 @@ from ._engine import load_schema
 from ._failures import CheckFailed
 from ._payloads import PayloadPool, from_refs, names_in
 from ._probes import CONCURRENT, ProbeContext
-from ._registry import RULES, Facts, RuleContext, unjudged_by
+from ._registry import RULES, Facts, Rule, RuleContext, unjudged_by
 from ._session import DEFAULT_TIMEOUT_S, Session
 from ._st_checks import NEGATIVE_RULE, POSITIVE_RULE, verdict
 from ._tracker import RunTracker
@@ -105,14 +105,14 @@ def _send(request: Request, session: Session) -> tuple[Exchange, Facts, Request]
     return (*session.send(request, "replay"), request)
 
 
-def recorded_answer(session: Session, data: Replay) -> Answer | None:
+def recorded_answer(contract: Contract, api: str, data: Replay) -> Answer | None:
     """The finding's answer as the contract reads it (None: the file holds none, or a body
     shortened to text)."""
     response = data.finding.get("response")
     if not isinstance(response, dict) or not isinstance(response.get("status"), int):
         return None
     body = response.get("body")
-    return read_answer(session.contract, session.api, response["status"], body)
+    return read_answer(contract, api, response["status"], body)
 
 
 def _replay_rule(
@@ -121,7 +121,7 @@ def _replay_rule(
     """The rule on fresh answers: its finding again, or not judged when an answer is nothing it
     applies to (:func:`unjudged_by`), else it holds."""
     entry = RULES.get(rule_id)
-    found = recorded_answer(session, data)
+    found = recorded_answer(session.contract, session.api, data)
     for _ in range(entry.sends):
         answer, facts, sent = _send(request, session)
         ctx = RuleContext(session.contract, session.api, request.operation, facts, session.readings)
@@ -131,16 +131,17 @@ def _replay_rule(
             return ReplayOutcome(fid, entry.name, True, failed.message)
         if (why := unjudged_by(entry, answer)) is not None:
             return not_judged(fid, entry.name, [why])
-    if (why := _other_outcome(entry, answer, found)) is not None:  # the answer the rule judged
+    if (why := other_kind(entry, answer, found)) is not None:  # the answer the rule judged
         return not_judged(fid, entry.name, [why])
     return ReplayOutcome(
         fid, entry.name, False, f"{entry.name} holds on {entry.sends} fresh answer(s)"
     )
 
 
-def _outcome(answer: Answer) -> str | None:
-    """What an answer is, as an answer rule reads its fields: a refusal (at its code's place), a
-    comparison that ran, one still processing, or another envelope (None: no envelope)."""
+def _kind(answer: Answer) -> tuple[str, str] | None:
+    """What an answer is, as an answer rule reads its fields, and at which code's place: a
+    refusal, a comparison that ran, one still processing, or a success the contract cannot
+    read as either (no status, no result object: "answered"); None: no envelope."""
     if answer.where is None:
         return None
     state = (
@@ -150,32 +151,33 @@ def _outcome(answer: Answer) -> str | None:
         if answer.processing
         else ("ran" if answer.ran else "answered")
     )
-    return f"{state} ({answer.where})"
+    return state, answer.where
 
 
-def _leaves(body: Any, prefix: str = "") -> set[str]:
-    """The dotted paths of a JSON object's values that are not objects."""
-    if not isinstance(body, dict):
-        return {prefix} if prefix else set()
-    return {p for k, v in body.items() for p in _leaves(v, f"{prefix}.{k}" if prefix else str(k))}
-
-
-def _other_outcome(entry: Any, fresh: Exchange, found: Answer | None) -> str | None:
+def other_kind(entry: Rule, fresh: Exchange, found: Answer | None) -> str | None:
     """Why an answer rule's silence on ``fresh`` says nothing of its finding: the finding's
-    answer (``found``) was another kind (a comparison that ran, the fresh answer a refusal) and
-    the fresh one lacks a field it had (its traceNo, its score), so the rule returned for lack
-    of what it judged, not because it holds (session 26). The HTTP rules (api ``*``) judge any
-    answer; a fix that drops a field from an answer of the same kind is judged as before."""
+    answer (``found``) was another kind (a refusal, the fresh one a comparison that ran, or the
+    reverse), and a rule reads one kind's fields and returns on the other (FH-M09 a refusal's
+    errmsg, FH-M01 a success's traceNo, FH-M08's two halves), so its silence is no verdict
+    (session 26: a success has every field a refusal has, so asking for a field the fresh answer
+    lacks called FH-M09 fixed on a service still saying SUCCESS in its refusals). A success the
+    finding could not read as one (FH-M01's missing status, FH-J01's missing result) is judged
+    on a whole one; a rule that judges both kinds at one place (``Rule.any_outcome``: FH-J12's
+    remainTimes) is asked only for the place; the HTTP rules (api ``*``) judge any answer."""
     now = fresh.answer
     if entry.api == "*" or entry.kind != "rule" or found is None or now is None:
         return None
-    was, is_ = _outcome(found), _outcome(now)
-    lacking = sorted(_leaves(found.body) - _leaves(now.body))
-    if was is None or is_ is None or was == is_ or not lacking:
+    was, is_ = _kind(found), _kind(now)
+    if was is None or is_ is None or was == is_:
         return None
+    if was[0] == "answered" and is_[0] in ("ran", "processing"):
+        return None  # the malformed success the finding was about, mended
+    if entry.any_outcome and was[1] == is_[1]:
+        return None
+    shown = [f"{state} ({where})" for state, where in (was, is_)]
     return (
-        f"the finding's answer was {was}, the fresh one is {is_} ({now.code_key}) without "
-        f"{lacking[0]}: rule {entry.id} ({entry.name}) did not meet what it judged"
+        f"the finding's answer was {shown[0]}, the fresh one is {shown[1]} ({now.code_key}): "
+        f"rule {entry.id} ({entry.name}) did not meet what it judged"
     )
 
 
@@ -230,19 +232,31 @@ def _replay_in_probe(
         entry.fn(ctx)
     except CheckFailed as failed:  # the probe's own verdict; the finding's rule is asked below
         ctx.failures.append(failed)
-    again = [f for f in ctx.failures if (f.rule_id or f.check) == (rule_id or check)]
+    operation = str(data.exchange.get("operation") or "")
+    again = [  # the finding's rule on the finding's operation, as `needed` below
+        f
+        for f in ctx.failures
+        if (f.rule_id or f.check) == (rule_id or check)
+        and (f.operation == operation or not operation)
+    ]
     if again:
         return ReplayOutcome(fid, name, True, again[0].message)
     if ctx.paced_out:
         raise not_retested(fid, probe)
     if rule_id in RULES:  # every answer of the burst to the finding's operation, not the last
-        operation = str(data.exchange.get("operation") or "")
+        rule_ = RULES.get(rule_id)
         needed = [e for op, e in ctx.answers if op == operation or not operation]
         if not needed:
             return not_judged(fid, name, [f"probe {entry.name} sent no {operation} request"])
-        whys = [w for e in needed if (w := unjudged_by(RULES.get(rule_id), e)) is not None]
+        whys = [w for e in needed if (w := unjudged_by(rule_, e)) is not None]
         if whys:  # an answer the rule could not read may be the one that crossed the race
             return not_judged(fid, name, [f"{whys[0]} ({len(whys)} of {len(needed)} answers)"])
+        found = recorded_answer(
+            session.contract, session.api, data
+        )  # no answer of the finding's kind: not met
+        others = [w for e in needed if (w := other_kind(rule_, e, found)) is not None]
+        if len(others) == len(needed):
+            return not_judged(fid, name, [f"{others[0]} (each of {len(needed)} answers)"])
     return ReplayOutcome(
         fid, name, False, f"{name} holds on every answer of probe {entry.name}'s burst of {burst}"
     )

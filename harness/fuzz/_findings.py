@@ -418,11 +418,13 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
     if same:
         return ReplayOutcome(replay.id, check, True, same[0].message)
     from harness.conformance._registry import RULES, unjudged_by
-    from harness.conformance._replay import not_judged
+    from harness.conformance._replay import not_judged, other_kind, recorded_answer
 
     rule = RULES.get(replay.rule_id) if replay.rule_id in RULES else None
-    if rule is not None and rule.kind == "rule" and (why := unjudged_by(rule, exchange)):
-        return not_judged(replay.id, check, [why])  # as conformance's replay of the rule
+    if rule is not None and rule.kind == "rule":  # as conformance's replay of the rule
+        recorded = recorded_answer(contract, request.api, replay)
+        if why := unjudged_by(rule, exchange) or other_kind(rule, exchange, recorded):
+            return not_judged(replay.id, check, [why])
     answer = (
         f"{found.where} {found.code}" if found else (exchange.error or f"HTTP {exchange.status}")
     )

@@ -333,7 +333,7 @@ def test_a_rule_replayed_on_an_answer_it_cannot_read_is_not_judged_never_fixed(
         ), lines
 
 
-@pytest.mark.parametrize("mode", ["refuse_all", "flip"])
+@pytest.mark.parametrize("mode", ["refuse_all", "flip", "refuse_all-in-a-burst"])
 def test_a_rule_replayed_on_an_answer_lacking_what_it_judged_is_not_judged(cli, tmp_path, mode):
     """Session 25's leftover: FH-M01's finding (errcode 0 without a traceNo) replayed against a
     service refusing everything (errcode 1001, an envelope of the right format) said "fixed":
@@ -343,14 +343,131 @@ def test_a_rule_replayed_on_an_answer_lacking_what_it_judged_is_not_judged(cli, 
     from fixtures.hostile_target import HostileTarget
 
     data = json.loads((REPLAY_FILES / "rule-FH-M01.json").read_text(encoding="utf-8"))
-    if mode == "flip":
+    if mode != "refuse_all":  # review of session 26: a burst of refusals alone said "fixed"
         data["conformance"] = {"probe": "FH-L26", "burst": 2}
     path = tmp_path / "F-001.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with HostileTarget((mode,)) as target:
+    with HostileTarget((mode.removesuffix("-in-a-burst"),)) as target:
         r = cli("replay", str(path), "--target", target.url, env=DEMO_ENV)
     lines = r.stdout.strip().splitlines()
     assert r.returncode == 0 and lines[0].endswith(": inconclusive"), r.stdout + r.stderr
     assert "not judged" in lines[1], lines
     if mode == "flip":  # the burst met a 500 page: FH-M01 could not read it
         assert "answers)" in lines[1], lines
+    if mode.endswith("burst"):  # no answer of the burst to /match ran: none of the finding's kind
+        assert "the fresh one is refused (errcode)" in lines[1], lines
+        assert re.search(r"\(each of \d+ answers\)$", lines[1]), lines
+
+
+def test_a_burst_replay_is_still_failing_only_on_the_findings_operation(cli, tmp_path, contract):
+    """Review of session 26: a finding made in a probe's burst was "still failing" when its rule
+    failed on any operation the probe sent. FH-M01's finding on /match (no traceNo), in FH-L28
+    (validateData, then LIP comparisons), against a service whose validateData answers lack the
+    traceNo and whose comparisons carry it: /match is mended, so its replay says fixed; the
+    validateData answers are that operation's own finding."""
+    from fixtures.rewrite import Reply, rewriting
+
+    from harness.conformance._emulator import emulator_settings
+    from harness.emulator import EmulatorServer, build_settings, create_app
+
+    def no_trace_on_validate(reply: Reply, scope: Any) -> None:
+        body = reply.json()
+        if reply.path.endswith("/validateData") and isinstance(body, dict):
+            body.get("data", {}).pop("traceNo", None)
+            reply.set_json(body)
+
+    settings = build_settings(engine="fast", **emulator_settings())
+    app = rewriting(create_app(settings, contract=contract), no_trace_on_validate)
+    data = json.loads((REPLAY_FILES / "rule-FH-M01.json").read_text(encoding="utf-8"))
+    data["conformance"] = {"probe": "FH-L28", "burst": 1}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with EmulatorServer(app) as url:
+        r = cli("replay", str(path), "--target", url, env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and lines[0].endswith(": fixed"), r.stdout + r.stderr
+    assert "envelope-consistent holds on every answer of probe" in lines[1], lines
+
+
+_OTHER_KIND = {  # rule: (the kept file whose request it sends, the refusal its finding was on)
+    "FH-M09": ("rule-FH-M01.json", {"errcode": 42900, "errmsg": "SUCCESS"}),
+    "FH-M08": ("rule-FH-M01.json", {"errcode": 40004, "errmsg": "参数不合法", "data": None}),
+    "FH-J18": ("rule-FH-J06.json", {"code": "10047", "charge": True, "msg": "签名无效"}),
+    "FH-J07": (
+        "rule-FH-J06.json",
+        {"code": "10000", "charge": False, "msg": "查询成功",
+         "result": {"code": 100, "msg": "参数不合法", "result": True}},
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("rule", [*sorted(_OTHER_KIND), "FH-J18-fuzz"])
+def test_a_refusals_rule_replayed_on_a_success_is_not_judged(cli, tmp_path, rule):
+    """Review of session 26: a finding about a refusal (FH-M09: an error whose errmsg says
+    SUCCESS, recorded while the service throttled; FH-M08's "errors carry no data"; FH-J18's
+    refused credentials charged; FH-J07's verdict on a failed call) replayed when its request is
+    accepted said "fixed", exit 0: a success has every field a refusal has, so the rule that
+    returned on it was taken to hold. FH-M09's replay here meets a service that still says
+    SUCCESS in its refusals. An answer of another kind is not judged, unless the rule judges
+    both (``Rule.any_outcome``)."""
+    from fixtures.mutant_match import serve
+
+    from harness.conformance import RULES
+
+    suite, rule = ("fuzz", rule.removesuffix("-fuzz")) if rule.endswith("-fuzz") else ("", rule)
+    name, refusal = _OTHER_KIND[rule]
+    data = json.loads((REPLAY_FILES / name).read_text(encoding="utf-8"))
+    if suite == "fuzz":  # fuzz's replay asks the rule book alike (its images named by recipe)
+        from harness.fuzz._pool import image_pool
+
+        face = image_pool().faces[0]
+        ref = {"$image": face.name, "as": "b64", "sha256": hashlib.sha256(face.data).hexdigest()}
+        body = data["exchange"]["body"]
+        body["compareImageItem"]["imgBase64"] = body["collectionImageItems"][0]["imgBase64"] = ref
+        data["suite"], data["fuzz"] = "fuzz", {"property": "jd:valid-requests"}
+    data["check"] = {"name": RULES.get(rule).name, "rule_id": rule, "timeout_s": 10.0}
+    data["finding"] |= {"rule_id": rule, "check": RULES.get(rule).name}
+    data["finding"]["response"] = {"status": 200, "body": refusal}
+    data["target"] = {"kind": "emulator", "breaks": []}
+    if rule == "FH-M08":  # a reading rule's finding: the run's policy required E-006's default
+        data["target"]["readings_required"] = {"E-006": "default"}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    if rule == "FH-M09":
+        with serve("errmsg-success-on-error") as url:
+            r = cli("replay", str(path), "--target", url, env=DEMO_ENV)
+    else:
+        r = cli("replay", str(path), "--target", "emulator", env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and lines[0].endswith(": inconclusive"), r.stdout + r.stderr
+    assert "not judged: the finding's answer was refused (" in lines[1], lines
+    assert "the fresh one is ran (" in lines[1] and f"rule {rule} " in lines[1], lines
+
+
+def test_a_history_rule_judges_both_kinds_at_its_place_only(cli, tmp_path):
+    """FH-J12 (remainTimes) judges a business refusal and a comparison that ran alike
+    (``any_outcome``): its kept file, recorded on a refusal, is judged on a comparison (the kept
+    files' test); a gateway refusal carries no count it reads, so meeting one is not judged."""
+    from fixtures.hostile_target import HostileTarget
+
+    path = tmp_path / "F-001.json"
+    path.write_bytes((REPLAY_FILES / "history-FH-J12.json").read_bytes())
+    with HostileTarget(("refuse_all",)) as target:
+        r = cli("replay", str(path), "--target", target.url, env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and lines[0].endswith(": inconclusive"), r.stdout + r.stderr
+    assert "was refused (business), the fresh one is refused (gateway)" in lines[1], lines
+
+
+def test_a_malformed_success_replayed_on_a_whole_one_is_judged(cli, tmp_path):
+    """FH-M01's finding on an errcode 0 without a status (a success the contract cannot read as
+    one) replayed on a service answering a whole success: the rule judged it, so it is fixed,
+    not "another kind of answer"."""
+    data = json.loads((REPLAY_FILES / "rule-FH-M01.json").read_text(encoding="utf-8"))
+    body = {"errcode": 0, "errmsg": "SUCCESS", "data": {"traceNo": "1"}}
+    data["finding"]["response"] = {"status": 200, "body": body}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    r = cli("replay", str(path), "--target", "emulator", env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and lines[0].endswith(": fixed"), r.stdout + r.stderr

@@ -188,7 +188,9 @@ def test_the_gates_reading_lines_are_conform_and_fuzz_lines():
     assert line.startswith(expected + 'what success "false"'), line
 
 
-def test_a_target_resetting_every_connection_stops_the_gate_at_its_preflight(cli, tmp_path):
+def test_a_target_resetting_every_connection_stops_the_gate_at_its_preflight(
+    cli, tmp_path, monkeypatch
+):
     """Hostile session 26 (rst_on_accept, and reset: each request read, then the connection
     reset): the preflight read four resets as "credentials not proven, the suites judge the
     answers", so the gate ran its four stages against it (58 requests), each of which could not
@@ -197,10 +199,40 @@ def test_a_target_resetting_every_connection_stops_the_gate_at_its_preflight(cli
     from fixtures.cli import DEMO_ENV
     from fixtures.hostile_target import HostileTarget
 
+    waited: list[float] = []  # the pre-check's pauses between resets, counted, not slept
+    monkeypatch.setattr("harness.preflight.pause", waited.append)
     with HostileTarget(("reset",)) as target:
         r = cli("gate", "--target", target.url, "--out", str(tmp_path / "g"), env=DEMO_ENV)
     assert r.returncode == 2, r.stdout + r.stderr
     line = one_line(r)
     assert f"target {target.url} is unreachable: " in line, line
     assert json.loads((tmp_path / "g" / "summary.json").read_text())["verdict"] == "error"
-    assert len(target.served) <= 10, target.served  # the preflight's four, the check's two
+    assert len(target.served) <= 12, target.served  # the preflight's four, two checks' two each
+    assert 0 < sum(waited) <= 5, waited  # a few seconds in all before it says so
+
+
+def test_a_target_resetting_only_while_it_starts_is_waited_for(monkeypatch):
+    """Review of session 26: the pre-check tried a reset request four times with no pause and
+    asked the base URL once, nine resets in 0.8 s, so a target resetting only while it started (a
+    balancer before its backend is up) was "unreachable", exit 2. It now waits between attempts
+    (``PAUSES_S``, 4.5 s at most) and asks the base URL once more after a pause. Here the target
+    answers once the pre-check has waited 1 s (the pauses are its clock: no real time)."""
+    from fixtures.hostile_target import HostileTarget
+
+    from harness import preflight
+    from harness.clients import DEMO
+
+    waited: list[float] = []
+    with HostileTarget(("reset",)) as target:
+
+        def pause(seconds: float) -> None:
+            waited.append(seconds)
+            if sum(waited) >= 1.0:
+                target.switch_to("success")
+
+        monkeypatch.setattr(preflight, "pause", pause, raising=False)  # the code before: none
+        proved = preflight.preflight(target.url, apis=("match",), credentials=DEMO)
+    assert proved == [
+        "match: POST /tech/ai/face/match/validateData answered HTTP 200, errcode 0"
+    ], proved
+    assert target.served[0] == "reset" and target.served[-1] == "success", target.served
