@@ -6,6 +6,7 @@ import difflib
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,19 @@ class Credentials(Section):
     jd_appkey: str | None = Field(default=None, min_length=1, repr=False)
     jd_secretkey: str | None = Field(default=None, min_length=1, repr=False)
 
-    @field_validator("token", "jd_appkey", "jd_secretkey")
+    @field_validator("token", "jd_appkey")
     @classmethod
     def _carriable(cls, value: str | None) -> str | None:
         if value is not None and (why := uncarriable(value)):
+            raise ValueError(why)
+        return value
+
+    @field_validator("jd_secretkey")
+    @classmethod
+    def _hashable(cls, value: str | None) -> str | None:
+        """Never sent (it feeds the MD5, as UTF-8): any character may be a secret's but what
+        cannot be right, a control character or a space at an end (a copying slip)."""
+        if value is not None and (why := unhashable(value)):
             raise ValueError(why)
         return value
 
@@ -97,6 +107,16 @@ def uncarriable(value: str) -> str | None:
     return None
 
 
+def unhashable(value: str) -> str | None:
+    """Why a secretkey cannot be right (None: it may be): a control character (a line break
+    kept from a file) or a space at an end."""
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        return "expected no line break, tab or other control character"
+    if value != value.strip():
+        return "begins or ends with a space"
+    return None
+
+
 def not_an_id_number(value: str) -> str | None:
     """Why ``value`` is no GB 11643-1999 ID number (None: it is one), the emulator's check."""
     from harness.emulator._validation import valid_id_number  # only when one is configured
@@ -107,6 +127,16 @@ def not_an_id_number(value: str) -> str | None:
         "not a GB 11643-1999 ID number (17 digits, then the ISO 7064 MOD 11-2 check character, "
         "0-9 or X)"
     )
+
+
+def not_a_registered_id_number(value: str) -> str | None:
+    """Why ``value`` cannot be an identity a live registry knows (None: it may be): neither a
+    GB 11643-1999 number nor a 15-digit first-generation one (GB 11643-1989, no check
+    character; a registry may still hold one: session 26 review)."""
+    if len(value) == 15 and value.isascii() and value.isdigit():
+        return None
+    why = not_an_id_number(value)
+    return f"{why} nor a 15-digit one" if why else None
 
 
 DEMO = Credentials(token=DEMO_TOKEN, jd_appkey=DEMO_JD_APPKEY, jd_secretkey=DEMO_JD_SECRETKEY)
@@ -120,15 +150,6 @@ class ConformanceSettings(Section):
     match_qps: PositiveFloat | None = None
     include_extensions: bool = False
 
-    @field_validator("id_num")
-    @classmethod
-    def _id_number(cls, value: str | None) -> str | None:
-        """The probes send this identity as one the registry knows (accepted): a number failing
-        GB 11643's check is refused under every reading (E-009), which filed seed findings."""
-        if value is not None and (why := not_an_id_number(value)):
-            raise ValueError(why)
-        return value
-
     @model_validator(mode="after")
     def _identity_whole(self) -> ConformanceSettings:
         if (self.id_num is None) != (self.name is None):
@@ -138,6 +159,14 @@ class ConformanceSettings(Section):
     @property
     def identity(self) -> tuple[str, str] | None:
         return (self.id_num, self.name) if self.id_num and self.name else None
+
+    def check_identity(self) -> None:
+        """The probes of the match API's /idno send this identity as one the registry knows
+        (accepted): a number failing GB 11643's check is refused under every reading (E-009),
+        which filed seed findings. Checked by the runs that send it alone (a JD-only run's config
+        may carry another API's settings)."""
+        if self.id_num is not None and (why := not_a_registered_id_number(self.id_num)):
+            raise ConfigError(f"conformance.id_num: {why}")
 
     @property
     def qps(self) -> tuple[tuple[str, float], ...]:

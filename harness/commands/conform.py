@@ -99,9 +99,11 @@ def conform(
     opt.check_breaks(breaks)
     if faces is not None:
         sample_faces(faces)  # the face pool, as fuzz checks it
+    settings = read_config(config).conformance
+    if "match" in apis:  # /idno's identity, before any traffic (a JD-only run sends none)
+        settings.check_identity()
     opt.check_live_target(target, config, apis)
     out_dir = prepare_out_dir(out_dir)
-    settings = read_config(config).conformance
     creds = load_credentials(config, demo_defaults=target == "emulator")
     suite = ConformanceSuite(
         api=api,

@@ -9,6 +9,7 @@ import functools
 import itertools
 import json
 import math
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -402,16 +403,18 @@ def _same_refusal(a: Answer, b: Answer) -> bool:
 
 
 def refused_as_without_code(p: ProbeContext, request: Request, a: Answer) -> bool:
-    """``a``, the refusal of ``request`` (a LIP video with a liveCode validateData issued), is a
-    refusal for the liveCode: the service's table says so (:func:`refused_for_live_code`), or
-    it is, code and errmsg, the service's own answer to ``request`` without its liveCode (which
-    the seed has it refuse for the liveCode: LIP模式时必传) or with a code it never issued, but
-    not to both (these two sent without ``async``, the default path): a service refusing the
-    harness's video whatever its code (a liveness check before the code's, the video reads no
-    digits out) answers all three alike. Session 26: a
-    service's own numbers or words ("动态码", "LIP digits missing") were missed; a code whose
-    documented meaning is another (the seed's, ``--codes``) is never one. Two requests more,
-    only for a refusal the table cannot tell."""
+    """FH-L43's: ``a``, the refusal of ``request`` (a LIP video with a liveCode validateData
+    issued, sent with async true), is a refusal for the liveCode: the service's table says so
+    (:func:`refused_for_live_code`), or the async path dropped the code: ``a`` is, code and
+    errmsg, the service's answer to the request without its liveCode (LIP模式时必传) and not its
+    answer to the same request without ``async`` (the default path, the code kept). A service
+    refusing the harness's video whatever its code (its liveness check, or a lip reader: the
+    videos say no digits, so a fresh code and a never-issued one are refused alike as a
+    mismatch) answers both paths alike. Session 26: a service's own numbers or words ("动态码",
+    "LIP digits missing") were missed; a code whose documented meaning is another (the seed's,
+    ``--codes``) is never one. Two requests more, only for a refusal the table cannot tell; a
+    default-path answer throttled or retryable leaves it untold (not refused for the code).
+    The synchronous FH-L07 and FH-L22 have no other path to compare: the table alone tells."""
     own = p.contract.codes.own
     if refused_for_live_code(a, own):
         return True
@@ -420,14 +423,13 @@ def refused_as_without_code(p: ProbeContext, request: Request, a: Answer) -> boo
     if _live_code_meaning(a, own) is False:
         return False
     code = request.json.get("liveCode")
-    if not isinstance(code, str) or not code:
+    if not isinstance(code, str) or not code or request.json.get("async") is not True:
         return False
-    forged = "".join(str((int(d) + 5) % 10) if d.isascii() and d.isdigit() else d for d in code)
-    sync = request.with_json(("async",))  # the controls on the default path (FH-L43's is async)
-    missing = _same_refusal(a, p.ask(sync.with_json(("liveCode",))))
-    other = forged if forged != code else f"{code}0"
-    never_issued = _same_refusal(a, p.ask(sync.with_json(("liveCode",), other)))
-    return missing != never_issued
+    sync = request.with_json(("async",))
+    kept = p.ask(sync)  # the same code on the default path
+    if not enveloped(kept) or kept.throttled or kept.retryable or _same_refusal(a, kept):
+        return False
+    return _same_refusal(a, p.ask(sync.with_json(("liveCode",))))
 
 
 def _code(p: ProbeContext, where: str, meaning: str) -> Code:
@@ -798,7 +800,7 @@ def unsigned(p: ProbeContext) -> None:
         )
 
 
-_HOUR_OLD_MS = 3_600_000  # outside the window on any clock a service answering us may keep
+HOUR_OLD_MS = 3_600_000  # outside the window on any clock a service answering us may keep
 
 
 @probe(
@@ -822,7 +824,7 @@ def timestamp_zero(p: ProbeContext) -> None:
         (Auth(timestamp=Given("0")), "of 0 (1970)"),
         (Auth(timestamp=How.NEGATED), "now with a minus sign (-1733...)"),
         (
-            Auth(timestamp=How.EXPIRED, offset_ms=_HOUR_OLD_MS, sign=How.UPPER),
+            Auth(timestamp=How.EXPIRED, offset_ms=HOUR_OLD_MS, sign=How.UPPER),
             "an hour old, its sign in uppercase hex",
         ),
         (
@@ -1474,8 +1476,9 @@ def json_charset_accepted(p: ProbeContext) -> None:
     """A /match accepted with ``Content-Type: application/json`` is accepted with the same media
     type and ``; charset=utf-8`` (what OkHttp, Spring's RestTemplate and axios send), as FH-L40
     holds JD's (round 15: a service comparing the header as a string, ``ct != "application/json"``,
-    refused it with HTTP 415). Any refusal of it but throttling (E-045) is the header's: the same
-    body was accepted a moment before."""
+    refused it with HTTP 415). Any refusal of it but a transient one (throttling, E-045; a
+    retryable or internal fault: an engine busy) is the header's: the same body was accepted a
+    moment before."""
     a = p.ask(p.canonical("match"))
     if not _ran(a):
         return  # not accepted as sent: the other rules say why
@@ -1483,7 +1486,7 @@ def json_charset_accepted(p: ProbeContext) -> None:
     request = replace(p.canonical("match"), headers={"Content-Type": charset})
     b = p.ask(request)
     if b.status == 415 or (
-        enveloped(b) and not _ran(b) and b.where is not None and not b.throttled
+        enveloped(b) and not _ran(b) and b.where is not None and not (b.throttled or b.retryable)
     ):
         raise Violation(
             f"Received: {received(b)}{_named(b.meaning)} for Content-Type {charset!r}, while the "
@@ -1802,7 +1805,7 @@ def livecode_single_use(p: ProbeContext) -> Any:
             return  # no code issued: other rules report why
     request = _lip(p, code)
     a = p.ask(request)
-    if refused_as_without_code(p, request, a):
+    if refused_for_live_code(a, p.contract.codes.own):  # a LIP check may refuse our video
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for a liveCode issued a moment ago\n"
             "Expected: the fresh liveCode accepted (值通过数字验证码接口获取)",
@@ -2177,12 +2180,22 @@ def jd_refusal_discloses_no_credential(p: ProbeContext) -> None:
     if len(secret) >= _SECRET_SEEN_CHARS:  # a shorter one may occur in any text by chance
         shown.append((secret, "the secretkey"))
     for value, what in shown:
-        if value.lower() in text:
+        if credential_shown(value.lower(), text):
             raise Violation(
                 f"Received: an answer (HTTP {response.status}) to a request signed with another "
                 f"secret that carries {what} (masked here)\n"
                 "Expected: no credential in an answer: only the secretkey can make a sign",
             )
+
+
+def credential_shown(value: str, text: str) -> bool:
+    """``value`` occurs in ``text``; a digit-only one only outside a longer run of digits: a
+    digit-only secretkey of 8 may occur inside any millisecond timestamp or serial by chance
+    (the session 26 review), while "sign=<it>" or a quoted one stands alone. One with a letter
+    counts anywhere (``MD5(secret+timestamp)`` written out runs into the timestamp's digits)."""
+    if not (value.isascii() and value.isdigit()):
+        return value in text
+    return re.search(rf"(?<![0-9]){re.escape(value)}(?![0-9])", text) is not None
 
 
 @probe(
@@ -3065,7 +3078,7 @@ def _both_parts(request: Request, data: str) -> Request:
 )
 def documented_values_accepted(p: ProbeContext) -> Any:
     """A comparison is accepted with an optional field at a value its table documents (origin
-    self and async false, the defaults; each personType; async true on /idno; videoType SILENT,
+    self and async false, the defaults; each personType; videoType SILENT,
     the default, on a /match photo, where it takes no effect) when it is accepted without the
     field, and
     without the fields (all 否) when it is accepted with them; so is a video without origin when
@@ -3107,9 +3120,10 @@ def _documented_values(p: ProbeContext) -> Violation | None:
                 *live,
             )
         ],
-        # round 15: async true, the mode the row offers (是否开启异步反馈模式), refused while the
-        # request without it was compared; PROCESSING, or E-013's synchronous answer, takes it
-        "matchIdno": [*[((("personType",), v),) for v in person_types], ((("async",), True),)],
+        # not async true (round 15 expected it accepted): nothing says how the feedback arrives
+        # (E-013), a service may offer it to registered callers alone (附加参数登记) and refuse
+        # it otherwise; FH-L15 sends it on both comparisons and fails a crash or no envelope
+        "matchIdno": [((("personType",), v),) for v in person_types],
     }
     for operation, sets in cases.items():
         for n, changes in enumerate(sets):
@@ -3477,7 +3491,7 @@ def idno_lip_livecode(p: ProbeContext) -> None:
             f"{what}, personType {person}",
         )
     a = p.ask(fresh)
-    if refused_as_without_code(p, fresh, a):
+    if refused_for_live_code(a, p.contract.codes.own):  # a LIP check may refuse our video
         raise Violation(
             f"Received: {a.label}{_named(a.meaning)} for an /idno LIP video with a liveCode "
             "issued a moment ago\nExpected: the fresh liveCode accepted (值通过数字验证码接口获取)",

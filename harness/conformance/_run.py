@@ -181,6 +181,8 @@ def run_conformance(
     if max_seconds is not None:
         positive_seconds(max_seconds, "--max-seconds")
     settings = settings or ConformanceSettings()
+    if "match" in apis:  # /idno's identity: checked where it is sent alone
+        settings.check_identity()
     if max_rps is None:
         max_rps = 0.0 if is_emulator else URL_DEFAULT_MAX_RPS
     if max_requests is None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, get_args
+from urllib.parse import unquote
 
 import jsonschema_rs
 import yaml
@@ -246,9 +247,15 @@ def _check_refs(raw: dict[str, Any], name: str) -> None:
     show` ended in "internal error: KeyError") and recursed without end on a cycle."""
 
     def target(ref: str) -> Any:
+        """RFC 6901 in a URI fragment (RFC 3986): percent-decoded, ~1 and ~0 unescaped, and an
+        array's element by its index (``.../parameters/0``), as every OpenAPI resolver reads it."""
         node: Any = raw
-        for part in ref.removeprefix("#/").split("/"):
+        for part in unquote(ref.removeprefix("#/")).split("/"):
             part = part.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, list) and re.fullmatch(r"0|[1-9][0-9]*", part):
+                if int(part) < len(node):
+                    node = node[int(part)]
+                    continue
             if not isinstance(node, dict) or part not in node:
                 raise SpecError(f"spec {name}: $ref {ref!r} points at nothing in the spec")
             node = node[part]

@@ -44,18 +44,78 @@ def test_a_config_token_with_a_line_break_is_named_by_its_key_only(tmp_path: Pat
     assert SECRET not in str(err.value)
 
 
-def test_a_conformance_identity_failing_gb11643_is_a_config_error(tmp_path: Path) -> None:
+def test_a_conformance_identity_failing_gb11643_is_a_config_error(
+    cli: InProcess, tmp_path: Path
+) -> None:
     """``[conformance] id_num = "123"`` ran: every probe expecting the identity accepted got
     40004, and the run failed with seed findings (FH-L16, FH-L20, FH-L22...) against a good
-    service. The number is refused under every reading (E-009)."""
+    service. The number is refused under every reading (E-009). Session 26 review: refused for
+    the runs that send it (the match API's /idno) alone, not a JD-only one; and a 15-digit
+    first-generation number (GB 11643-1989) is taken."""
     from harness.config import read_config
 
     path = tmp_path / "c.toml"
     path.write_text('[conformance]\nid_num = "110105194912310021"\nname = "x"\n', "utf-8")
-    with pytest.raises(ConfigError, match="conformance.id_num .*not a GB 11643-1999 ID number"):
+    env = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
+    for api, said in (("match", "conformance.id_num: not a GB 11643-1999 ID number"),
+                      ("jd", f"target {NOWHERE}")):  # fmt: skip
+        done = cli("conform", "--target", NOWHERE, "--api", api, "--config", str(path),
+                   "--out", str(tmp_path / api), env=env)  # fmt: skip
+        one_line_error(done, said)
+    with pytest.raises(ConfigError, match="conformance.id_num: not a GB 11643-1999 ID number"):
+        read_config(path).conformance.check_identity()
+    for good in ("11010519491231002X", "110105491231002"):
+        path.write_text(f'[conformance]\nid_num = "{good}"\nname = "x"\n', "utf-8")
+        settings = read_config(path).conformance
+        settings.check_identity()
+        assert settings.identity == (good, "x")
+
+
+@pytest.mark.parametrize(("secret", "refused"), [
+    ("密钥-ÄÖ-2024", None),  # never sent: it feeds the MD5 as UTF-8
+    ("s3cr3t key", None),
+    ("s3cr3t\n", "expected no line break, tab or other control character"),
+    (" s3cr3t", "begins or ends with a space"),
+])  # fmt: skip
+def test_a_jd_secretkey_is_refused_only_for_what_cannot_be_right(
+    tmp_path: Path, secret: str, refused: str | None
+) -> None:
+    """Session 26 review: the secretkey was held to printable ASCII like the values that travel
+    in a header or the query; it is never sent (MD5(secretkey+timestamp))."""
+    import json
+
+    from harness.config import read_config
+
+    path = tmp_path / "c.toml"
+    path.write_text(f"[credentials]\njd_secretkey = {json.dumps(secret)}\n", "utf-8")
+    if refused is None:
+        assert read_config(path).credentials.jd_secretkey == secret
+        return
+    with pytest.raises(ConfigError, match=f"credentials.jd_secretkey: {refused}") as err:
         read_config(path)
-    path.write_text('[conformance]\nid_num = "11010519491231002X"\nname = "x"\n', "utf-8")
-    assert read_config(path).conformance.identity == ("11010519491231002X", "x")
+    assert secret.strip() not in str(err.value)
+
+
+@pytest.mark.parametrize(("ref", "points"), [
+    ("#/paths/~1x/post/parameters/0", True),  # an array's element by its index (RFC 6901)
+    ("#/paths/%7E1x/post/parameters/0", True),  # percent-encoded in the URI fragment
+    ("#/components/schemas/A%20B", True),
+    ("#/paths/~1x/post/parameters/1", False),
+    ("#/paths/~1x/post/parameters/00", False),
+])  # fmt: skip
+def test_a_spec_ref_into_an_array_or_percent_encoded_is_taken(ref: str, points: bool) -> None:
+    """Session 26 review: ``_check_refs`` refused JSON pointers every OpenAPI resolver takes."""
+    from harness.contract._contract import _check_refs
+
+    raw = {
+        "paths": {"/x": {"post": {"parameters": [{"name": "p", "in": "query"}]}}},
+        "components": {"schemas": {"A B": {"type": "string"}, "R": {"$ref": ref}}},
+    }
+    if points:
+        _check_refs(raw, "t.yaml")
+        return
+    with pytest.raises(SpecError, match="points at nothing in the spec"):
+        _check_refs(raw, "t.yaml")
 
 
 def test_a_load_identity_failing_gb11643_is_refused_before_traffic(

@@ -44,6 +44,9 @@ FRAMING = (
     # value refused, hardened headers, Content-Encoding identity, errcode 1 for every failure,
     # no Date header
     "combo-round15",
+    # session 26 review: a lip reader refusing every coded LIP video (FH-L43, FH-L07, FH-L22),
+    # async true refused without a registered callback (FH-L19), JD's imgUrl fetched first
+    "combo-confix",
 )
 
 
@@ -254,3 +257,22 @@ def test_a_refusal_before_the_service_or_a_failed_fetch_is_no_finding(contract, 
     assert not counted, [f.message for f in counted]
     if name == "fetch-hangs":
         assert p.unjudged and "origin uri" in p.unjudged[0], p.unjudged
+
+
+@pytest.mark.parametrize(
+    ("name", "rules"),
+    [
+        ("lip-reader", ("FH-L43", "FH-L07", "FH-L22")),
+        ("async-callback-required", ("FH-L19", "FH-L43", "FH-L15", "FH-A17")),
+    ],
+)
+def test_the_review_s_services_fail_no_probe(contract, name: str, rules: tuple[str, ...]) -> None:
+    """Session 26 review: a service lip-reading the video (a fresh code and a never-issued one
+    refused alike as a mismatch, none as a parameter error) failed FH-L43, FH-L07 and FH-L22,
+    which took the difference for the code dropped; one refusing async true without a registered
+    callback (E-013 says nothing of how the feedback arrives) failed FH-L19."""
+    from .conftest import run_probes_alone
+
+    with serve_variant(name, contract) as url, probe_session(contract, "match", url) as session:
+        found, _ = run_probes_alone(session, rules)
+    assert not found, found

@@ -791,3 +791,22 @@ def test_a_replayed_fh_a14_finding_is_timed_on_the_service_clock(
     with mutant_jd(service, contract) as url:
         outcome = replay_finding(path, target=url)
     assert outcome.still_failing is holds, outcome.detail
+
+
+@pytest.mark.parametrize(
+    ("secret", "answer", "shown"),
+    [
+        # a digit-only secretkey inside the answer's millisecond timestamp, by chance: no leak
+        ("60012345", '{"result":{"timestamp":1733560012345678,"code":10047}}', False),
+        ("60012345", '{"code":"10047","msg":"签名错误, secretkey=60012345"}', True),
+        ("60012345", '{"msg":"expected MD5(60012345+1733560012345)"}', True),
+        # one with a letter counts anywhere (MD5(secret+timestamp) runs into the digits)
+        ("k3y2024", '{"msg":"md5(k3y20241733560012345)"}', True),
+    ],
+)
+def test_fh_j25_tells_a_leaked_secretkey_from_digits_met_by_chance(secret, answer, shown) -> None:
+    """Session 26 review: FH-J25 took a digit-only secretkey of 8 found anywhere in the answer
+    for a leak; inside a longer run of digits (a millisecond timestamp) it is chance."""
+    from harness.conformance._probes import credential_shown
+
+    assert credential_shown(secret, answer.lower()) is shown

@@ -253,8 +253,6 @@ PROBED = {
     "body-read-64k": ("FH-L20", "FH-L20"),
     "livecode-key-renamed": ("FH-L07", "FH-M01"),
     "idno-answer-written-twice": ("FH-L15", "FH-L15"),  # FH-L15 sends /idno
-    # round 15: FH-S02 of a full conform run alone (a generated async true), fuzz missed it
-    "async-true-refused": ("FH-L19", "FH-L19"),
 }
 
 # round 15: defects of a hard HTTP convention, not of a sentence (a convention rule's finding,
@@ -708,3 +706,43 @@ def test_fh_l43_tells_a_livecode_refusal_in_a_services_own_numbers_and_words(
     assert bool(found) is fails and not unjudged, found
     if fails:
         assert "async true" in found[0], found
+
+
+def _every_lip_refused_control_throttled(x: Any) -> None:
+    """Every LIP video refused alike (a liveness check first), but a never-issued code's request,
+    which lands on the QPS limit, throttled with HTTP 429 (E-045): a control throttled tells
+    nothing (the session 26 review's counter-example: FH-L07 and FH-L22 failed it)."""
+    face = mutant_match._face(x)
+    if x.path in mutant_match._COMPARE and face and face.get("videoType") == "LIP":
+        if isinstance(x.answer, dict) and x.answer.get("errcode") == 40012:
+            x.status, x.answer = 429, {"errcode": 42900, "errmsg": "请求过于频繁", "data": {}}
+        else:
+            x.status, x.answer = 200, {"errcode": 7301, "errmsg": "lip check failed", "data": {}}
+
+
+def test_a_lip_refusal_with_a_throttled_control_fails_no_livecode_probe(contract) -> None:
+    settings = build_settings(engine="fast", readings={"E-014": "own-codes"}, **emulator_settings())
+    app = same_photos(create_app(settings, contract=contract))
+    defect = mutant_match.Defect("x", "x", after=_every_lip_refused_control_throttled)
+    with EmulatorServer(mutant_match.mutant(app, defect)) as url:
+        with probe_session(contract, "match", url) as session:
+            found, _ = run_probes_alone(session, ("FH-L43", "FH-L07", "FH-L22"))
+    assert not found, found
+
+
+def _busy_on_charset(x: Any) -> None:
+    """The engine busy (50000 系统错误, retryable) on the request that carried a charset."""
+    if x.path in mutant_match._COMPARE and "charset" in x.headers.get("content-type", ""):
+        x.status, x.answer = 200, {"errcode": 50000, "errmsg": "引擎繁忙,请稍后重试", "data": {}}
+
+
+def test_fh_l35_takes_a_transient_refusal_for_no_fault_of_the_header(contract) -> None:
+    """Session 26 review: FH-L35 counted any refusal of the charset request but throttling as the
+    header's; an engine busy (a retryable, internal code) says nothing of the header."""
+    settings = build_settings(engine="fast", **emulator_settings())
+    app = same_photos(create_app(settings, contract=contract))
+    defect = mutant_match.Defect("x", "x", after=_busy_on_charset)
+    with EmulatorServer(mutant_match.mutant(app, defect)) as url:
+        with probe_session(contract, "match", url) as session:
+            found, _ = run_probes_alone(session, ("FH-L35",))
+    assert not found, found

@@ -310,3 +310,32 @@ def test_the_replay_of_a_case_on_the_service_clock_asks_the_clock_first(
         path.write_text(json.dumps(saved))
         replayed = replay_finding(path)
     assert replayed.still_failing, replayed.detail
+
+
+def test_a_service_fetching_an_imgurl_first_fails_no_pinned_image_sources_case(contract, gen):
+    """Session 26 review: an item naming an imgUrl may be fetched before its sources are counted,
+    the fetch failing (1161 图片上传失败!, as conformance's FH-L05 allows); fuzz's pinned
+    image-sources cases with an imgUrl (arr-url, imgBase64 + imgUrl, all) expected exactly 100.
+    Judged as a run against a URL judges them (``strict`` only where a case's code is exact)."""
+    from fixtures.legit_variants import serve_variant
+
+    cases = [c for c in _pinned(gen, "image-sources") if "imgUrl" in c.detail]
+    assert len(cases) >= 3, [c.detail for c in _pinned(gen, "image-sources")]
+    found = []
+    with serve_variant("jd-url-fetched-first", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            for case in cases:
+                exchange = client.send(case.request)
+                problems = check_answer(
+                    client.contract, case.request, exchange, case=case, strict=case.exact
+                )
+                found += [f"{case.detail}: {p.check}: {p.message}" for p in problems]
+    assert found == [], found
+
+
+def test_the_pinned_uppercase_signed_timestamp_is_an_hour_old(gen):
+    """Session 26 review: fuzz's pinned expired_upper (an old timestamp signed in uppercase hex,
+    on our clock) was 6 minutes old; FH-A18 and E-019 send one an hour old, outside the window
+    on any clock a service answering us may keep."""
+    modes = [c.detail for c in _pinned(gen, "bad-timestamp") if "expired_upper" in c.detail]
+    assert modes == ["auth expired_upper:3600000"], modes
