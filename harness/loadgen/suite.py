@@ -252,13 +252,14 @@ class LoadSuite:
 
 def _check_identity() -> None:
     """matchIdno's identity from the environment, checked before any traffic: a number failing
-    GB 11643's check made every /idno request an error of the run, counted as the service's."""
+    GB 11643's check made every /idno request an error of the run, counted as the service's; a
+    15-digit first-generation number is one a registry may hold (as conformance's id_num)."""
     import os
 
-    from harness.config import not_an_id_number
+    from harness.config import not_a_registered_id_number
     from harness.loadgen.scenarios import ENV_ID_NUM
 
-    if (value := os.environ.get(ENV_ID_NUM)) and (why := not_an_id_number(value)):
+    if (value := os.environ.get(ENV_ID_NUM)) and (why := not_a_registered_id_number(value)):
         raise UsageError(f"{ENV_ID_NUM}: {why}")
 
 

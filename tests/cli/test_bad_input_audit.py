@@ -130,6 +130,21 @@ def test_a_load_identity_failing_gb11643_is_refused_before_traffic(
     assert "123" not in line, line
 
 
+def test_a_load_identity_of_15_digits_is_one_a_registry_may_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 26's review: a first-generation (15-digit, GB 11643-1989) number is taken as
+    conformance's id_num is; a 17-digit one is neither form."""
+    from harness.loadgen.scenarios import ENV_ID_NUM
+    from harness.loadgen.suite import _check_identity
+
+    monkeypatch.setenv(ENV_ID_NUM, "110105491231002")
+    _check_identity()
+    monkeypatch.setenv(ENV_ID_NUM, "11010549123100212")
+    with pytest.raises(UsageError, match="nor a 15-digit one"):
+        _check_identity()
+
+
 def test_an_out_name_the_system_refuses_is_one_line(cli: InProcess, tmp_path: Path) -> None:
     """A 300-character folder name: "internal error: OSError: [Errno 36] File name too long"."""
     out = str(tmp_path / ("x" * 300))
