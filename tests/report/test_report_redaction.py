@@ -1018,6 +1018,30 @@ def test_a_credentials_hex_or_a_sign_split_across_fields_is_masked() -> None:
     assert out == [MASK, MASK], out
 
 
+def test_a_sign_split_across_fields_is_sought_at_their_ends_not_in_a_whole_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 26 (lead): the split-sign search read every 32-digit window of a JD request's two
+    5 MB base64 images (runs like "AAAA..." are hex): 4.7 s for one request's redaction in a gate
+    run, whose conformance went from 25 s to 38 s of its 40. A sign's parts stand at the ends of
+    the strings it is split across; a sign split after a long string is still masked."""
+    import harness.redact as redact_module
+    from harness.redact import remember_sign
+
+    sign = hashlib.md5(b"session 26: a sign after an image").hexdigest()
+    remember_sign(sign)
+    longest: list[int] = []
+    windows = redact_module._sign_windows
+    monkeypatch.setattr(
+        redact_module, "_sign_windows", lambda run: longest.append(len(run)) or windows(run)
+    )
+    image = "/9j/" + "A" * 400_000
+    prose = "a long message, " * 200
+    out = redact({"a": image, "b": image, "c": f"{prose}{sign[:12]}", "d": f"{sign[12:]}."})
+    assert out["c"] == f"{prose}{MASK}" and out["d"] == f"{MASK}.", (out["c"][-40:], out["d"])
+    assert max(longest) < 10_000, max(longest)
+
+
 @pytest.mark.parametrize(
     "form",
     [
