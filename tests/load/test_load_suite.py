@@ -674,7 +674,7 @@ def test_a_correct_service_saturated_at_the_gate_rate_is_inconclusive_not_a_find
     with EmulatorServer(_engine_bound(variant_app("control"), 0.2)) as url:
         suite = run_load_suite(
             url, out_dir=tmp_path, contracted_rate=False, scenario="mixed", rate=20,
-            duration_s=2, timeout_s=1.0, slo_p99_ms=1000, max_error_rate=0.01,
+            duration_s=1, timeout_s=0.5, slo_p99_ms=1000, max_error_rate=0.01,
         )  # fmt: skip
     assert suite.metrics is not None, (suite.status, suite.error)
     timeouts = suite.metrics.errors_by_code.get("no answer:timeout", 0)
