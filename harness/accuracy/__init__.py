@@ -10,3 +10,4 @@ from ._run import run_accuracy_suite as run_accuracy_suite
 from ._stats import bound_undecided as bound_undecided
 from ._stats import clopper_pearson as clopper_pearson
 from ._stats import n_needed_for_zero_failures as n_needed_for_zero_failures
+from ._stats import repeats_over as repeats_over

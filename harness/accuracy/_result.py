@@ -16,7 +16,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from harness.contract import Code, Contract, ReadingLog, load_contract, observe_reading
+from harness.contract import (
+    Code,
+    Contract,
+    ReadingLog,
+    compares,
+    load_contract,
+    observe_reading,
+)
 from harness.faces import PoolImage
 from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
@@ -33,6 +40,7 @@ from ._stats import (
     eer_with_interval,
     judge_claim,
     rate,
+    repeats_over,
     score_histogram,
 )
 
@@ -353,16 +361,6 @@ def code_meaning(contract: Contract, api: str, code: str) -> Code | None:
     return contract.codes.get(api, where, code.removeprefix("gateway:"))
 
 
-NOT_PASSED: Final = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below it
-
-
-def compared(contract: Contract, meaning: Code) -> bool:
-    """Whether a code answers a comparison (E-044): the contract's not-the-same-person code
-    (JD 1155, what ``Answer.ran`` reads) or 1115, compared and below the threshold."""
-    same = meaning.api == "jd" and meaning.code == str(contract.jd_not_same_person_code)
-    return same or meaning.name == NOT_PASSED and meaning.api == "jd"
-
-
 def about_images(meaning: Code | None) -> bool:
     """Whether a refusal describes the presented images (codes.yaml ``about``): a genuine pair
     so declined counts in FRR, and the refusal is cached as final (``ServiceCompare.final``);
@@ -383,7 +381,7 @@ def answerable(contract: Contract, api: str, outcome: Outcome) -> bool:
     meaning = code_meaning(contract, api, outcome.code)
     if meaning is None or meaning.retryable or meaning.category in ("success", "quota"):
         return True
-    if compared(contract, meaning):  # a comparison whose score is no number ("NaN"): no
+    if compares(contract, api, meaning.code):  # a comparison whose score is no number: no
         return True  # decline (left out, a shrunk count of non-matches inflated the rate)
     # the internal API's codes are faceharness' guess (E-014) unless a team's table names them
     return not (
@@ -573,7 +571,7 @@ def _order_doubt(claim: Claim, verdict: Verdict, errors: int, trials: int) -> Ve
     (:data:`REPEAT_PAIRS`), so asking them to hold the claim alone could never be met, and a
     service scoring the two orders a little apart (the images have roles) stayed untestable for
     one borderline pair (review of session 26)."""
-    if errors / trials <= claim.claimed_fmr:
+    if not repeats_over(errors, trials, claim.claimed_fmr):
         return verdict
     reason = (
         f"{verdict.reason}; but the repeat sample, with the images swapped, decided impostor "
@@ -600,11 +598,15 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
     draws rather than an order the run under-samples: a pair asked again in the same order was
     decided otherwise there, or every swapped answer decided otherwise moved its score (in the
     direction of its new decision) no further than a pair of its class (genuine, impostor) asked
-    again in the same order moved by itself (coin-per-call: the same order's draws explain the
-    swapped ones; noise on impostor pairs does not explain a genuine pair's crossing). A score
-    jitter smaller than the swapped change is no draw (review of session 26: a 0.05-point
-    jitter made the repeats of order-rejects "draws" and switched the order doubt off)."""
-    moved = {True: 0.0, False: 0.0}  # the largest same-order move per class (genuine or not)
+    again in the same order moved by itself in that direction (coin-per-call: the same order's
+    draws explain the swapped ones; noise on impostor pairs does not explain a genuine pair's
+    crossing). A score jitter smaller than the swapped change is no draw (review of session 26:
+    a 0.05-point jitter made the repeats of order-rejects "draws" and switched the order doubt
+    off), nor a move the other way (audit round 16, repeat-aware-order-rejects: a repeat scored
+    25 points higher explained a genuine pair's swapped fall of 3 under the threshold)."""
+    # the largest same-order move per (class, upward): a draw that moves scores down explains
+    # a fall only, one that moves them up a rise only
+    moved = {(cls, up): 0.0 for cls in (True, False) for up in (True, False)}
     crossed: list[tuple[bool, float | None]] = []  # (class, how far a swapped crossing moved)
     for pair, first, then, swapped in retold:
         was = claim.accepts(first.score, first.decision)
@@ -615,12 +617,16 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
         if not swapped:
             if None not in (was, got) and was != got:
                 return True
-            moved[pair.genuine] = max(moved[pair.genuine], abs(delta or 0.0))
+            if delta:
+                key = (pair.genuine, delta > 0)
+                moved[key] = max(moved[key], abs(delta))
         elif None not in (was, got) and was != got:
             # a change of decision the score does not follow is not explained by its draws
             follows = delta is not None and (delta > 0) == got
-            crossed.append((pair.genuine, abs(delta) if follows and delta is not None else None))
-    return bool(crossed) and all(d is not None and d <= moved[cls] for cls, d in crossed)
+            crossed.append((pair.genuine, delta if follows else None))
+    return bool(crossed) and all(
+        d is not None and abs(d) <= moved[(cls, d > 0)] for cls, d in crossed
+    )
 
 
 def _retold(

@@ -61,7 +61,6 @@ from ._data import (
 )
 from ._repeat import repeat_notes
 from ._result import (
-    NOT_PASSED,
     OPERATIONS,
     AccuracyResult,
     about_images,
@@ -80,21 +79,21 @@ MALFORMED = "malformed"
 
 
 def outcome_of(answer: Answer) -> Outcome:
-    """A comparison that ran (E-039) is ``ok``, JD's 1115 a non-match (E-044); else ``fta`` for
-    ``image_quality`` codes, ``error`` for the rest. No usable score is ``error`` (a broken service
-    is no rejecting one) unless /match gave its decision (E-011); a number off the documented scale
-    (JD's 0..1 answered as 85: a scale the conformance rule on the range fails, not the accuracy)
-    counts by the decision sent with it (``result``, ``success``) and is unknown at the score
-    thresholds (code :data:`OFF_SCALE`, noted); with no decision either, ``error``."""
+    """A comparison that ran (E-039; JD's 1115 a non-match, E-044: ``Answer.ran``) is ``ok``; else
+    ``fta`` for ``image_quality`` codes, ``error`` for the rest. No usable score is ``error`` (a
+    broken service is no rejecting one) unless /match gave its decision (E-011); a number off the
+    documented scale (JD's 0..1 answered as 85: a scale the conformance rule on the range fails,
+    not the accuracy) counts by the decision sent with it (``result``, ``success``) and is
+    unknown at the score thresholds (code :data:`OFF_SCALE`, noted); with no decision either,
+    ``error``."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
         answer.ran or answer.api == "match" and (answer.where == "status" or answer.code == "0")
     )
-    not_passed = answer.meaning is not None and answer.meaning.name == NOT_PASSED
     code = "0" if answer.where == "status" else answer.code_text
-    if (compared or not_passed) and answer.score is None and answer.score_sent:
-        decision = False if not_passed else answer.decision
+    if compared and answer.score is None and answer.score_sent:
+        decision = answer.decision
         if not answer.score_off_scale or decision is None:
             return Outcome(None, None, OFF_SCALE if answer.score_off_scale else code, "error")
         return Outcome(score=None, decision=decision, code=OFF_SCALE)
@@ -106,8 +105,6 @@ def outcome_of(answer: Answer) -> Outcome:
         return Outcome(
             None, None, f"gateway:{answer.code_text}" if answer.refused else MALFORMED, "error"
         )
-    if not_passed:  # E-044: a non-match
-        return Outcome(score=answer.score, decision=False, code=code)
     category: Category = "fta" if answer.category in FTA_CATEGORIES else "error"
     return Outcome(None, None, answer.code_text, category)
 

@@ -61,6 +61,15 @@ def bound_undecided(
     return "few_pairs" if trials < needed else None
 
 
+def repeats_over(errors: int, trials: int, limit: float) -> bool:
+    """Whether the repeat sample's answers that decided pairs otherwise than their first ones
+    (ERRATA E-098), ``errors`` in ``trials``, have their own rate over ``limit``: the one test of
+    a claim's order doubt and a gate limit's. The point rate, whatever a policy's bound: the
+    sample is capped (``REPEAT_PAIRS``), so asking it to decide a limit alone could never be met
+    (review of session 26). A limit of 1 or more is always met."""
+    return trials > 0 and limit < 1 and errors / trials > limit
+
+
 def rate(errors: int, trials: int) -> float | None:
     return errors / trials if trials else None
 

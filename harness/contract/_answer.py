@@ -8,7 +8,7 @@ import json
 import math
 import re
 import sys
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import orjson
 
@@ -295,6 +295,23 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
     )
 
 
+NOT_PASSED: Final = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below it
+
+
+def compares(contract: Contract, api: str, code: str) -> bool:
+    """Whether a JD business code (or the internal API's errcode) answers a comparison that
+    ran: success, the contract's not-the-same-person code (1155 比对失败), or 1115 (compared,
+    the score below the threshold: a non-match, never a refusal, E-044). The one rule every
+    suite reads through ``Answer.ran`` and accuracy through the codes it counted."""
+    if code == "0":
+        return True
+    if api != "jd":
+        return False
+    meaning = contract.codes.get("jd", "business", code)
+    named = meaning is not None and meaning.name == NOT_PASSED
+    return code == str(contract.jd_not_same_person_code) or named
+
+
 def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     gateway = body["code"]
     remain = num_code(body.get("remainTimes"))  # 4998.0 is 4998 under E-058's other reading
@@ -311,14 +328,17 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     code = None if raw is None else str(raw if whole is None else whole)
     meaning = contract.codes.get("jd", "business", code)
     typed = whole is not None and isinstance(gateway, str)
-    ran = whole is not None and whole in (0, contract.jd_not_same_person_code)
+    ran = whole is not None and compares(contract, "jd", str(whole))
+    # 1115 says "not passed" with or without ``result`` (E-023: a business error may hold only
+    # code and msg): a decision, as 1155's result false is
+    below = meaning is not None and meaning.name == NOT_PASSED
     head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
         *head,
         refused=not ran,
         ran=ran,
         score=_usable(contract, "jd", result.get("score")),
-        decision=_of(bool, result.get("result")),
+        decision=_of(bool, result.get("result"), False if below else None),
         serial_no=_of(str, result.get("serialNo")),
         remain_times=remain,
         message=_of(str, result.get("msg")),

@@ -9,7 +9,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from harness.accuracy import bound_undecided, clopper_pearson, n_needed_for_zero_failures
+from harness.accuracy import (
+    bound_undecided,
+    clopper_pearson,
+    n_needed_for_zero_failures,
+    repeats_over,
+)
 from harness.accuracy._repeat import REPEAT_PAIRS
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
@@ -342,7 +347,7 @@ def _retold_doubt(row: ThresholdResult, rate: str, maximum: float) -> str | None
     )
     if extra.get("retold_drawn"):  # decisions drawn per call: the repeats are fairly pooled
         return None
-    if not trials or maximum >= 1 or errors / trials <= maximum:
+    if not repeats_over(errors, trials, maximum):  # the suite's test of a claim's order doubt
         return None
     what = "false matches" if rate == "fmr" else "rejected"
     return (

@@ -221,3 +221,13 @@ def test_histogram_counts_every_score_on_shared_bins() -> None:
     assert hist["genuine"][-1] == 2  # 95 and 100 (the last bin is closed)
     assert hist["impostor"][-1] == 1  # 120 clipped into the last bin
     assert hist["impostor"][0] == 2
+
+
+def test_the_repeats_own_rate_is_over_a_limit_by_one_rule() -> None:
+    """The claim's order doubt and the gate's limit read the repeat sample by this one test
+    (ERRATA E-098): the point rate over the limit; no repeat, or a limit of 1, never is."""
+    from harness.accuracy import repeats_over
+
+    assert repeats_over(2, 2, 0.3) and repeats_over(1, 2, 1e-3)
+    assert not repeats_over(0, 2, 1e-3) and not repeats_over(0, 0, 0.3)
+    assert not repeats_over(1, 4, 0.25) and not repeats_over(2, 2, 1.0)
