@@ -254,6 +254,8 @@ BOTH = ("match", "jd")
         ("reference-cache", 24, ("jd",), {"jd.result"}),
         # a byte comparator (0 for any two images): no claim either way, the E-069 note
         ("identical-only", 24, ("jd",), set()),
+        # round 16: every impostor pair exactly at the operating point (达到70: reached)
+        ("impostor-at-threshold", 24, BOTH, {"match.score>=70", "jd.result"}),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -319,6 +321,30 @@ def test_round_9_verdicts_tell_the_truth(
             assert suite.metrics.apis[api]["fta_images"], api
             row = rows["jd.result" if api == "jd" else "match.score>=70"]
             assert row.frr_errors >= (row.model_extra or {})["fta"]["genuine"] > 0
+
+
+def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
+    server: str, faces_dir: Path, tmp_path: Path
+) -> None:
+    """Audit round 16, repeat-aware-order-rejects: every genuine pair rejected sent the other
+    way round (just under JD's operating score), and a pair asked again in the run's order
+    scored higher, no decision changed. The rise "explained" the swapped fall as a draw, the
+    repeats were pooled and a gate's max_fnmr = 0.3 passed; the order decides, so it is
+    inconclusive (ERRATA E-098)."""
+    from harness.gate import parse_policy
+    from harness.gate._judge import judge
+
+    suite = _suite(
+        server, "repeat-aware-order-rejects", tmp_path / "run", faces_dir, max_pairs=24,
+        apis=("jd",),
+    )  # fmt: skip
+    row = {r.claim: r for r in suite.metrics.thresholds}["jd.result"]
+    extra = row.model_extra or {}
+    assert extra["retold_drawn"] is False and extra["retold_false_non_matches"] >= 1, extra
+    policy = parse_policy({"accuracy": [{"claim": "jd.result", "max_fnmr": 0.3}]})
+    gate, _ = judge(policy, {"accuracy": suite}, ran=("accuracy",))
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    assert crit.outcome == "inconclusive" and "E-098" in crit.reason, crit
 
 
 def test_an_accurate_service_too_slow_for_the_budget_is_inconclusive(
