@@ -449,6 +449,12 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("no-burst", {"late_s": 0.15}, "match", 20),
     ("no-burst", {"late_s": 0.15, "start": 1, "top": 40}, "match", 20),
     ("minute-quota", {"window_s": 6, "start_s": 5.5, "late_s": 0.15}, "match", CARRIED),
+    # session 27's new truths: a 503 whose Retry-After is drawn at random (1-5 s), a penalty box
+    # whose bans double, refusals held a while (a tarpit), a cap a second over a 5 s window
+    ("retry-jitter", {"retry_s": 5, "seed": 2}, "match", 20),
+    ("escalating-lockout", {}, "match", PENALISED),
+    ("tarpit", {}, "match", 20), ("tarpit", {"tarpit_s": 0.3}, "jd", 20),
+    ("two-windows", {"burst": 2, "window_s": 5}, "match", PENALISED),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
