@@ -356,7 +356,7 @@ def find_limit(
             if not rechecked and rest is not None and use_plateau and good is not None:
                 pause = _recheck_rest(steps, good, resolution, max_error_rate)
                 if pause is not None:  # the plateau would cap the limit far under ``good``
-                    rechecked, plateau_then = True, _delivered(steps[-1])
+                    rechecked, plateau_then = True, _refill_seen(steps[-1])
                     # a whole second refused after serving is no bucket's refill: served again after
                     # a rest, that plateau is refuted whatever a bucket could have saved in the rest
                     windowed = _windowed(steps[-1])
@@ -503,7 +503,7 @@ def find_limit(
             "depends on when it is asked (a window or quota over wall-clock time, a lockout) "
             "rather than on the rate; measure it at a fixed rate with `load run --duration 60s`"
         )
-    closing = next((s for s in _refused(steps) if _delivered(s) == plateau), None)
+    closing = next((s for s in _refused(steps) if _refill_seen(s) == plateau), None)
     if closing is not None and (lucky := _mix_unconfirmed(steps, closing)) and limit is not None:
         inconclusive = inconclusive or (
             f"{MIX_UNSURE}: a refused step at {closing.rate:.1f}/s refused none of "
@@ -1066,9 +1066,27 @@ def _plateau(steps: list[StepRecord]) -> float | None:
     again = {s.rate for s in steps if s.phase in ("recheck", "drain") and s.good}
     return min((r for s in _refused(steps)
                 if s not in burstless and s.phase != "recheck" and not s.no_bucket
-                and (r := _delivered(s)) > 0
+                and (r := _refill_seen(s)) > 0
                 and s.rate not in again),
                default=None)  # fmt: skip
+
+
+def _refill_seen(step: StepRecord) -> float:
+    """What a refused step's window shows a bucket refills: its tail (:func:`_delivered`), or,
+    when its warm-up was refused too (the bucket ran dry before the window, no burst left to
+    inflate it), the whole window's success rate, three seconds' worth, not the tail's one. A
+    refill in lumps at random times (session 25's ``lumpy-refill``, 20/s) served 21, 21, 17 in
+    such a window, and the tail's 17/s capped the limit: 17/s, "exact". Only for answers fast
+    enough to be counted in the second they were sent (a slow one of the warm-up is the
+    window's: a bucket that slows above 15/s read 21.9/s, 20/s)."""
+    r, tail = step.result, _delivered(step)
+    fast = (r.p99_ms or 0.0) <= FAST_P99_MS  # else the warm-up's answers came in the window
+    if r.mix_ok_rps is None and r.warmup_refused and fast and r.ok_rps > tail:
+        return r.ok_rps
+    return tail
+
+
+FAST_P99_MS = 50.0  # answers this fast move few of a second's successes into the next second
 
 
 def _windowed(step: StepRecord) -> bool:
@@ -1235,7 +1253,7 @@ def _in_flight_at_plateau(
     # concurrency limit searched from 1/s, its 32/s and 24/s steps both 16 ok/s, the first's
     # median 2 ms, read 16.3/s, "exact")
     closing = max(
-        (s for s in _refused(steps) if _delivered(s) == plateau),
+        (s for s in _refused(steps) if _refill_seen(s) == plateau),
         key=lambda s: s.result.p50_ms or 0.0,
     )
     held = plateau * (closing.result.p50_ms or 0.0) / 1000.0

@@ -455,6 +455,12 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("escalating-lockout", {}, "match", PENALISED),
     ("tarpit", {}, "match", 20), ("tarpit", {"tarpit_s": 0.3}, "jd", 20),
     ("two-windows", {"burst": 2, "window_s": 5}, "match", PENALISED),
+    # session 27: a refused step whose warm-up was refused too (its bucket dry before the window)
+    # had its plateau from the window's last second alone: a refill in lumps served 21, 21, 17
+    # there (17/s, "exact"), 0.5 % refused at random on the low grid 17.3/s, "exact"; the whole
+    # window is the refill's measure when answers are fast
+    ("lumpy-refill", {"tick_s": 0.5, "seed": 1}, "match", 20),
+    ("noisy", {"noise": 0.005, "seed": 2, "start": 1, "top": 40}, "match", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
