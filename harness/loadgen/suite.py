@@ -56,7 +56,7 @@ SEARCH_MAX_RATE = 2000.0  # a search's default top when no ceiling applies
 # saturated or broken (``_Run._settle``): answers in a row that half hung would pass in 0.4 %
 SETTLE_ANSWERS = 8
 SETTLE_MIN_RATE = 1.0  # per second
-SETTLE_MAX_S = 40.0  # a queue's drain (one request timeout) and the answers
+SETTLE_MAX_S = 40.0  # a queue's drain (its backlog at what it delivered) and the answers
 
 
 @functools.cache
@@ -425,8 +425,9 @@ class _Run:
         """Saturated or broken? A run its own error limit does not hold, over it only through
         timeouts while it served less than half the requests (it delivered far below the rate),
         is run again at a quarter of what it delivered: a service that answers each of the last
-        ``SETTLE_ANSWERS`` requests there was saturated, not broken (its queue drains first, within
-        one request timeout). Recorded as ``run.settled`` for :func:`_throttled_only`."""
+        ``SETTLE_ANSWERS`` requests there was saturated, not broken (its queue drains first:
+        :func:`_drain_s`, within ``SETTLE_MAX_S``). Recorded as ``run.settled`` for
+        :func:`_throttled_only`."""
         suite = self.suite
         shed = _shed_share(suite, run)
         if not (_saturated(suite, run) or shed):
@@ -434,7 +435,7 @@ class _Run:
         delivered = _served(run.summary) / suite.duration_s
         rate = max(SETTLE_MIN_RATE, delivered / 4)
         answers = max(SETTLE_ANSWERS, _told_apart(shed)) if shed else SETTLE_ANSWERS
-        drain = self.timeout_s if run.summary["by_class"].get(TIMEOUT) else 0.0  # a queue's
+        drain = _drain_s(run.summary, delivered, rate, self.timeout_s)
         duration = min(SETTLE_MAX_S, drain + answers / rate)
         planned = math.ceil(rate * duration) + 1
         if budget is not None and budget - int(run.summary["totals"]["sent"]) < planned:
@@ -768,6 +769,22 @@ def _shed_share(plan: LoadSuite, run: LoadResult) -> float:
     return 0.0 if other else shed / completed
 
 
+def _drain_s(summary: Mapping[str, Any], delivered: float, rate: float, timeout_s: float) -> float:
+    """How long a saturated run's queue may take to drain before the low-rate run's answers come
+    in time: a service that keeps working on the requests the run gave up on (a thread pool with
+    a queue) holds every unanswered one, and works them off at no less than what it delivered,
+    less the low-rate run's own ``rate``; at least one request timeout. None timed out: none.
+    Nothing delivered says no rate to drain by: one timeout, as before (a hang's run)."""
+    late = int(summary["by_class"].get(TIMEOUT, 0))
+    if not late:
+        return 0.0
+    totals = summary["totals"]
+    unanswered = late + max(0, int(totals["sent"]) - int(totals["completed"]))
+    if delivered <= rate:
+        return timeout_s
+    return max(timeout_s, unanswered / (delivered - rate))
+
+
 def _told_apart(share: float) -> int:
     """Answers a run must have, none shed, to tell shedding from failing at random at ``share``
     (a chance under 5 % of none at that share)."""
@@ -961,6 +978,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         warmup_throttled=warmup_throttled,
         warmup_refused=warm.by_class.get(THROTTLED, 0),
         warmup_late=warm.late,
+        first_refused=rows[0].by_class.get(THROTTLED, 0) if rows else 0,
         refused_tail_s=_refused_tail(result),
         **_refused_whole(result),
         late=window.late,

@@ -147,6 +147,18 @@ def truths() -> Iterator[Truth]:
     for per, slo in ((0.02, 300), (0.04, 500)):  # a knee by requests in flight, no refusal
         yield Truth("latency knee, no refusals", "linear-knee", (1 - (0.005 + per) / (slo / 1e3))
                     / per, {"per": per}, slo_p99_ms=slo)  # fmt: skip
+    # session 27 (each 20/s; 261 truths in all)
+    for retry, seed in ((5, 1), (5, 2), (2, 3)):  # a bare 503, Retry-After drawn from 1..retry_s
+        yield Truth("503 + Retry-After with jitter", "retry-jitter", 20,
+                    {"retry_s": retry, "seed": seed})  # fmt: skip
+    yield Truth("escalating penalty box", "escalating-lockout", 20)  # bans of 1, 2, 4 ... 16 s
+    yield Truth("escalating penalty box", "escalating-lockout", 20,
+                {"penalty_s": 2, "max_penalty_s": 32})  # fmt: skip
+    for burst, window in ((1.5, 10), (2.0, 5), (1.2, 30)):  # a cap a second over the sustained
+        yield Truth("nested second and longer limits", "two-windows", 20,
+                    {"burst": burst, "window_s": window})  # fmt: skip
+    for hold, op in ((1.0, "match"), (2.0, "match"), (0.3, "jd")):  # refusals held, then sent
+        yield Truth("tarpit (slow refusals)", "tarpit", 20, {"tarpit_s": hold}, operation=op)
 
 
 @dataclass

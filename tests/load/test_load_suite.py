@@ -684,6 +684,35 @@ def test_a_correct_service_saturated_at_the_gate_rate_is_inconclusive_not_a_find
 
 
 @pytest.mark.parametrize(
+    ("late", "served", "unsent", "drain"),
+    [  # a thread pool's run (fixtures.capacity_variants "pool" k=1 t=0.2, mixed at 20/s for 2 s
+        # under a 0.5 s timeout): 22 of 34 timed out, 12 served; 22 queued at >= 6/s less 1.5/s
+        (22, 12, 0, 22 / (6 - 1.5)),
+        (22, 12, 6, 28 / (6 - 1.5)),  # still unanswered at the end: queued too
+        (1, 12, 0, 0.5),  # a short backlog: one request timeout, as before
+        (0, 12, 0, 0.0),  # nothing timed out: nothing to drain
+        (22, 0, 0, 0.5),  # nothing delivered: no rate to drain by (a hang's run)
+    ],
+)
+def test_the_low_rate_run_waits_out_the_backlog_a_thread_pool_holds(
+    late: int, served: int, unsent: int, drain: float
+) -> None:
+    """Left by session 26: the low-rate run after a saturated run waited one request timeout for
+    the queue to drain, but a thread pool with a queue keeps working on the requests the run gave
+    up on (the ``pool`` capacity variant): its backlog outlasts the timeout, the low-rate answers
+    timed out behind it, and a correct saturated service failed on the error rate as a hang.
+    The drain follows the backlog: the unanswered requests at what it delivered, less the
+    low-rate run's own rate (the run itself at ``pool`` k=1 t=0.2: 10.2 s, 5.8 s before)."""
+    from harness.loadgen.suite import _drain_s
+
+    sent = late + served + unsent
+    summary = {"by_class": {"timeout": late, "success": served},
+               "totals": {"sent": sent, "completed": late + served}}  # fmt: skip
+    delivered = served / 2
+    assert _drain_s(summary, delivered, max(1.0, delivered / 4), 0.5) == pytest.approx(drain)
+
+
+@pytest.mark.parametrize(
     ("seconds", "saturated"),
     [  # (served, timed out) answers a second of the low-rate run, in the order they came
         ([(0, 2), (1, 1), (2, 0), (2, 0), (2, 0), (2, 0)], True),  # its queue drained first

@@ -449,6 +449,24 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("no-burst", {"late_s": 0.15}, "match", 20),
     ("no-burst", {"late_s": 0.15, "start": 1, "top": 40}, "match", 20),
     ("minute-quota", {"window_s": 6, "start_s": 5.5, "late_s": 0.15}, "match", CARRIED),
+    # session 27's new truths: a 503 whose Retry-After is drawn at random (1-5 s), a penalty box
+    # whose bans double, refusals held a while (a tarpit), a cap a second over a 5 s window
+    ("retry-jitter", {"retry_s": 5, "seed": 2}, "match", 20),
+    ("escalating-lockout", {}, "match", PENALISED),
+    ("tarpit", {}, "match", 20), ("tarpit", {"tarpit_s": 0.3}, "jd", 20),
+    ("two-windows", {"burst": 2, "window_s": 5}, "match", PENALISED),
+    # session 27: a refused step whose warm-up was refused too (its bucket dry before the window)
+    # had its plateau from the window's last second alone: a refill in lumps served 21, 21, 17
+    # there (17/s, "exact"), 0.5 % refused at random on the low grid 17.3/s, "exact"; the whole
+    # window is the refill's measure when answers are fast
+    ("lumpy-refill", {"tick_s": 0.5, "seed": 1}, "match", 20),
+    ("noisy", {"noise": 0.005, "seed": 2, "start": 1, "top": 40}, "match", 20),
+    # session 27: each step's first 150 ms late, a limit counting any one second (a sliding log,
+    # a wall-clock second's window) still held the warm-up's late clump in the window's first
+    # second and refused as many sends there: 16.9/s and 17.8/s (1-40/s), "exact"
+    ("sliding-window", {"late_s": 0.15}, "match", 20),
+    ("minute-quota", {"window_s": 1, "start_s": 0.4, "late_s": 0.15, "start": 1, "top": 40},
+     "match", 20),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
