@@ -295,6 +295,7 @@ NO_DEFECT = {
     "match-photo-livecode-refused": "FH-L19",
     "same-photo-scored-77": "FH-L42",  # 建议达到80分 is advice: 77 is no reading's miss
     "same-photo-no-face": "FH-L42",  # "false", "0": a face not found (E-011's other reading)
+    "idno-name-ignored": "FH-L41",  # E-087: its long name with the registered number compared
 }
 
 
