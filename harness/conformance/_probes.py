@@ -2967,7 +2967,10 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     may upper-case it or refuse it), and with a name of 26 characters (a name written in full,
     with its middle dots, and a 生僻字 beyond the BMP), gets an envelope, never a server error.
     Acceptance is not required: only the envelope is judged. Both go in one request without
-    liveCode (an answer, whatever it is, is all the probe asks): the probe costs one send."""
+    liveCode (an answer, whatever it is, is all the probe asks). So does the number in its
+    first-generation form, 15 digits (round 16: a service reading the birth date and check
+    character at an 18-digit number's places crashed on it; refusing it fits, E-043): the
+    probe costs two sends."""
     request = p.canonical("matchIdno", live_code=False).with_json(("name",), _LONG_NAME)
     own = str(request.json.get("idNum", ""))
     lower = own.endswith("X")
@@ -2979,6 +2982,13 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
         + (f" and idNum {own[:-1]}x (the check character in lowercase)" if lower else ""),
         "an envelope with an errcode (errcode 是), never a server error",
     )
+    if len(own) == 18 and own[:17].isdigit() and own[6:8] == "19":
+        first = own[:6] + own[8:17]  # the century and the check character dropped
+        p.ask_envelope(
+            p.canonical("matchIdno", live_code=False).with_json(("idNum",), first),
+            f"/idno with idNum {first} (the first-generation, 15-digit form of {own})",
+            "an envelope with an errcode (errcode 是), never a server error",
+        )
 
 
 @probe(

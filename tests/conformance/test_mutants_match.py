@@ -258,6 +258,8 @@ PROBED = {
     # round 16, caught before by conform (fuzz's missing-field pins them now)
     "match-missing-type-accepted": ("FH-L14", "FH-L14"),
     "match-facedata-without-data-accepted": ("FH-L14", "FH-L14"),
+    # round 16: missed by conform and fuzz before (fuzz runs FH-L41 too)
+    "server-error-on-15-digit-idnum": ("FH-L41", "FH-L41"),
 }
 
 # round 15: defects of a hard HTTP convention, not of a sentence (a convention rule's finding,
