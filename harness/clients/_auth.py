@@ -65,7 +65,8 @@ class How(StrEnum):
     # before (``reused_timestamp``: a service keeping the check's verdict by timestamp takes it)
     SAME_TS = "samets"
     # sign: the right MD5 with its last hex digit changed (a service comparing 31 characters, an
-    # off-by-one next to the document's 31-character appkey example)
+    # off-by-one next to the document's 31-character appkey example); token: its last character
+    # changed (a service checking the token's length or format alone)
     LAST_DIGIT = "lastdigit"
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
     # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
@@ -139,6 +140,7 @@ class Auth:
                     How.EXTENDED: lambda: creds.require_token() + "0",
                     How.TRUNCATED: lambda: _remembered(creds.require_token()[:-1]),
                     How.BEARER: f"Bearer {INVALID_TOKEN}",
+                    How.LAST_DIGIT: lambda: _remembered(_last_changed(creds.require_token())),
                 },
             )
             return ({} if token is None else {TOKEN_HEADER: token}), {}
@@ -276,6 +278,7 @@ class Auth:
                 How.EXTENDED: "the valid token with a character appended",
                 How.TRUNCATED: "the valid token with its last character cut",
                 How.BEARER: "an unknown token after Bearer",
+                How.LAST_DIGIT: "the valid token with its last character changed",
                 Given(""): "an empty Authorization header",
             }
             return plain.get(self.token, "a generated token")
@@ -295,6 +298,7 @@ class Auth:
                 How.EXTENDED: "bad_token:extended",
                 How.TRUNCATED: "bad_token:truncated",
                 How.BEARER: "bad_token:bearer",
+                How.LAST_DIGIT: "bad_token:lastdigit",
                 Given(""): "no_token:empty",
             }
             return modes.get(self.token, "bad_token")
@@ -329,7 +333,7 @@ class Auth:
             token = {"token": How.VALID, "no_token": How.ABSENT, "bad_token": How.INVALID}
             if name in token and not variant:
                 return cls(token=token[name])
-            if name == "bad_token" and variant in ("extended", "truncated", "bearer"):
+            if name == "bad_token" and variant in ("extended", "truncated", "bearer", "lastdigit"):
                 return cls(token=How(variant))
             if (name, variant) == ("no_token", "empty"):  # 值为授权token: sent empty, none
                 return cls(token=Given(""))
@@ -466,6 +470,13 @@ def _remembered(value: str) -> str:
     """A credential cut from a secret (most of it): every later redaction masks it too."""
     remember_secret(value)
     return value
+
+
+def _last_changed(token: str) -> str:
+    """The token with its last character changed, as long as it (a service checking a token's
+    length or format, not its value, takes it): mostly the secret, so redacted too."""
+    last = token[-1:]
+    return token[:-1] + ("1" if last == "0" else "0")
 
 
 def _before(stamp: str) -> str:

@@ -602,7 +602,9 @@ def extended_token(p: ProbeContext) -> None:
     (a service comparing ``stored.startswith(sent)`` accepts it) and an unknown token spelt
     ``Bearer <token>`` (E-016's other spelling; a service that takes any bearer value, a JWT
     decoded without its signature checked, accepts it), on validateData and /match: the
-    operations whose canonical request costs one send (the Bearer spelling on /match alone).
+    operations whose canonical request costs one send (the Bearer spelling on /match alone);
+    so does the valid token with its last character changed on /match (round 16: a service
+    checking the token's length or format alone took it).
     Last, an Authorization header sent empty on /match gets the missing-token code: no token
     (值为授权token) however it is left out (round 14: ``if token and token not in tokens``
     let it through; any refusal of it fits a live target, the emulator's is 缺少授权token); and
@@ -624,6 +626,15 @@ def extended_token(p: ProbeContext) -> None:
             None,
         ),
         (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"], invalid, None),
+        # round 16: a check of the token's length or format alone (a stub filter) took any
+        # other value as long as the valid one
+        (
+            How.LAST_DIGIT,
+            "the valid token with its last character changed",
+            ["match"],
+            invalid,
+            None,
+        ),
         # round 14: ``if token and token not in tokens`` skips the check for an empty value
         (Given(""), "an empty Authorization header", ["match"], missing, None),
         # round 15: the async path's own controller checked no token
@@ -1470,30 +1481,36 @@ def jd_json_charset_accepted(p: ProbeContext) -> None:
     basis="convention",  # the document says Json and names no Content-Type value at all
     severity="low",
     quote="Json (the request body: application/json; RFC 8259 11: a charset parameter has no "
-    "effect on compliant recipients; RFC 9110 8.3.1: media types take parameters)",
+    "effect on compliant recipients; RFC 9110 8.3.1: media types take parameters, and their type "
+    "and subtype are case-insensitive)",
 )
 def json_charset_accepted(p: ProbeContext) -> None:
     """A /match accepted with ``Content-Type: application/json`` is accepted with the same media
     type and ``; charset=utf-8`` (what OkHttp, Spring's RestTemplate and axios send), as FH-L40
     holds JD's (round 15: a service comparing the header as a string, ``ct != "application/json"``,
-    refused it with HTTP 415). Any refusal of it but a transient one (throttling, E-045; a
+    refused it with HTTP 415); so is it as ``Application/JSON`` (round 16: the same comparison
+    after the parameters are cut). Any refusal of them but a transient one (throttling, E-045; a
     retryable or internal fault: an engine busy) is the header's: the same body was accepted a
     moment before."""
     a = p.ask(p.canonical("match"))
     if not _ran(a):
         return  # not accepted as sent: the other rules say why
-    charset = "application/json; charset=utf-8"
-    request = replace(p.canonical("match"), headers={"Content-Type": charset})
-    b = p.ask(request)
-    if b.status == 415 or (
-        enveloped(b) and not _ran(b) and b.where is not None and not (b.throttled or b.retryable)
-    ):
-        raise Violation(
-            f"Received: {received(b)}{_named(b.meaning)} for Content-Type {charset!r}, while the "
-            "same request with 'application/json' is compared\n"
-            "Expected: accepted: the same Json body, with a parameter that changes nothing",
-            request=request,
-        )
+    for media in ("application/json; charset=utf-8", "Application/JSON"):
+        request = replace(p.canonical("match"), headers={"Content-Type": media})
+        b = p.ask(request)
+        if b.status == 415 or (
+            enveloped(b)
+            and not _ran(b)
+            and b.where is not None
+            and not (b.throttled or b.retryable)
+        ):
+            raise Violation(
+                f"Received: {received(b)}{_named(b.meaning)} for Content-Type {media!r}, while "
+                "the same request with 'application/json' is compared\n"
+                "Expected: accepted: the same Json body, its media type written another way "
+                "that means the same",
+                request=request,
+            )
 
 
 _SAME_PERSON = "基于人的脸部特征信息,计算两张脸的相似程度,并返回相似度评分,判断两者是否为同一个人"
@@ -2950,7 +2967,10 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     may upper-case it or refuse it), and with a name of 26 characters (a name written in full,
     with its middle dots, and a 生僻字 beyond the BMP), gets an envelope, never a server error.
     Acceptance is not required: only the envelope is judged. Both go in one request without
-    liveCode (an answer, whatever it is, is all the probe asks): the probe costs one send."""
+    liveCode (an answer, whatever it is, is all the probe asks). So does the number in its
+    first-generation form, 15 digits (round 16: a service reading the birth date and check
+    character at an 18-digit number's places crashed on it; refusing it fits, E-043): the
+    probe costs two sends."""
     request = p.canonical("matchIdno", live_code=False).with_json(("name",), _LONG_NAME)
     own = str(request.json.get("idNum", ""))
     lower = own.endswith("X")
@@ -2961,6 +2981,49 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
         f"/idno with a name of {len(_LONG_NAME)} characters"
         + (f" and idNum {own[:-1]}x (the check character in lowercase)" if lower else ""),
         "an envelope with an errcode (errcode 是), never a server error",
+    )
+    if len(own) == 18 and own[:17].isdigit() and own[6:8] == "19":
+        first = own[:6] + own[8:17]  # the century and the check character dropped
+        p.ask_envelope(
+            p.canonical("matchIdno", live_code=False).with_json(("idNum",), first),
+            f"/idno with idNum {first} (the first-generation, 15-digit form of {own})",
+            "an envelope with an errcode (errcode 是), never a server error",
+        )
+
+
+@probe(
+    "FH-L36",
+    "idno-name-escaped-alike",
+    api="match",
+    operations=("matchIdno",),
+    basis="convention",  # the document says Json; RFC 8259 says what JSON text is
+    severity="low",
+    quote="name | String | 是 | 验证人的姓名; Json (RFC 8259 7: a character written as a \\u "
+    "escape is the same string; 8.1: JSON text exchanged is UTF-8)",
+)
+def idno_name_escaped_alike(p: ProbeContext) -> None:
+    """/idno with its non-ASCII name written in UTF-8 and again as \\u escapes (the same JSON
+    text, as Jackson or Gson may send it) is accepted or refused alike (round 16: a service
+    decoding the body as ISO-8859-1, a servlet's default without a charset, read the UTF-8 name
+    as mojibake and refused every registered Chinese name with 姓名不一致; the escaped one, ASCII,
+    it read right). A transient refusal (throttling, E-045; a retryable fault) judges nothing.
+    Sent without liveCode (one send each): a service asking for one (E-008) refuses both."""
+    request = p.canonical("matchIdno", live_code=False)
+    name = request.json.get("name")
+    if not isinstance(name, str) or name.isascii():
+        return  # a configured identity with an ASCII name: both spellings are one text
+    text = json.dumps(request.json, ensure_ascii=True, separators=(",", ":"))
+    escaped = replace(request, raw_body=text.encode("ascii"))
+    a, b = p.ask(request), p.ask(escaped)
+    if any(x.throttled or x.retryable or not enveloped(x) for x in (a, b)) or _ran(a) == _ran(b):
+        return  # no envelope: the HTTP rules' and FH-L41's
+    ran, refused = ("UTF-8", "\\u escapes") if _ran(a) else ("\\u escapes", "UTF-8")
+    other = b if _ran(a) else a
+    raise Violation(
+        f"Received: {received(other)}{_named(other.meaning)} for /idno with the name in "
+        f"{refused}, while the same request with it in {ran} is accepted\n"
+        "Expected: the same answer: both are one JSON text (RFC 8259 7, 8.1)",
+        request=escaped if _ran(a) else request,
     )
 
 

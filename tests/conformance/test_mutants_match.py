@@ -253,11 +253,23 @@ PROBED = {
     "body-read-64k": ("FH-L20", "FH-L20"),
     "livecode-key-renamed": ("FH-L07", "FH-M01"),
     "idno-answer-written-twice": ("FH-L15", "FH-L15"),  # FH-L15 sends /idno
+    # round 16: missed by conform and fuzz before
+    "token-same-length-accepted": ("FH-A17", "FH-A17"),  # the last character changed
+    # round 16, caught before by conform (fuzz's missing-field pins them now)
+    "match-missing-type-accepted": ("FH-L14", "FH-L14"),
+    "match-facedata-without-data-accepted": ("FH-L14", "FH-L14"),
+    # round 16: missed by conform and fuzz before (fuzz runs FH-L41 too)
+    "server-error-on-15-digit-idnum": ("FH-L41", "FH-L41"),
 }
 
 # round 15: defects of a hard HTTP convention, not of a sentence (a convention rule's finding,
 # low: listed, counted only by a gate policy that counts them)
-CONVENTION = {"json-charset-refused": "FH-L35"}
+CONVENTION = {  # defect -> (the probe, what its finding says)
+    "json-charset-refused": ("FH-L35", "charset=utf-8"),
+    # round 16: the name in UTF-8 refused, the same name in \\u escapes accepted
+    "idno-name-read-latin1": ("FH-L36", "with the name in UTF-8"),
+    "json-type-case-refused": ("FH-L35", "Application/JSON"),  # round 16, a charset taken
+}
 
 
 def _conform(url: str, out: Path):  # type: ignore[no-untyped-def]
@@ -285,6 +297,7 @@ NO_DEFECT = {
     "match-photo-livecode-refused": "FH-L19",
     "same-photo-scored-77": "FH-L42",  # 建议达到80分 is advice: 77 is no reading's miss
     "same-photo-no-face": "FH-L42",  # "false", "0": a face not found (E-011's other reading)
+    "idno-name-ignored": "FH-L41",  # E-087: its long name with the registered number compared
 }
 
 
@@ -333,13 +346,14 @@ def test_a_defect_is_found_by_its_probe_alone(defect: str, contract) -> None:
 @pytest.mark.parametrize("defect", sorted(CONVENTION))
 def test_a_convention_defect_is_found_by_its_probe_alone(defect: str, contract) -> None:
     """Round 15: /match refusing ``application/json; charset=utf-8`` (the header compared as a
-    string) passed conform and fuzz; FH-L35 files it as FH-L40 does JD's: a convention finding."""
-    probe = CONVENTION[defect]
+    string) passed conform and fuzz; FH-L35 files it as FH-L40 does JD's: a convention finding.
+    Round 16: /idno reading its body as ISO-8859-1 (a UTF-8 name refused) passed both; FH-L36."""
+    probe, said = CONVENTION[defect]
     with serve(defect, contract) as url, probe_session(contract, "match", url) as session:
         with pytest.raises(CheckFailed) as raised:
             RULES.get(probe).fn(ProbeContext(session=session, may_burst=True))
     assert (raised.value.rule_id, raised.value.basis) == (probe, "convention"), raised.value
-    assert "charset=utf-8" in raised.value.message, raised.value.message
+    assert said in raised.value.message, raised.value.message
 
 
 @pytest.mark.parametrize("service", sorted(NO_DEFECT))

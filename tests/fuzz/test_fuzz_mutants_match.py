@@ -187,3 +187,43 @@ def test_a_comparison_sent_async_without_a_token_is_refused(contract, gen):
             exchange = client.send(queued.request)
     problems = check_answer(contract, queued.request, exchange, case=queued, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def test_a_token_as_long_as_the_valid_one_is_sent_and_refused(contract, gen):
+    """bad-token pins the valid token with its last character changed (round 16, as
+    conformance's FH-A17): a service checking the token's length alone
+    (token-same-length-accepted) answered it errcode 0; fuzz's other tokens are longer, shorter
+    or unknown values of another length."""
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [changed] = [c for c in cases if c.request.auth.token == How.LAST_DIGIT]
+    with serve("token-same-length-accepted", contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(changed.request)
+    problems = check_answer(contract, changed.request, exchange, case=changed, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("defect", "field"),
+    [
+        ("match-missing-type-accepted", "faceData.type"),
+        ("match-facedata-without-data-accepted", "faceData.data"),
+    ],
+)
+def test_a_match_facedata_without_a_required_part_is_sent_and_refused(contract, gen, defect, field):
+    """missing-field pins faceData's type and data on each comparison (round 16, as
+    conformance's FH-L14): a /match service taking a faceData without them passed seed 1's
+    five examples, which drew other fields."""
+    cases = _pinned(contract, gen, ("match", "matchIdno"), "missing-field")
+    assert {(c.request.operation, c.field) for c in cases} >= {
+        ("match", "faceData.type"),
+        ("match", "faceData.data"),
+        ("matchIdno", "faceData.type"),
+        ("matchIdno", "faceData.data"),
+    }
+    [case] = [c for c in cases if (c.request.operation, c.field) == ("match", field)]
+    with serve(defect, contract) as url:
+        with FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(case.request)
+    problems = check_answer(contract, case.request, exchange, case=case, strict=False)
+    assert any(p.check == "invalid_refused" for p in problems), problems
