@@ -511,6 +511,24 @@ def test_a_credential_a_refusal_discloses_is_masked_where_the_finding_shows_it(c
     assert "应为" in shown_json and right not in shown_json and secret not in shown_json
 
 
+def test_a_sign_an_answer_hands_out_for_another_timestamp_is_found_and_masked_later():
+    """FH-J25 (session 27): a right sign for a timestamp the answer names, not the one sent (a
+    pair valid for five minutes no request carried), is found; once found it is masked in any
+    later text, with no key name beside it; the request's own sign echoed is not disclosure."""
+    from harness.clients import DEMO
+    from harness.conformance._probes import handed_sign
+    from harness.redact import redact_text
+
+    _, secret = DEMO.require_jd()
+    sent, now = "1733000000000", "1733000400123"
+    handed = jd_sign(secret, now)
+    text = f"已过期 当前 {now} 应为 {handed}"
+    assert handed_sign(secret, f"timestamp {sent} {jd_sign(secret, sent)}", sent=sent) is False
+    assert handed_sign(secret, f"t={now} x={jd_sign('other', now)}", sent=sent) is False
+    assert handed_sign(secret, text, sent=sent) is True
+    assert handed not in redact_text(text) and now in redact_text(text)
+
+
 def test_a_result_timestamp_in_beijing_time_gets_no_finding(contract):
     """Review of round 14: result.timestamp 8 h ahead (Beijing time written as UTC) breaks no
     sentence under every reading (E-029 holds it within a day of now; a full `conform --seed 7`
