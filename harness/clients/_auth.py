@@ -91,6 +91,24 @@ class How(StrEnum):
     ISO_DATE = "isodate"
     # sign: the document's example sign itself (DOCUMENT_EXAMPLE_SIGN), whatever the timestamp
     EXAMPLE = "example"
+    # sign: MD5("null" + timestamp), with an unknown appkey: Java's ``secrets.get(appkey) +
+    # timestamp`` of a missing secretkey, which anyone can make (session 27)
+    NULL_TS = "nullts"
+
+
+def example_timestamp_spellings() -> list[tuple[str, str]]:
+    """The document's example timestamp (2018, outside the window on every clock) spelt as a
+    lenient long parser still reads it and a 13-digit guard does not: each is refused under every
+    reading (as malformed, or as expired). Conformance's FH-A18 and fuzz's bad-timestamp send
+    them."""
+    example = str(DOCUMENT_EXAMPLE_TIMESTAMP)
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in example)
+    return [
+        (f"0{example}", "written with a leading 0"),
+        (f"+{example}", "written with a '+'"),
+        (wide, "in full-width digits"),
+        (f" {example}", "after a space"),
+    ]
 
 
 @dataclass(frozen=True)
@@ -193,6 +211,7 @@ class Auth:
                     How.UPPER: lambda: jd_sign(secret, text).upper(),
                     How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
+                    How.NULL_TS: lambda: hashlib.md5(f"null{text}".encode()).hexdigest(),
                     How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
                     How.APPKEY_TS: lambda: hashlib.md5(f"{appkey}{text}".encode()).hexdigest(),
                     How.TRUNCATED: lambda: jd_sign(secret, text)[:16],
@@ -310,6 +329,8 @@ class Auth:
             if name == "appkey":
                 if part == How.INVALID and self.sign == How.TS_ONLY:
                     return "wrong_appkey:tsonly"  # signed as by an empty secretkey
+                if part == How.INVALID and self.sign == How.NULL_TS:
+                    return "wrong_appkey:nullts"  # signed as by Java's null secretkey
                 named = {Given(""): "no_appkey:empty", How.EXTENDED: "wrong_appkey:extended"}
                 return named.get(part, "wrong_appkey")
             if isinstance(part, Given):
@@ -345,6 +366,8 @@ class Auth:
             return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
         elif (name, variant) == ("wrong_appkey", "tsonly"):
             return cls(appkey=How.INVALID, sign=How.TS_ONLY)
+        elif (name, variant) == ("wrong_appkey", "nullts"):
+            return cls(appkey=How.INVALID, sign=How.NULL_TS)
         elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
             return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
         elif name in ("no_timestamp", "no_sign"):

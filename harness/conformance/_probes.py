@@ -31,12 +31,17 @@ from harness.clients import (
     reused_sign,
     reused_timestamp,
 )
-from harness.clients._auth import DOCUMENT_EXAMPLE_TIMESTAMP, OUTSIDE_WINDOW_MS, Part
+from harness.clients._auth import (
+    OUTSIDE_WINDOW_MS,
+    Part,
+    example_timestamp_spellings,
+)
 from harness.clients._clock import ServiceClock
 from harness.contract import Answer, Code, Contract, jd_sign, parse_score, score_step
 from harness.emulator import check_char
 from harness.imaging import padded
 from harness.pacing import Budget, Pacer
+from harness.redact import remember_sign
 
 from ._engine import excerpt
 from ._failures import CheckFailed
@@ -547,12 +552,17 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
         else ()
     )
     if _name == "wrong-appkey":  # an appkey looked up by prefix takes the valid one extended;
-        # one looked up with an empty default secretkey takes MD5("" + timestamp) for any appkey
+        # one looked up with an empty default secretkey takes MD5("" + timestamp) for any appkey,
+        # one whose missing secretkey Java writes "null" MD5("null" + timestamp) (session 27)
         _more = (
             (Auth(appkey=How.EXTENDED), "the valid appkey with a character appended"),
             (
                 Auth(appkey=How.INVALID, sign=How.TS_ONLY),
                 "an unknown appkey signed as by an empty secretkey, MD5(timestamp)",
+            ),
+            (
+                Auth(appkey=How.INVALID, sign=How.NULL_TS),
+                'an unknown appkey signed as by Java\'s null secretkey, MD5("null" + timestamp)',
             ),
         )
     # far outside the window where a mistake in the arithmetic puts a timestamp back inside it:
@@ -828,9 +838,11 @@ def timestamp_zero(p: ProbeContext) -> None:
     through. Nor is a timestamp an hour old signed with the right MD5 in uppercase hex (E-018's
     other reading: a second comparison path that skips the window), nor the document's example
     timestamp (2018) written with a leading 0 (still a long; a window check behind a 13-digit
-    guard skips it), each signed as sent (session 26). Any refusal passes (the gateway's
-    credential codes, or a business code: the document gives the window no code of its own,
-    系统级错误码 详见返回码)."""
+    guard skips it), each signed as sent (session 26), nor that one with a '+' before it, in
+    full-width digits or after a space (session 27: ``Long.parseLong`` reads the first two, a
+    parser trimming the text the third, after a guard they fail). Any refusal passes (the
+    gateway's credential codes, or a business code: the document gives the window no code of its
+    own, 系统级错误码 详见返回码)."""
     for auth, when in (
         (Auth(timestamp=Given("0")), "of 0 (1970)"),
         (Auth(timestamp=How.NEGATED), "now with a minus sign (-1733...)"),
@@ -838,9 +850,9 @@ def timestamp_zero(p: ProbeContext) -> None:
             Auth(timestamp=How.EXPIRED, offset_ms=HOUR_OLD_MS, sign=How.UPPER),
             "an hour old, its sign in uppercase hex",
         ),
-        (
-            Auth(timestamp=Given(f"0{DOCUMENT_EXAMPLE_TIMESTAMP}")),
-            "of the document's example (2018) written with a leading 0",
+        *(
+            (Auth(timestamp=Given(text)), f"of the document's example (2018) {how}")
+            for text, how in example_timestamp_spellings()
         ),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=auth)
@@ -1396,8 +1408,10 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
     (business 0 成功): collectionImageItems as one ImageItem instead of a List (a reader that
     takes a single value for an array), compareImageItem as a List of one (a reader that takes an
     array's first item for a single value), and a second collection item with none of the three
-    sources, or with an empty imgBase64 (one that skips it and compares the rest). Which refusal
-    code is the service's: the refusal rules judge it as for any invalid request."""
+    sources, or with an empty imgBase64, or null (session 27: ``if (item == null) continue;``),
+    (one that skips it and compares the rest; E-085: a part sent null is no ImageItem under
+    every reading). Which refusal code is the service's: the refusal rules judge it as for any
+    invalid request."""
     canonical = p.canonical("faceCompareNew")
     item = canonical.json["collectionImageItems"][0]
     sourceless = {k: v for k, v in item.items() if k not in ("imgBase64", "imgArr", "imgUrl")}
@@ -1414,6 +1428,7 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
             "a second collection item whose imgBase64 is empty",
             [item, {**item, "imgBase64": ""}],
         ),
+        ("collectionImageItems", "a second collection item that is null", [item, None]),
         (
             "compareImageItem",
             "compareImageItem as a List of one ImageItem, not an ImageItem",
@@ -1745,12 +1760,16 @@ def jd_fixed_field_exact(p: ProbeContext) -> None:
     service testing ``startsWith`` (or ``contains``) takes the first, one comparing the key
     without its base64 padding (``...DmBA=``) the second; a 固定值 holding '+' (appAuthorityKey)
     with a space for it (session 25: a service turning every ' ' back into '+', a form decoder's
-    mistake undone, takes it). Each differs from the fixed value under every reading (E-044:
-    only another letter case is not judged). Any refusal passes (1162, 100,
-    43011 alike); a comparison (0 or 1155) fails. The values are never written out
-    (appAuthorityKey is kept out of findings: a replay file names the variant)."""
+    mistake undone, takes it), and one holding '+' or '/' in URL-safe base64's alphabet (session
+    27: a service reading both alphabets takes ``-`` and ``_``). Each differs from the fixed
+    value under every reading (E-044: only another letter case is not judged). Any refusal
+    passes (1162, 100, 43011 alike); a comparison (0 or 1155) fails. The values are never
+    written out (appAuthorityKey is kept out of findings: a replay file names the variant)."""
     for name, right in p.contract.jd_fixed_fields.items():
         spaced = [(right.replace("+", " "), "a space for each '+'")] if "+" in right else []
+        if "+" in right or "/" in right:
+            urlsafe = right.replace("+", "-").replace("/", "_")
+            spaced.append((urlsafe, "URL-safe base64's '-' and '_' for '+' and '/'"))
         for value, what in (
             (right + "X", "one character appended"),
             (right[:-1], "its last dropped"),
@@ -2185,24 +2204,60 @@ _SECRET_SEEN_CHARS = 8
     "lets anyone holding the appkey call as its owner)",
 )
 def jd_refusal_discloses_no_credential(p: ProbeContext) -> None:
-    """A request signed with another secret is refused without the answer carrying the
-    secretkey or the right sign for the timestamp sent, in any letter case (a debugging aid left
-    in a gateway: ``expected sign=...``). The finding names neither; the report masks both."""
+    """A request signed with another secret, and one signed right with a timestamp 6 minutes old,
+    are refused without the answer (its headers too) carrying the secretkey, the right sign for
+    the timestamp sent, or a right sign for a timestamp the answer names, in any letter case (a
+    debugging aid left in a gateway: ``expected sign=...`` in the body or an ``X-Expected-Sign``
+    header; an expired timestamp's refusal naming the server's time and its sign, a pair valid
+    for five minutes: session 27). The finding names none of them; the report masks each."""
     _, secret = p.session.creds.require_jd()
-    stamp = str(int(p.session.sender.clock() * 1000))
-    auth = Auth(timestamp=Given(stamp), sign=How.INVALID)
-    response = p.send(replace(p.canonical("faceCompareNew"), auth=auth))
-    text = response.content.decode("utf-8", "replace").lower()
-    shown = [(jd_sign(secret, stamp), "the right sign for its timestamp")]
-    if len(secret) >= _SECRET_SEEN_CHARS:  # a shorter one may occur in any text by chance
-        shown.append((secret, "the secretkey"))
-    for value, what in shown:
-        if credential_shown(value.lower(), text):
+    now = int(p.session.sender.clock() * 1000)
+    old = now - p.contract.jd_timestamp_window_ms - OUTSIDE_WINDOW_MS
+    for stamp, sign, what in (
+        (str(now), How.INVALID, "signed with another secret"),
+        (str(old), How.VALID, "signed with a timestamp 6 minutes old"),
+    ):
+        auth = Auth(timestamp=Given(stamp), sign=sign)
+        response = p.send(replace(p.canonical("faceCompareNew"), auth=auth))
+        text = answer_text(response)
+        # the expired request carried its own right sign: an answer echoing it discloses nothing
+        shown = [] if sign == How.VALID else [(jd_sign(secret, stamp), "the right sign for it")]
+        if len(secret) >= _SECRET_SEEN_CHARS:  # a shorter one may occur in any text by chance
+            shown.append((secret, "the secretkey"))
+        found = [w for value, w in shown if credential_shown(value.lower(), text)]
+        if not found and handed_sign(secret, text, sent=stamp):
+            found = ["the right sign for another timestamp"]
+        if found:
             raise Violation(
-                f"Received: an answer (HTTP {response.status}) to a request signed with another "
-                f"secret that carries {what} (masked here)\n"
+                f"Received: an answer (HTTP {response.status}) to a request {what} that carries "
+                f"{found[0]} (masked here)\n"
                 "Expected: no credential in an answer: only the secretkey can make a sign",
             )
+
+
+_DISCLOSURE_CHARS = 65_536  # of an answer, read for a credential: a refusal is short
+_HEX32 = re.compile(r"(?<![0-9a-f])[0-9a-f]{32}(?![0-9a-f])")
+_MILLIS = re.compile(r"(?<![0-9])[0-9]{10,19}(?![0-9])")
+
+
+def answer_text(response: Exchange) -> str:
+    """An answer's headers and body as one lowercase text, the body's first 64 KiB."""
+    heads = "\n".join(f"{k}: {v}" for k, v in response.headers.items())
+    body = response.content[:_DISCLOSURE_CHARS].decode("utf-8", "replace")
+    return f"{heads}\n{body}".lower()
+
+
+def handed_sign(secret: str, text: str, *, sent: str) -> bool:
+    """``text`` holds MD5(secretkey + t) for a number t it names other than the timestamp
+    ``sent`` (at most 100 of each looked at): a (timestamp, sign) pair only the secretkey could
+    make, which the request did not carry. Each found sign is remembered, so every later
+    redaction masks it."""
+    stamps = [t for t in _MILLIS.findall(text)[:100] if t != sent]
+    signs = {jd_sign(secret, t): t for t in stamps}
+    handed = [h for h in _HEX32.findall(text)[:100] if h in signs]
+    for h in handed:
+        remember_sign(h)
+    return bool(handed)
 
 
 def credential_shown(value: str, text: str) -> bool:

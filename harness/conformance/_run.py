@@ -86,7 +86,10 @@ EMULATOR_MAX_REQUESTS = 50_000
 # 550 so a default run's share (272) holds it and its engine keeps 70
 # round 15: jd 124 -> 131 (FH-A18's uppercase-signed and leading-zero timestamps, FH-L05's two
 # more two-source items, FH-J21's BMP, FH-L40's Application/JSON, FH-J25)
-PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 131}
+# round 16: jd 131 -> 137 (FH-J23's URL-safe appAuthorityKey, FH-J25's expired timestamp, FH-A18's
+# example timestamp with a '+', in full-width digits, after a space, FH-A04's MD5("null"+ts))
+# and 138 (FH-L34's null collection item)
+PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 138}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

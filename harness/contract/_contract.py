@@ -681,11 +681,15 @@ def not_fixed(right: str) -> list[str]:
     character appended (a service testing ``startsWith``), the last one dropped (one comparing
     ``appAuthorityKey`` without its base64 padding, or one character short), the first replaced,
     another word, and each '+' a space (session 25: one undoing a form decoder's '+' -> ' ' on
-    every value takes ``sADsk3 58E9...``). Never another letter case: a case-insensitive lookup
-    breaks no sentence."""
+    every value takes ``sADsk3 58E9...``), and the URL-safe base64 alphabet's '-' and '_' for
+    '+' and '/' (session 27: one reading both alphabets takes ``sADsk3-58E9yf_...``). Never
+    another letter case: a case-insensitive lookup breaks no sentence."""
     values = sorted({right + "X", right[:-1], "X" + right[1:], "other"} - {right, ""})
-    spaced = right.replace("+", " ")  # last: a replay file names a variant by its index here
-    return values + [spaced] if spaced not in (right, *values) else values
+    # appended last, in this order: a replay file names a variant by its index here
+    for near in (right.replace("+", " "), right.replace("+", "-").replace("/", "_")):
+        if near not in (right, *values):
+            values.append(near)
+    return values
 
 
 def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:

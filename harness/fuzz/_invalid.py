@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.clients import Auth, Given, How, ImagePart, Request
-from harness.clients._auth import DOCUMENT_EXAMPLE_TIMESTAMP
+from harness.clients._auth import example_timestamp_spellings
 from harness.clients._request import JsonPath
 from harness.conformance._probes import HOUR_OLD_MS, NEAR_OUTSIDE_MS, timestamp_refusals
 from harness.contract import not_fixed
@@ -679,6 +679,7 @@ _GATEWAY_MODES = {
         "wrong_appkey",
         "wrong_appkey:extended",
         "wrong_appkey:tsonly",
+        "wrong_appkey:nullts",  # MD5("null" + timestamp): Java's missing secretkey (session 27)
     ],
     "bad-timestamp": [  # each future/expired mode with an offset drawn (_gateway_modes: pinned too)
         "no_timestamp",
@@ -695,9 +696,10 @@ _GATEWAY_MODES = {
         "malformed_timestamp:0",  # FH-A18: 0, signed as sent (a zero value taken for "not set")
         "negated_timestamp",  # FH-A18: now with a minus sign, signed as sent (its absolute value)
         # FH-A18: an old timestamp signed in uppercase hex (E-018's other path skipping the
-        # window), and the document's example timestamp (2018) with a leading 0, signed as sent
+        # window), and the document's example timestamp (2018) with a leading 0 (a '+', in
+        # full-width digits, after a space: session 27), signed as sent
         "expired_upper",
-        f"malformed_timestamp:0{DOCUMENT_EXAMPLE_TIMESTAMP}",
+        *(f"malformed_timestamp:{text}" for text, _ in example_timestamp_spellings()),
         # FH-A19: a signed timestamp 6 minutes old, a fresh one appended (parameter pollution)
         "doubled_timestamp",
     ],
@@ -759,7 +761,7 @@ _ANY_REFUSAL = (
     How.FRACTION,
     How.NEGATED,
     Given("0"),
-    Given(f"0{DOCUMENT_EXAMPLE_TIMESTAMP}"),
+    *(Given(text) for text, _ in example_timestamp_spellings()),
 )
 
 

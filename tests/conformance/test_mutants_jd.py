@@ -460,9 +460,28 @@ ROUND15: list[tuple[str, str, Change | None]] = [
     ("refusal-discloses-expected-sign", "FH-J25", None),
     ("refusal-discloses-secretkey", "FH-J25", None),
 ]
+# Session 27 (round 16): defects `conform --seed 7` and `fuzz --seed 1` missed at 2206e63, each now
+# named by the probe of its sentence: appAuthorityKey in URL-safe base64's alphabet accepted
+# (FH-J23, fuzz's fixed-field), a bad sign's expected sign in a header, and an expired
+# timestamp's refusal handing out the server's time with its sign (FH-J25, convention), a
+# timestamp of any age signed as sent with a '+', in full-width digits or after a space (a
+# lenient parser behind a 13-digit guard: FH-A18, fuzz's bad-timestamp), an unknown appkey signed
+# MD5("null" + timestamp), Java's missing secretkey (FH-A04, fuzz's wrong_appkey:nullts), a null
+# second collection item skipped (FH-L34). The round's table is in the session 27 report.
+ROUND16: list[tuple[str, str, Change | None]] = [
+    ("authority-key-urlsafe-accepted", "FH-J23", None),
+    ("expected-sign-in-header", "FH-J25", None),
+    ("expired-refusal-hands-out-fresh-sign", "FH-J25", None),
+    ("expired-with-plus-sign", "FH-A18", None),
+    ("expired-with-full-width-digits", "FH-A18", None),
+    ("expired-with-leading-space", "FH-A18", None),
+    ("unknown-appkey-null-secret", "FH-A04", None),
+    ("collection-null-item-skipped", "FH-L34", None),
+]
 NAMED = (
     ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14 + ROUND15
-)
+    + ROUND16
+)  # fmt: skip
 
 
 def test_a_credential_a_refusal_discloses_is_masked_where_the_finding_shows_it(contract):
@@ -490,6 +509,24 @@ def test_a_credential_a_refusal_discloses_is_masked_where_the_finding_shows_it(c
     )  # fmt: skip
     shown_json = finding.model_dump_json()
     assert "应为" in shown_json and right not in shown_json and secret not in shown_json
+
+
+def test_a_sign_an_answer_hands_out_for_another_timestamp_is_found_and_masked_later():
+    """FH-J25 (session 27): a right sign for a timestamp the answer names, not the one sent (a
+    pair valid for five minutes no request carried), is found; once found it is masked in any
+    later text, with no key name beside it; the request's own sign echoed is not disclosure."""
+    from harness.clients import DEMO
+    from harness.conformance._probes import handed_sign
+    from harness.redact import redact_text
+
+    _, secret = DEMO.require_jd()
+    sent, now = "1733000000000", "1733000400123"
+    handed = jd_sign(secret, now)
+    text = f"已过期 当前 {now} 应为 {handed}"
+    assert handed_sign(secret, f"timestamp {sent} {jd_sign(secret, sent)}", sent=sent) is False
+    assert handed_sign(secret, f"t={now} x={jd_sign('other', now)}", sent=sent) is False
+    assert handed_sign(secret, text, sent=sent) is True
+    assert handed not in redact_text(text) and now in redact_text(text)
 
 
 def test_a_result_timestamp_in_beijing_time_gets_no_finding(contract):

@@ -223,8 +223,9 @@ def test_the_gate_quick_run_leaves_each_apis_engine_answers_at_the_url_pace():
     550 requests) split the time evenly, 48 s an API, under match's keep (250 requests: 50 s),
     so match's engine stopped after the 3 answers that tell its pace while JD's got ~125. Each
     API now gets its probes' keep and an even part of the time over every API's keep: here each
-    engine gets at least 30 answers, and both APIs' probes their need, within the 96 s. The run's
-    own phases on a clock that moves a request's time per request sent."""
+    engine gets at least 50 answers (JD's 58 since round 16's seven probe requests; 60 before), and
+    both APIs' probes their need, within the 96 s. The run's own phases on a clock that moves a
+    request's time per request sent."""
     rps, seconds = conformance_run.URL_DEFAULT_MAX_RPS, 96.0
     pace, now = 1 / rps, [0.0]
     budget = Budget(conformance_run.URL_DEFAULT_MAX_REQUESTS, seconds, clock=lambda: now[0])
@@ -248,10 +249,10 @@ def test_the_gate_quick_run_leaves_each_apis_engine_answers_at_the_url_pace():
         assert (budget.seconds_left() or 0) >= (keeps[index] - 1) * pace, api  # the probes keep
         now[0] += needs[index] * pace
         budget.share_time(None)  # the API's part ends (run_conformance's)
-    assert now[0] <= seconds and min(answers.values()) >= 60, answers
+    assert now[0] <= seconds and min(answers.values()) >= 50, answers
 
 
-@pytest.mark.parametrize(("api", "keep"), [("match", 250), ("jd", 162)])
+@pytest.mark.parametrize(("api", "keep"), [("match", 250), ("jd", 170)])
 def test_the_engine_keeps_the_probes_time_without_a_margin_on_the_spare(api: str, keep: int):
     """Session 22's review: each reserve holds PROBE_SPARE (10) requests over the probes' need,
     and the time the engine keeps for them multiplied those by PROBE_MARGIN (1.25) too, so in the
@@ -261,7 +262,8 @@ def test_the_engine_keeps_the_probes_time_without_a_margin_on_the_spare(api: str
     FH-A23 draws (25) joined them, JD 105 since its FH-J23 and FH-J24, 110 since round 13's
     FH-A21, 113 since round 14's three cases, 114 since session 25's
     full-width serialNo (FH-L25), 121 since round 15's seven requests (FH-A18, FH-L05, FH-J21,
-    FH-L40, FH-J25), of a default run's share, 272 since the URL default of 550)."""
+    FH-L40, FH-J25), 128 since round 16's seven (FH-J23, FH-J25, FH-A18, FH-A04, FH-L34), of a
+    default run's share, 272 since the URL default of 550)."""
     share = (conformance_run.URL_DEFAULT_MAX_REQUESTS - 5) // len(conformance_run.APIS)
     assert (
         share == 272

@@ -49,6 +49,7 @@ CASES = [
     ("sign-last-digit-unchecked", "bad-sign", "bad_sign:lastdigit"),  # FH-A15 (session 23)
     ("example-sign-accepted", "bad-sign", "bad_sign:example"),  # FH-A15 (session 25)
     ("sign-right-prefix-accepted", "bad-sign", "bad_sign:truncated"),  # FH-A15 (session 26)
+    ("unknown-appkey-null-secret", "bad-appkey", "wrong_appkey:nullts"),  # FH-A04 (session 27)
 ]
 
 
@@ -141,6 +142,13 @@ MODE_CASES = [
     ("expired-with-uppercase-sign", "bad-timestamp"),  # expired_upper
     # session 26: an item with imgArr and imgUrl, no imgBase64 (conform's FH-S01 named it)
     ("imgurl-beside-imgarr-accepted", "image-sources"),  # arr-url
+    # session 27: appAuthorityKey in URL-safe base64's alphabet ('-' for '+', '_' for '/')
+    ("authority-key-urlsafe-accepted", "fixed-field"),
+    # session 27: the example timestamp (2018) with a '+', in full-width digits, after a space,
+    # signed as sent (a lenient long parser behind a 13-digit guard that skipped the window)
+    ("expired-with-plus-sign", "bad-timestamp"),
+    ("expired-with-full-width-digits", "bad-timestamp"),
+    ("expired-with-leading-space", "bad-timestamp"),
 ]
 
 
