@@ -636,7 +636,7 @@ def test_a_right_sign_refused_for_its_leading_zero_is_no_credentials_refusal(
     assert "FH-A21" in {f["rule_id"] for f in findings}, [f["rule_id"] for f in findings]
 
 
-@pytest.mark.parametrize("behaviour", ["accept_close", "redirect_octal"])
+@pytest.mark.parametrize("behaviour", ["accept_close"])
 def test_an_answer_httpx_refuses_is_worded_by_call_as_by_the_suites(
     run: Callable[..., tuple[Ran, float]], behaviour: str
 ) -> None:
@@ -652,6 +652,35 @@ def test_an_answer_httpx_refuses_is_worded_by_call_as_by_the_suites(
     line = _one_line(done)
     assert f"target {target.url} answered with malformed HTTP: " in line, line
     assert "RemoteProtocolError" not in line, line
+
+
+@pytest.mark.parametrize("command", ["call", "conform"])
+@pytest.mark.parametrize("behaviour", ["redirect_octal", "redirect_away"])
+def test_a_redirect_is_worded_alike_by_every_command_whatever_its_location(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, behaviour: str, command: str
+) -> None:
+    """Hostile session 27: a 307 to ``http://0313.0.113.7`` (a Location httpx cannot parse)
+    was "answered with malformed HTTP" and sent twice (the refusal read as a dropped
+    connection), where a 307 elsewhere was the redirect line; `call` said "HTTP 307 with a body
+    that is not JSON" of any redirect. Every command now says the one redirect line, once sent,
+    and follows none."""
+    from fixtures.hostile_target import HostileTarget
+
+    more = (
+        ("--examples", "1", "--api", "match", "--out", str(tmp_path))
+        if command == "conform"
+        else ()
+    )
+    with HostileTarget((behaviour,)) as target:
+        done, _ = run(command, "livecode" if command == "call" else "--max-rps", *(
+            () if command == "call" else ("0", *more)), "--target", target.url,
+            env=_env(**_ECHOED))  # fmt: skip
+        served = list(target.served)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done) if command == "call" else done.stderr.strip().splitlines()[-1]
+    assert f"{target.url} answers POST /tech/ai/face/match/validateData with HTTP 307, a " in line
+    assert "follows no redirect" in line and "malformed" not in line, line
+    assert served == [behaviour], served  # sent once: not again as if the connection dropped
 
 
 @pytest.mark.parametrize("behaviour", ["echo_partial_escapes", "echo_partial_refs"])
