@@ -519,11 +519,12 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if escapes and ("%" in text or "\\" in text or "&#" in text):
-        read = _escapes_read(text)
-        if read != text and (
-            (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
-        ):
-            return masked  # as it reads, the secret masked
+        for reading in _ESCAPE_READINGS:
+            read = reading(text)
+            if read != text and (
+                (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
+            ):
+                return masked  # as it reads, the secret masked
     if " " in text or "\t" in text:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
@@ -541,11 +542,26 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
 # characters so escaped (``h%6Fs%74i...``, ``h\\u006fst``) passed, only the wholly escaped
 # forms being listed (_echoes). Read in one pass; where a secret is found so, the text is kept
 # as it reads with the secret masked (the NUL-free ASCII an escape stood for, nothing else).
+# Session 27: C's (and Python's) octal escapes, ``\\163`` (one to three digits), read too; a
+# CSS escape (``\\73 ``, one to six hex digits and an optional blank) reads the same digits
+# otherwise, so it is the second reading (:func:`_css_read`), tried when the first finds none.
 _ESCAPE_RE = re.compile(
     r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
     r"|\\{1,16}+x([0-9A-Fa-f]{2})|&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?"
+    r"|\\{1,16}+([0-7]{1,3}+)"
 )
-_ESCAPE_BASES = (16, 16, 16, 16, 16, 10)
+_ESCAPE_BASES = (16, 16, 16, 16, 16, 10, 8)
+_CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)[ \t]?")
+
+
+def _css_read(text: str) -> str:
+    """``text`` with each CSS escape of a printable ASCII character read as it."""
+
+    def read(m: re.Match[str]) -> str:
+        code = int(m.group(1), 16)
+        return chr(code) if 32 <= code < 127 else m.group(0)
+
+    return _CSS_ESCAPE_RE.sub(read, text)
 
 
 def _escape_read(m: re.Match[str]) -> str:
@@ -559,6 +575,9 @@ def _escape_read(m: re.Match[str]) -> str:
 def _escapes_read(text: str) -> str:
     """``text`` with each escape of a printable ASCII character read as it."""
     return _ESCAPE_RE.sub(_escape_read, text)
+
+
+_ESCAPE_READINGS = (_escapes_read, _css_read)
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible

@@ -909,6 +909,10 @@ def _partly(secret: str, escape: str) -> str:
         ),
         pytest.param(base64.b64encode(_HOSTILE.encode()).decode()[::-1], id="b64-reversed"),
         pytest.param("".join(f"%{b:02X}" for b in _HOSTILE.swapcase().encode()), id="swapcase-pct"),
+        pytest.param(_partly(_HOSTILE, "\\{:03o}"), id="partly-c-octal"),  # session 27
+        pytest.param("".join(f"\\{ord(c):o}" for c in _HOSTILE), id="c-octal-shortest"),
+        pytest.param("".join(f"\\{ord(c):x} " for c in _HOSTILE), id="css"),
+        pytest.param(_partly(_HOSTILE, "\\{:06x}"), id="partly-css-six-digits"),
     ],
 )
 def test_a_credential_partly_escaped_or_reversed_and_encoded_is_masked(form: str) -> None:
@@ -919,6 +923,13 @@ def test_a_credential_partly_escaped_or_reversed_and_encoded_is_masked(form: str
     # base64's edge characters depend on its neighbours: the ones the secret alone decides
     assert out.startswith("rejected: ") and MASK in out and form[3:-3] not in out, out
     assert len(out) <= len(f"rejected: {MASK} end") + 4, out
+
+
+def test_octal_and_css_escapes_that_spell_no_secret_are_kept() -> None:
+    """Session 27 reads C's octal and CSS escapes only to find a secret: a text with escapes of
+    other things is kept as it was."""
+    text = "path C:\\100\\dir, font \\61 \\62 , regex \\1 and \\163\\145\\143"
+    assert redact_text(text, [_HOSTILE]) == text
 
 
 def test_a_credentials_base64_split_across_json_fields_is_masked() -> None:
