@@ -919,6 +919,8 @@ _DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
     (_PACKED_B64_RE, _inflated_texts, None),
     (_B32_RUN_RE, lambda run, _: _b32_texts(run), _B32_OF_TEXT_RE),
 )
+# the runs also read reversed for a sign (the credentials' reversed forms are listed, _echoes)
+_REVERSIBLE = (_HEX_RUN_RE, _B64_RUN_RE)
 # the decoders applied to a decoded or inflated text: all but inflation
 _INNER_DECODERS = tuple(d for d in _DECODERS if d[0] is not _PACKED_B64_RE)
 
@@ -983,18 +985,29 @@ def _mask_encoded(text: str, secrets: _Secrets, budget: _Budget) -> str:
     once more, or not: base64 of its hex, its hex percent-encoded) is masked whole; so is each
     run past :data:`DECODE_BUDGET`."""
     for pattern, decode, check in _DECODERS:
-        text = pattern.sub(lambda m: _masked_run(m.group(0), decode, check, secrets, budget), text)
+        back = bool(_SIGNS) and pattern in _REVERSIBLE  # a sign's base64 or hex reversed
+        text = pattern.sub(
+            lambda m: _masked_run(m.group(0), decode, check, secrets, budget, back), text
+        )
     return text
 
 
 def _masked_run(
-    run: str, decode: Any, check: re.Pattern[str] | None, secrets: _Secrets, budget: _Budget
+    run: str,
+    decode: Any,
+    check: re.Pattern[str] | None,
+    secrets: _Secrets,
+    budget: _Budget,
+    back: bool = False,
 ) -> str:
     """``run`` masked whole when it decodes to a secret, or when it would be decoded and the
-    budget is spent (a secret cannot pass by exhausting it)."""
-    return (
-        MASK if _run_holds_secret(run, decode, check, secrets, _ENCODED_DEPTH - 1, budget) else run
+    budget is spent (a secret cannot pass by exhausting it); ``back``: reversed too (session 27:
+    a sign's base64 or hex reversed passed; a credential's reversed forms are listed)."""
+    depth = _ENCODED_DEPTH - 1
+    held = _run_holds_secret(run, decode, check, secrets, depth, budget) or (
+        back and _run_holds_secret(run[::-1], decode, check, secrets, 0, budget)
     )
+    return MASK if held else run
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets, budget: _Budget) -> str:

@@ -400,6 +400,21 @@ def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
     assert redact_text(kept) == kept
 
 
+def test_a_signs_base64_or_hex_reversed_is_masked() -> None:
+    """Session 27: a JD sign's base64 or hex written backwards passed (a credential's reversed
+    forms were listed, a sign's only as it is and reversed)."""
+    from harness.redact import remember_sign
+
+    sign = hashlib.md5(b"session 27: a reversed sign").hexdigest()
+    remember_sign(sign)
+    coded = base64.b64encode(sign.encode()).decode()
+    for form in (coded[::-1], coded.rstrip("=")[::-1], sign.encode().hex()[::-1]):
+        out = redact_text(f"rejected {form} end")
+        assert out.startswith("rejected ") and form.strip("=") not in out and MASK in out, form
+    kept = f"sha256={'ab' * 32} {'Aa0' * 20}"[::-1]  # reversed runs that hold no sign
+    assert redact_text(kept) == kept
+
+
 _SIGN = "0c4d9e1f2a3b4c5d6e7f8091a2b3c4d5"  # remembered by the tests below, as a JD request's sign
 
 
