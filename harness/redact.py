@@ -519,12 +519,17 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if escapes and ("%" in text or "\\" in text or "&#" in text):
+        found = []
         for reading in _ESCAPE_READINGS:
             read = reading(text)
             if read != text and (
                 (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
             ):
-                return masked  # as it reads, the secret masked
+                found.append(masked)  # as it reads, the secret masked
+        if len(found) == 1:
+            return found[0]
+        if found:  # C's octal and CSS's escapes read the same digits apart, each finding one:
+            return MASK  # no one reading shows the text without the other's secret (session 27)
     if " " in text or "\t" in text:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
@@ -544,7 +549,8 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
 # as it reads with the secret masked (the NUL-free ASCII an escape stood for, nothing else).
 # Session 27: C's (and Python's) octal escapes, ``\\163`` (one to three digits), read too; a
 # CSS escape (``\\73 ``, one to six hex digits and an optional blank) reads the same digits
-# otherwise, so it is the second reading (:func:`_css_read`), tried when the first finds none.
+# otherwise, so it is a second reading (:func:`_css_read`) of the text as it was; when both find
+# a secret, neither shows the text without the other's: it is masked whole.
 _ESCAPE_RE = re.compile(
     r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
     r"|\\{1,16}+x([0-9A-Fa-f]{2})|&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?"

@@ -947,6 +947,22 @@ def test_octal_and_css_escapes_that_spell_no_secret_are_kept() -> None:
     assert redact_text(text, [_HOSTILE]) == text
 
 
+def test_a_sign_in_css_escapes_beside_a_credential_in_octal_ones_is_masked() -> None:
+    """Hostile session 27 (echo_css_escapes against conform --api jd): the appkey with every
+    other character a C octal escape and the sign as CSS escapes in one message; the octal
+    reading found the appkey and misread the CSS escapes of the sign's letters, so the line
+    kept the sign's digits as CSS escapes (20 of its 32 characters)."""
+    from harness.redact import remember_sign
+
+    sign = hashlib.md5(b"session 27: css sign").hexdigest()
+    remember_sign(sign)
+    css = "".join(f"\\{ord(c):x} " for c in sign)
+    octal = _partly(_HOSTILE, "\\{:03o}")
+    text = f"rejected {octal} | {css} | end"
+    out = redact_text(text, [_HOSTILE])
+    assert "\\3" not in out and MASK in out, out
+
+
 def test_a_credentials_base64_split_across_json_fields_is_masked() -> None:
     """Hostile session 26 (echo_b64_split): each half of a credential's base64url in its own
     field; a prose list keeps its words."""
