@@ -9,7 +9,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 
@@ -23,6 +22,7 @@ from harness.clients import (
     check_reachable,
     not_zero_led,
     redacted_line,
+    redirect_why,
     sign_zero_led,
     unreachable_why,
 )
@@ -189,19 +189,9 @@ def _refuse_redirect(
     follows a redirect (the credentials go to the target only, a redirect may name any host), so
     every answer would be judged a redirect: dozens of high findings of no defect. Any other
     redirect (one operation to a login page) is the suites' to judge: one answer, not the run."""
-    location = next((v for k, v in exchange.headers.items() if k.lower() == "location"), "")
-    if not (300 <= exchange.status < 400 and location):
-        return
-    moved = urlsplit(urljoin(url.rstrip("/") + path, location.strip()))
-    if not (moved.path.endswith(path) and moved.scheme in ("http", "https")):
-        return
-    shown = redacted_line(urlunsplit((*moved[:3], "", "")), secrets)[:200]  # no query: a sign
-    base = urlunsplit((moved.scheme, moved.netloc, moved.path[: -len(path)], "", ""))
-    raise PreflightError(
-        f"{url} answers {where} with HTTP {exchange.status}, a redirect to {shown}: faceharness "
-        f"follows no redirect (the credentials go to the target only); if the service moved "
-        f"there, run with --target {redacted_line(base, secrets)}"
-    )
+    moved = redirect_why(url, path, exchange.status, exchange.headers, secrets)
+    if moved is not None and "--target" in moved:
+        raise PreflightError(f"{url} answers {where} {moved}")
 
 
 def _judge(url: str, api: str, where: str, status: int, answer: Answer, secrets: list[str]) -> None:

@@ -519,11 +519,17 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if escapes and ("%" in text or "\\" in text or "&#" in text):
-        read = _escapes_read(text)
-        if read != text and (
-            (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
-        ):
-            return masked  # as it reads, the secret masked
+        found = []
+        for reading in _ESCAPE_READINGS:
+            read = reading(text)
+            if read != text and (
+                (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
+            ):
+                found.append(masked)  # as it reads, the secret masked
+        if len(found) == 1:
+            return found[0]
+        if found:  # C's octal and CSS's escapes read the same digits apart, each finding one:
+            return MASK  # no one reading shows the text without the other's secret (session 27)
     if " " in text or "\t" in text:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
@@ -541,11 +547,27 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
 # characters so escaped (``h%6Fs%74i...``, ``h\\u006fst``) passed, only the wholly escaped
 # forms being listed (_echoes). Read in one pass; where a secret is found so, the text is kept
 # as it reads with the secret masked (the NUL-free ASCII an escape stood for, nothing else).
+# Session 27: C's (and Python's) octal escapes, ``\\163`` (one to three digits), read too; a
+# CSS escape (``\\73 ``, one to six hex digits and an optional blank) reads the same digits
+# otherwise, so it is a second reading (:func:`_css_read`) of the text as it was; when both find
+# a secret, neither shows the text without the other's: it is masked whole.
 _ESCAPE_RE = re.compile(
     r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
     r"|\\{1,16}+x([0-9A-Fa-f]{2})|&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?"
+    r"|\\{1,16}+([0-7]{1,3}+)"
 )
-_ESCAPE_BASES = (16, 16, 16, 16, 16, 10)
+_ESCAPE_BASES = (16, 16, 16, 16, 16, 10, 8)
+_CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)[ \t]?")
+
+
+def _css_read(text: str) -> str:
+    """``text`` with each CSS escape of a printable ASCII character read as it."""
+
+    def read(m: re.Match[str]) -> str:
+        code = int(m.group(1), 16)
+        return chr(code) if 32 <= code < 127 else m.group(0)
+
+    return _CSS_ESCAPE_RE.sub(read, text)
 
 
 def _escape_read(m: re.Match[str]) -> str:
@@ -559,6 +581,9 @@ def _escape_read(m: re.Match[str]) -> str:
 def _escapes_read(text: str) -> str:
     """``text`` with each escape of a printable ASCII character read as it."""
     return _ESCAPE_RE.sub(_escape_read, text)
+
+
+_ESCAPE_READINGS = (_escapes_read, _css_read)
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
@@ -900,6 +925,8 @@ _DECODERS: tuple[tuple[re.Pattern[str], Any, re.Pattern[str] | None], ...] = (
     (_PACKED_B64_RE, _inflated_texts, None),
     (_B32_RUN_RE, lambda run, _: _b32_texts(run), _B32_OF_TEXT_RE),
 )
+# the runs also read reversed for a sign (the credentials' reversed forms are listed, _echoes)
+_REVERSIBLE = (_HEX_RUN_RE, _B64_RUN_RE)
 # the decoders applied to a decoded or inflated text: all but inflation
 _INNER_DECODERS = tuple(d for d in _DECODERS if d[0] is not _PACKED_B64_RE)
 
@@ -964,18 +991,29 @@ def _mask_encoded(text: str, secrets: _Secrets, budget: _Budget) -> str:
     once more, or not: base64 of its hex, its hex percent-encoded) is masked whole; so is each
     run past :data:`DECODE_BUDGET`."""
     for pattern, decode, check in _DECODERS:
-        text = pattern.sub(lambda m: _masked_run(m.group(0), decode, check, secrets, budget), text)
+        back = bool(_SIGNS) and pattern in _REVERSIBLE  # a sign's base64 or hex reversed
+        text = pattern.sub(
+            lambda m: _masked_run(m.group(0), decode, check, secrets, budget, back), text
+        )
     return text
 
 
 def _masked_run(
-    run: str, decode: Any, check: re.Pattern[str] | None, secrets: _Secrets, budget: _Budget
+    run: str,
+    decode: Any,
+    check: re.Pattern[str] | None,
+    secrets: _Secrets,
+    budget: _Budget,
+    back: bool = False,
 ) -> str:
     """``run`` masked whole when it decodes to a secret, or when it would be decoded and the
-    budget is spent (a secret cannot pass by exhausting it)."""
-    return (
-        MASK if _run_holds_secret(run, decode, check, secrets, _ENCODED_DEPTH - 1, budget) else run
+    budget is spent (a secret cannot pass by exhausting it); ``back``: reversed too (session 27:
+    a sign's base64 or hex reversed passed; a credential's reversed forms are listed)."""
+    depth = _ENCODED_DEPTH - 1
+    held = _run_holds_secret(run, decode, check, secrets, depth, budget) or (
+        back and _run_holds_secret(run[::-1], decode, check, secrets, 0, budget)
     )
+    return MASK if held else run
 
 
 def _redact_bytes(data: bytes, secrets: _Secrets, budget: _Budget) -> str:

@@ -185,6 +185,7 @@ class ServiceCompare:
         self._shed_by: str | None = None  # the last bare 503's failure, as an error reads it
         self.waited = 0.0  # seconds paused for a first answer after timeouts (a backlog)
         self._unanswered = 0  # calls before the first HTTP answer (a timeout sent again counts)
+        self._last_what = ""  # the last error, as the could-not-run line says it
         self._pauses = 0
 
     def compare(self, pair: PairImages, *, swapped: bool = False) -> Outcome:
@@ -314,6 +315,15 @@ class ServiceCompare:
             f"(last: {what}); is the URL right and the service up?"
         )
 
+    def never_answered(self) -> str | None:
+        """The could-not-run line of calls that all ended without a usable answer (a run of
+        fewer pairs than it takes to stop early: hostile session 27, a 200 with an empty body
+        to every call of two pairs was judged "inconclusive: untestable at this data size",
+        exit 0), else None."""
+        if self._answered or not self._streak or self.stopped:
+            return None
+        return self._no_answer(self._streak, self._last_what)
+
     def __call__(self, pair: PairImages, swapped: bool = False) -> Outcome:
         try:
             outcome = self.compare(pair, swapped=swapped)
@@ -346,6 +356,7 @@ class ServiceCompare:
             what = f"a score outside the documented {low:g}..{high:g}"
         early = self.max_errors_before_an_answer if not self._heard else None
         spent = not self._heard and self.waited > 0  # its patience spent: no backlog, a hang
+        self._last_what = what
         if not self._answered and (spent or self._streak >= (early or self.max_consecutive_errors)):
             raise TargetError(self._no_answer(max(self._streak, self._unanswered), what))
         if self._streak >= self.max_consecutive_errors:
@@ -545,6 +556,8 @@ def run_accuracy_suite(
                     reserve=len(pairs) * (len(apis) - n - 1) if budget else 0,
                     describe=partial(_as_sent, payloads),
                 )
+            if (never := compare.never_answered()) and not interrupt.requested():
+                raise TargetError(never)
             result = dataclasses.replace(result, thresholds=result.thresholds + by_design)
             if budget:  # spent by the APIs before: the next ones only read the cache
                 budget -= api_budget.used

@@ -48,6 +48,7 @@ from ._http import check_reachable as check_reachable
 from ._http import client_for as client_for
 from ._http import no_answer_text as no_answer_text
 from ._http import redacted_line as redacted_line
+from ._http import redirect_why as redirect_why
 from ._http import unreachable_why as unreachable_why
 from ._request import Exchange as Exchange
 from ._request import ImagePart as ImagePart

@@ -271,6 +271,20 @@ class DeadlineTransport(httpx.BaseTransport):
         self._inner.close()
 
 
+class _NoRedirects(httpx.Client):
+    """An httpx client that follows no redirect: a 3xx is the answer (a redirect may name any
+    host; the credentials go to the target only). httpx still builds the request a redirect
+    would make (``Response.next_request``) and refuses a ``Location`` it cannot parse as a
+    protocol error: hostile session 26's ``0313.0.113.7`` (an octal-looking IPv4) lost the 307
+    and was sent once more as a dropped connection. Here no such request is built."""
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        return super().send(request, **{**kwargs, "follow_redirects": False})
+
+    def _build_redirect_request(self, request: httpx.Request, response: httpx.Response) -> Any:
+        return request  # never sent: a redirect is not followed
+
+
 def http_client(
     *,
     timeout: float = DEFAULT_TIMEOUT_S,
@@ -279,10 +293,11 @@ def http_client(
 ) -> httpx.Client:
     """The harness's httpx client: every request ends within ``timeout`` seconds in total
     (connecting gets at most 5 s of it). It keeps no cookie: a request is what its finding
-    records, and a target's Set-Cookie (a session, its echo of the token) must not add to it."""
+    records, and a target's Set-Cookie (a session, its echo of the token) must not add to it.
+    It follows no redirect (``_NoRedirects``)."""
     seconds = check_seconds(timeout)
     no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    return httpx.Client(
+    return _NoRedirects(
         timeout=httpx.Timeout(seconds, connect=min(5.0, seconds)),
         transport=DeadlineTransport(seconds, transport),
         cookies=no_cookies,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import ssl
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Self, TypeVar
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -117,6 +118,29 @@ def malformed_why(reason: str) -> str:
     40 leading zeros, a status line of another protocol): every command words it alike (session
     25: ``call`` said ``RemoteProtocolError: bad Content-Length`` where the others said this)."""
     return f"answered with malformed HTTP: {reason}"
+
+
+def redirect_why(
+    base_url: str, path: str, status: int, headers: Mapping[str, str], secrets: list[str]
+) -> str | None:
+    """``"with HTTP 307, a redirect to URL: ..."`` when ``path``'s answer is a redirect (a 3xx
+    with a ``Location``), else None: every command words it alike and follows none (session 27:
+    ``call`` said "a body that is not JSON", and a Location httpx cannot parse, such as
+    ``0313.0.113.7``, was "malformed HTTP"). The place shown has no query (a sign); a place
+    that ends with the path asked is a moved base, named as the ``--target`` to use."""
+    location = next((v for k, v in headers.items() if k.lower() == "location"), "").strip()
+    if not (300 <= status < 400 and location):
+        return None
+    moved = urlsplit(urljoin(base_url.rstrip("/") + path, location))
+    shown = redacted_line(urlunsplit((*moved[:3], "", "")), secrets)[:200]
+    why = (
+        f"with HTTP {status}, a redirect to {shown}: faceharness follows no redirect (the "
+        f"credentials go to the target only)"
+    )
+    if moved.path.endswith(path) and moved.scheme in ("http", "https"):
+        base = urlunsplit((moved.scheme, moved.netloc, moved.path[: -len(path)], "", ""))
+        why += f"; if the service moved there, run with --target {redacted_line(base, secrets)}"
+    return why
 
 
 def unreachable_why(exc: BaseException, reason: str) -> str:
@@ -324,6 +348,11 @@ class _Client(Sender):
             raise TransportFailure(f"{self.base_url}: {type(exc).__name__}: {said}")
         if exchange.status >= 500:
             raise TransportFailure(f"{where}: HTTP {exchange.status} from the service")
+        moved = redirect_why(
+            self.base_url, op.path, exchange.status, exchange.headers, self._credentials.secrets()
+        )
+        if moved:
+            raise TransportFailure(f"{self.base_url} answers {where} {moved}")
         if exchange.body is None and exchange.content.strip() != b"null":  # null is JSON
             snippet = redacted_excerpt(exchange.content, 60)
             raise TransportFailure(

@@ -9,6 +9,7 @@ import typer
 
 from harness.commands import _options as opt
 from harness.commands._verdict import err, out, stopped
+from harness.errors import HarnessError
 from harness.results import verdict_line
 
 
@@ -76,8 +77,7 @@ def gate(
     if summary.verdict == "interrupted":
         stopped(out_dir)
     if code == 2 and summary.error:  # nothing ran (unreachable target, rejected credentials, ...)
-        err.print(f"could not run: {summary.error}", markup=False, soft_wrap=True)
-        raise typer.Exit(code)
+        raise HarnessError(summary.error)  # the line every command says, "faceharness: ..."
     print_outcome(out, summary, outcome.report)
     if code == 1:
         criteria = summary.gate.criteria if summary.gate else []
@@ -86,5 +86,5 @@ def gate(
         err.print(f"gate failed: {', '.join(failed) or 'findings'}")
     elif code == 2:  # a suite could not run: the verdict line names it
         why = verdict_line(summary).removeprefix("ERROR: ")
-        err.print(f"could not run: {why or 'see the report'}")
+        err.print(f"faceharness: could not run: {why or 'see the report'}", markup=False)
     raise typer.Exit(code)

@@ -243,3 +243,25 @@ def test_a_command_run_in_process_after_a_caught_ctrl_c_is_not_interrupted(tmp_p
         interrupt.reset()
     assert isinstance(result.exception, HarnessError), result.output  # main(): one line, exit 2
     assert "is unreachable" in str(result.exception)
+
+
+def test_a_stop_during_the_programs_first_imports_is_one_line_and_exit_130():
+    """Hostile session 27: a Ctrl-C in `harness.cli`'s first imports (before its startup handler,
+    a few hundred ms on a busy machine) was a KeyboardInterrupt traceback and exit 1, or a death
+    by SIGINT. The package installs the startup handler first: here the signal lands right after
+    ``import harness``, where those imports run, deterministically."""
+    import subprocess
+    import sys
+
+    from fixtures.cli import REPO
+
+    code = (
+        "import os, signal, sys; sys.argv[0] = 'faceharness'; import harness; "
+        "os.kill(os.getpid(), signal.SIGINT); import harness.cli"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=REPO,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert done.returncode == 130, done.stderr
+    assert done.stderr == "faceharness: interrupted after 0 s, while starting\n", done.stderr

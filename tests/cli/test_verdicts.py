@@ -137,11 +137,13 @@ def test_a_closed_port_is_exit_2_with_one_line(
     run: Callable[..., tuple[Ran, float]], tmp_path: Path, command: tuple[str, ...]
 ) -> None:
     """README "Verdicts and exit codes": every command writes summary.json with the verdict
-    ``error`` and the reason (with junit.xml and report.html), then one line and exit 2."""
+    ``error`` and the reason (with junit.xml and report.html), then one line and exit 2, every
+    command's line led by ``faceharness:`` (session 27: the gate's by ``could not run:``)."""
     url = f"http://127.0.0.1:{closed_port()}"
     done, seconds = run(*command, "--target", url, "--out", str(tmp_path / "run"), env=_demo_env())
     assert done.returncode == 2, done.stdout + done.stderr
     line = _one_line(done)
+    assert line.startswith("faceharness: "), line
     assert f"{url} is unreachable" in line and "Connection refused" in line, line
     assert seconds < 30
     summary = json.loads((tmp_path / "run" / "summary.json").read_text(encoding="utf-8"))
@@ -636,7 +638,7 @@ def test_a_right_sign_refused_for_its_leading_zero_is_no_credentials_refusal(
     assert "FH-A21" in {f["rule_id"] for f in findings}, [f["rule_id"] for f in findings]
 
 
-@pytest.mark.parametrize("behaviour", ["accept_close", "redirect_octal"])
+@pytest.mark.parametrize("behaviour", ["accept_close"])
 def test_an_answer_httpx_refuses_is_worded_by_call_as_by_the_suites(
     run: Callable[..., tuple[Ran, float]], behaviour: str
 ) -> None:
@@ -652,6 +654,54 @@ def test_an_answer_httpx_refuses_is_worded_by_call_as_by_the_suites(
     line = _one_line(done)
     assert f"target {target.url} answered with malformed HTTP: " in line, line
     assert "RemoteProtocolError" not in line, line
+
+
+@pytest.mark.parametrize("command", ["call", "conform"])
+@pytest.mark.parametrize("behaviour", ["redirect_octal", "redirect_away"])
+def test_a_redirect_is_worded_alike_by_every_command_whatever_its_location(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path, behaviour: str, command: str
+) -> None:
+    """Hostile session 27: a 307 to ``http://0313.0.113.7`` (a Location httpx cannot parse)
+    was "answered with malformed HTTP" and sent twice (the refusal read as a dropped
+    connection), where a 307 elsewhere was the redirect line; `call` said "HTTP 307 with a body
+    that is not JSON" of any redirect. Every command now says the one redirect line, once sent,
+    and follows none."""
+    from fixtures.hostile_target import HostileTarget
+
+    more = (
+        ("--examples", "1", "--api", "match", "--out", str(tmp_path))
+        if command == "conform"
+        else ()
+    )
+    with HostileTarget((behaviour,)) as target:
+        done, _ = run(command, "livecode" if command == "call" else "--max-rps", *(
+            () if command == "call" else ("0", *more)), "--target", target.url,
+            env=_env(**_ECHOED))  # fmt: skip
+        served = list(target.served)
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = _one_line(done) if command == "call" else done.stderr.strip().splitlines()[-1]
+    assert f"{target.url} answers POST /tech/ai/face/match/validateData with HTTP 307, a " in line
+    assert "follows no redirect" in line and "malformed" not in line, line
+    assert served == [behaviour], served  # sent once: not again as if the connection dropped
+
+
+def test_accuracy_whose_every_call_had_no_usable_answer_could_not_run(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path
+) -> None:
+    """Hostile session 27 (empty_ok: a 200 with an empty body to everything): accuracy of two
+    pairs, both without a usable answer, said "INCONCLUSIVE: untestable at this data size" and
+    exit 0, where a run of 10 such calls stops with exit 2: nothing was measured either way."""
+    from fixtures.hostile_target import HostileTarget
+
+    out = tmp_path / "run"
+    with HostileTarget(("empty_ok",)) as target:
+        done, _ = run("accuracy", "--api", "match", "--max-pairs", "2", "--max-rps", "0",
+                      "--target", target.url, "--out", str(out), env=_env(**_ECHOED))  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    line = done.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"faceharness: {target.url}: no usable match answer in 2 calls"), line
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["verdict"] == "error", summary["verdict"]
 
 
 @pytest.mark.parametrize("behaviour", ["echo_partial_escapes", "echo_partial_refs"])

@@ -400,6 +400,21 @@ def test_a_sign_echoed_in_another_encoding_is_masked() -> None:
     assert redact_text(kept) == kept
 
 
+def test_a_signs_base64_or_hex_reversed_is_masked() -> None:
+    """Session 27: a JD sign's base64 or hex written backwards passed (a credential's reversed
+    forms were listed, a sign's only as it is and reversed)."""
+    from harness.redact import remember_sign
+
+    sign = hashlib.md5(b"session 27: a reversed sign").hexdigest()
+    remember_sign(sign)
+    coded = base64.b64encode(sign.encode()).decode()
+    for form in (coded[::-1], coded.rstrip("=")[::-1], sign.encode().hex()[::-1]):
+        out = redact_text(f"rejected {form} end")
+        assert out.startswith("rejected ") and form.strip("=") not in out and MASK in out, form
+    kept = f"sha256={'ab' * 32} {'Aa0' * 20}"[::-1]  # reversed runs that hold no sign
+    assert redact_text(kept) == kept
+
+
 _SIGN = "0c4d9e1f2a3b4c5d6e7f8091a2b3c4d5"  # remembered by the tests below, as a JD request's sign
 
 
@@ -909,6 +924,10 @@ def _partly(secret: str, escape: str) -> str:
         ),
         pytest.param(base64.b64encode(_HOSTILE.encode()).decode()[::-1], id="b64-reversed"),
         pytest.param("".join(f"%{b:02X}" for b in _HOSTILE.swapcase().encode()), id="swapcase-pct"),
+        pytest.param(_partly(_HOSTILE, "\\{:03o}"), id="partly-c-octal"),  # session 27
+        pytest.param("".join(f"\\{ord(c):o}" for c in _HOSTILE), id="c-octal-shortest"),
+        pytest.param("".join(f"\\{ord(c):x} " for c in _HOSTILE), id="css"),
+        pytest.param(_partly(_HOSTILE, "\\{:06x}"), id="partly-css-six-digits"),
     ],
 )
 def test_a_credential_partly_escaped_or_reversed_and_encoded_is_masked(form: str) -> None:
@@ -919,6 +938,29 @@ def test_a_credential_partly_escaped_or_reversed_and_encoded_is_masked(form: str
     # base64's edge characters depend on its neighbours: the ones the secret alone decides
     assert out.startswith("rejected: ") and MASK in out and form[3:-3] not in out, out
     assert len(out) <= len(f"rejected: {MASK} end") + 4, out
+
+
+def test_octal_and_css_escapes_that_spell_no_secret_are_kept() -> None:
+    """Session 27 reads C's octal and CSS escapes only to find a secret: a text with escapes of
+    other things is kept as it was."""
+    text = "path C:\\100\\dir, font \\61 \\62 , regex \\1 and \\163\\145\\143"
+    assert redact_text(text, [_HOSTILE]) == text
+
+
+def test_a_sign_in_css_escapes_beside_a_credential_in_octal_ones_is_masked() -> None:
+    """Hostile session 27 (echo_css_escapes against conform --api jd): the appkey with every
+    other character a C octal escape and the sign as CSS escapes in one message; the octal
+    reading found the appkey and misread the CSS escapes of the sign's letters, so the line
+    kept the sign's digits as CSS escapes (20 of its 32 characters)."""
+    from harness.redact import remember_sign
+
+    sign = hashlib.md5(b"session 27: css sign").hexdigest()
+    remember_sign(sign)
+    css = "".join(f"\\{ord(c):x} " for c in sign)
+    octal = _partly(_HOSTILE, "\\{:03o}")
+    text = f"rejected {octal} | {css} | end"
+    out = redact_text(text, [_HOSTILE])
+    assert "\\3" not in out and MASK in out, out
 
 
 def test_a_credentials_base64_split_across_json_fields_is_masked() -> None:
