@@ -132,3 +132,17 @@ def test_a_corrupt_mp4_leaves_the_commands_lines_alone(tmp_path: Path) -> None:
     assert done.returncode == 1, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("40005: "), done.stderr
+
+
+def test_a_replay_of_a_rule_this_faceharness_lacks_names_the_rule(
+    cli: InProcess, tmp_path: Path
+) -> None:
+    """A finding of a rule since renamed was judged as a schemathesis check of its name: "replay
+    file names check 'envelope-consistent', which this schemathesis does not have", after the
+    target was started and reached; the rule id never said."""
+    data = json.loads(REPLAY.read_text(encoding="utf-8"))
+    data["check"]["rule_id"] = "FH-Z99"
+    path = tmp_path / "F-002.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    done = cli("replay", str(path), "--target", NOWHERE, env=CREDENTIALS)
+    one_line_error(done, "F-002: replay file names rule FH-Z99 (envelope-consistent), which this")
