@@ -212,6 +212,8 @@ def read_config(path: Path | str | None, what: str = "config") -> HarnessConfig:
         raise ConfigError(f"{what} {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{what} {path} is not valid TOML: {exc}") from None
+    except RecursionError:  # arrays or inline tables nested hundreds deep: tomllib recurses
+        raise ConfigError(f"{what} {path} is not valid TOML: nested too deeply") from None
     gate_prefix = "gate."
     if what == "policy" and "gate" not in data:
         data, gate_prefix = {"gate": data}, ""

@@ -359,7 +359,6 @@ def read_replay(path: Path | Replay) -> Replay:
     extra: dict[str, Any] = data[suite] if isinstance(data.get(suite), dict) else {}
     if version == 1:
         exchange["body"] = _upgrade_v1(exchange.get("body"))
-    timeout = check.get("timeout_s")
     return Replay(
         id=str(data.get("id", "?")),
         suite=suite,
@@ -368,13 +367,20 @@ def read_replay(path: Path | Replay) -> Replay:
         target=dict(data.get("target") or {}),
         exchange=exchange,
         finding=dict(data.get("finding") or {}),
-        timeout_s=float(timeout)
-        if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0
-        else None,
+        timeout_s=_plausible_seconds(check.get("timeout_s")),
         faces=str(data["faces"]) if data.get("faces") else None,
         extra=dict(extra),
         path=Path(path),
     )
+
+
+def _plausible_seconds(value: Any) -> float | None:
+    """A recorded timeout a replay can wait: above zero, at most `MAX_SECONDS` (1e308 overflowed
+    the timers: "internal error: OverflowError"); another value is read as none recorded."""
+    from harness.pacing import MAX_SECONDS
+
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return float(value) if number and 0 < value <= MAX_SECONDS else None
 
 
 def _upgrade_v1(value: Any) -> Any:

@@ -16,6 +16,7 @@ Clock = Callable[[], float]
 Sleep = Callable[[float], None]
 
 
+MAX_SECONDS = 7 * 86_400  # the longest wait or time budget: every timer underneath holds a week
 PACE_SAMPLE = 3  # answers a phase gets before its pace is read (Budget.request_seconds)
 
 

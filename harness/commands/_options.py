@@ -181,9 +181,14 @@ def check_breaks(breaks: tuple[str, ...]) -> None:
 
 
 def positive_seconds(value: float, option: str = "--timeout") -> float:
-    """A duration in seconds that can bound a request: finite and above zero (not nan, not inf)."""
-    if not (math.isfinite(value) and value > 0):
-        raise UsageError(f"{option} {value:g}: expected a positive number of seconds")
+    """A duration in seconds that can bound a request: finite, above zero, at most a week (1e300
+    overflowed the lock and timer waits underneath: "internal error: OverflowError")."""
+    from harness.pacing import MAX_SECONDS
+
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):
+        raise UsageError(
+            f"{option} {value:g}: expected a positive number of seconds, at most {MAX_SECONDS}"
+        )
     return value
 
 

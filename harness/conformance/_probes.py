@@ -656,7 +656,11 @@ def extended_token(p: ProbeContext) -> None:
             asynchronous,
         ),
     )
+    # a one-character token cut is an empty one, the missing-token case below (a false red)
+    cut_is_empty = len(p.session.creds.require_token()) < 2
     for how, what, operations, meaning, change in cases:
+        if how is How.TRUNCATED and cut_is_empty:
+            continue
         for operation in operations:
             request = replace(p.canonical(operation), auth=Auth(token=how))
             p.expect(change(request) if change else request, "errcode", meaning, what)

@@ -53,6 +53,13 @@ def replay_finding(
     creds.require_token() if request.api == "match" else creds.require_jd()
     breaks = tuple(recorded.get("breaks") or ()) if target is None else ()
     name, rule_id, fid = data.check, data.rule_id or "", data.id
+    if rule_id and rule_id not in RULES and rule_id not in (NEGATIVE_RULE[0], POSITIVE_RULE[0]):
+        # was judged by the check name, as a schemathesis check: "...which this schemathesis
+        # does not have", after starting the target, the rule never named
+        raise InputError(
+            f"{fid}: replay file names rule {rule_id} ({name or 'no check name'}), which this "
+            "faceharness does not have: renamed or removed since the run"
+        )
     spec = contract.spec(request.api)
     with conformance_target(target or "emulator", breaks, creds) as url:
         check_reachable(url, secrets=creds.secrets())

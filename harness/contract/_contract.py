@@ -326,6 +326,7 @@ class CodeTable:
         codes: list[Code],
         shadowed: tuple[Code, ...] = (),
         own: frozenset[tuple[str, str, str]] = frozenset(),
+        source: str = "codes.yaml",  # the file a duplicate is named in
     ) -> None:
         self.shadowed = shadowed  # codes.yaml rows a team's table replaced: still found by meaning
         self.own = own  # the keys of a team's own rows (``--codes``)
@@ -336,11 +337,11 @@ class CodeTable:
         for c in codes:
             key = (c.api, c.where, c.code)
             if key in self._by_key:
-                raise SpecError(f"codes.yaml: code {c.code} appears twice for {c.api} {c.where}")
+                raise SpecError(f"{source}: code {c.code} appears twice for {c.api} {c.where}")
             self._by_key[key] = c
             if c.name is not None:
                 if (c.api, c.name) in self._by_name:
-                    raise SpecError(f"codes.yaml: name {c.name!r} appears twice for {c.api}")
+                    raise SpecError(f"{source}: name {c.name!r} appears twice for {c.api}")
                 self._by_name[(c.api, c.name)] = c
         self.codes: tuple[Code, ...] = tuple(codes)
 
@@ -404,7 +405,34 @@ def merge_codes(table: CodeTable, path: Any) -> CodeTable:
             c = dataclasses.replace(c, name=merged[key].name)
         merged[key] = c
     own_keys = frozenset((c.api, c.where, c.code) for c in own.codes)
-    return CodeTable(list(merged.values()), shadowed, own_keys)
+    return CodeTable(list(merged.values()), shadowed, own_keys, f"codes.yaml with --codes {path}")
+
+
+def _check_types(row: dict[str, Any], where: str) -> None:
+    """Each field of a code row of the type it is read as: a list, a mapping or a null was made
+    a code ``None`` or a text ``['a']``, ``retryable: maybe`` true, and ``variants: 7`` or a
+    mapping's ``api`` ended the command in "internal error: TypeError"."""
+
+    def wrong(key: str, expected: str) -> SpecError:
+        return SpecError(f"{where}: {key} {row[key]!r} is not {expected}")
+
+    code = row["code"]
+    if isinstance(code, bool) or not isinstance(code, int | str) or not str(code).strip():
+        raise wrong("code", "an integer or a string")
+    if row["where"] != "gateway" and not re.fullmatch(r"-?[0-9]+", str(code).strip()):
+        raise wrong("code", f"an integer ({row['api']} {row['where']} codes are numbers)")
+    for key in ("category", "zh", "en"):
+        if not isinstance(row[key], str | int) or isinstance(row[key], bool):
+            raise wrong(key, "a string")
+    for key in ("retryable", "documented"):
+        if not isinstance(row[key], bool):
+            raise wrong(key, "true or false")
+    for key in ("name", "errata", "about"):
+        if row.get(key) is not None and not isinstance(row[key], str):
+            raise wrong(key, "a string")
+    variants = row.get("variants") or []
+    if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
+        raise wrong("variants", "a list of strings")
 
 
 def parse_codes(raw: Any, source: str) -> CodeTable:
@@ -417,8 +445,10 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
             raise SpecError(f"{where} is not a mapping")
         if missing := _FIELDS - row.keys():
             raise SpecError(f"{where} lacks {', '.join(sorted(missing))}")
-        if row["api"] not in _WHERE_BY_API or row["where"] not in _WHERE_BY_API[row["api"]]:
+        places = _WHERE_BY_API.get(row["api"]) if isinstance(row["api"], str) else None
+        if not places or not isinstance(row["where"], str) or row["where"] not in places:
             raise SpecError(f"{where}: api/where {row['api']}/{row['where']} is not a known place")
+        _check_types(row, where)
         if row["category"] not in CATEGORIES:
             raise SpecError(
                 f"{where}: category {row['category']!r} is not one of {', '.join(CATEGORIES)}"
@@ -437,7 +467,7 @@ def parse_codes(raw: Any, source: str) -> CodeTable:
         out.append(
             Code(**fields, errata=row.get("errata"), variants=variants, name=name, about=about)
         )
-    return CodeTable(out)
+    return CodeTable(out, source=source)
 
 
 _HEADING = re.compile(r"^## (E-\d{3}) (.+)$", re.M)

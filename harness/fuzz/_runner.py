@@ -169,7 +169,8 @@ def run_fuzz(
         engine = str(health["engine"]) if "engine" in health else None
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
-        gen = Gen(contract, pool, ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ())
+        identities = ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ()
+        gen = Gen(contract, pool, identities, cut_token_empty=len(creds.token or "--") < 2)
         run = Run(
             contract=contract,
             client=client,

@@ -35,6 +35,8 @@ class Gen(Pretty):
     pool: ImagePool
     identities: tuple[tuple[str, str], ...] = ()
     edge_sizes: bool = True
+    # a token of one character: "bad_token:truncated" sends it cut to nothing, an empty header
+    cut_token_empty: bool = False
 
     def __repr__(self) -> str:
         return (

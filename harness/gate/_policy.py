@@ -20,6 +20,7 @@ from pydantic import (
 
 from harness.config import Section, did_you_mean, read_config, validate
 from harness.errors import ConfigError, SpecError, UsageError
+from harness.pacing import MAX_SECONDS
 from harness.results import SUITE_NAMES, Finding, SuiteName
 
 
@@ -183,7 +184,7 @@ class Profile(BaseModel):
     engine: Engine = "fast"  # the emulator's, for conformance, fuzz and load
     accuracy_engine: Engine = "dlib"
     request_timeout_s: float = Field(default=10.0, gt=0, le=120)
-    stage_timeout_s: float = Field(default=240.0, gt=0)  # wall time
+    stage_timeout_s: float = Field(default=240.0, gt=0, le=MAX_SECONDS)  # wall time
     # conformance and fuzz; None: no cap on the emulator, each suite's own default on a URL
     conformance_examples: int = Field(default=10, ge=1)
     fuzz_examples: int = Field(default=20, ge=1)

@@ -1,6 +1,13 @@
 """Image bytes in, validated pixels out (``_decode``: the one place that parses client uploads),
 and images made for requests (``_make``: encoded, shaped, synthesised or package-shipped)."""
 
+import os
+
+# FFmpeg under OpenCV's VideoCapture wrote its own lines on stderr ("moov atom not found" for a
+# corrupt mp4) beside the command's one line; the answer's code says it. Read at the process's
+# first capture, so set before any (a user's own setting wins).
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
+
 from ._decode import IMAGE_REJECT_REASONS as IMAGE_REJECT_REASONS
 from ._decode import ImageInfo as ImageInfo
 from ._decode import ImageRejected as ImageRejected

@@ -28,6 +28,7 @@ def probe_session(
     budget: int = 100,
     max_rps: float = 0.0,
     timeout_s: float = 30,
+    creds: Any = DEMO,
 ) -> Iterator[Any]:
     """A conformance session aimed at ``url`` with the schema hooks installed, as a run's probe
     phase has it (request budget 100), for running one probe alone; ``max_rps``: its pace, kept
@@ -45,7 +46,7 @@ def probe_session(
     session = Session(
         contract=contract,
         api=api,
-        creds=DEMO,
+        creds=creds,
         tracker=RunTracker(budget=Budget(budget)),
         pool=PayloadPool(contract),
         is_emulator=is_emulator,
