@@ -142,12 +142,13 @@ def compare_body(
     compare_image: Source,
     collection: Sequence[Source],
     *,
-    compare_type: str = "IDP",
+    compare_type: str = "COM",
     collection_type: str = "SFF",
     as_array: bool = False,
     serial_no: str | None = None,
 ) -> dict[str, Any]:
-    """JD faceCompareNew: ``compare_image`` against each image of ``collection``."""
+    """JD faceCompareNew: ``compare_image`` against each image of ``collection`` (a portrait is
+    sent as a kind it is, never as IDP, the front of an ID card: E-094)."""
     return CompareRequest(
         **contract.jd_fixed_fields,
         collectionImageItems=[_item(contract, s, collection_type, as_array) for s in collection],

@@ -167,7 +167,7 @@ class ProbeContext:
                     {"imgType": types[0], "encryptionType": "NON", "imgBase64": face.b64}
                 ],
                 "compareImageItem": {
-                    "imgType": "IDP" if "IDP" in types else types[0],
+                    "imgType": "COM" if "COM" in types else types[0],  # not IDP: E-094
                     "encryptionType": "NON",
                     "imgBase64": face.b64,
                 },

@@ -22,7 +22,7 @@ from ._media import MediaError, fetch, refusal, template_of_image
 from ._settings import AppKey
 from ._validation import check
 from .engines import FaceRejected
-from .engines.calibration import jd_score
+from .engines.calibration import jd_score, jd_similarity
 
 _SOURCES = ("imgBase64", "imgArr", "imgUrl")
 _UNKNOWN_CODE = 9999
@@ -199,7 +199,12 @@ async def _compare(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
         "result": s.result,
         "score": s.score,
         "similarity": s.similarity,
-        "threshold": s.thresholds,
+        # E-004's other reading: the thresholds on score's similarity scale, rising as FAR tightens
+        "threshold": (
+            {k: jd_similarity(v) for k, v in s.thresholds.items()}
+            if "E-004" in emu.settings.alternatives
+            else s.thresholds
+        ),
         "hacknessVo": {},
         "imgMap": img_map,
     }
@@ -211,7 +216,9 @@ def _broken_result(emu: Emulator, answer: dict[str, Any]) -> dict[str, Any]:
     answer["result"] = answer["result"] != emu.broken("result-inconsistent")
     if emu.broken("thresholds-out-of-order"):
         thresholds = answer["threshold"]
-        values = sorted(thresholds.values())
+        # neither falling nor rising (a rise is E-004's other reading): the middle two swapped
+        values = sorted(thresholds.values(), reverse=True)
+        values[1:3] = values[2:0:-1]
         answer["threshold"] = dict(zip(sorted(thresholds), values, strict=True))
     answer["score"] += 1.0 if emu.broken("jd-score-out-of-range") else 0.0
     answer["similarity"] += 101 if emu.broken("similarity-out-of-range") else 0

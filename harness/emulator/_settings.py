@@ -62,7 +62,7 @@ accept-expired-timestamp jd a timestamp older than 5 minutes gets gateway 10045 
 accept-bad-sign jd a wrong sign gets gateway 10047 (E-018)
 unknown-code jd every business code is in the code table
 msg-mismatch jd a business msg begins with its code's document text (E-027)
-thresholds-out-of-order jd e4 > e5 > e6 > e7: distance thresholds fall as FAR gets stricter (E-004)
+thresholds-out-of-order jd e4..e7 run one way: a stricter FAR, a stricter threshold (E-004)
 similarity-out-of-range jd similarity is an integer 0..100 (E-005)
 jd-score-out-of-range jd score is a similarity in [0, 1] (E-004)
 result-inconsistent jd result is true exactly when score reaches the operating threshold (E-004)

@@ -47,6 +47,10 @@ FRAMING = (
     # session 26 review: a lip reader refusing every coded LIP video (FH-L43, FH-L07, FH-L22),
     # async true refused without a registered callback (FH-L19), JD's imgUrl fetched first
     "combo-confix",
+    # round 16: similarity thresholds rising (E-004), IDP items checked to be ID cards (E-094),
+    # JD floats at scale 7, Spring's 405 JSON, nginx's 414 and 400 pages, CORS and tracing
+    # headers, a token compared ignoring case, 300 ms per new connection, gzip sent chunked
+    "combo-round16",
 )
 
 

@@ -328,8 +328,9 @@ ROUND7: list[tuple[str, str, Change | None]] = [
 # 固定值, or a burst of two pairs; no rule read msg's 结果 (FH-J19). Fuzz named none of them but
 # missing-field-as-system-error (rule_code) and, once FH-J19 was in its book, msg-verdict-inverted;
 # its negated_timestamp and empty-beside modes now name negative-timestamp-abs and
-# empty-source-item-skipped (tests/fuzz/test_fuzz_mutants_jd.py). The round's thresholds-rising
-# (FH-J06) and non-match-as-invalid-parameter (FH-S02; fuzz's valid_request_accepted) were named.
+# empty-source-item-skipped (tests/fuzz/test_fuzz_mutants_jd.py). The round's
+# non-match-as-invalid-parameter (FH-S02; fuzz's valid_request_accepted) was named; its
+# thresholds-rising (FH-J06) is E-004's other reading since round 16 (mutant_jd READINGS).
 ROUND8: list[tuple[str, str, Change | None]] = [
     ("score-of-first-item", "FH-L44", None),
     ("verdict-of-first-item", "FH-L44", None),

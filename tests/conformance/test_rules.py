@@ -159,7 +159,7 @@ CASES: dict[str, tuple[Any, ...]] = {
         "jd",
         "faceCompareNew",
         JD_OK,
-        jd({"threshold": {"e4": 0.98, "e5": 1.04, "e6": 1.09, "e7": 1.14}}),
+        jd({"threshold": {"e4": 1.04, "e5": 0.98, "e6": 1.09, "e7": 1.14}}),  # neither way
         {},
         Facts(),
         Facts(),
@@ -265,6 +265,15 @@ CASES: dict[str, tuple[Any, ...]] = {
 # alternative,
 #             request body, facts)
 READINGS: dict[str, tuple[Any, ...]] = {
+    "FH-J06": (  # round 16: similarity thresholds rise (legit_variants jd-thresholds-rising)
+        "jd",
+        "faceCompareNew",
+        "E-004",
+        JD_OK,
+        jd({"threshold": {"e4": 0.62, "e5": 0.68, "e6": 0.73, "e7": 0.78}}),
+        {},
+        Facts(),
+    ),
     "FH-M01": (
         "match",
         "match",

@@ -350,15 +350,24 @@ def test_a_spent_livecode_handed_out_again_is_a_first_use_defect(tmp_path: Path)
     assert ("livecode_first_use", "high") in found, explain(result)
 
 
-def test_a_service_refusing_the_back_of_an_id_card_is_sent_faces_only(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("name", "prop", "examples"),
+    [("jd-idn-refused", "jd:valid-requests", 6), ("jd-id-card-checked", "jd:invalid-requests", 2)],
+)
+def test_a_service_refusing_the_back_of_an_id_card_is_sent_faces_only(
+    tmp_path: Path, name: str, prop: str, examples: int
+) -> None:
     """E-094 (`imgType ... IDN(身份证反面)`: the back of an ID card shows no face): a JD service
     refusing that kind 43011 (legit_variants jd-idn-refused) got a high valid_request_accepted
-    when a valid request's image item said IDN; valid requests now name a kind a face is on."""
+    when a valid request's image item said IDN; valid requests now name a kind a face is on.
+    Round 16: nor IDP (身份证正面), which a service checking the picture refuses for a portrait
+    (jd-id-card-checked, 1172: its invalid cases, built from a valid body, got seven high
+    rule_code findings): a portrait is sent as a kind it is."""
     from fixtures.legit_variants import serve_variant
 
-    with serve_variant("jd-idn-refused") as url:
+    with serve_variant(name) as url:
         result = fuzz(
-            url, tmp_path, is_emulator=False, only=["jd:valid-requests"], max_examples=6,
+            url, tmp_path, is_emulator=False, only=[prop], max_examples=examples,
             max_rps=0,
         )  # fmt: skip
     codes = result.metrics.codes
