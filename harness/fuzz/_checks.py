@@ -195,6 +195,7 @@ VALID_AS = {
 
 
 def refused_as_invalid(
+    contract: Contract,
     found: Answer | None,
     name: str = "valid-requests",
     exchange: Exchange | None = None,
@@ -214,7 +215,11 @@ def refused_as_invalid(
         meaning = found.meaning.en if found.meaning else "?"
         message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
         return [Problem("valid_request_accepted", "high", message)]
-    if found is not None and _needs_no_live_code(request) and refused_for_live_code(found):
+    if (
+        found is not None
+        and _needs_no_live_code(request)
+        and refused_for_live_code(found, contract.codes.own)
+    ):
         meaning = found.meaning.en if found.meaning else "?"
         message = (
             f"{what} without liveCode was refused for one: {found.where} code {found.code} "
@@ -423,7 +428,7 @@ class FuzzTarget(Pretty):
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
         found = self.outcome(request, exchange)
-        problems += refused_as_invalid(found, exchange=exchange, request=request)
+        problems += refused_as_invalid(self.contract, found, exchange=exchange, request=request)
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

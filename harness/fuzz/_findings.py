@@ -393,7 +393,11 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
     )
     if case is None:
         problems += refused_as_invalid(
-            found, str(replay.extra.get("property", "")).partition(":")[2], exchange, request
+            contract,
+            found,
+            str(replay.extra.get("property", "")).partition(":")[2],
+            exchange,
+            request,
         )
     if check == "same_request_same_score":
         problems += same_score(found, send(request)[2])

@@ -978,7 +978,7 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
 
     def refused(code: int, errmsg: str = "数字验证码错误") -> bool:
         body = {"errcode": code, "errmsg": errmsg, "data": {"traceNo": "t", "status": "FAIL"}}
-        return refused_for_live_code(read_answer(contract, "match", 200, body))
+        return refused_for_live_code(read_answer(contract, "match", 200, body), contract.codes.own)
 
     assert refused(40090) is False
     assert [refused(c) for c in (40011, 40012, 40013, 40014)] == [True] * 4
