@@ -416,6 +416,40 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
     assert problems(40091, carried, "动态码不符") == []
 
 
+def test_a_valid_request_with_async_true_refused_as_invalid_is_e013_s_reading(
+    contract: Any,
+) -> None:
+    """Session 26's closing note: a service offering async feedback to callers with a registered
+    callback alone may refuse async true as an invalid parameter (legit
+    ``async-callback-input-code``, 40004): fuzz's valid requests record E-013's alternative, as
+    conformance's FH-S02 does (``async_refused``), and fail it only under a policy requiring the
+    default; the same refusal without async true is still valid_request_accepted."""
+    import dataclasses
+
+    from harness.contract import ReadingLog
+    from harness.fuzz._checks import outcome, refused_as_invalid
+
+    face = {"type": "image", "data": "x"}
+    body = json.dumps({"errcode": 40004, "errmsg": "参数不合法: async", "data": None}).encode()
+    exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, body)
+
+    def problems(sent: dict[str, Any], readings: ReadingLog | None) -> list[tuple[str, str]]:
+        request = dataclasses.replace(MATCH, json={"image": face, "faceData": face, **sent})
+        found = outcome(contract, request, exchange)
+        got = refused_as_invalid(
+            contract, found, exchange=exchange, request=request, readings=readings
+        )
+        return [(p.check, p.basis) for p in got]
+
+    seen = ReadingLog()
+    assert problems({"async": True}, seen) == []
+    assert seen.observed("E-013") == "alternative", seen.to_dict()
+    assert problems({"async": False}, seen) == [("valid_request_accepted", "seed")]
+    assert problems({}, None) == [("valid_request_accepted", "seed")]
+    required = ReadingLog({"E-013": "default"})
+    assert problems({"async": True}, required) == [("valid_request_accepted", "reading")]
+
+
 def test_an_error_whose_errmsg_says_success_is_a_problem(contract: Any) -> None:
     """FH-M09 is in fuzz's book: errmsg "SUCCESS" is errcode 0's (返回示例); a refusal saying it
     misleads; the same refusal with a message of its own is no problem."""
