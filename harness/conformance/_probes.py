@@ -2165,9 +2165,10 @@ _SECRET_SEEN_CHARS = 8
     api="jd",
     basis="convention",  # no sentence names it: CWE-209, an error message exposing a credential
     severity="low",
-    quote="sign String 签名,根据规则MD5(sectetkey+timestamp) (the sign proves the secretkey: an "
-    "answer that hands out the secretkey, or the right sign to a caller who sent a wrong one, "
-    "lets anyone holding the appkey call as its owner)",
+    quote="CWE-209, an error message exposing a credential: sign String 签名,根据规则"
+    "MD5(sectetkey+timestamp) (the sign proves the secretkey: an answer that hands out the "
+    "secretkey, or the right sign to a caller who sent a wrong one, lets anyone holding the "
+    "appkey call as its owner)",
 )
 def jd_refusal_discloses_no_credential(p: ProbeContext) -> None:
     """A request signed with another secret is refused without the answer carrying the
