@@ -910,6 +910,8 @@ def test_async_true_refused_as_invalid_input_is_e013_s_reading_not_fh_s02(
     assert _check_verdict(contract, pool, "match", schema, check, case(body), refused, seen) is None
     assert seen.observed("E-013") == "alternative", seen.to_dict()
     assert "async true" in seen.evidence("E-013")["example"]
+    [line] = [x for x in seen.lines(contract) if x.startswith("reading E-013:")]
+    assert "refused-without-callback" in line, line  # the console names every alternative
     with pytest.raises(CheckFailed) as plain:  # the same refusal, async left out: FH-S02's
         _check_verdict(
             contract, pool, "match", schema, check, case({**body, "async": False}), refused
