@@ -370,7 +370,7 @@ def similarity_monotone(ctx: RuleContext, response: Exchange, request: Request) 
     )
 
 
-@jd_rule("FH-J11", "serialno-echoed", severity="medium", reading="E-041")
+@jd_rule("FH-J11", "serialno-echoed", severity="medium", reading="E-041", any_outcome="place")
 def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own
     request id."""

@@ -461,6 +461,10 @@ def test_a_history_rule_judges_both_kinds_at_its_place_only(cli, tmp_path):
 
 _ANY_OUTCOME = {  # rule: its finding's answer, another kind than the emulator's comparison
     "FH-J02": {"code": "10099", "msg": "未知错误"},  # a gateway code outside JD's table
+    "FH-J11": (  # a business refusal naming the service's own request id (E-041's other reading)
+        {"code": "10000", "charge": False, "msg": "查询成功",
+         "result": {"code": 100, "msg": "参数不合法", "serialNo": "own-id-1"}}
+    ),
     "FH-J13": (  # a business refusal stamped in seconds
         {"code": "10000", "charge": False, "msg": "查询成功",
          "result": {"code": 100, "msg": "参数不合法", "timestamp": 1627977407}}
@@ -473,9 +477,10 @@ def test_a_rule_judging_every_answer_replayed_after_a_fix_that_changed_its_kind_
     cli, tmp_path, rule
 ):
     """Session 26's closing note: FH-J02 (the gateway code, which every envelope carries) and
-    FH-J13 (result.timestamp, which a business refusal carries as a comparison does) judge a
-    refusal and a comparison alike, yet had no ``Rule.any_outcome``: a finding replayed after a
-    fix that also made the request's answer a comparison read "not judged" (inconclusive)."""
+    FH-J13 (result.timestamp, which a business refusal carries as a comparison does; FH-J11's
+    result.serialNo too) judge a refusal and a comparison alike, yet had no
+    ``Rule.any_outcome``: a finding replayed after a fix that also made the request's answer a
+    comparison read "not judged" (inconclusive)."""
     from harness.conformance import RULES
 
     data = json.loads((REPLAY_FILES / "rule-FH-J06.json").read_text(encoding="utf-8"))
@@ -483,6 +488,8 @@ def test_a_rule_judging_every_answer_replayed_after_a_fix_that_changed_its_kind_
     data["finding"] |= {"rule_id": rule, "check": RULES.get(rule).name}
     data["finding"]["response"] = {"status": 200, "body": _ANY_OUTCOME[rule]}
     data["target"] = {"kind": "emulator", "breaks": []}
+    if rule == "FH-J11":  # a reading rule's finding: the run's policy required E-041's default
+        data["target"]["readings_required"] = {"E-041": "default"}
     path = tmp_path / "F-001.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     r = cli("replay", str(path), "--target", "emulator", env=DEMO_ENV)
