@@ -77,7 +77,8 @@ class Finding(_Model):
     basis: Basis | None = Field(
         default=None,
         description="why this is a defect: 'seed' (a document's sentence), 'convention' (an "
-        "HTTP/JSON norm, at most low) or 'reading' (a reading the gate policy requires)",
+        "HTTP, JSON or security norm, at most low, not counted unless a gate policy counts "
+        "conventions) or 'reading' (a reading the gate policy requires)",
     )
 
     @model_validator(mode="after")
@@ -90,8 +91,17 @@ class Finding(_Model):
 
     @property
     def fails(self) -> bool:
-        """Whether it fails its suite alone: not ``info``, nor an HTTP convention's (E-015)."""
+        """Whether it fails its suite alone: not ``info``, nor a convention's (an HTTP, JSON or
+        security norm no document states: E-015)."""
         return self.severity != "info" and self.basis != "convention"
+
+    @property
+    def not_counted(self) -> str:
+        """The console's words for a finding listed without failing its run (a convention's,
+        counted only by a gate policy with ``[findings] conventions = true``), else ""."""
+        if self.basis == "convention" and self.severity != "info":
+            return "basis convention: listed, not counted unless a gate policy counts conventions"
+        return ""
 
 
 class CheckResult(_Model):

@@ -184,6 +184,8 @@ def render_summary(result: ConformanceSuiteResult) -> None:
             f"{finding.rule_id or ''} {finding.check} ({finding.api} {finding.operation}){times}"
         )
         out.print("  " + finding.message, markup=False, highlight=False)
+        if finding.not_counted:
+            out.print(f"  {finding.not_counted}", markup=False, highlight=False)
         if finding.reproduce:
             out.print(f"  reproduce: {finding.reproduce}", markup=False, highlight=False)
     for api, info in sorted(metrics.apis.items()):

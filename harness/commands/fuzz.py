@@ -172,6 +172,8 @@ def _print(result: FuzzSuiteResult | None) -> None:
             f"[bold]F-{number:03d}[/] {finding.severity} {finding.api} {finding.operation} "
             + escape(f"{finding.check}{rule}: {finding.message}")
         )
+        if finding.not_counted:
+            out.print(f"       {escape(finding.not_counted)}")
         if finding.reproduce:
             out.print(f"       {escape(finding.reproduce)}")
     for line in reading_lines(m.readings):

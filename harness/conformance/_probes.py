@@ -370,13 +370,15 @@ _JD_AUTH = (
 probe = functools.partial(rule, kind="probe")
 
 
-def refused_for_live_code(a: Answer, own: frozenset[tuple[str, str, str]] = frozenset()) -> bool:
+def refused_for_live_code(a: Answer, own: frozenset[tuple[str, str, str]]) -> bool:
     """Refused for the liveCode itself (missing, unknown, expired, used: the codes meaning
     ``liveCode ...``), not for a video the service's liveness check failed: the harness's videos
     never read the digits out, so a LIP check may refuse them as it likes. Fuzz asks it too.
     ``own``: the keys of the service's own table (``--codes``, ``CodeTable.own``), whose meanings
-    are its facts as the seed's documented ones are. A refusal this cannot tell (a service's own
-    numbers, its own words) a probe tells by contrast: :func:`refused_as_without_code`."""
+    are its facts as the seed's documented ones are; required, so no caller reads a refusal
+    without the user's table (fuzz did until session 27). A refusal this cannot tell (a
+    service's own numbers, its own words) a probe tells by contrast:
+    :func:`refused_as_without_code`."""
     m = a.meaning
     if not (
         enveloped(a) and a.where == "errcode" and m is not None and m.en.startswith("liveCode")
@@ -2203,9 +2205,10 @@ _SECRET_SEEN_CHARS = 8
     api="jd",
     basis="convention",  # no sentence names it: CWE-209, an error message exposing a credential
     severity="low",
-    quote="sign String 签名,根据规则MD5(sectetkey+timestamp) (the sign proves the secretkey: an "
-    "answer that hands out the secretkey, or the right sign to a caller who sent a wrong one, "
-    "lets anyone holding the appkey call as its owner)",
+    quote="CWE-209, an error message exposing a credential: sign String 签名,根据规则"
+    "MD5(sectetkey+timestamp) (the sign proves the secretkey: an answer that hands out the "
+    "secretkey, or the right sign to a caller who sent a wrong one, lets anyone holding the "
+    "appkey call as its owner)",
 )
 def jd_refusal_discloses_no_credential(p: ProbeContext) -> None:
     """A request signed with another secret, and one signed right with a timestamp 6 minutes old,

@@ -73,6 +73,9 @@ def unjudged_by(entry: Rule, response: Exchange) -> str | None:
 
 Kind = Literal["rule", "probe", "refusal"]
 Basis = Literal["seed", "convention", "reading"]
+# what kinds of answer a rule judges alike (``Rule.any_outcome``): "" one kind; "place" a refusal
+# and a comparison that ran at one code's place; "envelope" every envelope (JD's gateway code)
+AnyOutcome = Literal["", "place", "envelope"]
 
 
 @dataclass(eq=False)
@@ -119,9 +122,10 @@ class Rule:
     observes: tuple[str, ...] = ()  # errata whose readings this rule tells apart
     # response fields it owns: a schema failure there is this rule's finding
     fields: tuple[str, ...] = ()
-    # it judges a refusal and a comparison that ran alike (a field every answer at its place
-    # carries: remainTimes): a replay meeting the other kind judges it (``_replay.other_kind``)
-    any_outcome: bool = False
+    # it judges a refusal and a comparison that ran alike: "place", a field every answer at its
+    # code's place carries (remainTimes, result.timestamp); "envelope", one every envelope carries
+    # (JD's gateway code): a replay meeting the other kind judges it (``_replay.other_kind``)
+    any_outcome: AnyOutcome = ""
 
     def __post_init__(self) -> None:
         if self.basis == "convention" and self.severity not in ("low", "info"):

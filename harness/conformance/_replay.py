@@ -169,8 +169,10 @@ def other_kind(entry: Rule, fresh: Exchange, found: Answer | None) -> str | None
     (session 26: a success has every field a refusal has, so asking for a field the fresh answer
     lacks called FH-M09 fixed on a service still saying SUCCESS in its refusals). A success the
     finding could not read as one (FH-M01's missing status, FH-J01's missing result) is judged
-    on a whole one; a rule that judges both kinds at one place (``Rule.any_outcome``: FH-J12's
-    remainTimes) is asked only for the place; the HTTP rules (api ``*``) judge any answer."""
+    on a whole one; a rule that judges both kinds at one place (``Rule.any_outcome`` "place":
+    FH-J12's remainTimes, FH-J13's result.timestamp) is asked only for the place, one judging
+    every envelope ("envelope": FH-J02's gateway code) nothing; the HTTP rules (api ``*``) judge
+    any answer."""
     now = fresh.answer
     if entry.api == "*" or entry.kind != "rule" or found is None or now is None:
         return None
@@ -179,7 +181,7 @@ def other_kind(entry: Rule, fresh: Exchange, found: Answer | None) -> str | None
         return None
     if was[0] == "answered" and is_[0] in ("ran", "processing"):
         return None  # the malformed success the finding was about, mended
-    if entry.any_outcome and was[1] == is_[1]:
+    if entry.any_outcome == "envelope" or entry.any_outcome == "place" and was[1] == is_[1]:
         return None
     shown = [f"{state} ({where})" for state, where in (was, is_)]
     return (

@@ -128,6 +128,7 @@ def gateway_envelope(ctx: RuleContext, response: Exchange, request: Request) -> 
     "FH-J02",
     "gateway-code-in-table",
     severity="medium",
+    any_outcome="envelope",
     quote="code string 1000 参见下方错误码-系统级错误码; 1.系统级错误码 详见返回码",
 )
 def gateway_code_in_table(ctx: RuleContext, response: Exchange, request: Request) -> None:
@@ -382,7 +383,7 @@ def similarity_monotone(ctx: RuleContext, response: Exchange, request: Request) 
     )
 
 
-@jd_rule("FH-J11", "serialno-echoed", severity="medium", reading="E-041")
+@jd_rule("FH-J11", "serialno-echoed", severity="medium", reading="E-041", any_outcome="place")
 def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> Any:
     """Whether result.serialNo echoes the request's serialNo (E-041) or is the service's own
     request id."""
@@ -410,7 +411,7 @@ def serialno_echoed(ctx: RuleContext, response: Exchange, request: Request) -> A
     "serialno-names-its-request",
     erratum="E-041",
     sends=2,
-    any_outcome=True,
+    any_outcome="place",
     quote='serialNo String "1621270610624-010221159145-1821391" 随机唯一 (request); serialNo '
     "string 98a39e53-84d4-448e-9081-29f64a6cd984 请求id (result)",
 )
@@ -571,7 +572,7 @@ def refused_credentials_not_charged(ctx: RuleContext, response: Exchange, reques
     "remaintimes-counts-down",
     erratum="E-028",
     sends=2,
-    any_outcome=True,
+    any_outcome="place",
     observes=("E-028", "E-058"),
     quote="remainTimes long 1305 "
     "剩余调用次数;免费api:每天剩余调用次数;收费api:剩余次数;无限制时为-1",
@@ -633,7 +634,7 @@ _CLOCK_S = 30  # remainSeconds of two servers of one service may differ by their
     "remainseconds-counts-down",
     erratum="E-028",
     sends=2,
-    any_outcome=True,
+    any_outcome="place",
     quote="remainSeconds long 1223456 剩余调用时间(s);免费api:-1;收费api:剩余调用时间;无限制时为-1",
 )
 def remainseconds_counts_down(ctx: RuleContext, response: Exchange, request: Request) -> None:
@@ -656,6 +657,7 @@ def remainseconds_counts_down(ctx: RuleContext, response: Exchange, request: Req
     "result-timestamp-ms",
     severity="medium",
     erratum="E-029",
+    any_outcome="place",
     observes=("E-058",),
     quote='timestamp long 时间戳; example "timestamp": 1627977407152',
 )

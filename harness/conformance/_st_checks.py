@@ -13,7 +13,7 @@ import schemathesis
 from schemathesis.core.failures import Failure, FailureGroup
 
 from harness.clients import Exchange, Request
-from harness.contract import Contract, as_bound
+from harness.contract import Answer, Contract, as_bound
 
 from ._failures import CheckFailed
 from ._registry import RULES, RuleContext
@@ -26,6 +26,21 @@ RULES_CHECK = "faceharness_rules"
 NEGATIVE_CHECK = "faceharness_negative_data_rejection"
 POSITIVE_CHECK = "faceharness_positive_data_acceptance"
 CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
+ASYNC_READING = "E-013"  # how async feedback arrives: a service may refuse async true as input
+
+
+def async_refused(body: Any, answer: Answer | None) -> bool:
+    """A comparison sent with ``async`` true refused with an input-category code: E-013's
+    alternative (``async`` says nothing of how the feedback arrives; a service offering it to
+    callers with a registered callback alone may call async true, from one without, invalid
+    input: legit ``async-callback-input-code``), observed by FH-S02 and fuzz's valid requests,
+    never their finding unless a policy requires E-013's default."""
+    return (
+        isinstance(body, dict)
+        and body.get("async") is True
+        and answer is not None
+        and answer.category == "input"
+    )
 
 
 def run_rules(
@@ -112,6 +127,17 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
         )
         if rejected or not session.readings.mismatch(reading, "alternative"):
             return None
+    answer = session.answer_of(case, response).answer
+    if not negative and refused and async_refused(case.body, answer):
+        reading = ASYNC_READING  # E-013's alternative: async true refused without a callback
+        session.readings.observe(
+            reading,
+            "alternative",
+            f"{operation}: Received: {code} for a request with async true\n"
+            f"Default reading: async true answered PROCESSING ({reading})",
+        )
+        if not session.readings.mismatch(reading, "alternative"):
+            return None
     as_status = copy.copy(response)  # the envelope's verdict as its HTTP status
     as_status.status_code = 400 if (rejected if negative else refused) else 200
     name = "_openapi_negative_data_rejection" if negative else "_openapi_positive_data_acceptance"
@@ -128,7 +154,11 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
             )
             if negative
             else f"Received: {code} (category input) for a schema-valid request\n"
-            "Expected: any answer but an input error (E-015)"
+            + (
+                f"Expected: async true taken, the default reading of {reading}"
+                if reading
+                else "Expected: any answer but an input error (E-015)"
+            )
         )
         rule_id, check = NEGATIVE_RULE if negative else POSITIVE_RULE
         # invalid only by a reading the policy requires: that reading's finding, not the seed's

@@ -526,7 +526,9 @@ class Reading:
 
     def line(self, seen: str, counts: Mapping[str, int], required: str = "") -> str:
         """The line conform, fuzz and the gate print for what a run saw (docs/readings.md)."""
-        names = {"default": self.default.name, "alternative": self.alternatives[0].name}
+        # every alternative named: one count covers them all (E-013's two, E-028's, E-078's)
+        others = " or ".join(a.name for a in self.alternatives)
+        names = {"default": self.default.name, "alternative": others}
         return (
             f"reading {self.id}: {seen} ({names.get(seen, seen)}), default "
             f"x{counts.get('default', 0)} alternative x{counts.get('alternative', 0)}{required}: "

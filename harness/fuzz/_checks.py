@@ -18,7 +18,7 @@ from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal, names_url
-from harness.conformance._st_checks import invalid_only_by_reading
+from harness.conformance._st_checks import ASYNC_READING, async_refused, invalid_only_by_reading
 from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 from harness.redact import Pretty, redacted_excerpt
@@ -195,10 +195,12 @@ VALID_AS = {
 
 
 def refused_as_invalid(
+    contract: Contract,
     found: Answer | None,
     name: str = "valid-requests",
     exchange: Exchange | None = None,
     request: Request | None = None,
+    readings: ReadingLog | None = None,
 ) -> list[Problem]:
     """A request valid under every reading (of the property ``name``) is not refused as invalid,
     and its answer (``exchange``) is the API's envelope: under both readings of E-015 (errors at
@@ -208,13 +210,23 @@ def refused_as_invalid(
 
     A valid /match ``request`` without liveCode (so no LIP video: that needs one) is not refused
     for a liveCode either, as conformance's FH-L21 judges it (``refused_for_live_code``: only a
-    code for the liveCode itself; a liveness check failing a video is the service's own)."""
+    code for the liveCode itself; a liveness check failing a video is the service's own).
+    One sent with async true refused as invalid follows E-013's alternative (``async_refused``,
+    conformance's FH-S02 alike): recorded in ``readings``, a problem only when a policy requires
+    the default."""
     what = VALID_AS.get(name, VALID_AS["valid-requests"])
     if found is not None and found.category == "input":
         meaning = found.meaning.en if found.meaning else "?"
         message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
-        return [Problem("valid_request_accepted", "high", message)]
-    if found is not None and _needs_no_live_code(request) and refused_for_live_code(found):
+        problem = Problem("valid_request_accepted", "high", message)
+        if async_refused(request.json if request is not None else None, found):
+            return record_reading(readings, ASYNC_READING, False, problem)
+        return [problem]
+    if (
+        found is not None
+        and _needs_no_live_code(request)
+        and refused_for_live_code(found, contract.codes.own)
+    ):
         meaning = found.meaning.en if found.meaning else "?"
         message = (
             f"{what} without liveCode was refused for one: {found.where} code {found.code} "
@@ -423,7 +435,7 @@ class FuzzTarget(Pretty):
         """AssertionError naming every problem of an answer to a valid request."""
         problems = self.problems(request, exchange)
         found = self.outcome(request, exchange)
-        problems += refused_as_invalid(found, exchange=exchange, request=request)
+        problems += refused_as_invalid(self.contract, found, exchange=exchange, request=request)
         assert not problems, _text(problems, exchange)
 
     def assert_refused(self, case: InvalidCase, exchange: Exchange) -> None:

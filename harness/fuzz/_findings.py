@@ -382,19 +382,19 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
             f"({no_answer_text(exchange.no_answer, client.timeout_s)}), "
             "so the finding cannot be judged"
         )
+    readings = ReadingLog(replay.target.get("readings_required") or {})  # the run's policy's
     problems = check_answer(
         contract,
         request,
         exchange,
         request_valid=case is None,
-        readings=ReadingLog(replay.target.get("readings_required") or {}),  # the run's policy's
+        readings=readings,
         case=case,
         strict=case is not None and (case.exact or is_emulator),
     )
     if case is None:
-        problems += refused_as_invalid(
-            found, str(replay.extra.get("property", "")).partition(":")[2], exchange, request
-        )
+        prop = str(replay.extra.get("property", "")).partition(":")[2]
+        problems += refused_as_invalid(contract, found, prop, exchange, request, readings)
     if check == "same_request_same_score":
         problems += same_score(found, send(request)[2])
     elif check == "swap_symmetry":

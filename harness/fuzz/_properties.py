@@ -168,7 +168,9 @@ def build_valid(run: Run, prop: str, api: str) -> Callable[[], None]:
     @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, exchange=exchange, request=request)
+        problems = refused_as_invalid(
+            run.contract, found, exchange=exchange, request=request, readings=run.readings
+        )
         run.fail(prop, problems, request, exchange)
 
     return valid_requests_answer_per_spec
@@ -256,7 +258,9 @@ def build_self_match(run: Run, prop: str, api: str) -> Callable[[], None]:
     def image_matches_itself(image: PoolImage) -> None:
         request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, "self-match", exchange, request)
+        problems = refused_as_invalid(
+            run.contract, found, "self-match", exchange, request, run.readings
+        )
         face = shows_a_face(image.name)
         run.fail(
             prop,
@@ -301,7 +305,9 @@ def build_reencoding(run: Run, prop: str, api: str) -> dict[str, Callable[[], No
         other = PoolImage(f"{image.name}|{op}", data, image.identity)
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(found, "reencoding-matches", exchange, request)
+        problems = refused_as_invalid(
+            run.contract, found, "reencoding-matches", exchange, request, run.readings
+        )
         threshold = run.contract.success_threshold("match")
         run.fail(prop, problems + reencoding(api, found, op, threshold), request, exchange)
 

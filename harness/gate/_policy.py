@@ -37,7 +37,8 @@ Count = Annotated[int | Literal["unlimited"], PlainValidator(_count)]
 
 class FindingAllowance(Section):
     """Most unique findings allowed per severity; ``info`` ones are not counted, nor (unless
-    ``conventions``) an HTTP convention's: the documents promise no HTTP status (E-015)."""
+    ``conventions``) a convention's (an HTTP, JSON or security norm): the documents promise no
+    HTTP status (E-015), media type parameter or error-message hygiene."""
 
     critical: Count = 0
     high: Count = 0

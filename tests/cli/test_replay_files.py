@@ -459,6 +459,57 @@ def test_a_history_rule_judges_both_kinds_at_its_place_only(cli, tmp_path):
     assert "was refused (business), the fresh one is refused (gateway)" in lines[1], lines
 
 
+_ANY_OUTCOME = {  # rule: its finding's answer, another kind than the emulator's comparison
+    "FH-J02": {"code": "10099", "msg": "未知错误"},  # a gateway code outside JD's table
+    "FH-J11": (  # a business refusal naming the service's own request id (E-041's other reading)
+        {"code": "10000", "charge": False, "msg": "查询成功",
+         "result": {"code": 100, "msg": "参数不合法", "serialNo": "own-id-1"}}
+    ),
+    "FH-J13": (  # a business refusal stamped in seconds
+        {"code": "10000", "charge": False, "msg": "查询成功",
+         "result": {"code": 100, "msg": "参数不合法", "timestamp": 1627977407}}
+    ),
+}  # fmt: skip
+
+
+def test_a_rule_judging_every_answer_replayed_after_a_fix_that_changed_its_kind_is_fixed(
+    cli, tmp_path, contract
+):
+    """Session 26's closing note: FH-J02 (the gateway code, which every envelope carries) and
+    FH-J13 (result.timestamp, which a business refusal carries as a comparison does; FH-J11's
+    result.serialNo too) judge a refusal and a comparison alike, yet had no
+    ``Rule.any_outcome``: a finding replayed after a fix that also made the request's answer a
+    comparison read "not judged" (inconclusive). FH-J02's replayed whole; each rule's answers
+    asked of ``other_kind`` (a gateway refusal stays another place for FH-J11 and FH-J13)."""
+    from harness.clients import Exchange
+    from harness.conformance import RULES
+    from harness.conformance._replay import other_kind
+    from harness.contract import read_answer
+
+    ran = {"code": "10000", "charge": True, "msg": "查询成功", "result": {"code": 0, "msg": "成功"}}
+    fresh = Exchange.read(
+        contract, "jd", 200, {"content-type": "application/json"}, json.dumps(ran).encode()
+    )
+    for rule, body in _ANY_OUTCOME.items():
+        found = read_answer(contract, "jd", 200, body)
+        assert other_kind(RULES.get(rule), fresh, found) is None, rule
+    gateway = read_answer(contract, "jd", 200, {"code": "10047", "msg": "签名无效"})
+    assert other_kind(RULES.get("FH-J13"), fresh, gateway) is not None
+
+    rule = "FH-J02"
+    data = json.loads((REPLAY_FILES / "rule-FH-J06.json").read_text(encoding="utf-8"))
+    data["check"] = {"name": RULES.get(rule).name, "rule_id": rule, "timeout_s": 10.0}
+    data["finding"] |= {"rule_id": rule, "check": RULES.get(rule).name}
+    data["finding"]["response"] = {"status": 200, "body": _ANY_OUTCOME[rule]}
+    data["target"] = {"kind": "emulator", "breaks": []}
+    path = tmp_path / "F-001.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    r = cli("replay", str(path), "--target", "emulator", env=DEMO_ENV)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and lines[0].endswith(": fixed"), r.stdout + r.stderr
+    assert "holds on 1 fresh answer" in lines[1], lines
+
+
 def test_a_malformed_success_replayed_on_a_whole_one_is_judged(cli, tmp_path):
     """FH-M01's finding on an errcode 0 without a status (a success the contract cannot read as
     one) replayed on a service answering a whole success: the rule judged it, so it is fixed,

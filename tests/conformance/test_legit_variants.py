@@ -268,6 +268,7 @@ def test_a_refusal_before_the_service_or_a_failed_fetch_is_no_finding(contract, 
     [
         ("lip-reader", ("FH-L43", "FH-L07", "FH-L22")),
         ("async-callback-required", ("FH-L19", "FH-L43", "FH-L15", "FH-A17")),
+        ("async-callback-input-code", ("FH-L19", "FH-L43", "FH-L15", "FH-A17")),
     ],
 )
 def test_the_review_s_services_fail_no_probe(contract, name: str, rules: tuple[str, ...]) -> None:

@@ -848,3 +848,37 @@ def test_fh_j25_tells_a_leaked_secretkey_from_digits_met_by_chance(secret, answe
     from harness.conformance._probes import credential_shown
 
     assert credential_shown(secret, answer.lower()) is shown
+
+
+@pytest.mark.parametrize(
+    ("defect", "probe"),
+    [("refusal-discloses-secretkey", "FH-J25"), ("media-type-case-sensitive", "FH-L40")],
+)
+def test_a_service_failing_only_a_convention_probe_passes_with_it_listed(contract, defect, probe):
+    """Session 27 (FH-J25: CWE-209; FH-L40, FH-L35: a media type's parameters and case): a
+    convention rule's finding is low and listed, never failing a run or a default gate (README's
+    verdicts, docs/gate.md); it says so where it is shown: the report quotes the norm it stands on
+    (FH-J25 quoted the seed's sign sentence alone), the console that it is not counted, JUnit its
+    basis. A policy counting conventions counts it."""
+    import re
+
+    from harness.report.junit import _findings_text
+    from harness.results import Finding, derive_status
+
+    with mutant_jd(defect, contract) as url, probe_session(contract, "jd", url) as session:
+        p = ProbeContext(session=session)
+        with pytest.raises(CheckFailed) as raised:
+            RULES.get(probe).fn(p)
+    found = raised.value
+    finding = Finding(
+        suite="conformance", api="jd", operation=found.operation, check=found.check,
+        severity=found.level, message=found.message, rule_id=found.rule_id, basis=found.basis,
+    )  # fmt: skip
+    assert (finding.rule_id, finding.severity, finding.basis) == (probe, "low", "convention")
+    assert derive_status([finding], requests=1) == "pass"
+    assert not FindingAllowance().counts(finding) and FindingAllowance(conventions=True).counts(
+        finding
+    )
+    assert "not counted" in finding.not_counted
+    assert re.search(r"\b(RFC \d+|CWE-\d+)\b", RULES.get(probe).quote), RULES.get(probe).quote
+    assert "basis: convention" in _findings_text([finding])

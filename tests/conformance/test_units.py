@@ -692,19 +692,28 @@ _VIDEO = {**_MATCH_FACE, "type": "video", "videoType": "SILENT"}
 def _jd_check_fails(contract, pool, schema, check, case, answer, readings=None):
     """The CheckFailed a schemathesis check of the harness files for ``answer`` (a JD envelope
     at HTTP 200) to ``case``, in a live target's session (``readings``: a policy's)."""
+    from harness.conformance._failures import CheckFailed
+
+    with pytest.raises(CheckFailed) as filed:
+        _check_verdict(contract, pool, "jd", schema, check, case, answer, readings)
+    return filed.value
+
+
+def _check_verdict(contract, pool, api, schema, check, case, answer, readings=None):
+    """What a schemathesis check of the harness returns for ``answer`` (``api``'s envelope at
+    HTTP 200) to ``case``, in a live target's session (``readings``: a policy's)."""
     import requests
     from schemathesis.core.transport import Response
 
     from harness.clients import DEMO
-    from harness.conformance._failures import CheckFailed
     from harness.conformance._session import Session
 
-    sent = requests.Request("POST", "http://127.0.0.1:9/jdai/faceCompareNew").prepare()
+    sent = requests.Request("POST", f"http://127.0.0.1:9{case.operation.path}").prepare()
     headers = {"content-type": ["application/json"]}
     response = Response(200, headers, json.dumps(answer).encode(), sent, 0.01, True)
     with Session(
         contract=contract,
-        api="jd",
+        api=api,
         creds=DEMO,
         tracker=RunTracker(),
         pool=pool,
@@ -714,9 +723,7 @@ def _jd_check_fails(contract, pool, schema, check, case, answer, readings=None):
         raw_schema=schema.raw_schema,
         readings=ReadingLog() if readings is None else readings,
     ):
-        with pytest.raises(CheckFailed) as filed:
-            check(None, response, case)
-    return filed.value
+        return check(None, response, case)
 
 
 def _without(path: tuple[str | int, ...]) -> dict:
@@ -858,6 +865,69 @@ def test_a_positive_case_names_face_kinds_and_a_refused_one_is_judged(contract, 
     assert filed.rule_id == "FH-S02", filed
 
 
+@pytest.mark.parametrize("operation", ["match", "matchIdno"])
+def test_async_true_refused_as_invalid_input_is_e013_s_reading_not_fh_s02(
+    contract, pool, monkeypatch, operation
+):
+    """Session 26's closing note: `async ... 是否开启异步反馈模式` says nothing of how the
+    feedback arrives, so a service offering it to callers with a registered callback alone may
+    refuse async true from one without, with the parameter code our own table names (legit
+    ``async-callback-input-code``: 40004). FH-S02 filed that as schema-valid data refused; it is
+    E-013's refused-without-callback reading, observed. The same refusal without async true, or
+    under a policy requiring E-013's default, is still a finding."""
+    import schemathesis
+    from schemathesis.generation import meta
+    from schemathesis.specs.openapi import checks
+
+    from harness.conformance._failures import CheckFailed
+    from harness.conformance._st_checks import faceharness_positive_data_acceptance
+    from harness.contract import ReadingLog
+
+    monkeypatch.delattr(checks, "_openapi_positive_data_acceptance")
+    schema = schemathesis.openapi.from_dict(contract.match.raw)
+    path = contract.operation(operation).path
+    positive = meta.GenerationMode.POSITIVE
+    phase = meta.PhaseInfo(meta.TestPhase.FUZZING, meta.FuzzingPhaseData(None, None, None, None))
+
+    def case(body):
+        return schema[path]["POST"].Case(
+            body=body,
+            _meta=meta.CaseMetadata(
+                meta.GenerationInfo(0.0, positive),
+                {meta.ParameterLocation.BODY: meta.ComponentInfo(positive)},
+                phase,
+            ),
+        )
+
+    body = (
+        {**_MATCH_BODY, "async": True}
+        if operation == "match"
+        else {"idNum": "11010519491231002X", "name": "张三", "faceData": _MATCH_FACE, "async": True}
+    )
+    refused = {"errcode": 40004, "errmsg": "参数不合法: async", "data": None}
+    check = faceharness_positive_data_acceptance
+    seen = ReadingLog()
+    assert _check_verdict(contract, pool, "match", schema, check, case(body), refused, seen) is None
+    assert seen.observed("E-013") == "alternative", seen.to_dict()
+    assert "async true" in seen.evidence("E-013")["example"]
+    [line] = [x for x in seen.lines(contract) if x.startswith("reading E-013:")]
+    assert "refused-without-callback" in line, line  # the console names every alternative
+    with pytest.raises(CheckFailed) as plain:  # the same refusal, async left out: FH-S02's
+        _check_verdict(
+            contract, pool, "match", schema, check, case({**body, "async": False}), refused
+        )
+    assert (plain.value.rule_id, plain.value.basis) == ("FH-S02", "seed"), plain.value
+    required = ReadingLog({"E-013": "default"})
+    with pytest.raises(CheckFailed) as filed:
+        _check_verdict(contract, pool, "match", schema, check, case(body), refused, required)
+    assert (filed.value.rule_id, filed.value.basis, filed.value.erratum) == (
+        "FH-S02",
+        "reading",
+        "E-013",
+    )
+    assert "default reading of E-013" in filed.value.message
+
+
 def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that_reading(
     contract, pool, monkeypatch
 ):
@@ -978,7 +1048,7 @@ def test_a_lip_video_refused_by_a_liveness_check_is_not_a_refusal_for_its_live_c
 
     def refused(code: int, errmsg: str = "数字验证码错误") -> bool:
         body = {"errcode": code, "errmsg": errmsg, "data": {"traceNo": "t", "status": "FAIL"}}
-        return refused_for_live_code(read_answer(contract, "match", 200, body))
+        return refused_for_live_code(read_answer(contract, "match", 200, body), contract.codes.own)
 
     assert refused(40090) is False
     assert [refused(c) for c in (40011, 40012, 40013, 40014)] == [True] * 4

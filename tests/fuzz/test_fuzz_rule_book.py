@@ -323,7 +323,7 @@ def test_a_valid_request_answered_without_the_envelope_fails_its_property() -> N
     for (status, kind, content), check in zip(GARBAGE + NOT_MINE, owner + [None, None]):
         exchange = Exchange.read(contract, "match", status, {"content-type": kind}, content)
         found = outcome(contract, MATCH, exchange)
-        checks = [p.check for p in refused_as_invalid(found, exchange=exchange)]
+        checks = [p.check for p in refused_as_invalid(contract, found, exchange=exchange)]
         expected = ["valid_request_answered"] if check == "valid_request_answered" else []
         assert checks == expected, (status, kind)
         if check is not None:
@@ -331,7 +331,7 @@ def test_a_valid_request_answered_without_the_envelope_fails_its_property() -> N
             counted = [p.check for p in book if p.basis != "convention"] + checks
             assert counted == [check], (status, kind)
     lost = Exchange(status=0, error="reset", no_answer="reset")
-    assert refused_as_invalid(None, exchange=lost) == []  # FH-H04's
+    assert refused_as_invalid(contract, None, exchange=lost) == []  # FH-H04's
 
 
 def test_a_field_only_faceharness_requires_is_observed_as_e023_when_missing(contract: Any):
@@ -388,7 +388,10 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
     from harness.fuzz._checks import outcome, refused_as_invalid
 
     own = tmp_path / "codes.yaml"  # a team's own liveness code, as FH-L21's test has it
-    own.write_text("codes:\n  - {code: 40090, en: lip reading failed, category: liveness}\n")
+    own.write_text(
+        "codes:\n  - {code: 40090, en: lip reading failed, category: liveness}\n"
+        "  - {code: 40091, en: liveCode unknown to this service, category: liveness}\n"
+    )
     contract = load_contract(codes=own)
     silent = {"image": {"data": "x"}, "faceData": {"type": "video", "videoType": "SILENT"}}
     bare = dataclasses.replace(MATCH, json=silent)
@@ -398,7 +401,9 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
         body = json.dumps({"errcode": code, "errmsg": errmsg, "data": None}).encode()
         exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, body)
         found = outcome(contract, request, exchange)
-        return [p.check for p in refused_as_invalid(found, exchange=exchange, request=request)]
+        return [
+            p.check for p in refused_as_invalid(contract, found, exchange=exchange, request=request)
+        ]
 
     for name in ("livecode_missing", "livecode_unknown", "livecode_expired", "livecode_used"):
         code = int(contract.code_named("match", name))
@@ -407,6 +412,44 @@ def test_a_valid_match_without_live_code_refused_for_one_fails_its_property(tmp_
     assert problems(40090, bare) == []  # a failed liveness check: the service's own to refuse
     # E-014: a live service's own 40012 meaning something else (its errmsg names no liveCode)
     assert problems(40012, bare, "no face detected") == []
+    # session 27: the team's own table (--codes) says 40091 is a liveCode refusal, whatever its
+    # errmsg, as conformance's FH-L21 reads it (CodeTable.own); fuzz read it without the table
+    assert problems(40091, bare, "动态码不符") == ["valid_request_accepted"]
+    assert problems(40091, carried, "动态码不符") == []
+
+
+def test_a_valid_request_with_async_true_refused_as_invalid_is_e013_s_reading(
+    contract: Any,
+) -> None:
+    """Session 26's closing note: a service offering async feedback to callers with a registered
+    callback alone may refuse async true as an invalid parameter (legit
+    ``async-callback-input-code``, 40004): fuzz's valid requests record E-013's alternative, as
+    conformance's FH-S02 does (``async_refused``), and fail it only under a policy requiring the
+    default; the same refusal without async true is still valid_request_accepted."""
+    import dataclasses
+
+    from harness.contract import ReadingLog
+    from harness.fuzz._checks import outcome, refused_as_invalid
+
+    face = {"type": "image", "data": "x"}
+    body = json.dumps({"errcode": 40004, "errmsg": "参数不合法: async", "data": None}).encode()
+    exchange = Exchange.read(contract, "match", 200, {"content-type": "application/json"}, body)
+
+    def problems(sent: dict[str, Any], readings: ReadingLog | None) -> list[tuple[str, str]]:
+        request = dataclasses.replace(MATCH, json={"image": face, "faceData": face, **sent})
+        found = outcome(contract, request, exchange)
+        got = refused_as_invalid(
+            contract, found, exchange=exchange, request=request, readings=readings
+        )
+        return [(p.check, p.basis) for p in got]
+
+    seen = ReadingLog()
+    assert problems({"async": True}, seen) == []
+    assert seen.observed("E-013") == "alternative", seen.to_dict()
+    assert problems({"async": False}, seen) == [("valid_request_accepted", "seed")]
+    assert problems({}, None) == [("valid_request_accepted", "seed")]
+    required = ReadingLog({"E-013": "default"})
+    assert problems({"async": True}, required) == [("valid_request_accepted", "reading")]
 
 
 def test_an_error_whose_errmsg_says_success_is_a_problem(contract: Any) -> None:
