@@ -347,6 +347,33 @@ def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
     assert crit.outcome == "inconclusive" and "E-098" in crit.reason, crit
 
 
+def test_a_stateful_variant_starts_afresh_on_each_server(server: str, faces_dir: Path) -> None:
+    """repeat-aware-order-rejects scores a genuine pair higher when it has seen it: its memory
+    was built at import, so a second server in the same process (another module's) answered
+    every pair as a repeat and its verdict test ran against another service. Each served app
+    now has its own: a pair's first call 0.01 over JD's operating score, a repeat 0.135."""
+    import hashlib
+
+    from fixtures.accuracy_variants import JD_OPERATING, round8_app
+
+    from harness.clients import DEMO, client_for
+    from harness.emulator import EmulatorServer
+
+    first, second = [(faces_dir / f"angelina_jolie_{n}.jpg").read_bytes() for n in (1, 2)]
+    if hashlib.sha256(first).digest() > hashlib.sha256(second).digest():  # the run's order
+        first, second = second, first
+
+    def score(url: str) -> float:
+        with client_for("jd", f"{url}/repeat-aware-order-rejects", DEMO) as client:
+            result = client.compare(first, [second]).result
+        assert result is not None and result.score is not None
+        return round(result.score - JD_OPERATING, 4)
+
+    assert score(server) in (0.01, 0.135)  # the module's server has seen the pair, or now has
+    with EmulatorServer(round8_app()) as other:
+        assert (score(other), score(other)) == (0.01, 0.135)
+
+
 def test_an_accurate_service_too_slow_for_the_budget_is_inconclusive(
     server: str, faces_dir: Path, tmp_path: Path
 ) -> None:
