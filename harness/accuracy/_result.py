@@ -603,7 +603,8 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
     crossing). A score jitter smaller than the swapped change is no draw (review of session 26:
     a 0.05-point jitter made the repeats of order-rejects "draws" and switched the order doubt
     off), nor a move the other way (audit round 16, repeat-aware-order-rejects: a repeat scored
-    25 points higher explained a genuine pair's swapped fall of 3 under the threshold)."""
+    25 points higher explained a genuine pair's swapped fall of 3 under the threshold), nor a
+    decision changed at an unmoved score (a decision claim's ``result``)."""
     # the largest same-order move per (class, upward): a draw that moves scores down explains
     # a fall only, one that moves them up a rise only
     moved = {(cls, up): 0.0 for cls in (True, False) for up in (True, False)}
@@ -621,8 +622,10 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
                 key = (pair.genuine, delta > 0)
                 moved[key] = max(moved[key], abs(delta))
         elif None not in (was, got) and was != got:
-            # a change of decision the score does not follow is not explained by its draws
-            follows = delta is not None and (delta > 0) == got
+            # a change of decision the score does not follow is not explained by its draws; an
+            # unmoved score follows none (review of session 27: jd.result false at the same score
+            # was "explained" by a draw of 0 and the swapped rejections pooled)
+            follows = delta is not None and delta != 0 and (delta > 0) == got
             crossed.append((pair.genuine, delta if follows else None))
     return bool(crossed) and all(
         d is not None and abs(d) <= moved[(cls, d > 0)] for cls, d in crossed

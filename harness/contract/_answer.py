@@ -330,7 +330,8 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     typed = whole is not None and isinstance(gateway, str)
     ran = whole is not None and compares(contract, "jd", str(whole))
     # 1115 says "not passed" with or without ``result`` (E-023: a business error may hold only
-    # code and msg): a decision, as 1155's result false is
+    # code and msg): a decision, as 1155's result false is, and the code's `未通过` wins over a
+    # ``result`` true (only `算法结果`; review of session 27: it read as a match, E-044)
     below = meaning is not None and meaning.name == NOT_PASSED
     head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
@@ -338,7 +339,7 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
         refused=not ran,
         ran=ran,
         score=_usable(contract, "jd", result.get("score")),
-        decision=_of(bool, result.get("result"), False if below else None),
+        decision=False if below else _of(bool, result.get("result")),
         serial_no=_of(str, result.get("serialNo")),
         remain_times=remain,
         message=_of(str, result.get("msg")),

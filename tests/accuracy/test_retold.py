@@ -204,6 +204,30 @@ def test_a_swapped_change_the_same_orders_draws_explain_is_a_draw(
     assert crit.outcome == ("pass" if drawn else "inconclusive"), crit
 
 
+@pytest.mark.parametrize("swapped_score", [0.95, 0.94])
+def test_a_decision_changed_at_the_same_score_is_no_draw(swapped_score: float) -> None:
+    """JD's result false with the images swapped, its score unmoved (0.95 both ways), on both
+    sampled genuine pairs, none changed when asked again: the score's move of 0 "explained" the
+    swapped rejections as draws, the repeats were pooled (4 answers, 2 rejections) and a gate's
+    max_fnmr = 0.3 passed, where a score 0.01 lower left it inconclusive (ERRATA E-098)."""
+    claim = Claim("jd.result", 1e-4, rule="decision", at_most=True)
+    genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(30)]
+    impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(30)]
+    accepted, rejected = Outcome(0.95, True, "0"), Outcome(0.05, False, "1155")
+    ok = [(p, accepted) for p in genuine] + [(p, rejected) for p in impostor]
+    swapped = Outcome(swapped_score, False, "1155")
+    retold = [
+        entry
+        for pair in genuine[:2]
+        for entry in ((pair, accepted, accepted, False), (pair, accepted, swapped, True))
+    ]
+    row = _claim_row(claim, ok, {}, retold=retold)
+    assert row["retold_drawn"] is False
+    assert (row["retold_genuine"], row["retold_false_non_matches"]) == (2, 2)
+    crit = _criterion(row | {"scale_unknown": None}, {"claim": "jd.result", "max_fnmr": 0.3})
+    assert crit.outcome == "inconclusive" and "E-098" in crit.reason, crit
+
+
 def test_a_run_untestable_by_the_order_alone_does_not_ask_for_more_photos() -> None:
     """Every claim consistent over 3,000 impostor pairs but for the repeat sample's swapped
     answer, a false match (order-accepts): the run is inconclusive, and more photos would not

@@ -256,6 +256,14 @@ BOTH = ("match", "jd")
         ("identical-only", 24, ("jd",), set()),
         # round 16: every impostor pair exactly at the operating point (达到70: reached)
         ("impostor-at-threshold", 24, BOTH, {"match.score>=70", "jd.result"}),
+        # JD's 1115 (compared, score too low, E-044) for a third of the genuine pairs
+        ("jd-1115-genuine", 24, ("jd",), set()),
+        # every genuine pair exactly 80 (JD exactly its operating score): reached, no rejection
+        ("genuine-at-80", 24, BOTH, set()),
+        # the images have roles: the other order 3 points (JD 0.03) lower, no decision moves
+        ("roles-small-shift", 24, ("jd",), set()),
+        # a tenth of the impostor pairs 75: false matches at 70, none at 80
+        ("far-at-70-only", 60, ("match",), {"match.score>=70"}),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -313,6 +321,23 @@ def test_round_9_verdicts_tell_the_truth(
         # counted it twice: review of session 26)
         assert (row.false_non_matches, row.genuine, row.frr_errors) == (1, 13, 1)
         assert "1 a false non-match: ERRATA E-098" in (row.verdict_reason or "")
+    if variant == "jd-1115-genuine":  # not passed: compared, each a false non-match
+        row, jd = rows["jd.result"], suite.metrics.apis["jd"]
+        assert jd["codes"]["1115"] == row.false_non_matches == row.frr_errors > 0
+        assert jd["outcomes"]["genuine"] == {"ok": row.genuine, "fta": 0, "error": 0}
+        assert _fnmr_gate(suite, "jd.result", 0.05) == "fail"  # a third of genuine users
+    if variant == "genuine-at-80":  # 达到 80: reached
+        assert [row.false_non_matches for row in rows.values() if row.genuine] == [0, 0, 0]
+        assert _fnmr_gate(suite, "match.score>=80", 0.3) == "pass"
+        assert _fnmr_gate(suite, "jd.result", 0.3) == "pass"
+    if variant == "roles-small-shift":  # the order moves the score, never the decision
+        assert [(f.check, f.severity) for f in suite.findings] == [("order_free_score", "low")]
+        extra = rows["jd.result"].model_extra or {}
+        assert (extra["order_decides"], extra["retold_false_non_matches"]) == (False, 0)
+        assert _fnmr_gate(suite, "jd.result", 0.3) == "pass"
+    if variant == "far-at-70-only":
+        assert rows["match.score>=70"].false_matches > 0
+        assert rows["match.score>=80"].false_matches == 0
     if variant == "identical-only":  # every result false: no "decisions differ" said of them
         assert "carried the same score 0" in notes and "its decisions differ" not in notes
     if variant == "refuses-some":
@@ -321,6 +346,17 @@ def test_round_9_verdicts_tell_the_truth(
             assert suite.metrics.apis[api]["fta_images"], api
             row = rows["jd.result" if api == "jd" else "match.score>=70"]
             assert row.frr_errors >= (row.model_extra or {})["fta"]["genuine"] > 0
+
+
+def _fnmr_gate(suite: Any, claim: str, limit: float) -> str:
+    """The outcome of a gate's ``max_fnmr = limit`` at ``claim`` on ``suite``."""
+    from harness.gate import parse_policy
+    from harness.gate._judge import judge
+
+    policy = parse_policy({"accuracy": [{"claim": claim, "max_fnmr": limit}]})
+    gate, _ = judge(policy, {"accuracy": suite}, ran=("accuracy",))
+    (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
+    return str(crit.outcome)
 
 
 def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
@@ -345,6 +381,33 @@ def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
     gate, _ = judge(policy, {"accuracy": suite}, ran=("accuracy",))
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert crit.outcome == "inconclusive" and "E-098" in crit.reason, crit
+
+
+def test_a_stateful_variant_starts_afresh_on_each_server(server: str, faces_dir: Path) -> None:
+    """repeat-aware-order-rejects scores a genuine pair higher when it has seen it: its memory
+    was built at import, so a second server in the same process (another module's) answered
+    every pair as a repeat and its verdict test ran against another service. Each served app
+    now has its own: a pair's first call 0.01 over JD's operating score, a repeat 0.135."""
+    import hashlib
+
+    from fixtures.accuracy_variants import JD_OPERATING, round8_app
+
+    from harness.clients import DEMO, client_for
+    from harness.emulator import EmulatorServer
+
+    first, second = [(faces_dir / f"angelina_jolie_{n}.jpg").read_bytes() for n in (1, 2)]
+    if hashlib.sha256(first).digest() > hashlib.sha256(second).digest():  # the run's order
+        first, second = second, first
+
+    def score(url: str) -> float:
+        with client_for("jd", f"{url}/repeat-aware-order-rejects", DEMO) as client:
+            result = client.compare(first, [second]).result
+        assert result is not None and result.score is not None
+        return round(result.score - JD_OPERATING, 4)
+
+    assert score(server) in (0.01, 0.135)  # the module's server has seen the pair, or now has
+    with EmulatorServer(round8_app()) as other:
+        assert (score(other), score(other)) == (0.01, 0.135)
 
 
 def test_an_accurate_service_too_slow_for_the_budget_is_inconclusive(

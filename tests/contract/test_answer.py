@@ -388,13 +388,19 @@ def test_service_time_is_only_a_plausible_epoch_ms(
     assert clock.offset_ms == (None if expected is None else expected - 1_005)
 
 
-@pytest.mark.parametrize("result", [{"result": False, "score": 0.41}, {}], ids=["full", "bare"])
+@pytest.mark.parametrize(
+    "result",
+    [{"result": False, "score": 0.41}, {}, {"result": True, "score": 0.9}],
+    ids=["full", "bare", "result-true"],
+)
 def test_jd_1115_is_a_comparison_that_did_not_pass(contract: Any, result: dict[str, Any]) -> None:
     """`1115 采集照对比分值过低,未通过!` answers valid data, compared and below the threshold
     (E-044), as 1155 `比对失败` does: accuracy counted it a non-match while this reader called
     it a refusal (not ran), so every other suite (load's classification, the probes that need a
     comparison that ran) read a non-match as an error. With or without ``result`` (E-023: a
-    business error may hold only code and msg) it is "not passed"."""
+    business error may hold only code and msg) it is "not passed", and with ``result`` true too:
+    the code says `未通过` outright, ``result`` is only `算法结果` (review of session 27: a
+    1115 with result true read as a match, where accuracy had read 1115 a non-match)."""
     a = read_answer(contract, "jd", 200, _jd(code=1115, msg="采集照对比分值过低,未通过!", **result))
     assert (a.ran, a.refused, a.decision) == (True, False, False)
     assert a.score == result.get("score")
