@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-import uuid
+import secrets
+import string
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -250,8 +251,23 @@ def fresh_serial(request: Request, contract: Contract) -> Request:
     schema = contract.property_schema("jd", "CompareRequest", SERIAL_KEY)
     if not isinstance(serial, str) or not jsonschema_rs.validator_for(schema).is_valid(serial):
         return request
-    new = uuid.uuid4().hex[:12]
-    return request.with_json((SERIAL_KEY,), (serial[: -len(new)] or serial) + new)
+    # its last 12 characters (all of a shorter one, repeated) anew, each of the kind it replaces:
+    # a serialNo of digits alone stays one (a service may read it as a number: the finding)
+    shape = (serial[-FRESH_CHARS:] * FRESH_CHARS)[:FRESH_CHARS]
+    new = "".join(map(_like, shape if any(map(str.isalnum, shape)) else "0" * FRESH_CHARS))
+    return request.with_json((SERIAL_KEY,), (serial[:-FRESH_CHARS] or serial) + new)
+
+
+FRESH_CHARS = 12  # the random characters of a replayed serialNo
+
+
+def _like(char: str) -> str:
+    """A random character of ``char``'s kind (digit, lowercase or uppercase ASCII letter); any
+    other is kept."""
+    for kind in (string.digits, string.ascii_lowercase, string.ascii_uppercase):
+        if char in kind:
+            return secrets.choice(kind)
+    return char
 
 
 @dataclass

@@ -399,27 +399,42 @@ def _execute_one(run: Run, prop: Property, test: Callable[[], None], out: _Outco
         if prop.id in run.last_failure:  # found, but not yet shrunk when the budget ran out
             out.failures.append((run.last_failure[prop.id], False))
     except BaseExceptionGroup as group:  # several distinct bugs, or a flaky one
-        flaky = isinstance(group, FlakyFailure)
         failed, rest = group.split(PropertyFailed)
+        stops, rest = rest.split(BudgetExhausted) if rest else (None, None)
+        # hypothesis' word that the target did not repeat itself, beside the failure it saw
+        # (a state machine's replay that did not fail there drew on: FlakyStrategyDefinition)
+        unsteady, others = rest.split(_unsteady) if rest else (None, None)
+        flaky = isinstance(group, FlakyFailure) or unsteady is not None
         out.failures += [(e, flaky) for e in _leaves(failed)]  # type: ignore[misc]
-        stops, others = rest.split(BudgetExhausted) if rest else (None, None)
         if stops:
             out.stopped = str(next(_leaves(stops)))
-            if not failed and prop.id in run.last_failure:  # found, not shrunk: as above
-                out.failures.append((run.last_failure[prop.id], False))
+        if not failed and (stops or unsteady):  # found, not shrunk, or not seen again
+            _first_failure(run, prop, out, unsteady and next(_leaves(unsteady)))
         if others:
             out.error = _describe(next(_leaves(others)))
     except Flaky as exc:
-        # A state machine's next draws depend on the answers; when an answer was faulted (a
-        # reset, a 5xx) and is not on replay, hypothesis says the data generation changed. The
-        # failure it saw first is the finding, marked flaky: the target did not repeat itself.
-        first = run.last_failure.get(prop.id)
-        if first is None:
-            out.error = _describe(exc)
-        else:
-            out.failures.append((first, True))
+        _first_failure(run, prop, out, exc)
     except Exception as exc:  # noqa: BLE001 - a harness bug or a hypothesis usage error: the suite errors
         out.error = _describe(exc)
+
+
+def _unsteady(exc: BaseException) -> bool:
+    """One of hypothesis' Flaky errors itself (FlakyFailure is a group of Flaky too: its other
+    leaves are judged on their own)."""
+    return isinstance(exc, Flaky) and not isinstance(exc, BaseExceptionGroup)
+
+
+def _first_failure(run: Run, prop: Property, out: _Outcome, flaky: BaseException | None) -> None:
+    """The failure hypothesis saw first is the finding when it could not end with one: the budget
+    ran out while it shrank, or (``flaky``) the target did not repeat itself. A state machine's
+    next draws follow its steps: an answer that failed a step (a fault, a field of another type)
+    and not on replay makes hypothesis say the data generation changed. Flaky with no failure
+    seen is the harness' own: an error."""
+    first = run.last_failure.get(prop.id)
+    if first is not None:
+        out.failures.append((first, flaky is not None))
+    elif flaky is not None:
+        out.error = _describe(flaky)
 
 
 def _leaves(group: BaseExceptionGroup[Any] | None) -> Iterator[BaseException]:

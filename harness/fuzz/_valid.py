@@ -265,7 +265,11 @@ def live_code_requests(draw: st.DrawFn, gen: Gen) -> Request:
 
 
 # --- JD faceCompareNew (seed 004) ----------------------------------------------------------
-_SERIALS = (f"{n:06d}{uuid.uuid4().hex[:6]}" for n in itertools.count(1))
+# a run's counter and a random part, digits alone: what a serialNo looks like to a service (a
+# number to a JSON mapper's type inference, or not) is then what hypothesis drew after them, the
+# same when it replays the example (hex made about 6 % of them all digits at random: a failure
+# hypothesis could not repeat, whose state machine's replay drew on, FlakyStrategyDefinition)
+_SERIALS = (f"{n:06d}{uuid.uuid4().int % 10**6:06d}" for n in itertools.count(1))
 
 
 def serial_numbers(gen: Gen) -> st.SearchStrategy[str]:

@@ -118,8 +118,12 @@ def test_a_replay_sends_a_serial_number_of_its_own_in_every_suite(
 
 @pytest.mark.parametrize("serial", ["", "9" * 65, "a b", "x\n", 5, None])
 def test_a_replay_keeps_a_serial_number_the_finding_may_be_about(contract: Any, serial: Any):
-    """Only a serialNo valid under every reading is replaced (by one as valid, of its length):
-    one outside the spec's pattern or lengths, or absent, is what an invalid case may be about."""
+    """Only a serialNo valid under every reading is replaced (by one as valid, of its length, each
+    character by one of its kind: a service reading digits alone as a number, mutant_jd
+    result-serialno-as-number, was replayed as fixed): one outside the spec's pattern or lengths,
+    or absent, is what an invalid case may be about."""
+    import re
+
     from harness.clients import Request
     from harness.findings import fresh_serial
 
@@ -131,3 +135,10 @@ def test_a_replay_keeps_a_serial_number_the_finding_may_be_about(contract: Any, 
     assert [len(r.json["serialNo"]) for r in fresh] == [13, len(long)]
     assert fresh[0].json["serialNo"].startswith("7") and fresh[1].json["serialNo"] != long
     assert fresh[1].json["serialNo"].startswith(long[:-12]) and fresh[1].json["appName"]
+    # each replaced character of its kind: the serialNo a service read as a number stays digits
+    digits = fresh_serial(request.with_json(("serialNo",), "000001234567"), contract)
+    assert digits.json["serialNo"].isdigit() and len(digits.json["serialNo"]) == 24
+    kinds = fresh_serial(request.with_json(("serialNo",), "ab-CD_12:x.y"), contract)
+    assert re.fullmatch(
+        r"ab-CD_12:x\.y[a-z]{2}-[A-Z]{2}_\d{2}:[a-z]\.[a-z]", kinds.json["serialNo"]
+    )

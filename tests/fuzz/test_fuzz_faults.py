@@ -168,3 +168,62 @@ def test_a_target_refusing_everything_with_its_own_code_is_inconclusive_as_in_co
     assert "no answer accepted a request" in (result.reason or ""), result.reason
     assert "match:errcode:1001 x" in (result.reason or "") and result.testable_when
     assert not any(f.fails for f in result.findings), explain(result)
+
+
+def test_a_service_whose_answer_changes_type_between_calls_gets_findings_not_an_error(
+    tmp_path: Path,
+) -> None:
+    """A service answering result.serialNo as a number on some calls only (a seeded fifth of its
+    comparisons) failed a quota-countdown step that hypothesis' replay of the example passed and
+    drew on from: FlakyStrategyDefinition beside the failure in one group, and the fuzz run broke
+    off (exit 2). The failure is a finding, marked flaky, and the run a fail."""
+    import random
+
+    from fixtures.mutant_jd import Defect, _on_result, mutant_jd
+
+    rng = random.Random(3)  # its own: hypothesis seeds the global one for each example
+
+    def sometimes_a_number(result: dict[str, Any]) -> None:
+        if rng.random() < 0.2:
+            result["serialNo"] = 12345
+
+    quote = "serialNo string 98a39e53-84d4-448e-9081-29f64a6cd984 请求id"
+    with mutant_jd(
+        Defect("serialno-type-changes", quote, answer=_on_result(sometimes_a_number))
+    ) as url:
+        result = fuzz(
+            url,
+            tmp_path,
+            is_emulator=False,
+            only=["jd:quota-countdown"],
+            max_examples=6,
+            max_rps=0,
+        )
+    assert result.error is None and result.status == "fail", explain(result)
+    assert [c.status for c in result.checks] == ["fail"], explain(result)
+    found = [f for f in result.findings if f.check == "response_schema"]
+    assert found and "result.serialNo: 12345" in found[0].message, explain(result)
+
+
+def test_a_failure_hypothesis_could_not_repeat_is_a_flaky_finding() -> None:
+    """What hypothesis raises when a state machine's step failed and its replay passed and drew
+    on: the failure and FlakyStrategyDefinition in one FlakyFailure group. The failure is the
+    finding, flaky; the run is not an error."""
+    from types import SimpleNamespace
+
+    from hypothesis.errors import FlakyFailure, FlakyStrategyDefinition
+
+    from harness.fuzz._checks import Problem, PropertyFailed
+    from harness.fuzz._runner import _execute_one, _Outcome
+
+    failure = PropertyFailed(Problem("response_schema", "high", "x"), None, None, property_name="p")  # type: ignore[arg-type]
+    run = SimpleNamespace(last_failure={}, steps=[])
+
+    def test() -> None:
+        run.last_failure["p"] = failure
+        drew_on = FlakyStrategyDefinition("The second run drew more data than the first run.")
+        raise FlakyFailure("Inconsistent results from replaying a test case!", [failure, drew_on])
+
+    out = _Outcome()
+    _execute_one(run, SimpleNamespace(id="p"), test, out)  # type: ignore[arg-type]
+    assert out.error is None and out.failures == [(failure, True)], out

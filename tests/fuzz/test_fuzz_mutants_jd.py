@@ -347,3 +347,25 @@ def test_the_pinned_uppercase_signed_timestamp_is_an_hour_old(gen):
     on any clock a service answering us may keep."""
     modes = [c.detail for c in _pinned(gen, "bad-timestamp") if "expired_upper" in c.detail]
     assert modes == ["auth expired_upper:3600000"], modes
+
+
+def test_a_serial_read_as_a_number_is_found_not_flaky_and_still_failing_on_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """mutant_jd result-serialno-as-number answers a serialNo of digits alone as a number. Fuzz's
+    serialNos ended in 6 random hex digits, all digits about one time in 16: the defect showed at
+    random, hypothesis could not repeat it (a flaky finding; a state machine's run broke off,
+    FlakyStrategyDefinition) and the replay, which gave the serialNo hex digits again, called it
+    fixed. A serialNo's kind is now what hypothesis drew, and a replay keeps it."""
+    monkeypatch.setenv("FACEHARNESS_JD_APPKEY", DEMO_JD_APPKEY)  # the replay's credentials
+    monkeypatch.setenv("FACEHARNESS_JD_SECRETKEY", DEMO_JD_SECRETKEY)
+    with mutant_jd("result-serialno-as-number") as url:
+        result = fuzz(
+            url, tmp_path, is_emulator=False, only=["jd:valid-requests"], max_examples=10, max_rps=0
+        )
+        found = [f for f in result.findings if f.check == "response_schema"]
+        assert found and "result.serialNo" in found[0].message, explain(result)
+        assert "flaky" not in found[0].message and result.error is None, explain(result)
+        path = Path(found[0].reproduce.removeprefix("faceharness replay "))
+        again = replay_finding(path, target=url)
+    assert again.still_failing, again.detail
