@@ -978,6 +978,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         warmup_throttled=warmup_throttled,
         warmup_refused=warm.by_class.get(THROTTLED, 0),
         warmup_late=warm.late,
+        warmup_late_s=warm.late_max_s,
         first_refused=rows[0].by_class.get(THROTTLED, 0) if rows else 0,
         refused_tail_s=_refused_tail(result),
         **_refused_whole(result),

@@ -377,6 +377,9 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     assert (rows, end) == ([result.series[1]], 2)
     assert rows[0].by_class["throttled"] / rows[0].completed == pytest.approx(0.1)
     assert result.series[0].dropped == 2
+    # each process's first send 20 ms late: the latest lateness, not a sum (a clump's span: a
+    # search forgives at most rate x that of the warm-up's refusals, session 27)
+    assert [round(row.late_max_s, 3) for row in result.series] == [0.02, 0.0, 0.0]
     short = collect(tmp_path, _cfg(rate=100.0, processes=3), workers=3, warnings=[])
     assert short.summary["partial"] == {
         "expected_processes": 3,
