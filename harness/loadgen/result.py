@@ -654,6 +654,9 @@ class LoadResult:
     out_dir: Path
     # set by the load suite: a low-rate run after this one answered (saturated, not broken)
     settled: bool | None = None
+    # set by the load suite: the requests a service still held that no low-rate run could wait
+    # out within its time (its backlog at what it delivered): saturated or broken, untold
+    undrained: int | None = None
 
     @property
     def stop_reason(self) -> str:
