@@ -710,9 +710,10 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
             f"{late} of {completed} requests{rate} had no answer within the request "
             f"timeout; the service served {served} "
             f"({served / _elapsed_s(plan, s):.1f}/s) and held {run.undrained} unanswered, more "
-            f"than a low-rate run could wait out within {SETTLE_MAX_S:g} s: saturated (a queue "
-            "that works on what the run gave up on) or broken, untold (E-045); latency and errors "
-            "at a rate this run chose judge nothing"
+            f"than a low-rate run could wait out within {SETTLE_MAX_S:g} s at what the operations "
+            "that timed out answered in time (it may work faster on those the run gave up on), "
+            "so no low-rate run was made: saturated (a queue) or broken, untold (E-045); "
+            "latency and errors at a rate this run chose judge nothing; a longer --timeout tells"
         )
     if not throttled and run.settled and not (served and _queued(run)):
         return (
