@@ -151,6 +151,7 @@ class _Interval:
     late: int = 0
     dropped: int = 0
     completed: int = 0
+    late_max_s: float = 0.0  # the latest send's lateness (a slow start's clump: its span)
     by_class: Counter[str] = field(default_factory=Counter)
     err_codes: Counter[str] = field(default_factory=Counter)
     hist: HdrHistogram | None = None
@@ -159,7 +160,11 @@ class _Interval:
         hist = hdr.encode(self.hist) if self.hist is not None else None
         counters = {"by_class": dict(self.by_class), "err_codes": dict(self.err_codes)}
         return (
-            {"proc": proc} | {f: getattr(self, f) for f in _ROW_FIELDS} | counters | {"hist": hist}
+            {"proc": proc}
+            | {f: getattr(self, f) for f in _ROW_FIELDS}
+            | counters
+            | {"hist": hist}
+            | {"late_max_s": round(self.late_max_s, 6)}
         )
 
 
@@ -248,6 +253,7 @@ class Recorder:
         self.totals["sent"] += 1
         if sent - intended > self.late_s:
             interval.late += 1
+            interval.late_max_s = max(interval.late_max_s, sent - intended)
             self.totals["late"] += 1
 
     def done(

@@ -602,6 +602,9 @@ class SecondRow:
     p50_ms: float | None = None
     p99_ms: float | None = None
     hist: str | None = None
+    # the latest send's lateness in seconds (0: none late): a slow start's clump of overdue sends
+    # spans that much, where lateness spread over every send is no clump (``_clump_refused``)
+    late_max_s: float = 0.0
 
     @classmethod
     def total(cls, rows: Iterable[Mapping[str, Any]], t: int = 0, sec: int = 0) -> SecondRow:
@@ -618,6 +621,7 @@ class SecondRow:
             by_class=dict(by_class), errors_by_code=dict(err),
             p50_ms=hdr.percentile_ms(hist, 50.0), p99_ms=hdr.percentile_ms(hist, 99.0),
             hist=hdr.encode(hist) if hist.get_total_count() else None,
+            late_max_s=max((float(row.get("late_max_s") or 0.0) for row in rows), default=0.0),
         )  # fmt: skip
 
     @property
@@ -650,6 +654,9 @@ class LoadResult:
     out_dir: Path
     # set by the load suite: a low-rate run after this one answered (saturated, not broken)
     settled: bool | None = None
+    # set by the load suite: the requests a service still held that no low-rate run could wait
+    # out within its time (its backlog at what it delivered): saturated or broken, untold
+    undrained: int | None = None
 
     @property
     def stop_reason(self) -> str:

@@ -432,11 +432,16 @@ class _Run:
         shed = _shed_share(suite, run)
         if not (_saturated(suite, run) or shed):
             return None
-        delivered = _served(run.summary) / suite.duration_s
+        delivered = _served(run.summary) / _elapsed_s(suite, run.summary)
         rate = max(SETTLE_MIN_RATE, delivered / 4)
         answers = max(SETTLE_ANSWERS, _told_apart(shed)) if shed else SETTLE_ANSWERS
-        drain = _drain_s(run.summary, delivered, rate, self.timeout_s)
-        duration = min(SETTLE_MAX_S, drain + answers / rate)
+        drain = _drain_s(run.summary, rate, self.timeout_s, _elapsed_s(suite, run.summary))
+        if drain is None or drain + answers / rate > SETTLE_MAX_S:  # no run can wait it out
+            run.undrained = _unanswered(run.summary)
+            return {"rate": round(rate, 3), "delivered_rps": round(delivered, 3),
+                    "drain_s": None if drain is None else round(drain, 3),
+                    "undrained": run.undrained}  # fmt: skip
+        duration = drain + answers / rate
         planned = math.ceil(rate * duration) + 1
         if budget is not None and budget - int(run.summary["totals"]["sent"]) < planned:
             return None  # no budget to tell: the timeouts judge as before
@@ -694,16 +699,26 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
         return None  # the user's error limit judges it, or nothing does (a pass)
     if not completed:
         return None
-    if not (throttled or late and (served and _queued(run) or run.settled)):
+    if not (throttled or late and (served and (_queued(run) or run.undrained) or run.settled)):
         return None
     allowed = plan.max_error_rate if plan.max_error_rate is not None else 0.0
     if (completed - served - throttled - late) / completed > allowed:
         return None
     rate = f" at {plan.rate:g}/s" if plan.rate is not None else ""
+    if late and not throttled and served and run.undrained:
+        return (
+            f"{late} of {completed} requests{rate} had no answer within the request "
+            f"timeout; the service served {served} "
+            f"({served / _elapsed_s(plan, s):.1f}/s) and held {run.undrained} unanswered, more "
+            f"than a low-rate run could wait out within {SETTLE_MAX_S:g} s at what the operations "
+            "that timed out answered in time (it may work faster on those the run gave up on), "
+            "so no low-rate run was made: saturated (a queue) or broken, untold (E-045); "
+            "latency and errors at a rate this run chose judge nothing; a longer --timeout tells"
+        )
     if not throttled and run.settled and not (served and _queued(run)):
         return (
             f"{late} of {completed} requests{rate} had no answer within the request timeout; the "
-            f"service served {served} ({served / plan.duration_s:.1f}/s), and at a quarter of "
+            f"service served {served} ({served / _elapsed_s(plan, s):.1f}/s), and at a quarter of "
             f"that it answered each of the last {SETTLE_ANSWERS} requests: saturated at this "
             "rate, not broken (E-045); latency and errors at a rate this run chose judge nothing"
         )
@@ -769,20 +784,45 @@ def _shed_share(plan: LoadSuite, run: LoadResult) -> float:
     return 0.0 if other else shed / completed
 
 
-def _drain_s(summary: Mapping[str, Any], delivered: float, rate: float, timeout_s: float) -> float:
+def _drain_s(
+    summary: Mapping[str, Any], rate: float, timeout_s: float, elapsed_s: float
+) -> float | None:
     """How long a saturated run's queue may take to drain before the low-rate run's answers come
     in time: a service that keeps working on the requests the run gave up on (a thread pool with
-    a queue) holds every unanswered one, and works them off at no less than what it delivered,
-    less the low-rate run's own ``rate``; at least one request timeout. None timed out: none.
-    Nothing delivered says no rate to drain by: one timeout, as before (a hang's run)."""
+    a queue) holds every unanswered one, and works them off at what the operations that timed
+    out delivered over the run's ``elapsed_s`` (one answered at once, outside the queue, drains
+    nothing: the ``pool`` variant's liveCode), less their share of the low-rate run's ``rate``;
+    at least one request timeout. None timed out: none. Nothing delivered at all says no rate to
+    drain by: one timeout, as before (a hang's run). None: no wait drains it (the operations that
+    timed out answered none in time while others were served, or the low-rate run's own requests
+    use up what they deliver). Session 27's review: the planned duration for elapsed read an
+    aborted run's 0.2/s, and liveCode's instant answers a pool of 1/s at 3/s."""
     late = int(summary["by_class"].get(TIMEOUT, 0))
     if not late:
         return 0.0
+    names = [v["by_class"] for v in (summary.get("by_name") or {}).values()]
+    slow = [c for c in names if c.get(TIMEOUT)] or [summary["by_class"]]
+    served = sum(c.get(SUCCESS, 0) + c.get(BUSINESS_FAILURE, 0) for c in slow)
+    share = sum(sum(c.values()) for c in slow) / max(1, int(summary["totals"]["completed"]))
+    if not served:
+        return None if _served(summary) else timeout_s
+    speed = float(served) / elapsed_s - rate * min(1.0, share)
+    if speed <= 0:
+        return None
+    return max(timeout_s, _unanswered(summary) / speed)
+
+
+def _unanswered(summary: Mapping[str, Any]) -> int:
+    """Requests a run gave up on or left unanswered: a queue that works on may hold each."""
     totals = summary["totals"]
-    unanswered = late + max(0, int(totals["sent"]) - int(totals["completed"]))
-    if delivered <= rate:
-        return timeout_s
-    return max(timeout_s, unanswered / (delivered - rate))
+    late = int(summary["by_class"].get(TIMEOUT, 0))
+    return late + max(0, int(totals["sent"]) - int(totals["completed"]))
+
+
+def _elapsed_s(plan: LoadSuite, summary: Mapping[str, Any]) -> float:
+    """The run's own seconds (an aborted one's are fewer than planned), else the plan's."""
+    elapsed = float(summary.get("elapsed_s") or 0.0)
+    return elapsed if elapsed > 0 else plan.duration_s
 
 
 def _told_apart(share: float) -> int:
@@ -978,6 +1018,7 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
         warmup_throttled=warmup_throttled,
         warmup_refused=warm.by_class.get(THROTTLED, 0),
         warmup_late=warm.late,
+        warmup_late_s=warm.late_max_s,
         first_refused=rows[0].by_class.get(THROTTLED, 0) if rows else 0,
         refused_tail_s=_refused_tail(result),
         **_refused_whole(result),

@@ -684,32 +684,44 @@ def test_a_correct_service_saturated_at_the_gate_rate_is_inconclusive_not_a_find
 
 
 @pytest.mark.parametrize(
-    ("late", "served", "unsent", "drain"),
+    ("pool", "live", "unsent", "elapsed", "drain"),
     [  # a thread pool's run (fixtures.capacity_variants "pool" k=1 t=0.2, mixed at 20/s for 2 s
-        # under a 0.5 s timeout): 22 of 34 timed out, 12 served; 22 queued at >= 6/s less 1.5/s
-        (22, 12, 0, 22 / (6 - 1.5)),
-        (22, 12, 6, 28 / (6 - 1.5)),  # still unanswered at the end: queued too
-        (1, 12, 0, 0.5),  # a short backlog: one request timeout, as before
-        (0, 12, 0, 0.0),  # nothing timed out: nothing to drain
-        (22, 0, 0, 0.5),  # nothing delivered: no rate to drain by (a hang's run)
+        # under a 0.5 s timeout): 22 of 34 timed out, 12 served; 22 queued at 6/s less the
+        # low-rate run's 1.5/s
+        ({"timeout": 22, "success": 12}, 0, 0, 2.0, 22 / (6 - 1.5)),
+        ({"timeout": 22, "success": 12}, 0, 6, 2.0, 28 / (6 - 1.5)),  # unanswered: queued too
+        # aborted after 1.5 s of a 30 s plan: 8/s over the run's own seconds (0.4/s over the plan)
+        ({"timeout": 22, "success": 12}, 0, 0, 1.5, 22 / (8 - 1.5)),
+        # liveCode answered at once, outside the pool: the pool's 4 served of 26 drain, its 8 not
+        ({"timeout": 22, "success": 4}, 8, 0, 2.0, 22 / (2 - 1.5 * 26 / 34)),
+        ({"timeout": 1, "success": 12}, 0, 0, 2.0, 0.5),  # a short backlog: one timeout
+        ({"success": 12}, 0, 0, 2.0, 0.0),  # nothing timed out: nothing to drain
+        ({"timeout": 22}, 0, 0, 2.0, 0.5),  # nothing delivered: no rate to drain by (a hang's)
+        # k=1 t=1.0 under a 0.5 s timeout: the pool answered none in time, liveCode 6: no wait
+        # drains it (before: 6/s of liveCode read a drain of 16 / (3 - 1) s, and a failed settle
+        # a hang)
+        ({"timeout": 16}, 6, 0, 1.55, None),
+        ({"timeout": 22, "success": 3}, 0, 0, 2.0, None),  # the low-rate run's 1.5/s uses it up
     ],
 )
 def test_the_low_rate_run_waits_out_the_backlog_a_thread_pool_holds(
-    late: int, served: int, unsent: int, drain: float
+    pool: dict[str, int], live: int, unsent: int, elapsed: float, drain: float | None
 ) -> None:
     """Left by session 26: the low-rate run after a saturated run waited one request timeout for
     the queue to drain, but a thread pool with a queue keeps working on the requests the run gave
-    up on (the ``pool`` capacity variant): its backlog outlasts the timeout, the low-rate answers
-    timed out behind it, and a correct saturated service failed on the error rate as a hang.
-    The drain follows the backlog: the unanswered requests at what it delivered, less the
-    low-rate run's own rate (the run itself at ``pool`` k=1 t=0.2: 10.2 s, 5.8 s before)."""
+    up on (the ``pool`` capacity variant): its backlog outlasts the timeout. The drain follows
+    the backlog at what the operations that timed out delivered over the run's own seconds, less
+    their share of the low-rate run's rate; None when no wait drains it (session 27's review:
+    the planned duration read an aborted run's 0.2/s, liveCode's instant answers counted)."""
     from harness.loadgen.suite import _drain_s
 
-    sent = late + served + unsent
-    summary = {"by_class": {"timeout": late, "success": served},
-               "totals": {"sent": sent, "completed": late + served}}  # fmt: skip
-    delivered = served / 2
-    assert _drain_s(summary, delivered, max(1.0, delivered / 4), 0.5) == pytest.approx(drain)
+    by_name = {"match": pool} | ({"liveCode": {"success": live}} if live else {})
+    by_class = {"timeout": pool.get("timeout", 0), "success": pool.get("success", 0) + live}
+    completed = sum(by_class.values())
+    summary = {"by_class": by_class, "by_name": {k: {"by_class": v} for k, v in by_name.items()},
+               "totals": {"sent": completed + unsent, "completed": completed}}  # fmt: skip
+    got = _drain_s(summary, 1.5, 0.5, elapsed)  # the low-rate run at 1.5/s, a 0.5 s timeout
+    assert got == (None if drain is None else pytest.approx(drain))
 
 
 @pytest.mark.parametrize(

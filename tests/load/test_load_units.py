@@ -377,6 +377,9 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
     assert (rows, end) == ([result.series[1]], 2)
     assert rows[0].by_class["throttled"] / rows[0].completed == pytest.approx(0.1)
     assert result.series[0].dropped == 2
+    # each process's first send 20 ms late: the latest lateness, not a sum (a clump's span: a
+    # search forgives at most rate x that of the warm-up's refusals, session 27)
+    assert [round(row.late_max_s, 3) for row in result.series] == [0.02, 0.0, 0.0]
     short = collect(tmp_path, _cfg(rate=100.0, processes=3), workers=3, warnings=[])
     assert short.summary["partial"] == {
         "expected_processes": 3,
@@ -660,30 +663,38 @@ def test_per_second_rows_add_up_their_codes_whether_part_or_merged() -> None:
 
 
 @pytest.mark.parametrize(
-    ("by_class", "judges_nothing"),
+    ("by_class", "undrained", "judges_nothing"),
     [
-        ({"success": 50, "throttled": 44, "timeout": 6}, True),  # queued past its limit
-        ({"success": 50, "throttled": 44, "server_error": 6}, False),  # 5xx stay a defect
-        ({"success": 94, "timeout": 6}, False),  # no throttling: the timeouts are the finding
+        ({"success": 50, "throttled": 44, "timeout": 6}, None, True),  # queued past its limit
+        ({"success": 50, "throttled": 44, "server_error": 6}, None, False),  # 5xx stay a defect
+        ({"success": 94, "timeout": 6}, None, False),  # no throttling: the timeouts are the finding
+        # session 27's review: a pool of one 1 s worker under a 0.5 s timeout (mixed 20/s,
+        # aborted after 1.55 s): liveCode served, its 14 comparisons still queued, more than a
+        # low-rate run could wait out; before, that run timed out behind them: a hang, exit 1
+        ({"success": 6, "timeout": 14}, 14, True),
+        ({"timeout": 20}, 20, False),  # nothing served at all: it may be down, and fails
     ],
 )
 def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
-    by_class: dict[str, int], judges_nothing: bool
+    by_class: dict[str, int], undrained: int | None, judges_nothing: bool
 ) -> None:
     """E-045: at a rate the gate chose, a service past its QPS limit that throttles some requests
     and lets others wait past the timeout is slow there, not broken (a qps-2 service under the
-    gate's load stage was red on 6 timeouts)."""
+    gate's load stage was red on 6 timeouts). A backlog no low-rate run could wait out
+    (``undrained``, :func:`_drain_s`) tells neither saturated nor broken: inconclusive."""
     from types import SimpleNamespace
 
     from harness.loadgen.suite import _throttled_only
 
-    plan = SimpleNamespace(contracted_rate=False, max_error_rate=0.01, rate=20.0)
-    run = SimpleNamespace(
-        summary={"totals": {"completed": 100}, "by_class": by_class}, settled=None
-    )
+    plan = SimpleNamespace(contracted_rate=False, max_error_rate=0.01, rate=20.0, duration_s=2.0)
+    completed = sum(by_class.values())
+    summary = {"totals": {"completed": completed}, "by_class": by_class, "elapsed_s": 1.55}
+    run = SimpleNamespace(summary=summary, settled=None, undrained=undrained, series=[])
     why = _throttled_only(plan, run)  # type: ignore[arg-type]
     assert (why is not None) == judges_nothing, why
-    if judges_nothing:
+    if judges_nothing and undrained:
+        assert why is not None and "held 14 unanswered" in why and "(3.9/s)" in why, why
+    elif judges_nothing:
         assert why is not None and "6 more timed out" in why and "E-045" in why
 
 
