@@ -212,7 +212,10 @@ def test_conform_cli_serves_a_reading_and_prints_it(tmp_path):
             ["--target", "http://127.0.0.1:9", "--reading", "E-011=alternative"],
             "--reading applies to --target emulator only",
         ),
-        (["--reading", "E-001=alternative"], "the emulator serves E-002, E-004, E-006, E-008, E-011"),
+        (
+            ["--reading", "E-001=alternative"],
+            "the emulator serves E-002, E-004, E-006, E-008, E-011",
+        ),
         (["--codes", "missing.yaml"], "--codes missing.yaml: no such file"),
     ],
     ids=["reading-with-url", "reading-not-served", "codes-missing"],
