@@ -19,7 +19,7 @@ import threading
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
 from urllib.parse import quote, quote_plus, unquote, unquote_to_bytes
 
@@ -169,6 +169,45 @@ def remember_sign(sign: str) -> None:
         _SIGNS[sign] = _SIGNS[sign[::-1]] = None
         while len(_SIGNS) > 2 * SIGNS_CAP:
             del _SIGNS[next(iter(_SIGNS))]
+
+
+# How this process signs for a timestamp, one function per JD secretkey (the contract's jd_sign
+# bound to it: the formula has one owner): a target may hand out the right sign for another
+# timestamp (``server time T, expected sign MD5(secretkey+T)``, review of session 27), a sign no
+# request carried, so none remembered; every text is searched for the sign of each number in it.
+SIGNERS_CAP = 8
+_SIGNERS: dict[str, Callable[[str], str]] = {}
+# a timestamp a target may name: seconds to nanoseconds since the epoch
+_STAMP_RE = re.compile(r"(?<![0-9])[0-9]{10,19}(?![0-9])")
+
+
+def remember_signer(secretkey: str, sign: Callable[[str], str]) -> None:
+    """``sign``: the JD sign for a timestamp under ``secretkey``; every later redaction masks the
+    sign of any 10-to-19-digit number a text (or a redacted object) names, wherever it shows."""
+    if secretkey in _SIGNERS:
+        return
+    with _SIGNS_LOCK:
+        _SIGNERS[secretkey] = sign
+        if len(_SIGNERS) > SIGNERS_CAP:
+            del _SIGNERS[next(iter(_SIGNERS))]
+
+
+def _remember_handed(text: str, numbers: Iterable[str] = ()) -> None:
+    """Each sign of a number ``text`` (or ``numbers``) names that ``text`` holds, in a hex run
+    (either case, reversed, inside a longer run), remembered as a sign this process made: the
+    text's redaction masks it in every form it masks a made one. One MD5 a distinct number and
+    one look-up a hex window: linear in the text."""
+    if not _SIGNERS or len(text) < 32 or not _SIGN_RE.search(text):
+        return
+    stamps = set(_STAMP_RE.findall(text)).union(numbers)
+    if not stamps:
+        return
+    signers = list(_SIGNERS.values())
+    candidates = {sign(t) for t in stamps for sign in signers}
+    candidates |= {c[::-1] for c in candidates}
+    for m in _SIGN_RE.finditer(text):
+        for window in candidates.intersection(_sign_windows(m.group(0))):
+            remember_sign(window)
 
 
 def remember_secret(value: str) -> None:
@@ -730,6 +769,7 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> str:
+    _remember_handed(text)
     if not text.isascii():
         text = _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     text = _mask_secrets(text, secrets)
@@ -1234,12 +1274,27 @@ def redact(
     keep, names, times = frozenset(keep_keys), frozenset(field_names), frozenset(time_keys)
     leaves: list[str] = []
     _leaves(obj, keep | times, leaves, None)
+    if _SIGNERS:  # a number in one field, its sign in another (a JSON number too)
+        _remember_handed("\0".join(leaves), map(str, _integers(obj, keep | times)))
     marked: dict[_Path, list[tuple[int, int]]] = {}
     if found := _spread_across(leaves, variants):
         paths: list[_Path] = []  # only now (a path a leaf costs a tenth of a redaction)
         _leaves(obj, keep | times, [], paths)
         marked = {paths[i]: covered for i, covered in found.items()}
     return _walk(obj, variants, keep, names, budget, 0, times, marked)
+
+
+def _integers(obj: Any, skip: frozenset[str], depth: int = 0) -> Iterable[int]:
+    """The integers ``obj`` holds as values (a JSON number may be the timestamp a sign is for)."""
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        yield obj
+    elif depth <= MAX_DEPTH and isinstance(obj, Mapping):
+        for key, value in obj.items():
+            if key not in skip:
+                yield from _integers(value, skip, depth + 1)
+    elif depth <= MAX_DEPTH and isinstance(obj, list | tuple):
+        for item in obj:
+            yield from _integers(item, skip, depth + 1)
 
 
 def _leaves(
