@@ -558,6 +558,10 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if escapes and ("%" in text or "\\" in text or "&#" in text):
+        # the signs it holds as they are masked first: a reading counts only for what it finds
+        # anew (review of session 27: a plain sign beside a ``\\41`` both readings decode masked
+        # the whole text)
+        text = _mask_sign_runs(text)
         found = []
         for reading in _ESCAPE_READINGS:
             read = reading(text)
@@ -794,7 +798,7 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
         text = _CHAR_LIST_RE.sub(lambda m: _char_list_image(m.group(0)), text)
     if len(text) >= 32:  # after the images: a placeholder is short
         if _SIGNS:
-            text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+            text = _mask_sign_runs(text)
             if "\0" in text:
                 text = _WIDE_SIGN_RE.sub(
                     lambda m: MASK if _signs_in(m.group(0).replace("\0", "")) else m.group(0), text
@@ -809,6 +813,13 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
             text = pattern.sub(lambda m: m.group(1) + MASK + m.group(2), text)
         text = _HEADER_RE.sub(lambda m: m.group(1) + MASK, text)
     return text
+
+
+def _mask_sign_runs(text: str) -> str:
+    """``text`` with each hex run holding a sign this process made masked whole."""
+    if not _SIGNS:
+        return text
+    return _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
 
 
 def _signs_in(text: str) -> bool:

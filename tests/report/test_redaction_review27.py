@@ -6,7 +6,7 @@ import functools
 import hashlib
 
 from harness.contract import jd_sign
-from harness.redact import MASK, redact, redact_text, remember_signer
+from harness.redact import MASK, redact, redact_text, remember_sign, remember_signer
 
 _KEY = "review27-handout-secretkey"
 
@@ -30,3 +30,16 @@ def test_a_sign_handed_out_for_another_timestamp_is_masked_wherever_it_shows() -
         "uuid 123e4567-e89b-12d3-a456-426614174000 code 1001 sha1 " + hashlib.sha1(b"x").hexdigest()
     )
     assert redact_text(kept) == kept
+
+
+def test_a_plain_sign_beside_an_escape_both_readings_decode_masks_only_the_sign() -> None:
+    """``\\41`` reads as "!" in C's octal and as "A" in CSS: both readings "found" the plain sign
+    beside it, and the whole message was masked (a regression of session 27); the plain sign is
+    masked first, and a reading counts only for what it finds anew."""
+    sign = hashlib.md5(b"review 27: a plain sign beside an escape").hexdigest()
+    remember_sign(sign)
+    errmsg = f"regex \\41 matched; sign {sign} rejected; context"
+    assert redact({"errmsg": errmsg}) == {"errmsg": errmsg.replace(sign, MASK)}
+    secret = "plainSecretBeside41"
+    text = f"path C:\\41\\ holds {secret}, then {secret} again"
+    assert redact_text(text, [secret]) == "path C:\\41\\ holds ***, then *** again"
