@@ -131,7 +131,13 @@ def redirect_why(
     location = next((v for k, v in headers.items() if k.lower() == "location"), "").strip()
     if not (300 <= status < 400 and location):
         return None
-    moved = urlsplit(urljoin(base_url.rstrip("/") + path, location))
+    try:
+        moved = urlsplit(urljoin(base_url.rstrip("/") + path, location))
+    except ValueError:  # review of session 27: "http://[::1" ended every command (internal error)
+        return (
+            f"with HTTP {status}, a redirect to a Location that is not a URL "
+            f"({redacted_line(location, secrets)[:200]}): faceharness follows no redirect"
+        )
     shown = redacted_line(urlunsplit((*moved[:3], "", "")), secrets)[:200]
     why = (
         f"with HTTP {status}, a redirect to {shown}: faceharness follows no redirect (the "
