@@ -192,10 +192,10 @@ class Sender:
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self.contract = contract or load_contract()
-        self.pacer = Pacer(max_rps)
         if budget is None:
             budget = Budget(max_requests, max_seconds)
             budget.started = budget.clock()  # the run's time runs from its sender
+        self.pacer = Pacer(max_rps, budget=budget)
         self.budget, self.clock, self.timeout_s = budget, clock, timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         # E-019: the service's clock, from its answers
