@@ -205,7 +205,7 @@ def request_of(
         return Request(
             api=api,
             operation=str(exchange["operation"]),
-            method=str(exchange["method"]).upper(),
+            method=_method(exchange["method"]),
             path=str(exchange["path"]),
             json=body,
             raw_body=raw,
@@ -219,6 +219,18 @@ def request_of(
         )
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
         raise InputError(f"malformed replay file ({type(exc).__name__}: {exc})") from None
+
+
+_TOKEN_RE = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+def _method(value: Any) -> str:
+    """A replay file's method, an HTTP token; else the file is malformed (review of session 27: a
+    method holding CR LF was sent, and its refusal blamed on the target)."""
+    method = str(value).upper()
+    if not _TOKEN_RE.fullmatch(method):
+        raise InputError(f"malformed replay file: its method {method[:40]!r} is not an HTTP token")
+    return method
 
 
 def _sendable(headers: dict[str, str]) -> dict[str, str]:
@@ -371,6 +383,8 @@ def read_replay(path: Path | Replay) -> Replay:
     if not isinstance(breaks, list) or not all(isinstance(b, str) for b in breaks):
         raise InputError(f"{path}: its target's 'breaks' is not a list of break-mode names")
     check: dict[str, Any] = data["check"] if isinstance(data.get("check"), dict) else {}
+    if check.get("rule_id") is not None and not isinstance(check["rule_id"], str):
+        raise InputError(f"{path}: its check's 'rule_id' is not a string; expected {what}")
     exchange = dict(data["exchange"])
     extra: dict[str, Any] = data[suite] if isinstance(data.get(suite), dict) else {}
     if version == 1:

@@ -17,6 +17,21 @@ Sleep = Callable[[float], None]
 
 
 MAX_SECONDS = 7 * 86_400  # the longest wait or time budget: every timer underneath holds a week
+# the slowest pace: one request a week (review of session 27: --max-rps 1e-300 overflowed sleep,
+# 1e-5 waited a day between requests past any time budget)
+MIN_RPS = 1 / MAX_SECONDS
+
+
+def check_max_rps(max_rps: float) -> float:
+    """``max_rps`` when it is a pace this module keeps: 0 (unlimited) or from :data:`MIN_RPS`."""
+    if not (math.isfinite(max_rps) and (max_rps == 0 or MIN_RPS <= max_rps)):
+        raise UsageError(
+            f"--max-rps {max_rps:g}: expected requests per second >= 0 (0: unlimited), else at "
+            f"least {MIN_RPS:.3g} (one request in {MAX_SECONDS} s)"
+        )
+    return max_rps
+
+
 PACE_SAMPLE = 3  # answers a phase gets before its pace is read (Budget.request_seconds)
 
 
@@ -26,23 +41,28 @@ class BudgetExhausted(BaseException):
 
 
 class Pacer:
-    """At most ``max_rps`` requests per second, evenly spaced; ``0`` means no limit. Thread-safe."""
+    """At most ``max_rps`` requests per second, evenly spaced; ``0`` means no limit. Thread-safe.
+    ``budget``: the run's; no wait outlasts its time (:meth:`wait`)."""
 
     def __init__(
-        self, max_rps: float = 0, *, clock: Clock = time.monotonic, sleep: Sleep = time.sleep
+        self,
+        max_rps: float = 0,
+        *,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+        budget: Budget | None = None,
     ) -> None:
-        if not (math.isfinite(max_rps) and max_rps >= 0):
-            raise UsageError(
-                f"--max-rps {max_rps}: expected requests per second >= 0 (0: unlimited)"
-            )
+        check_max_rps(max_rps)
         self.interval = 1.0 / max_rps if max_rps else 0.0
-        self.clock, self.sleep = clock, sleep
+        self.clock, self.sleep, self.budget = clock, sleep, budget
         self._next: float | None = None
         self._together = 0  # requests of a burst (:meth:`burst`) still free to go at once
         self._lock = threading.Lock()
 
     def wait(self) -> None:
-        """Block until the next request may go, and reserve its slot."""
+        """Block until the next request may go, and reserve its slot. A wait past the budget's
+        time sleeps only what is left of it, then raises :class:`BudgetExhausted` (review of
+        session 27: --max-rps 0.01 --max-seconds 10 ran 110 s)."""
         if not self.interval:
             return
         with self._lock:
@@ -53,7 +73,17 @@ class Pacer:
             start = now if self._next is None else max(now, self._next)
             self._next = start + self.interval
         if start > now:
-            self.sleep(start - now)
+            self._sleep_within_budget(start - now)
+
+    def _sleep_within_budget(self, pause: float) -> None:
+        left = None if self.budget is None else self.budget.seconds_left()
+        if left is None or pause < left:
+            self.sleep(pause)
+            return
+        self.sleep(max(0.0, left))
+        assert self.budget is not None
+        self.budget.check()  # the time is spent: it says whose (the run's or a phase's share)
+        raise BudgetExhausted("time budget spent")
 
     def most_together(self) -> int:
         """The most requests :meth:`burst` may send at once: a second's worth (0: unpaced, no
@@ -78,7 +108,7 @@ class Pacer:
             start = max(now, slot + (n - 1) * self.interval)
             self._next = start + n * self.interval
         if start > now:
-            self.sleep(start - now)
+            self._sleep_within_budget(start - now)
         with self._lock:
             self._together = n
         try:

@@ -19,7 +19,7 @@ import threading
 import unicodedata
 import warnings
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Literal, NamedTuple, TypeVar, get_args, get_origin
 from urllib.parse import quote, quote_plus, unquote, unquote_to_bytes
 
@@ -132,7 +132,14 @@ _B85_RE = re.compile(r"(?:<~)?[!-uz]{256,}+(?:~>)?|[0-9A-Za-z!#$%&()*+;<=>?@^_`{
 # hostile target can echo into free text (an error message, a header) where no key names it.
 # Capped: the oldest are forgotten first. Kept as they are and reversed (a target's echo may be).
 SIGNS_CAP = 100_000
-_SIGNS: dict[str, None] = {}
+# Looked up by 31 characters (review of session 27: a sign with its first or last hex digit cut
+# passed): each sign's first and last 31, and its reverse's.
+SIGN_WINDOW = 31
+_SIGNS: dict[str, str] = {}  # a key: the form (the sign or its reverse) it is cut from
+# a sign's raw 16 bytes as base64 (its first 21 characters, URL-safe alphabet) and as base32 (its
+# first 25, upper-case): all its bits but the last two or three (review of session 27)
+_RAW_SIGNS: dict[str, None] = {}
+_RAW_B64_CHARS, _RAW_B32_CHARS = 21, 25
 _DIGIT_SIGNS = False  # whether a sign of digits alone was ever remembered (_sign_windows)
 _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
@@ -142,9 +149,9 @@ SHORT_SECRET_CHARS = 4  # a given secret shorter than this is masked only as a w
 _SECRETS: dict[str, None] = {}
 # A run of hex characters that may hold a sign anywhere in it (a target may glue characters to
 # it, "0<sign>"): searched for every remembered sign as a substring, not as a whole word.
-_SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{32,}+")
+_SIGN_RE = re.compile(r"(?<![0-9A-Fa-f])[0-9A-Fa-f]{31,}+")
 # the same in UTF-16 or UTF-32 read as bytes (a NUL or three between its characters)
-_WIDE_SIGN_RE = re.compile(r"\0{0,3}(?:[0-9A-Fa-f]\0{1,3}){31,}[0-9A-Fa-f]\0{0,3}")
+_WIDE_SIGN_RE = re.compile(r"\0{0,3}(?:[0-9A-Fa-f]\0{1,3}){30,}[0-9A-Fa-f]\0{0,3}")
 # A sign echoed encoded (no key names it, and its variants cannot be listed for 100,000 signs):
 # runs of hex, percent escapes (once or twice), character references and base64 are decoded and
 # masked when they hold a sign this process made. Hex at both parities and base64 from each of
@@ -163,12 +170,66 @@ def remember_sign(sign: str) -> None:
     """A signature just put on a request: every later redaction masks it wherever it appears."""
     global _DIGIT_SIGNS
     sign = sign.lower()
+    keys = _sign_keys(sign)
     with _SIGNS_LOCK:
-        _DIGIT_SIGNS = _DIGIT_SIGNS or sign.isdigit()
+        _DIGIT_SIGNS = _DIGIT_SIGNS or any(k.isdigit() for k in keys)
         # reversed too: one look-up a window finds either form
-        _SIGNS[sign] = _SIGNS[sign[::-1]] = None
-        while len(_SIGNS) > 2 * SIGNS_CAP:
+        _SIGNS.update(keys)
+        while len(_SIGNS) > 4 * SIGNS_CAP:
             del _SIGNS[next(iter(_SIGNS))]
+        if len(sign) == 32 and not sign.strip("0123456789abcdef"):
+            raw = bytes.fromhex(sign)
+            _RAW_SIGNS[base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS]] = None
+            _RAW_SIGNS[base64.b32encode(raw).decode()[:_RAW_B32_CHARS]] = None
+            while len(_RAW_SIGNS) > 2 * SIGNS_CAP:
+                del _RAW_SIGNS[next(iter(_RAW_SIGNS))]
+
+
+def _sign_keys(sign: str) -> dict[str, str]:
+    """What :data:`_SIGNS` holds of ``sign``: its first and last SIGN_WINDOW characters, of it and
+    of its reverse (a shorter sign, a truncated one sent on purpose, as it is), each to the form
+    it is cut from."""
+    forms = (sign, sign[::-1])
+    return {cut: f for f in forms for cut in (f[:SIGN_WINDOW], f[-SIGN_WINDOW:])}
+
+
+# How this process signs for a timestamp, one function per JD secretkey (the contract's jd_sign
+# bound to it: the formula has one owner): a target may hand out the right sign for another
+# timestamp (``server time T, expected sign MD5(secretkey+T)``, review of session 27), a sign no
+# request carried, so none remembered; every text is searched for the sign of each number in it.
+SIGNERS_CAP = 8
+_SIGNERS: dict[str, Callable[[str], str]] = {}
+# a timestamp a target may name: seconds to nanoseconds since the epoch
+_STAMP_RE = re.compile(r"(?<![0-9])[0-9]{10,19}(?![0-9])")
+
+
+def remember_signer(secretkey: str, sign: Callable[[str], str]) -> None:
+    """``sign``: the JD sign for a timestamp under ``secretkey``; every later redaction masks the
+    sign of any 10-to-19-digit number a text (or a redacted object) names, wherever it shows."""
+    if secretkey in _SIGNERS:
+        return
+    with _SIGNS_LOCK:
+        _SIGNERS[secretkey] = sign
+        if len(_SIGNERS) > SIGNERS_CAP:
+            del _SIGNERS[next(iter(_SIGNERS))]
+
+
+def _remember_handed(text: str, numbers: Iterable[str] = ()) -> None:
+    """Each sign of a number ``text`` (or ``numbers``) names that ``text`` holds, in a hex run
+    (either case, reversed, inside a longer run), remembered as a sign this process made: the
+    text's redaction masks it in every form it masks a made one. One MD5 a distinct number and
+    one look-up a hex window: linear in the text."""
+    if not _SIGNERS or len(text) < 32 or not _SIGN_RE.search(text):
+        return
+    stamps = set(_STAMP_RE.findall(text)).union(numbers)
+    if not stamps:
+        return
+    signers = list(_SIGNERS.values())
+    candidates = {key: s for s in {sign(t) for t in stamps for sign in signers}
+                  for key in _sign_keys(s)}  # fmt: skip
+    for m in _SIGN_RE.finditer(text):
+        for window in candidates.keys() & set(_sign_windows(m.group(0))):
+            remember_sign(candidates[window])
 
 
 def remember_secret(value: str) -> None:
@@ -365,6 +426,7 @@ class _Secrets(NamedTuple):
     folded: tuple[str, ...]
     short: re.Pattern[str] | None = None  # secrets under SHORT_SECRET_CHARS, as whole words
     spread: tuple[str, ...] = ()  # their letters and digits, lower-cased (_mask_spread)
+    cut: re.Pattern[str] | None = None  # a secret cut short at either end, as a whole word
 
 
 _URLSAFE = str.maketrans("+/", "-_")
@@ -480,12 +542,23 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
         # after "Bearer " or '{"token":"' only alignment 0 was searched), and its hex
         spread |= {_skeleton(inner) for s in usable for inner in _b64_inners(s.encode(), True)}
         spread |= {s.encode().hex() for s in usable}
+    # A secret with a character or four cut from its start or end (review of session 27: a token
+    # minus its last character, which a refusal may quote), from SECRET_MIN_CHARS of it, as a
+    # whole word only: prose holding a secret's first eight letters inside a word is kept.
+    cuts = {
+        part
+        for s in usable
+        for k in range(max(SECRET_MIN_CHARS, len(s) - 4), len(s))
+        for part in (s[:k], s[-k:])
+    }
+    cut = "|".join(re.escape(c) for c in sorted(cuts, key=len, reverse=True))
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
         tuple(sorted(exact - set(few), key=len, reverse=True)),
         tuple(sorted(folded, key=len, reverse=True)),
         re.compile(rf"(?<![A-Za-z0-9])(?:{short})(?![A-Za-z0-9])") if few else None,
         tuple(sorted((s for s in spread if len(s) >= SECRET_MIN_CHARS), key=len, reverse=True)),
+        re.compile(rf"(?<![A-Za-z0-9])(?:{cut})(?![A-Za-z0-9])") if cuts else None,
     )
 
 
@@ -519,17 +592,26 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
     if escapes and ("%" in text or "\\" in text or "&#" in text):
-        found = []
-        for reading in _ESCAPE_READINGS:
-            read = reading(text)
-            if read != text and (
-                (masked := _mask_secrets(read, secrets, escapes=False)) != read or _signs_in(read)
-            ):
-                found.append(masked)  # as it reads, the secret masked
+        # the signs it holds as they are masked first: a reading counts only for what it finds
+        # anew (review of session 27: a plain sign beside a ``\\41`` both readings decode masked
+        # the whole text)
+        text = _mask_sign_runs(text)
+        found = {
+            r: m for r in _ESCAPE_READINGS if (m := _read_masked(r, text, secrets)) is not None
+        }
         if len(found) == 1:
-            return found[0]
-        if found:  # C's octal and CSS's escapes read the same digits apart, each finding one:
-            return MASK  # no one reading shows the text without the other's secret (session 27)
+            return next(iter(found.values()))
+        # C's octal and CSS's escapes read the same digits apart, each finding one: the reading
+        # of each escape by its look (review of session 27: mixed in one secret) is shown when
+        # no reading finds a secret in it; else no one reading shows the text without the
+        # other's secret (session 27), and it is masked whole
+        mixed = found.get(_mixed_read)
+        if mixed is not None and all(
+            _read_masked(r, mixed, secrets) is None for r in _ESCAPE_READINGS
+        ):
+            return mixed
+        if found:
+            return MASK
     if " " in text or "\t" in text:
         text = _LONE_CHARS_RE.sub(lambda m: _masked_spelling(m.group(0), secrets), text)
     if not text.isascii():
@@ -557,7 +639,35 @@ _ESCAPE_RE = re.compile(
     r"|\\{1,16}+([0-7]{1,3}+)"
 )
 _ESCAPE_BASES = (16, 16, 16, 16, 16, 10, 8)
-_CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)[ \t]?")
+_CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)([ \t]?)")
+
+
+def _read_masked(reading: Any, text: str, secrets: _Secrets) -> str | None:
+    """``text`` as ``reading`` reads it with the secrets and signs it then shows masked; None when
+    it shows none."""
+    read = reading(text)
+    if read == text:
+        return None
+    masked = _mask_secrets(read, secrets, escapes=False)
+    if masked == read and not _signs_in(read):
+        return None
+    return _mask_sign_runs(masked)
+
+
+def _mixed_read(text: str) -> str:
+    """``text`` with C's octal and CSS's escapes mixed (review of session 27: a secret's
+    characters in either, alternately) read each by what it looks like: an escape a blank ends is
+    CSS's; one without, of up to three octal digits reading a printable character, C's."""
+
+    def read(m: re.Match[str]) -> str:
+        digits, blank = m.group(1), m.group(2)
+        octal = re.match(r"[0-7]{1,3}", digits)
+        if not blank and octal and 32 <= (code := int(octal.group(0), 8)) < 127:
+            return chr(code) + digits[octal.end() :]
+        code = int(digits, 16)
+        return chr(code) if 32 <= code < 127 else m.group(0)
+
+    return _CSS_ESCAPE_RE.sub(read, text)
 
 
 def _css_read(text: str) -> str:
@@ -583,7 +693,7 @@ def _escapes_read(text: str) -> str:
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
-_ESCAPE_READINGS = (_escapes_read, _css_read)
+_ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read)
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
@@ -694,6 +804,8 @@ def _mask_spread_signs(text: str) -> str:
     if not found:
         return text
     text = read
+    # a sign whole where the skeleton holds it whole (a window is a digit short of it)
+    found = {_SIGNS.get(w, w) if _SIGNS.get(w, w) in skeleton else w for w in found}
     for sign in sorted(found):
         text = _spread_re(sign).sub(MASK, text)
     skeleton = _skeleton(text)
@@ -730,11 +842,15 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> str:
+    _remember_handed(text)
     if not text.isascii():
         text = _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     text = _mask_secrets(text, secrets)
     if _REMEMBERED.exact:
         text = _mask_secrets(text, _REMEMBERED)
+    for cut in (secrets.cut, _REMEMBERED.cut):  # after the forms above: a cut is part of them
+        if cut is not None:
+            text = cut.sub(MASK, text)
     if len(text) >= IMAGE_MIN_CHARS:
         text = _IMAGE_RE.sub(lambda m: _image_for_match(m.group(0)), text)
         text = _SPACED_RE.sub(lambda m: _spaced_image(m.group(0)), text)
@@ -752,14 +868,15 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
             text = _QP_BYTES_RE.sub(lambda m: _qp_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
         text = _CHAR_LIST_RE.sub(lambda m: _char_list_image(m.group(0)), text)
-    if len(text) >= 32:  # after the images: a placeholder is short
+    if len(text) >= _RAW_B64_CHARS:  # after the images: a placeholder is short
         if _SIGNS:
-            text = _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+            text = _mask_sign_runs(text)
             if "\0" in text:
                 text = _WIDE_SIGN_RE.sub(
                     lambda m: MASK if _signs_in(m.group(0).replace("\0", "")) else m.group(0), text
                 )
             text = _mask_spread_signs(text)
+            text = _mask_raw_signs(text)
         if _SIGNS or secrets.exact or _REMEMBERED.exact:
             text = _mask_encoded(text, secrets, budget or _Budget())
     if "=" in text:
@@ -771,6 +888,38 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
     return text
 
 
+_RAW_B64_RE = re.compile(r"[A-Za-z0-9+/_-]{%d,}+={0,2}" % _RAW_B64_CHARS)
+_RAW_B32_RE = re.compile(r"(?:[A-Z2-7]{%d,}+|[a-z2-7]{%d,}+)={0,6}" % ((_RAW_B32_CHARS,) * 2))
+
+
+def _mask_raw_signs(text: str) -> str:
+    """Each base64 or base32 run holding a sign's raw bytes so encoded (:data:`_RAW_SIGNS`)
+    masked whole: a look-up a window of the run."""
+    if not _RAW_SIGNS:
+        return text
+    raw = _RAW_SIGNS.keys()
+
+    def masked(m: re.Match[str], run: str, w: int) -> str:
+        n = len(run) - w + 1
+        windows = map(run.__getitem__, map(slice, range(n), range(w, n + w)))
+        return m.group(0) if raw.isdisjoint(windows) else MASK
+
+    def b64(m: re.Match[str]) -> str:
+        return masked(m, m.group(0).rstrip("=").translate(_URLSAFE), _RAW_B64_CHARS)
+
+    def b32(m: re.Match[str]) -> str:
+        return masked(m, m.group(0).rstrip("=").upper(), _RAW_B32_CHARS)
+
+    return _RAW_B32_RE.sub(b32, _RAW_B64_RE.sub(b64, text))
+
+
+def _mask_sign_runs(text: str) -> str:
+    """``text`` with each hex run holding a sign this process made masked whole."""
+    if not _SIGNS:
+        return text
+    return _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+
+
 def _signs_in(text: str) -> bool:
     """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)
     anywhere: inside a longer run of hex characters too."""
@@ -778,7 +927,7 @@ def _signs_in(text: str) -> bool:
     return any(not signs.isdisjoint(_sign_windows(m.group(0))) for m in _SIGN_RE.finditer(text))
 
 
-_DIGITS_32_RE = re.compile(r"[0-9]{32,}+")
+_DIGITS_RUN_RE = re.compile(r"[0-9]{%d,}+" % SIGN_WINDOW)
 
 
 def _sign_windows(run: str) -> Iterable[str]:
@@ -786,20 +935,22 @@ def _sign_windows(run: str) -> Iterable[str]:
     in them, unless a sign of digits alone was remembered (an MD5 is one by a chance of 3e-7).
     A text of a MB of glued digits (traceNos without their separators) costs no window."""
     run = run.lower()
-    if _DIGIT_SIGNS or len(run) < 64 or not _DIGITS_32_RE.search(run):
+    if _DIGIT_SIGNS or len(run) < 64 or not _DIGITS_RUN_RE.search(run):
         return _windows(run)
     pieces, start = [], 0
-    for m in _DIGITS_32_RE.finditer(run):  # windows starting inside a stretch of digits: skipped
-        pieces.append(run[start : m.start() + 31])
-        start = m.end() - 31
+    inside = SIGN_WINDOW - 1
+    for m in _DIGITS_RUN_RE.finditer(run):  # windows wholly inside a stretch of digits: skipped
+        pieces.append(run[start : m.start() + inside])
+        start = m.end() - inside
     pieces.append(run[start:])
     return (w for piece in pieces for w in _windows(piece))
 
 
 def _windows(run: str) -> Iterable[str]:
-    """Every 32 characters of ``run`` in a row (sliced in C: a report holds many such runs)."""
-    n = len(run) - 31
-    return map(run.__getitem__, map(slice, range(n), range(32, n + 32)))
+    """Every SIGN_WINDOW characters of ``run`` in a row (sliced in C: a report holds many)."""
+    w = SIGN_WINDOW
+    n = len(run) - w + 1
+    return map(run.__getitem__, map(slice, range(n), range(w, n + w)))
 
 
 def _b64_bytes(text: str) -> bytes:
@@ -1082,7 +1233,8 @@ def _spread_across(strings: list[Any], secrets: _Secrets) -> Spans:
         ends = "\0".join(t if len(t) <= 2 * SIGN_EDGE else f"{t[:SIGN_EDGE]}\0{t[-SIGN_EDGE:]}"
                          for t in texts)  # fmt: skip
         runs = _SIGN_RE.finditer(_skeleton(ends))
-        hits += sorted({w for m in runs for w in _sign_windows(m.group(0)) if w in _SIGNS})
+        found = {w for m in runs for w in _sign_windows(m.group(0)) if w in _SIGNS}
+        hits += sorted({_SIGNS.get(w, w) if _SIGNS.get(w, w) in skeleton else w for w in found})
     if not hits:
         return {}
     starts = list(itertools.accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
@@ -1234,12 +1386,27 @@ def redact(
     keep, names, times = frozenset(keep_keys), frozenset(field_names), frozenset(time_keys)
     leaves: list[str] = []
     _leaves(obj, keep | times, leaves, None)
+    if _SIGNERS:  # a number in one field, its sign in another (a JSON number too)
+        _remember_handed("\0".join(leaves), map(str, _integers(obj, keep | times)))
     marked: dict[_Path, list[tuple[int, int]]] = {}
     if found := _spread_across(leaves, variants):
         paths: list[_Path] = []  # only now (a path a leaf costs a tenth of a redaction)
         _leaves(obj, keep | times, [], paths)
         marked = {paths[i]: covered for i, covered in found.items()}
     return _walk(obj, variants, keep, names, budget, 0, times, marked)
+
+
+def _integers(obj: Any, skip: frozenset[str], depth: int = 0) -> Iterable[int]:
+    """The integers ``obj`` holds as values (a JSON number may be the timestamp a sign is for)."""
+    if isinstance(obj, int) and not isinstance(obj, bool):
+        yield obj
+    elif depth <= MAX_DEPTH and isinstance(obj, Mapping):
+        for key, value in obj.items():
+            if key not in skip:
+                yield from _integers(value, skip, depth + 1)
+    elif depth <= MAX_DEPTH and isinstance(obj, list | tuple):
+        for item in obj:
+            yield from _integers(item, skip, depth + 1)
 
 
 def _leaves(

@@ -145,9 +145,9 @@ def run_accuracy(
     shorter side as sent, for the breakdown of the failures to acquire. ``contract``: the code
     table the errors are read by (:func:`answerable`; the repository's when None)."""
     planned = select_pairs(pairs, max_pairs, seed=seed)
-    pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep)
     spends = budget is None  # else compare's sender spends it
     budget = budget or Budget(max_requests, max_seconds or 0, clock=clock)
+    pacer = Pacer(max_rps or 0, clock=clock, sleep=sleep, budget=budget)
     before = budget.used  # charged before the pairs (a caller's preflight): no pair's calls
     measured: list[tuple[PairImages, Outcome]] = []
     from_cache, exhausted = 0, False
@@ -159,10 +159,10 @@ def run_accuracy(
             if exhausted or cache_only or not budget.allows():
                 exhausted = True  # keep going: later pairs may still be in the cache
                 continue
-            pacer.wait()
-            if spends:
-                budget.spend()
             try:
+                pacer.wait()
+                if spends:
+                    budget.spend()
                 outcome = compare(pair)
             except BudgetExhausted:  # the time ran out while pacing, or a stop was asked for:
                 exhausted = True  # what was measured is kept and judged (the gate's stage limit)

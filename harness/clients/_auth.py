@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 import time
@@ -16,7 +17,7 @@ from typing import Any
 
 from harness.config import Credentials
 from harness.contract import jd_sign
-from harness.redact import remember_secret, remember_sign
+from harness.redact import remember_secret, remember_sign, remember_signer
 
 TOKEN_HEADER = "Authorization"
 JD_AUTH_PARAMS = ("appkey", "timestamp", "sign")
@@ -163,6 +164,7 @@ class Auth:
             )
             return ({} if token is None else {TOKEN_HEADER: token}), {}
         appkey, secret = creds.require_jd()
+        remember_signer(secret, functools.partial(jd_sign, secret))  # a sign handed out for it
         beyond = self.offset_ms or window_ms + OUTSIDE_WINDOW_MS
         offset = service_offset_ms if self.service_clock else None
         if self.service_clock and self.timestamp in (How.EXPIRED, How.FUTURE):

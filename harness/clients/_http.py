@@ -131,7 +131,13 @@ def redirect_why(
     location = next((v for k, v in headers.items() if k.lower() == "location"), "").strip()
     if not (300 <= status < 400 and location):
         return None
-    moved = urlsplit(urljoin(base_url.rstrip("/") + path, location))
+    try:
+        moved = urlsplit(urljoin(base_url.rstrip("/") + path, location))
+    except ValueError:  # review of session 27: "http://[::1" ended every command (internal error)
+        return (
+            f"with HTTP {status}, a redirect to a Location that is not a URL "
+            f"({redacted_line(location, secrets)[:200]}): faceharness follows no redirect"
+        )
     shown = redacted_line(urlunsplit((*moved[:3], "", "")), secrets)[:200]
     why = (
         f"with HTTP {status}, a redirect to {shown}: faceharness follows no redirect (the "
@@ -186,10 +192,10 @@ class Sender:
         self.base_url = base_url.rstrip("/")
         self._credentials = credentials
         self.contract = contract or load_contract()
-        self.pacer = Pacer(max_rps)
         if budget is None:
             budget = Budget(max_requests, max_seconds)
             budget.started = budget.clock()  # the run's time runs from its sender
+        self.pacer = Pacer(max_rps, budget=budget)
         self.budget, self.clock, self.timeout_s = budget, clock, timeout_s
         self.http = http_client(base_url=self.base_url, timeout=timeout_s, transport=transport)
         # E-019: the service's clock, from its answers

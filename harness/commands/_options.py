@@ -193,10 +193,11 @@ def positive_seconds(value: float, option: str = "--timeout") -> float:
 
 
 def max_rps(value: float | None) -> float | None:
-    """Every command's pacing: requests per second, finite, >= 0, 0 unlimited (None: default)."""
-    if value is not None and not (math.isfinite(value) and value >= 0):
-        raise UsageError(f"--max-rps {value:g}: expected requests per second >= 0 (0: unlimited)")
-    return value
+    """Every command's pacing: requests per second, 0 unlimited, else at least one request a week
+    (:func:`harness.pacing.check_max_rps`; None: default)."""
+    from harness.pacing import check_max_rps
+
+    return None if value is None else check_max_rps(value)
 
 
 def check_live_target(

@@ -320,7 +320,7 @@ def _replay_builtin(fid: str, name: str, request: Request, session: Session) -> 
     load_all_checks()
     if name not in CHECKS.get_all_names():
         raise UsageError(f"replay file names check {name!r}, which this schemathesis does not have")
-    schema = load_schema(session.raw_schema, base_url=session.target, seed=0, examples=1, max_rps=0)
+    schema = load_schema(session.raw_schema, base_url=session.target, seed=0, examples=1)
     methods = list(schema[request.path])
     operation = schema[request.path][request.method if request.method in methods else methods[0]]
     sent = requests.Request(request.method, session.target.rstrip("/") + request.path).prepare()

@@ -230,7 +230,6 @@ def run_conformance(
             base_url=target_url,
             seed=seed,
             examples=examples,
-            max_rps=max_rps,
             max_response_time_ms=settings.max_response_time_ms,
             phases=phases,
             request_timeout_s=timeout_s,

@@ -213,6 +213,19 @@ def test_a_version_1_conformance_file_reads_into_the_shared_references(contract,
             },
             "splice spec '2': expected obj:N or arr:N",
         ),
+        (  # review of session 27: sent, and its refusal blamed on the target
+            {
+                "exchange": {
+                    "api": "match",
+                    "operation": "liveCode",
+                    "method": "GET\r\nX: y",
+                    "path": "/tech/ai/face/match/validateData",
+                    "body": {},
+                }
+            },
+            "malformed replay file: its method 'GET\\r\\nX: Y' is not an HTTP token",
+        ),
+        ({"check": {"name": "x", "rule_id": ["FH-H02"]}}, "its check's 'rule_id' is not a string"),
     ],
     ids=[
         "future-version",
@@ -222,6 +235,8 @@ def test_a_version_1_conformance_file_reads_into_the_shared_references(contract,
         "finding-text",
         "breaks-number",
         "splice-not-a-spec",
+        "method-with-crlf",
+        "rule-id-list",
     ],
 )
 def test_files_this_release_cannot_read_are_one_line_exit_2(tmp_path, change, text):

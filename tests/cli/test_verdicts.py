@@ -685,6 +685,29 @@ def test_a_redirect_is_worded_alike_by_every_command_whatever_its_location(
     assert served == [behaviour], served  # sent once: not again as if the connection dropped
 
 
+def test_a_redirect_to_a_location_that_is_not_a_url_is_worded_not_an_internal_error(
+    run: Callable[..., tuple[Ran, float]], tmp_path: Path
+) -> None:
+    """Review of session 27: a 307 to ``http://[::1...`` (urljoin raises ValueError) ended every
+    command in "internal error", no report written. `call` says the redirect line; conform
+    judges the answers (a redirect that names no moved base is the suites' to judge) and
+    writes its reports."""
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget(("redirect_not_url",)) as target:
+        called, _ = run("call", "livecode", "--target", target.url, env=_env(**_ECHOED))
+        conformed, _ = run("conform", "--max-rps", "0", "--examples", "1", "--api", "match",
+                           "--max-requests", "40", "--out", str(tmp_path), "--target",
+                           target.url, env=_env(**_ECHOED))  # fmt: skip
+    assert called.returncode == 2, called.stdout + called.stderr
+    line = _one_line(called)
+    assert "HTTP 307, a redirect to a Location that is not a URL" in line, line
+    assert "follows no redirect" in line and "internal error" not in line, line
+    assert conformed.returncode == 1, conformed.stdout + conformed.stderr
+    assert "internal error" not in conformed.stderr, conformed.stderr
+    assert (tmp_path / "summary.json").is_file(), sorted(tmp_path.iterdir())
+
+
 def test_accuracy_whose_every_call_had_no_usable_answer_could_not_run(
     run: Callable[..., tuple[Ran, float]], tmp_path: Path
 ) -> None:

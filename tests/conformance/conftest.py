@@ -40,9 +40,7 @@ def probe_session(
     from harness.pacing import Budget
 
     raw = contract.spec(api).raw
-    schema = load_schema(
-        raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=timeout_s
-    )
+    schema = load_schema(raw, base_url=url, seed=0, examples=1, request_timeout_s=timeout_s)
     session = Session(
         contract=contract,
         api=api,

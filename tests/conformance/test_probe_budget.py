@@ -39,7 +39,7 @@ def _live_session(
     """A probe session against a live (non-emulator) target at ``url``, spending ``tracker``,
     its requests paced at ``max_rps`` (0: unpaced)."""
     raw = load_schema(
-        contract.spec(api).raw, base_url=url, seed=0, examples=1, max_rps=None, request_timeout_s=10
+        contract.spec(api).raw, base_url=url, seed=0, examples=1, request_timeout_s=10
     ).raw_schema
     return Session(
         contract=contract,

@@ -50,10 +50,30 @@ def test_zero_rate_means_no_waiting() -> None:
     assert clock.slept == []
 
 
-@pytest.mark.parametrize("bad", [-1, float("inf"), float("nan")])
+@pytest.mark.parametrize("bad", [-1, float("inf"), float("nan"), 1e-300, 1e-6])
 def test_invalid_rates_are_usage_errors(bad: float) -> None:
-    with pytest.raises(UsageError, match="--max-rps"):
+    """Review of session 27: 1e-300 overflowed sleep (an internal error, no summary) and 1e-5
+    waited a day between requests; the slowest pace kept is one request a week, and the line
+    says so."""
+    with pytest.raises(
+        UsageError, match=r"--max-rps .*at least 1.65e-06 \(one request in 604800 s\)"
+    ):
         Pacer(bad)
+    Pacer(1 / (7 * 86_400))  # one a week: kept
+
+
+def test_no_wait_outlasts_the_time_budget() -> None:
+    """Review of session 27: --max-rps 0.01 --max-seconds 10 ran 110 s (a 100 s wait after the
+    first request). A wait past the budget sleeps what is left, then the run stops as spent."""
+    clock = FakeClock()
+    budget = Budget(max_seconds=10, clock=clock)
+    pacer = Pacer(0.01, clock=clock, sleep=clock.sleep, budget=budget)
+    budget.check()
+    pacer.wait()  # the first goes at once
+    clock.now += 1.0  # its answer
+    with pytest.raises(BudgetExhausted, match="time budget of 10 s spent"):
+        pacer.wait()
+    assert clock.now == pytest.approx(10.0)
 
 
 def test_request_budget_counts_calls_and_says_why_it_stops() -> None:
