@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import string
 import threading
 import time
 from collections import deque
@@ -65,8 +66,8 @@ class How(StrEnum):
     # before (``reused_timestamp``: a service keeping the check's verdict by timestamp takes it)
     SAME_TS = "samets"
     # sign: the right MD5 with its last hex digit changed (a service comparing 31 characters, an
-    # off-by-one next to the document's 31-character appkey example); token: its last character
-    # changed (a service checking the token's length or format alone)
+    # off-by-one next to the document's 31-character appkey example); token: a character near its
+    # middle changed, keeping its class (a service checking the token's length or format alone)
     LAST_DIGIT = "lastdigit"
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
     # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
@@ -297,7 +298,7 @@ class Auth:
                 How.EXTENDED: "the valid token with a character appended",
                 How.TRUNCATED: "the valid token with its last character cut",
                 How.BEARER: "an unknown token after Bearer",
-                How.LAST_DIGIT: "the valid token with its last character changed",
+                How.LAST_DIGIT: "the valid token with a character in its middle changed",
                 Given(""): "an empty Authorization header",
             }
             return plain.get(self.token, "a generated token")
@@ -495,10 +496,24 @@ def _remembered(value: str) -> str:
     return value
 
 
+_CLASSES = {"0": string.digits, "A": string.ascii_uppercase, "a": string.ascii_lowercase}
+
+
 def _last_changed(token: str) -> str:
-    """The token with its last character changed, as long as it (a service checking a token's
-    length or format, not its value, takes it): mostly the secret, so redacted too."""
-    last = token[-1:]
+    """The token with one character near its middle changed to another of its class (a digit
+    for a digit, a letter for a letter of the same case), as long as it and of the same shape:
+    a service checking a token's length or format, not its value, takes it. Not the last
+    character: a JWT's or any base64url token's last one carries unused bits a lenient decoder
+    ignores ('...0' and '...1' are the same signature), so changing it changes no byte; nor one
+    before a '.', nor a '.', '-' or '_'. Mostly the secret, so redacted too."""
+    middle = len(token) // 2
+    for i in sorted(range(len(token)), key=lambda i: (abs(i - middle), i)):
+        if i == len(token) - 1 or token[i + 1] == ".":
+            continue
+        for first, second in ("01", "AB", "ab"):
+            if token[i] in _CLASSES[first]:
+                return token[:i] + (second if token[i] == first else first) + token[i + 1 :]
+    last = token[-1:]  # no letter or digit to change: the last character, as before
     return token[:-1] + ("1" if last == "0" else "0")
 
 

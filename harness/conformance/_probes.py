@@ -615,8 +615,10 @@ def extended_token(p: ProbeContext) -> None:
     ``Bearer <token>`` (E-016's other spelling; a service that takes any bearer value, a JWT
     decoded without its signature checked, accepts it), on validateData and /match: the
     operations whose canonical request costs one send (the Bearer spelling on /match alone);
-    so does the valid token with its last character changed on /match (round 16: a service
-    checking the token's length or format alone took it).
+    so does the valid token with a character near its middle changed on /match, a digit for a
+    digit, a letter for a letter (round 16: a service checking the token's length or format
+    alone took it; not the last character, whose unused base64url bits a JWT's lenient decoder
+    ignores: session 27 review).
     Last, an Authorization header sent empty on /match gets the missing-token code: no token
     (值为授权token) however it is left out (round 14: ``if token and token not in tokens``
     let it through; any refusal of it fits a live target, the emulator's is 缺少授权token); and
@@ -642,7 +644,7 @@ def extended_token(p: ProbeContext) -> None:
         # other value as long as the valid one
         (
             How.LAST_DIGIT,
-            "the valid token with its last character changed",
+            "the valid token with a character in its middle changed",
             ["match"],
             invalid,
             None,

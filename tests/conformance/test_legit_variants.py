@@ -12,7 +12,7 @@ from harness.conformance import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 
-from .conftest import conform, explain, probe_session
+from .conftest import conform, explain, probe_session, run_probes_alone
 
 FRAMING = (
     "gzip",
@@ -281,3 +281,21 @@ def test_the_review_s_services_fail_no_probe(contract, name: str, rules: tuple[s
     with serve_variant(name, contract) as url, probe_session(contract, "match", url) as session:
         found, _ = run_probes_alone(session, rules)
     assert not found, found
+
+
+def test_a_jwt_token_one_character_from_the_valid_one_is_refused_not_taken(contract) -> None:
+    """Session 27 review: FH-A17 changed a token's last character, which in a JWT's signature
+    holds unused base64url bits ('...0' and '...1' decode to the same bytes): a service checking
+    the signature (jwt-token) took the changed token, a false red; a character in the middle
+    changes real bytes."""
+    from fixtures.legit_variants import JWT_TOKEN
+
+    from harness.clients import DEMO
+
+    creds = DEMO.model_copy(update={"token": JWT_TOKEN})
+    with (
+        serve_variant("jwt-token", contract) as url,
+        probe_session(contract, "match", url, creds=creds) as session,
+    ):
+        found, unjudged = run_probes_alone(session, ("FH-A17",))
+    assert not found and not unjudged, (found, unjudged)

@@ -254,7 +254,7 @@ PROBED = {
     "livecode-key-renamed": ("FH-L07", "FH-M01"),
     "idno-answer-written-twice": ("FH-L15", "FH-L15"),  # FH-L15 sends /idno
     # round 16: missed by conform and fuzz before
-    "token-same-length-accepted": ("FH-A17", "FH-A17"),  # the last character changed
+    "token-same-length-accepted": ("FH-A17", "FH-A17"),  # a middle character changed
     # round 16, caught before by conform (fuzz's missing-field pins them now)
     "match-missing-type-accepted": ("FH-L14", "FH-L14"),
     "match-facedata-without-data-accepted": ("FH-L14", "FH-L14"),

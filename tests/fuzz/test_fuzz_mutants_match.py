@@ -190,7 +190,7 @@ def test_a_comparison_sent_async_without_a_token_is_refused(contract, gen):
 
 
 def test_a_token_as_long_as_the_valid_one_is_sent_and_refused(contract, gen):
-    """bad-token pins the valid token with its last character changed (round 16, as
+    """bad-token pins the valid token with a character in its middle changed (round 16, as
     conformance's FH-A17): a service checking the token's length alone
     (token-same-length-accepted) answered it errcode 0; fuzz's other tokens are longer, shorter
     or unknown values of another length."""
@@ -227,3 +227,18 @@ def test_a_match_facedata_without_a_required_part_is_sent_and_refused(contract, 
             exchange = client.send(case.request)
     problems = check_answer(contract, case.request, exchange, case=case, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def test_a_jwt_token_changed_in_its_middle_is_what_a_jwt_service_refuses(contract, gen):
+    """Session 27 review: bad_token:lastdigit changed a JWT's last character, unused base64url
+    bits a signature check ignores, and a JWT service (legit variant jwt-token) took it as the
+    valid token: a false invalid_refused. The changed character is now one in the middle."""
+    from fixtures.legit_variants import JWT_TOKEN, serve_variant
+
+    creds = DEMO.model_copy(update={"token": JWT_TOKEN})
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [changed] = [c for c in cases if c.request.auth.token == How.LAST_DIGIT]
+    with serve_variant("jwt-token", contract) as url:
+        with FuzzClient(url, credentials=creds, contract=None) as client:
+            exchange = client.send(changed.request)
+    assert not check_answer(contract, changed.request, exchange, case=changed, strict=False)
