@@ -37,7 +37,15 @@ from harness.clients._auth import (
     example_timestamp_spellings,
 )
 from harness.clients._clock import ServiceClock
-from harness.contract import Answer, Code, Contract, jd_sign, parse_score, score_step
+from harness.contract import (
+    Answer,
+    Code,
+    Contract,
+    jd_sign,
+    parse_score,
+    same_key_bytes,
+    score_step,
+)
 from harness.emulator import check_char
 from harness.imaging import padded
 from harness.pacing import Budget, Pacer
@@ -1763,16 +1771,20 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
     quote='businessId String "JDT-NUEHUB-COM-FACE" 固定值; appName String "FACE_ALGORITHM" 固定值; '
     "appAuthorityKey String 固定值",
 )
-def jd_fixed_field_exact(p: ProbeContext) -> None:
+def jd_fixed_field_exact(p: ProbeContext) -> str | None:
     """Each 固定值 with one character appended, and with its last one dropped, is not compared: a
     service testing ``startsWith`` (or ``contains``) takes the first, one comparing the key
     without its base64 padding (``...DmBA=``) the second; a 固定值 holding '+' (appAuthorityKey)
     with a space for it (session 25: a service turning every ' ' back into '+', a form decoder's
     mistake undone, takes it), and one holding '+' or '/' in URL-safe base64's alphabet (session
-    27: a service reading both alphabets takes ``-`` and ``_``). Each differs from the fixed
-    value under every reading (E-044: only another letter case is not judged). Any refusal
-    passes (1162, 100, 43011 alike); a comparison (0 or 1155) fails. The values are never
-    written out (appAuthorityKey is kept out of findings: a replay file names the variant)."""
+    27: a service reading both alphabets takes ``-`` and ``_``). A spelling of other bytes differs
+    from the fixed value under every reading (E-044: only another letter case is not judged): any
+    refusal passes (1162, 100, 43011 alike); a comparison (0 or 1155) fails. A spelling of the
+    same bytes (the key unpadded, URL-safe: ``same_key_bytes``) is asked last and observed: taken,
+    E-055's compared-as-bytes (session 27 review: a service decoding the key was red). The
+    values are never written out (appAuthorityKey is kept out of findings: a replay file names
+    the variant)."""
+    same_bytes: list[tuple[str, str, str]] = []
     for name, right in p.contract.jd_fixed_fields.items():
         spaced = [(right.replace("+", " "), "a space for each '+'")] if "+" in right else []
         if "+" in right or "/" in right:
@@ -1783,6 +1795,9 @@ def jd_fixed_field_exact(p: ProbeContext) -> None:
             (right[:-1], "its last dropped"),
             *spaced,
         ):
+            if same_key_bytes(right, value):
+                same_bytes.append((name, value, what))
+                continue
             request = p.canonical("faceCompareNew").with_json((name,), value)
             a = p.ask(request)
             if business(a) and a.ran:
@@ -1793,6 +1808,19 @@ def jd_fixed_field_exact(p: ProbeContext) -> None:
                     "document's",
                     request=request,
                 )
+    refused = 0
+    for name, value, what in same_bytes:
+        request = p.canonical("faceCompareNew").with_json((name,), value)
+        a = p.ask(request)
+        refused += a.refused
+        if business(a) and a.ran:
+            raise observed(
+                "E-055",
+                f"Received: business code {a.code}{_named(a.meaning)} (compared) for {name} as "
+                f"its 固定值 with {what}, the same bytes in base64\n"
+                "Default reading: the 固定值's text alone (refused)",
+            )
+    return "E-055" if same_bytes and refused == len(same_bytes) else None
 
 
 # --- liveness -------------------------------------------------------------------------------
