@@ -1767,6 +1767,7 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
     "jd-fixed-field-exact",
     api="jd",
     erratum="E-044",
+    observes=("E-055",),
     # appAuthorityKey's value is kept out of every report, its quote too
     quote='businessId String "JDT-NUEHUB-COM-FACE" 固定值; appName String "FACE_ALGORITHM" 固定值; '
     "appAuthorityKey String 固定值",
