@@ -299,3 +299,13 @@ def test_a_jwt_token_one_character_from_the_valid_one_is_refused_not_taken(contr
     ):
         found, unjudged = run_probes_alone(session, ("FH-A17",))
     assert not found and not unjudged, (found, unjudged)
+
+
+def test_jd_thresholds_as_the_seed_s_table_prints_them_are_no_finding(contract) -> None:
+    """Session 27 review: e4..e7 all 1.0920000, as the seed's table prints them, were a high
+    FH-J06 finding on every comparison (jd-thresholds-table)."""
+    with serve_variant("jd-thresholds-table", contract) as url:
+        with probe_session(contract, "jd", url) as session:
+            p = ProbeContext(session=session)
+            answer = p.ask(p.canonical("faceCompareNew"))
+    assert answer.ran and not p.failures, [f.message for f in p.failures]
