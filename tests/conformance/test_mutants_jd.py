@@ -399,8 +399,8 @@ ROUND11: list[tuple[str, str, Change | None]] = [
 ]
 # Session 23 (round 12): defects `conform --seed 7` and `fuzz --seed 1` (through the CLI) missed at
 # 296e8f7, each now named by the probe of its sentence: a 固定值 taken by ``startsWith`` (fuzz's
-# fixed-field named it, conform did not), appAuthorityKey without its base64 padding (FH-J23; E-055's
-# compared-as-bytes since session 27's review, mutant_jd READINGS),
+# fixed-field named it, conform did not), appAuthorityKey without its base64 padding (FH-J23;
+# E-055's compared-as-bytes since session 27's review, mutant_jd READINGS),
 # a sign whose last hex digit is never compared (FH-A15), a CMYK JPEG or a palette PNG refused as
 # invalid (FH-L33). The round's table is in the session 23 report.
 ROUND12: list[tuple[str, str, Change | None]] = [
@@ -463,7 +463,8 @@ ROUND15: list[tuple[str, str, Change | None]] = [
 ]
 # Session 27 (round 16): defects `conform --seed 7` and `fuzz --seed 1` missed at 2206e63, each now
 # named by the probe of its sentence: appAuthorityKey in URL-safe base64's alphabet accepted
-# (E-055's compared-as-bytes since the session's review: mutant_jd READINGS), a bad sign's expected sign in a header, and an expired
+# (E-055's compared-as-bytes since the session's review: mutant_jd READINGS), a bad sign's
+# expected sign in a header, and an expired
 # timestamp's refusal handing out the server's time with its sign (FH-J25, convention), a
 # timestamp of any age signed as sent with a '+', in full-width digits or after a space (a
 # lenient parser behind a 13-digit guard: FH-A18, fuzz's bad-timestamp), an unknown appkey signed
