@@ -1427,7 +1427,8 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
     sources, or with an empty imgBase64, or null (session 27: ``if (item == null) continue;``),
     (one that skips it and compares the rest; E-085: a part sent null is no ImageItem under
     every reading). Which refusal code is the service's: the refusal rules judge it as for any
-    invalid request."""
+    invalid request; an HTTP layer's own 4xx without the envelope refuses it too (E-015: a Go
+    validator's text/plain 400 to a null item, session 27 review)."""
     canonical = p.canonical("faceCompareNew")
     item = canonical.json["collectionImageItems"][0]
     sourceless = {k: v for k, v in item.items() if k not in ("imgBase64", "imgArr", "imgUrl")}
@@ -1452,7 +1453,15 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
         ),
     ):
         request = p.canonical("faceCompareNew").with_json((name,), value)
-        a = p.ask_envelope(request, f"a request with {what}")
+        a = p.ask(request)
+        if _http_refusal(a):
+            continue  # a binder's or framework's own 4xx is the refusal asked for (E-015)
+        if not (enveloped(a) or a.throttled):
+            raise Violation(
+                f"Received: HTTP {a.status} for a request with {what}\n"
+                "Expected: an envelope, or an HTTP layer's 4xx refusing it",
+                request=request,
+            )
         if business(a) and str(a.code) == "0":
             raise Violation(
                 f"Received: business code 0{_named(a.meaning)} for a request with {what}\n"

@@ -309,3 +309,14 @@ def test_jd_thresholds_as_the_seed_s_table_prints_them_are_no_finding(contract) 
             p = ProbeContext(session=session)
             answer = p.ask(p.canonical("faceCompareNew"))
     assert answer.ran and not p.failures, [f.message for f in p.failures]
+
+
+def test_a_null_collection_item_refused_by_a_validators_plain_400_is_a_refusal(contract) -> None:
+    """Session 27 review: FH-L34 asked an envelope of the answer to ``[item, null]`` and filed
+    a Go validator's text/plain 400 (jd-null-item-400) high; E-015: a probe asking only for a
+    refusal takes an HTTP layer's 4xx as that refusal."""
+    with serve_variant("jd-null-item-400", contract) as url:
+        with probe_session(contract, "jd", url) as session:
+            found, unjudged = run_probes_alone(session, ("FH-L34",))
+    # the 400 and its text/plain are HTTP conventions' to list (FH-H02, FH-H03), not the probe's
+    assert not [f for f in found if f.startswith("FH-L34")] and not unjudged, (found, unjudged)
