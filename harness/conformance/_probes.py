@@ -46,7 +46,7 @@ from harness.contract import (
     same_key_bytes,
     score_step,
 )
-from harness.emulator import check_char
+from harness.emulator import check_char, first_generation
 from harness.imaging import padded
 from harness.pacing import Budget, Pacer
 from harness.redact import remember_sign
@@ -2953,7 +2953,10 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     the required column (E-033), but a comparison (照片+照片, 公安库照片+传入照片) has nothing to
     compare without either, and their data is 是; personType lists its 人员类型 (a service reading
     it for vip and inner alone takes any other for normal). The /idno cases share one request's
-    liveCode: the first that is accepted spends it, so personType goes first.
+    liveCode: the first that is accepted spends it, so personType goes first. An idNum '' may
+    be refused by a format validator's own 4xx without the envelope (E-015, E-043: session 27
+    review); every other case is the API's own 异常情况, its errcode due (E-016's review: mutant
+    invalid-parameter-framework-400 stays a defect).
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     unknown = video | {"videoType": "NOT_A_MODE"}
@@ -2981,7 +2984,11 @@ def documented_fields_enforced(p: ProbeContext) -> None:
         ("faceData.origin 'ftp'", match.with_json(("faceData", "origin"), "ftp")),
     )
     for what, request in cases:
-        p.expect(request, "errcode", "invalid parameter", what)
+        # an idNum's format is a validator's to check (E-043): its own 4xx refuses '' (E-015)
+        sent = p.send(request) if request.json.get("idNum") == "" else None
+        if sent is not None and sent.answer is not None and _http_refusal(sent.answer):
+            continue
+        p.expect(request, "errcode", "invalid parameter", what, sent=sent)
 
 
 @probe(
@@ -3072,24 +3079,26 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     liveCode (an answer, whatever it is, is all the probe asks). So does the number in its
     first-generation form, 15 digits (round 16: a service reading the birth date and check
     character at an 18-digit number's places crashed on it; refusing it fits, E-043): the
-    probe costs two sends."""
+    probe costs two sends. A validator's own 4xx without the envelope refuses either (E-015:
+    session 27 review, a text/plain 400 to the 15 digits was red); a 5xx, or a 2xx that is no
+    envelope, fails (``_answered``)."""
     request = p.canonical("matchIdno", live_code=False).with_json(("name",), _LONG_NAME)
     own = str(request.json.get("idNum", ""))
     lower = own.endswith("X")
     if lower:
         request = request.with_json(("idNum",), own[:-1] + "x")
-    p.ask_envelope(
+    _answered(
+        p,
         request,
         f"/idno with a name of {len(_LONG_NAME)} characters"
         + (f" and idNum {own[:-1]}x (the check character in lowercase)" if lower else ""),
-        "an envelope with an errcode (errcode 是), never a server error",
     )
-    if len(own) == 18 and own[:17].isdigit() and own[6:8] == "19":
-        first = own[:6] + own[8:17]  # the century and the check character dropped
-        p.ask_envelope(
+    first = first_generation(own)
+    if first is not None:
+        _answered(
+            p,
             p.canonical("matchIdno", live_code=False).with_json(("idNum",), first),
             f"/idno with idNum {first} (the first-generation, 15-digit form of {own})",
-            "an envelope with an errcode (errcode 是), never a server error",
         )
 
 

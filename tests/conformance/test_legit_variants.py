@@ -320,3 +320,16 @@ def test_a_null_collection_item_refused_by_a_validators_plain_400_is_a_refusal(c
             found, unjudged = run_probes_alone(session, ("FH-L34",))
     # the 400 and its text/plain are HTTP conventions' to list (FH-H02, FH-H03), not the probe's
     assert not [f for f in found if f.startswith("FH-L34")] and not unjudged, (found, unjudged)
+
+
+@pytest.mark.parametrize("name", ["idno-pattern-400", "idno-pattern-400-plain"])
+def test_an_id_number_a_validator_refuses_with_its_own_400_is_a_refusal(contract, name) -> None:
+    """Session 27 review: a validator refusing an idNum that is not 18 characters with its own
+    400 (Spring's JSON, Go's text/plain) failed FH-L41 high on the 15-digit number (refusing it
+    fits, E-043) and FH-L14 on idNum '' (asked only for a refusal: E-015 takes a layer's 4xx)."""
+    with serve_variant(name, contract) as url:
+        with probe_session(contract, "match", url) as session:
+            found, unjudged = run_probes_alone(session, ("FH-L41", "FH-L14"))
+    # a 400 and its Content-Type are HTTP conventions' to list (FH-H02, FH-H03), not a probe's
+    assert not [f for f in found if f.startswith(("FH-L41", "FH-L14"))], found
+    assert not unjudged, unjudged
