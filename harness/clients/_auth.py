@@ -490,6 +490,13 @@ def _value(part: Part, made: dict[Part, Any]) -> str | None:
     return make() if callable(make) else make
 
 
+def cut_token_is_empty(creds: Credentials) -> bool:
+    """Whether ``How.TRUNCATED`` (the valid token with its last character cut) sends an empty
+    token: a one-character token's cut is the missing-token case, not a bad token (conformance's
+    FH-A17 and fuzz's ``bad_token:truncated`` skip it or expect that code)."""
+    return len(creds.token or "--") < 2
+
+
 def _remembered(value: str) -> str:
     """A credential cut from a secret (most of it): every later redaction masks it too."""
     remember_secret(value)
