@@ -95,6 +95,14 @@ class How(StrEnum):
     # sign: MD5("null" + timestamp), with an unknown appkey: Java's ``secrets.get(appkey) +
     # timestamp`` of a missing secretkey, which anyone can make (session 27)
     NULL_TS = "nullts"
+    # the same made by Python's ``f"{None}{ts}"`` and JavaScript's ``undefined + ts`` (session 27)
+    NONE_TS = "nonets"
+    UNDEFINED_TS = "undefts"
+
+
+# a sign made as by an unknown appkey's missing secretkey written out: Java's null, Python's
+# None, JavaScript's undefined (wrong_appkey:nullts, :nonets, :undefts)
+_MISSING_SECRET_SIGNS = (How.NULL_TS, How.NONE_TS, How.UNDEFINED_TS)
 
 
 def example_timestamp_spellings() -> list[tuple[str, str]]:
@@ -213,6 +221,8 @@ class Auth:
                     How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
                     How.NULL_TS: lambda: hashlib.md5(f"null{text}".encode()).hexdigest(),
+                    How.NONE_TS: lambda: hashlib.md5(f"None{text}".encode()).hexdigest(),
+                    How.UNDEFINED_TS: lambda: hashlib.md5(f"undefined{text}".encode()).hexdigest(),
                     How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
                     How.APPKEY_TS: lambda: hashlib.md5(f"{appkey}{text}".encode()).hexdigest(),
                     How.TRUNCATED: lambda: jd_sign(secret, text)[:16],
@@ -330,8 +340,8 @@ class Auth:
             if name == "appkey":
                 if part == How.INVALID and self.sign == How.TS_ONLY:
                     return "wrong_appkey:tsonly"  # signed as by an empty secretkey
-                if part == How.INVALID and self.sign == How.NULL_TS:
-                    return "wrong_appkey:nullts"  # signed as by Java's null secretkey
+                if part == How.INVALID and self.sign in _MISSING_SECRET_SIGNS:
+                    return f"wrong_appkey:{self.sign}"  # as by a missing secretkey's text
                 named = {Given(""): "no_appkey:empty", How.EXTENDED: "wrong_appkey:extended"}
                 return named.get(part, "wrong_appkey")
             if isinstance(part, Given):
@@ -367,8 +377,8 @@ class Auth:
             return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
         elif (name, variant) == ("wrong_appkey", "tsonly"):
             return cls(appkey=How.INVALID, sign=How.TS_ONLY)
-        elif (name, variant) == ("wrong_appkey", "nullts"):
-            return cls(appkey=How.INVALID, sign=How.NULL_TS)
+        elif name == "wrong_appkey" and variant in _MISSING_SECRET_SIGNS:
+            return cls(appkey=How.INVALID, sign=How(variant))
         elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
             return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
         elif name in ("no_timestamp", "no_sign"):

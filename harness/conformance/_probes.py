@@ -575,6 +575,15 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
                 Auth(appkey=How.INVALID, sign=How.NULL_TS),
                 'an unknown appkey signed as by Java\'s null secretkey, MD5("null" + timestamp)',
             ),
+            (
+                Auth(appkey=How.INVALID, sign=How.NONE_TS),
+                'an unknown appkey signed as by Python\'s None secretkey, MD5("None" + timestamp)',
+            ),
+            (
+                Auth(appkey=How.INVALID, sign=How.UNDEFINED_TS),
+                "an unknown appkey signed as by JavaScript's undefined secretkey, "
+                'MD5("undefined" + timestamp)',
+            ),
         )
     # far outside the window where a mistake in the arithmetic puts a timestamp back inside it:
     # Beijing time (UTC+8) taken for UTC either way, the difference cut to 32 bits (2^32 ms)

@@ -686,6 +686,8 @@ _GATEWAY_MODES = {
         "wrong_appkey:extended",
         "wrong_appkey:tsonly",
         "wrong_appkey:nullts",  # MD5("null" + timestamp): Java's missing secretkey (session 27)
+        "wrong_appkey:nonets",  # MD5("None" + timestamp): Python's
+        "wrong_appkey:undefts",  # MD5("undefined" + timestamp): JavaScript's
     ],
     "bad-timestamp": [  # each future/expired mode with an offset drawn (_gateway_modes: pinned too)
         "no_timestamp",

@@ -477,6 +477,9 @@ ROUND16: list[tuple[str, str, Change | None]] = [
     ("expired-with-full-width-digits", "FH-A18", None),
     ("expired-with-leading-space", "FH-A18", None),
     ("unknown-appkey-null-secret", "FH-A04", None),
+    # session 27 review: Python's None and JavaScript's undefined written for the missing secret
+    ("unknown-appkey-none-secret", "FH-A04", None),
+    ("unknown-appkey-undefined-secret", "FH-A04", None),
     ("collection-null-item-skipped", "FH-L34", None),
 ]
 NAMED = (

@@ -368,7 +368,8 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly", "bad_sign:secretonly",
                  "bad_sign:appkeyts", "seconds_timestamp", "bad_sign:truncated",
                  "micros_timestamp", "wrong_appkey:tsonly", "bad_sign:samets",
-                 "bad_sign:lastdigit", "bad_sign:example", "wrong_appkey:nullts"):  # fmt: skip
+                 "bad_sign:lastdigit", "bad_sign:example", "wrong_appkey:nullts",
+                 "wrong_appkey:nonets", "wrong_appkey:undefts"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
     for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated",
                  "bad_token:bearer", "no_token:empty"):  # fmt: skip

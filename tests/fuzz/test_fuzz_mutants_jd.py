@@ -50,6 +50,8 @@ CASES = [
     ("example-sign-accepted", "bad-sign", "bad_sign:example"),  # FH-A15 (session 25)
     ("sign-right-prefix-accepted", "bad-sign", "bad_sign:truncated"),  # FH-A15 (session 26)
     ("unknown-appkey-null-secret", "bad-appkey", "wrong_appkey:nullts"),  # FH-A04 (session 27)
+    ("unknown-appkey-none-secret", "bad-appkey", "wrong_appkey:nonets"),
+    ("unknown-appkey-undefined-secret", "bad-appkey", "wrong_appkey:undefts"),
 ]
 
 
