@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import string
 import threading
 import time
 from collections import deque
@@ -66,8 +67,8 @@ class How(StrEnum):
     # before (``reused_timestamp``: a service keeping the check's verdict by timestamp takes it)
     SAME_TS = "samets"
     # sign: the right MD5 with its last hex digit changed (a service comparing 31 characters, an
-    # off-by-one next to the document's 31-character appkey example); token: its last character
-    # changed (a service checking the token's length or format alone)
+    # off-by-one next to the document's 31-character appkey example); token: a character near its
+    # middle changed, keeping its class (a service checking the token's length or format alone)
     LAST_DIGIT = "lastdigit"
     FRACTION = "fraction"  # timestamp: now in milliseconds with a fraction (".5"), signed as sent
     # timestamp: one outside the window, signed, then a second, fresh one appended (a captured URL
@@ -95,6 +96,14 @@ class How(StrEnum):
     # sign: MD5("null" + timestamp), with an unknown appkey: Java's ``secrets.get(appkey) +
     # timestamp`` of a missing secretkey, which anyone can make (session 27)
     NULL_TS = "nullts"
+    # the same made by Python's ``f"{None}{ts}"`` and JavaScript's ``undefined + ts`` (session 27)
+    NONE_TS = "nonets"
+    UNDEFINED_TS = "undefts"
+
+
+# a sign made as by an unknown appkey's missing secretkey written out: Java's null, Python's
+# None, JavaScript's undefined (wrong_appkey:nullts, :nonets, :undefts)
+_MISSING_SECRET_SIGNS = (How.NULL_TS, How.NONE_TS, How.UNDEFINED_TS)
 
 
 def example_timestamp_spellings() -> list[tuple[str, str]]:
@@ -214,6 +223,8 @@ class Auth:
                     How.SWAPPED: lambda: hashlib.md5(f"{text}{secret}".encode()).hexdigest(),
                     How.TS_ONLY: lambda: hashlib.md5(text.encode()).hexdigest(),
                     How.NULL_TS: lambda: hashlib.md5(f"null{text}".encode()).hexdigest(),
+                    How.NONE_TS: lambda: hashlib.md5(f"None{text}".encode()).hexdigest(),
+                    How.UNDEFINED_TS: lambda: hashlib.md5(f"undefined{text}".encode()).hexdigest(),
                     How.SECRET_ONLY: lambda: hashlib.md5(secret.encode()).hexdigest(),
                     How.APPKEY_TS: lambda: hashlib.md5(f"{appkey}{text}".encode()).hexdigest(),
                     How.TRUNCATED: lambda: jd_sign(secret, text)[:16],
@@ -299,7 +310,7 @@ class Auth:
                 How.EXTENDED: "the valid token with a character appended",
                 How.TRUNCATED: "the valid token with its last character cut",
                 How.BEARER: "an unknown token after Bearer",
-                How.LAST_DIGIT: "the valid token with its last character changed",
+                How.LAST_DIGIT: "the valid token with a character in its middle changed",
                 Given(""): "an empty Authorization header",
             }
             return plain.get(self.token, "a generated token")
@@ -331,8 +342,8 @@ class Auth:
             if name == "appkey":
                 if part == How.INVALID and self.sign == How.TS_ONLY:
                     return "wrong_appkey:tsonly"  # signed as by an empty secretkey
-                if part == How.INVALID and self.sign == How.NULL_TS:
-                    return "wrong_appkey:nullts"  # signed as by Java's null secretkey
+                if part == How.INVALID and self.sign in _MISSING_SECRET_SIGNS:
+                    return f"wrong_appkey:{self.sign}"  # as by a missing secretkey's text
                 named = {Given(""): "no_appkey:empty", How.EXTENDED: "wrong_appkey:extended"}
                 return named.get(part, "wrong_appkey")
             if isinstance(part, Given):
@@ -368,8 +379,8 @@ class Auth:
             return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
         elif (name, variant) == ("wrong_appkey", "tsonly"):
             return cls(appkey=How.INVALID, sign=How.TS_ONLY)
-        elif (name, variant) == ("wrong_appkey", "nullts"):
-            return cls(appkey=How.INVALID, sign=How.NULL_TS)
+        elif name == "wrong_appkey" and variant in _MISSING_SECRET_SIGNS:
+            return cls(appkey=How.INVALID, sign=How(variant))
         elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
             return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
         elif name in ("no_timestamp", "no_sign"):
@@ -491,16 +502,37 @@ def _value(part: Part, made: dict[Part, Any]) -> str | None:
     return make() if callable(make) else make
 
 
+def cut_token_is_empty(creds: Credentials) -> bool:
+    """Whether ``How.TRUNCATED`` (the valid token with its last character cut) sends an empty
+    token: a one-character token's cut is the missing-token case, not a bad token (conformance's
+    FH-A17 and fuzz's ``bad_token:truncated`` skip it or expect that code)."""
+    return len(creds.token or "--") < 2
+
+
 def _remembered(value: str) -> str:
     """A credential cut from a secret (most of it): every later redaction masks it too."""
     remember_secret(value)
     return value
 
 
+_CLASSES = {"0": string.digits, "A": string.ascii_uppercase, "a": string.ascii_lowercase}
+
+
 def _last_changed(token: str) -> str:
-    """The token with its last character changed, as long as it (a service checking a token's
-    length or format, not its value, takes it): mostly the secret, so redacted too."""
-    last = token[-1:]
+    """The token with one character near its middle changed to another of its class (a digit
+    for a digit, a letter for a letter of the same case), as long as it and of the same shape:
+    a service checking a token's length or format, not its value, takes it. Not the last
+    character: a JWT's or any base64url token's last one carries unused bits a lenient decoder
+    ignores ('...0' and '...1' are the same signature), so changing it changes no byte; nor one
+    before a '.', nor a '.', '-' or '_'. Mostly the secret, so redacted too."""
+    middle = len(token) // 2
+    for i in sorted(range(len(token)), key=lambda i: (abs(i - middle), i)):
+        if i == len(token) - 1 or token[i + 1] == ".":
+            continue
+        for first, second in ("01", "AB", "ab"):
+            if token[i] in _CLASSES[first]:
+                return token[:i] + (second if token[i] == first else first) + token[i + 1 :]
+    last = token[-1:]  # no letter or digit to change: the last character, as before
     return token[:-1] + ("1" if last == "0" else "0")
 
 

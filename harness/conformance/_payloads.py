@@ -103,6 +103,9 @@ class PayloadPool:
         self.jd_images = [m for m in everything if jd.fits(m.data, m.format)]
         small = [m for m in self.jd_images if len(m.data) <= _SMALL_BYTES]
         self.small = small or self.jd_images[:1]
+        # the smallest face both APIs take: a request about anything but size (E-013's async)
+        fitting = [m for m in faces if m in self.match_images and m in self.jd_images]
+        self.small_face = min(fitting or [self.reference], key=lambda m: len(m.data))
         video = still_video(faces[0].data, 10, fps=10, side=320)
         self.video = PoolImage("builtin_face_video", video)
         faceless_video = still_video(self.faceless.data, 10, fps=10, side=320)

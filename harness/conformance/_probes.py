@@ -34,11 +34,20 @@ from harness.clients import (
 from harness.clients._auth import (
     OUTSIDE_WINDOW_MS,
     Part,
+    cut_token_is_empty,
     example_timestamp_spellings,
 )
 from harness.clients._clock import ServiceClock
-from harness.contract import Answer, Code, Contract, jd_sign, parse_score, score_step
-from harness.emulator import check_char
+from harness.contract import (
+    Answer,
+    Code,
+    Contract,
+    jd_sign,
+    parse_score,
+    same_key_bytes,
+    score_step,
+)
+from harness.emulator import check_char, first_generation
 from harness.imaging import padded
 from harness.pacing import Budget, Pacer
 from harness.redact import remember_sign
@@ -566,6 +575,15 @@ for _n, (_name, _how, _meaning, _what) in enumerate(
                 Auth(appkey=How.INVALID, sign=How.NULL_TS),
                 'an unknown appkey signed as by Java\'s null secretkey, MD5("null" + timestamp)',
             ),
+            (
+                Auth(appkey=How.INVALID, sign=How.NONE_TS),
+                'an unknown appkey signed as by Python\'s None secretkey, MD5("None" + timestamp)',
+            ),
+            (
+                Auth(appkey=How.INVALID, sign=How.UNDEFINED_TS),
+                "an unknown appkey signed as by JavaScript's undefined secretkey, "
+                'MD5("undefined" + timestamp)',
+            ),
         )
     # far outside the window where a mistake in the arithmetic puts a timestamp back inside it:
     # Beijing time (UTC+8) taken for UTC either way, the difference cut to 32 bits (2^32 ms)
@@ -615,8 +633,10 @@ def extended_token(p: ProbeContext) -> None:
     ``Bearer <token>`` (E-016's other spelling; a service that takes any bearer value, a JWT
     decoded without its signature checked, accepts it), on validateData and /match: the
     operations whose canonical request costs one send (the Bearer spelling on /match alone);
-    so does the valid token with its last character changed on /match (round 16: a service
-    checking the token's length or format alone took it).
+    so does the valid token with a character near its middle changed on /match, a digit for a
+    digit, a letter for a letter (round 16: a service checking the token's length or format
+    alone took it; not the last character, whose unused base64url bits a JWT's lenient decoder
+    ignores: session 27 review).
     Last, an Authorization header sent empty on /match gets the missing-token code: no token
     (值为授权token) however it is left out (round 14: ``if token and token not in tokens``
     let it through; any refusal of it fits a live target, the emulator's is 缺少授权token); and
@@ -642,7 +662,7 @@ def extended_token(p: ProbeContext) -> None:
         # other value as long as the valid one
         (
             How.LAST_DIGIT,
-            "the valid token with its last character changed",
+            "the valid token with a character in its middle changed",
             ["match"],
             invalid,
             None,
@@ -659,7 +679,7 @@ def extended_token(p: ProbeContext) -> None:
         ),
     )
     # a one-character token cut is an empty one, the missing-token case below (a false red)
-    cut_is_empty = len(p.session.creds.require_token()) < 2
+    cut_is_empty = cut_token_is_empty(p.session.creds)
     for how, what, operations, meaning, change in cases:
         if how is How.TRUNCATED and cut_is_empty:
             continue
@@ -1417,7 +1437,8 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
     sources, or with an empty imgBase64, or null (session 27: ``if (item == null) continue;``),
     (one that skips it and compares the rest; E-085: a part sent null is no ImageItem under
     every reading). Which refusal code is the service's: the refusal rules judge it as for any
-    invalid request."""
+    invalid request; an HTTP layer's own 4xx without the envelope refuses it too (E-015: a Go
+    validator's text/plain 400 to a null item, session 27 review)."""
     canonical = p.canonical("faceCompareNew")
     item = canonical.json["collectionImageItems"][0]
     sourceless = {k: v for k, v in item.items() if k not in ("imgBase64", "imgArr", "imgUrl")}
@@ -1442,7 +1463,15 @@ def jd_image_items_as_documented(p: ProbeContext) -> None:
         ),
     ):
         request = p.canonical("faceCompareNew").with_json((name,), value)
-        a = p.ask_envelope(request, f"a request with {what}")
+        a = p.ask(request)
+        if _http_refusal(a):
+            continue  # a binder's or framework's own 4xx is the refusal asked for (E-015)
+        if not (enveloped(a) or a.throttled):
+            raise Violation(
+                f"Received: HTTP {a.status} for a request with {what}\n"
+                "Expected: an envelope, or an HTTP layer's 4xx refusing it",
+                request=request,
+            )
         if business(a) and str(a.code) == "0":
             raise Violation(
                 f"Received: business code 0{_named(a.meaning)} for a request with {what}\n"
@@ -1757,20 +1786,25 @@ def jd_other_format_never_compared(p: ProbeContext) -> None:
     "jd-fixed-field-exact",
     api="jd",
     erratum="E-044",
+    observes=("E-055",),
     # appAuthorityKey's value is kept out of every report, its quote too
     quote='businessId String "JDT-NUEHUB-COM-FACE" 固定值; appName String "FACE_ALGORITHM" 固定值; '
     "appAuthorityKey String 固定值",
 )
-def jd_fixed_field_exact(p: ProbeContext) -> None:
+def jd_fixed_field_exact(p: ProbeContext) -> str | None:
     """Each 固定值 with one character appended, and with its last one dropped, is not compared: a
     service testing ``startsWith`` (or ``contains``) takes the first, one comparing the key
     without its base64 padding (``...DmBA=``) the second; a 固定值 holding '+' (appAuthorityKey)
     with a space for it (session 25: a service turning every ' ' back into '+', a form decoder's
     mistake undone, takes it), and one holding '+' or '/' in URL-safe base64's alphabet (session
-    27: a service reading both alphabets takes ``-`` and ``_``). Each differs from the fixed
-    value under every reading (E-044: only another letter case is not judged). Any refusal
-    passes (1162, 100, 43011 alike); a comparison (0 or 1155) fails. The values are never
-    written out (appAuthorityKey is kept out of findings: a replay file names the variant)."""
+    27: a service reading both alphabets takes ``-`` and ``_``). A spelling of other bytes differs
+    from the fixed value under every reading (E-044: only another letter case is not judged): any
+    refusal passes (1162, 100, 43011 alike); a comparison (0 or 1155) fails. A spelling of the
+    same bytes (the key unpadded, URL-safe: ``same_key_bytes``) is asked last and observed: taken,
+    E-055's compared-as-bytes (session 27 review: a service decoding the key was red). The
+    values are never written out (appAuthorityKey is kept out of findings: a replay file names
+    the variant)."""
+    same_bytes: list[tuple[str, str, str]] = []
     for name, right in p.contract.jd_fixed_fields.items():
         spaced = [(right.replace("+", " "), "a space for each '+'")] if "+" in right else []
         if "+" in right or "/" in right:
@@ -1781,6 +1815,9 @@ def jd_fixed_field_exact(p: ProbeContext) -> None:
             (right[:-1], "its last dropped"),
             *spaced,
         ):
+            if same_key_bytes(right, value):
+                same_bytes.append((name, value, what))
+                continue
             request = p.canonical("faceCompareNew").with_json((name,), value)
             a = p.ask(request)
             if business(a) and a.ran:
@@ -1791,6 +1828,19 @@ def jd_fixed_field_exact(p: ProbeContext) -> None:
                     "document's",
                     request=request,
                 )
+    refused = 0
+    for name, value, what in same_bytes:
+        request = p.canonical("faceCompareNew").with_json((name,), value)
+        a = p.ask(request)
+        refused += a.refused
+        if business(a) and a.ran:
+            raise observed(
+                "E-055",
+                f"Received: business code {a.code}{_named(a.meaning)} (compared) for {name} as "
+                f"its 固定值 with {what}, the same bytes in base64\n"
+                "Default reading: the 固定值's text alone (refused)",
+            )
+    return "E-055" if same_bytes and refused == len(same_bytes) else None
 
 
 # --- liveness -------------------------------------------------------------------------------
@@ -2913,7 +2963,10 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     the required column (E-033), but a comparison (照片+照片, 公安库照片+传入照片) has nothing to
     compare without either, and their data is 是; personType lists its 人员类型 (a service reading
     it for vip and inner alone takes any other for normal). The /idno cases share one request's
-    liveCode: the first that is accepted spends it, so personType goes first.
+    liveCode: the first that is accepted spends it, so personType goes first. An idNum '' may
+    be refused by a format validator's own 4xx without the envelope (E-015, E-043: session 27
+    review); every other case is the API's own 异常情况, its errcode due (E-016's review: mutant
+    invalid-parameter-framework-400 stays a defect).
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     unknown = video | {"videoType": "NOT_A_MODE"}
@@ -2941,7 +2994,11 @@ def documented_fields_enforced(p: ProbeContext) -> None:
         ("faceData.origin 'ftp'", match.with_json(("faceData", "origin"), "ftp")),
     )
     for what, request in cases:
-        p.expect(request, "errcode", "invalid parameter", what)
+        # an idNum's format is a validator's to check (E-043): its own 4xx refuses '' (E-015)
+        sent = p.send(request) if request.json.get("idNum") == "" else None
+        if sent is not None and sent.answer is not None and _http_refusal(sent.answer):
+            continue
+        p.expect(request, "errcode", "invalid parameter", what, sent=sent)
 
 
 @probe(
@@ -3032,24 +3089,26 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     liveCode (an answer, whatever it is, is all the probe asks). So does the number in its
     first-generation form, 15 digits (round 16: a service reading the birth date and check
     character at an 18-digit number's places crashed on it; refusing it fits, E-043): the
-    probe costs two sends."""
+    probe costs two sends. A validator's own 4xx without the envelope refuses either (E-015:
+    session 27 review, a text/plain 400 to the 15 digits was red); a 5xx, or a 2xx that is no
+    envelope, fails (``_answered``)."""
     request = p.canonical("matchIdno", live_code=False).with_json(("name",), _LONG_NAME)
     own = str(request.json.get("idNum", ""))
     lower = own.endswith("X")
     if lower:
         request = request.with_json(("idNum",), own[:-1] + "x")
-    p.ask_envelope(
+    _answered(
+        p,
         request,
         f"/idno with a name of {len(_LONG_NAME)} characters"
         + (f" and idNum {own[:-1]}x (the check character in lowercase)" if lower else ""),
-        "an envelope with an errcode (errcode 是), never a server error",
     )
-    if len(own) == 18 and own[:17].isdigit() and own[6:8] == "19":
-        first = own[:6] + own[8:17]  # the century and the check character dropped
-        p.ask_envelope(
+    first = first_generation(own)
+    if first is not None:
+        _answered(
+            p,
             p.canonical("matchIdno", live_code=False).with_json(("idNum",), first),
             f"/idno with idNum {first} (the first-generation, 15-digit form of {own})",
-            "an envelope with an errcode (errcode 是), never a server error",
         )
 
 

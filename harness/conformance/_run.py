@@ -88,8 +88,9 @@ EMULATOR_MAX_REQUESTS = 50_000
 # more two-source items, FH-J21's BMP, FH-L40's Application/JSON, FH-J25)
 # round 16: jd 131 -> 137 (FH-J23's URL-safe appAuthorityKey, FH-J25's expired timestamp, FH-A18's
 # example timestamp with a '+', in full-width digits, after a space, FH-A04's MD5("null"+ts))
-# and 138 (FH-L34's null collection item)
-PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 138}
+# and 138 (FH-L34's null collection item); session 27 review: 140 (FH-A04's MD5("None"+ts) and
+# MD5("undefined"+ts))
+PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 140}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

@@ -63,6 +63,8 @@ class Session:
         default_factory=dict, repr=False
     )
     requests: dict[str, Request] = field(default_factory=dict, repr=False)  # case id -> Request
+    # the small canonical /match with async true: taken, refused as input or neither (asked once)
+    _async_small: list[bool | None] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         if self.identity is None and self.is_emulator:
@@ -78,6 +80,7 @@ class Session:
             budget=self.tracker.budget,  # one budget: a paid reconnect retry is spent from it too
             timeout_s=self.timeout_s,
         )
+        self._async_lock = threading.Lock()
         self._ops = {
             op.path: op.operation_id for op in self.contract.spec(self.api).operations.values()
         }
@@ -172,6 +175,28 @@ class Session:
         kind = answer.no_answer or "connection"
         self.tracker.unanswered(request.operation, kind, spent=True)
         raise NoAnswer(no_answer(answer.cause, request, self.timeout_s, kind), kind)
+
+    def small_async_taken(self) -> bool | None:
+        """Whether the service takes the canonical /match of the pool's smallest face sent with
+        async true (one request a run, sent the first time a refusal of async true needs it; none
+        left or no answer: None): E-013's alternative refuses async true whatever the request
+        (``async_refused``)."""
+        from ._probes import ProbeContext
+        from ._st_checks import async_taken
+
+        with self._async_lock:
+            if not self._async_small:
+                b64 = self.pool.small_face.b64
+                request = ProbeContext(session=self).canonical("match")
+                for path in (("image", "data"), ("faceData", "data"), ("async",)):
+                    request = request.with_json(path, True if path == ("async",) else b64)
+                try:
+                    answer, _ = self.send(request, "async-probe")
+                except (BudgetExhausted, NoAnswer):
+                    self._async_small.append(None)
+                else:
+                    self._async_small.append(async_taken(answer.answer))
+            return self._async_small[0]
 
     def answer_of(self, case: Any, response: Any) -> Exchange:
         """schemathesis' response to ``case`` as the one :class:`Exchange`, read once."""

@@ -7,6 +7,7 @@ schemathesis' own status-based check (with its exemptions) the envelope's verdic
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import schemathesis
@@ -29,18 +30,35 @@ CUSTOM_CHECKS = (RULES_CHECK, NEGATIVE_CHECK, POSITIVE_CHECK)
 ASYNC_READING = "E-013"  # how async feedback arrives: a service may refuse async true as input
 
 
-def async_refused(body: Any, answer: Answer | None) -> bool:
+def async_refused(
+    body: Any, answer: Answer | None, small_taken: Callable[[], bool | None] | None = None
+) -> bool:
     """A comparison sent with ``async`` true refused with an input-category code: E-013's
     alternative (``async`` says nothing of how the feedback arrives; a service offering it to
     callers with a registered callback alone may call async true, from one without, invalid
     input: legit ``async-callback-input-code``), observed by FH-S02 and fuzz's valid requests,
-    never their finding unless a policy requires E-013's default."""
+    never their finding unless a policy requires E-013's default. The reading refuses async
+    true whatever the request: ``small_taken`` (asked only here) says whether the service took
+    the small canonical /match with async true; taken, this refusal is the request's own (session
+    27 review: async bodies over 120 kB refused as 40004 passed as the reading)."""
     return (
         isinstance(body, dict)
         and body.get("async") is True
         and answer is not None
         and answer.category == "input"
+        and not (small_taken is not None and small_taken() is True)
     )
+
+
+def async_taken(answer: Answer | None) -> bool | None:
+    """Whether an answer to the small canonical request with async true took it (True), refused
+    it as input (False: E-013's alternative holds), or tells neither (None: no envelope, another
+    refusal: a throttle, credentials)."""
+    if answer is None or answer.where is None:
+        return None
+    if not answer.refused:
+        return True
+    return False if answer.category == "input" else None
 
 
 def run_rules(
@@ -128,7 +146,7 @@ def _envelope_check(ctx: Any, response: Any, case: Any, *, negative: bool) -> bo
         if rejected or not session.readings.mismatch(reading, "alternative"):
             return None
     answer = session.answer_of(case, response).answer
-    if not negative and refused and async_refused(case.body, answer):
+    if not negative and refused and async_refused(case.body, answer, session.small_async_taken):
         reading = ASYNC_READING  # E-013's alternative: async true refused without a callback
         session.readings.observe(
             reading,

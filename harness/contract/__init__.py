@@ -27,6 +27,7 @@ from ._contract import load_contract as load_contract
 from ._contract import not_fixed as not_fixed
 from ._contract import observe_reading as observe_reading
 from ._contract import reading_lines as reading_lines
+from ._contract import same_key_bytes as same_key_bytes
 from ._contract import validated_specs as validated_specs
 from ._models import MODEL_SCHEMAS as MODEL_SCHEMAS
 from ._models import CompareRequest as CompareRequest

@@ -5,6 +5,8 @@ clients sign and the emulator checks with, so a wrong formula is caught by the k
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import dataclasses
 import hashlib
@@ -722,6 +724,26 @@ def not_fixed(right: str) -> list[str]:
         if near not in (right, *values):
             values.append(near)
     return values
+
+
+def same_key_bytes(right: str, value: str) -> bool:
+    """Whether ``value``, another spelling than ``right``, is the same bytes to a lenient base64
+    decoder, ``right`` being a 固定值 in standard padded base64 (appAuthorityKey): URL-safe
+    base64's '-' and '_' for '+' and '/', its padding dropped in part or whole (E-055's
+    compared-as-bytes: Node's ``Buffer.from(x, 'base64')`` reads both). Never other bytes, a
+    space or another character: those differ under every reading."""
+    if value == right or not _STANDARD_B64.fullmatch(right) or len(right) % 4:
+        return False
+    bare = value.replace("-", "+").replace("_", "/").rstrip("=")
+    if not _STANDARD_B64.fullmatch(bare):
+        return False
+    try:
+        return base64.b64decode(bare + "=" * (-len(bare) % 4)) == base64.b64decode(right)
+    except binascii.Error:  # a length no base64 has (4n + 1 characters)
+        return False
+
+
+_STANDARD_B64 = re.compile(r"[A-Za-z0-9+/]+={0,2}")
 
 
 def jd_sign(secretkey: str, timestamp_ms: int | str) -> str:

@@ -15,4 +15,5 @@ from ._settings import EmulatorSettings as EmulatorSettings
 from ._settings import build_settings as build_settings
 from ._settings import parse_readings_option as parse_readings_option
 from ._validation import check_char as check_char
+from ._validation import first_generation as first_generation
 from ._validation import valid_id_number as valid_id_number

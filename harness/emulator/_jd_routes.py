@@ -46,7 +46,7 @@ async def face_compare_new(emu: Emulator, scope: Scope, receive: Receive) -> Res
         limit = (emu.contract.jd_collection_bounds[1] + 1) * per_item + 64 * 1024
         refusals = ("jd", "invalid_parameter", "invalid_parameter")
         body = await read_json(emu, scope, receive, limit, refusals)
-        body = alt.bind(emu, "jd", "CompareRequest", body)
+        body = alt.key_as_bytes(emu, alt.bind(emu, "jd", "CompareRequest", body))
         serial = str(body.get("serialNo", ""))[:64] if isinstance(body, dict) else ""
         _check(emu, body)
         most = emu.settings.throttle.max_concurrency  # the business level's (43010 流量受限)

@@ -9,7 +9,7 @@ import re
 import uuid
 from typing import Any
 
-from harness.contract import as_bound
+from harness.contract import as_bound, same_key_bytes
 
 from ._context import Emulator
 from ._media import MediaError, from_base64, from_byte_array
@@ -29,6 +29,18 @@ def bind(emu: Emulator, api: str, schema: str, body: Any) -> Any:
     if validator.is_valid(body):
         return body
     return as_bound(validator, body) or body
+
+
+def key_as_bytes(emu: Emulator, body: Any) -> Any:
+    """E-055 compared-as-bytes: a 固定值 in base64 (appAuthorityKey) spelt otherwise for the same
+    bytes (URL-safe, unpadded: ``same_key_bytes``) is taken as the 固定值 itself."""
+    if "E-055" not in emu.settings.alternatives or not isinstance(body, dict):
+        return body
+    fixed = emu.contract.jd_fixed_fields
+    return {
+        k: fixed[k] if k in fixed and isinstance(v, str) and same_key_bytes(fixed[k], v) else v
+        for k, v in body.items()
+    }
 
 
 def match_body(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:

@@ -104,6 +104,15 @@ def check_char(first17: str) -> str:
     return _CHECK[sum(int(d) * w for d, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
+def first_generation(value: str) -> str | None:
+    """The 15-digit first-generation form (GB 11643-1989) of a valid 18-digit number of someone
+    born in the 1900s: the century (its 7th and 8th digits, "19") and the check character
+    dropped; None for any other value."""
+    if not valid_id_number(value) or value[6:8] != "19":
+        return None
+    return value[:6] + value[8:17]
+
+
 def valid_id_number(value: str) -> bool:
     if len(value) != 18 or not value[:17].isdigit():
         return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -18,7 +19,12 @@ from harness.conformance import RULES, CheckFailed, Facts, RuleContext
 from harness.conformance._probes import refused_for_live_code
 from harness.conformance._registry import observe_reading
 from harness.conformance._rules_http import Refusal, names_url
-from harness.conformance._st_checks import ASYNC_READING, async_refused, invalid_only_by_reading
+from harness.conformance._st_checks import (
+    ASYNC_READING,
+    async_refused,
+    async_taken,
+    invalid_only_by_reading,
+)
 from harness.conformance._tracker import lip_of, serial_named
 from harness.contract import Answer, Contract, ReadingLog, read_answer
 from harness.redact import Pretty, redacted_excerpt
@@ -26,7 +32,7 @@ from harness.redact import Pretty, redacted_excerpt
 from ._client import FRESH_LIVE_CODE, FuzzClient
 from ._invalid import InvalidCase
 from ._rules import ALSO_REFUSED_AT, Codes, rule_of
-from ._valid import Gen
+from ._valid import Gen, match_pair
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
 
@@ -201,6 +207,7 @@ def refused_as_invalid(
     exchange: Exchange | None = None,
     request: Request | None = None,
     readings: ReadingLog | None = None,
+    small_async_taken: Callable[[], bool | None] | None = None,
 ) -> list[Problem]:
     """A request valid under every reading (of the property ``name``) is not refused as invalid,
     and its answer (``exchange``) is the API's envelope: under both readings of E-015 (errors at
@@ -213,14 +220,19 @@ def refused_as_invalid(
     code for the liveCode itself; a liveness check failing a video is the service's own).
     One sent with async true refused as invalid follows E-013's alternative (``async_refused``,
     conformance's FH-S02 alike): recorded in ``readings``, a problem only when a policy requires
-    the default."""
+    the default; unless ``small_async_taken`` says the small canonical /match with async true was
+    taken (then the refusal is this request's own: a problem)."""
     what = VALID_AS.get(name, VALID_AS["valid-requests"])
     if found is not None and found.category == "input":
         meaning = found.meaning.en if found.meaning else "?"
         message = f"{what} was refused as invalid: {found.where} code {found.code} ({meaning})"
         problem = Problem("valid_request_accepted", "high", message)
-        if async_refused(request.json if request is not None else None, found):
+        body = request.json if request is not None else None
+        if async_refused(body, found, small_async_taken):
             return record_reading(readings, ASYNC_READING, False, problem)
+        if async_refused(body, found):  # the small one taken: not E-013's reading
+            message += "; the small canonical /match with async true was taken"
+            return [replace(problem, message=message)]
         return [problem]
     if (
         found is not None
@@ -242,6 +254,16 @@ def refused_as_invalid(
     text = redacted_excerpt(exchange.content, 60)
     message = f"{what} got HTTP {exchange.status} ({kind}) that is not the API's envelope: "
     return [Problem("valid_request_answered", "high", message + repr(text))]
+
+
+def small_async_taken(
+    gen: Gen, send: Callable[[Request], tuple[Exchange, Answer | None]]
+) -> bool | None:
+    """:func:`async_taken` of the small canonical /match (the pool's smallest face against itself)
+    sent with async true through ``send``."""
+    face = min(gen.pool.faces, key=lambda f: len(f.data))
+    exchange, found = send(match_pair(gen, face, face).with_json(("async",), True))
+    return async_taken(found) if exchange.no_answer is None else None
 
 
 # 4xx that judge no request: a wrong base URL or method (404, 405: nothing judged, inconclusive),
@@ -315,10 +337,18 @@ class Run:
     steps: list[str] = field(default_factory=list)  # state-machine steps of the current example
     # which reading of each erratum the answers follow
     readings: ReadingLog = field(default_factory=ReadingLog)
+    async_small: list[bool | None] = field(default_factory=list)  # small_async_taken's answer
 
     def send(self, request: Request, **kw: Any) -> tuple[Exchange, Answer | None]:
         exchange = self.client.send(request, **kw)
         return exchange, outcome(self.contract, request, exchange)
+
+    def small_async_taken(self) -> bool | None:
+        """Whether the target takes the small canonical /match with async true (sent once a run,
+        the first time a refusal of async true needs it: ``async_refused``)."""
+        if not self.async_small:
+            self.async_small.append(small_async_taken(self.gen, self.send))
+        return self.async_small[0]
 
     def standard(
         self,

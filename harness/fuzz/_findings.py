@@ -42,10 +42,17 @@ from harness.redact import image_placeholder
 from harness.results import Finding, ReplayOutcome
 
 from ._body import Body, with_images
-from ._checks import PropertyFailed, Run, check_answer, outcome, refused_as_invalid
+from ._checks import (
+    PropertyFailed,
+    Run,
+    check_answer,
+    outcome,
+    refused_as_invalid,
+    small_async_taken,
+)
 from ._client import FuzzClient
 from ._invalid import InvalidCase
-from ._pool import render, shows_a_face
+from ._pool import image_pool, render, shows_a_face
 from ._probes import PROBES_PROPERTY
 from ._properties import (
     FACELESS_CHECKS,
@@ -56,6 +63,7 @@ from ._properties import (
     self_match,
     swap_symmetry,
 )
+from ._valid import Gen
 
 _CASE = ("rule", "detail", "where", "codes", "exact", "field")  # InvalidCase in the fuzz section
 
@@ -394,7 +402,15 @@ def _judge(replay: Replay, loaded: Loaded, client: FuzzClient, is_emulator: bool
     )
     if case is None:
         prop = str(replay.extra.get("property", "")).partition(":")[2]
-        problems += refused_as_invalid(contract, found, prop, exchange, request, readings)
+        problems += refused_as_invalid(
+            contract,
+            found,
+            prop,
+            exchange,
+            request,
+            readings,
+            lambda: small_async_taken(Gen(contract, image_pool()), lambda r: send(r)[1:]),
+        )
     if check == "same_request_same_score":
         problems += same_score(found, send(request)[2])
     elif check == "swap_symmetry":

@@ -169,7 +169,12 @@ def build_valid(run: Run, prop: str, api: str) -> Callable[[], None]:
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
         problems = refused_as_invalid(
-            run.contract, found, exchange=exchange, request=request, readings=run.readings
+            run.contract,
+            found,
+            exchange=exchange,
+            request=request,
+            readings=run.readings,
+            small_async_taken=run.small_async_taken,
         )
         run.fail(prop, problems, request, exchange)
 
@@ -259,7 +264,13 @@ def build_self_match(run: Run, prop: str, api: str) -> Callable[[], None]:
         request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
         problems = refused_as_invalid(
-            run.contract, found, "self-match", exchange, request, run.readings
+            run.contract,
+            found,
+            "self-match",
+            exchange,
+            request,
+            run.readings,
+            run.small_async_taken,
         )
         face = shows_a_face(image.name)
         run.fail(
@@ -306,7 +317,13 @@ def build_reencoding(run: Run, prop: str, api: str) -> dict[str, Callable[[], No
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
         problems = refused_as_invalid(
-            run.contract, found, "reencoding-matches", exchange, request, run.readings
+            run.contract,
+            found,
+            "reencoding-matches",
+            exchange,
+            request,
+            run.readings,
+            run.small_async_taken,
         )
         threshold = run.contract.success_threshold("match")
         run.fail(prop, problems + reencoding(api, found, op, threshold), request, exchange)

@@ -32,6 +32,7 @@ from harness.clients import (
     check_reachable,
     load_credentials,
 )
+from harness.clients._auth import cut_token_is_empty
 from harness.config import did_you_mean
 from harness.contract import Contract, ReadingLog, check_required, load_contract
 from harness.errors import TargetError, UsageError
@@ -170,7 +171,7 @@ def run_fuzz(
         from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 
         identities = ((DEMO_ID_NUM, DEMO_NAME),) if is_emulator else ()
-        gen = Gen(contract, pool, identities, cut_token_empty=len(creds.token or "--") < 2)
+        gen = Gen(contract, pool, identities, cut_token_empty=cut_token_is_empty(creds))
         run = Run(
             contract=contract,
             client=client,

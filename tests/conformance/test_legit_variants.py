@@ -12,7 +12,7 @@ from harness.conformance import CheckFailed
 from harness.conformance._probes import ProbeContext
 from harness.conformance._registry import RULES
 
-from .conftest import conform, explain, probe_session
+from .conftest import conform, explain, probe_session, run_probes_alone
 
 FRAMING = (
     "gzip",
@@ -281,3 +281,55 @@ def test_the_review_s_services_fail_no_probe(contract, name: str, rules: tuple[s
     with serve_variant(name, contract) as url, probe_session(contract, "match", url) as session:
         found, _ = run_probes_alone(session, rules)
     assert not found, found
+
+
+def test_a_jwt_token_one_character_from_the_valid_one_is_refused_not_taken(contract) -> None:
+    """Session 27 review: FH-A17 changed a token's last character, which in a JWT's signature
+    holds unused base64url bits ('...0' and '...1' decode to the same bytes): a service checking
+    the signature (jwt-token) took the changed token, a false red; a character in the middle
+    changes real bytes."""
+    from fixtures.legit_variants import JWT_TOKEN
+
+    from harness.clients import DEMO
+
+    creds = DEMO.model_copy(update={"token": JWT_TOKEN})
+    with (
+        serve_variant("jwt-token", contract) as url,
+        probe_session(contract, "match", url, creds=creds) as session,
+    ):
+        found, unjudged = run_probes_alone(session, ("FH-A17",))
+    assert not found and not unjudged, (found, unjudged)
+
+
+def test_jd_thresholds_as_the_seed_s_table_prints_them_are_no_finding(contract) -> None:
+    """Session 27 review: e4..e7 all 1.0920000, as the seed's table prints them, were a high
+    FH-J06 finding on every comparison (jd-thresholds-table)."""
+    with serve_variant("jd-thresholds-table", contract) as url:
+        with probe_session(contract, "jd", url) as session:
+            p = ProbeContext(session=session)
+            answer = p.ask(p.canonical("faceCompareNew"))
+    assert answer.ran and not p.failures, [f.message for f in p.failures]
+
+
+def test_a_null_collection_item_refused_by_a_validators_plain_400_is_a_refusal(contract) -> None:
+    """Session 27 review: FH-L34 asked an envelope of the answer to ``[item, null]`` and filed
+    a Go validator's text/plain 400 (jd-null-item-400) high; E-015: a probe asking only for a
+    refusal takes an HTTP layer's 4xx as that refusal."""
+    with serve_variant("jd-null-item-400", contract) as url:
+        with probe_session(contract, "jd", url) as session:
+            found, unjudged = run_probes_alone(session, ("FH-L34",))
+    # the 400 and its text/plain are HTTP conventions' to list (FH-H02, FH-H03), not the probe's
+    assert not [f for f in found if f.startswith("FH-L34")] and not unjudged, (found, unjudged)
+
+
+@pytest.mark.parametrize("name", ["idno-pattern-400", "idno-pattern-400-plain"])
+def test_an_id_number_a_validator_refuses_with_its_own_400_is_a_refusal(contract, name) -> None:
+    """Session 27 review: a validator refusing an idNum that is not 18 characters with its own
+    400 (Spring's JSON, Go's text/plain) failed FH-L41 high on the 15-digit number (refusing it
+    fits, E-043) and FH-L14 on idNum '' (asked only for a refusal: E-015 takes a layer's 4xx)."""
+    with serve_variant(name, contract) as url:
+        with probe_session(contract, "match", url) as session:
+            found, unjudged = run_probes_alone(session, ("FH-L41", "FH-L14"))
+    # a 400 and its Content-Type are HTTP conventions' to list (FH-H02, FH-H03), not a probe's
+    assert not [f for f in found if f.startswith(("FH-L41", "FH-L14"))], found
+    assert not unjudged, unjudged

@@ -399,12 +399,12 @@ ROUND11: list[tuple[str, str, Change | None]] = [
 ]
 # Session 23 (round 12): defects `conform --seed 7` and `fuzz --seed 1` (through the CLI) missed at
 # 296e8f7, each now named by the probe of its sentence: a 固定值 taken by ``startsWith`` (fuzz's
-# fixed-field named it, conform did not) or appAuthorityKey without its base64 padding (FH-J23),
+# fixed-field named it, conform did not), appAuthorityKey without its base64 padding (FH-J23;
+# E-055's compared-as-bytes since session 27's review, mutant_jd READINGS),
 # a sign whose last hex digit is never compared (FH-A15), a CMYK JPEG or a palette PNG refused as
 # invalid (FH-L33). The round's table is in the session 23 report.
 ROUND12: list[tuple[str, str, Change | None]] = [
     ("fixed-field-prefix-accepted", "FH-J23", None),
-    ("authority-key-unpadded-accepted", "FH-J23", None),
     ("sign-last-digit-unchecked", "FH-A15", None),
     ("cmyk-jpeg-refused", "FH-L33", None),
     ("palette-png-refused", "FH-L33", None),
@@ -463,20 +463,23 @@ ROUND15: list[tuple[str, str, Change | None]] = [
 ]
 # Session 27 (round 16): defects `conform --seed 7` and `fuzz --seed 1` missed at 2206e63, each now
 # named by the probe of its sentence: appAuthorityKey in URL-safe base64's alphabet accepted
-# (FH-J23, fuzz's fixed-field), a bad sign's expected sign in a header, and an expired
+# (E-055's compared-as-bytes since the session's review: mutant_jd READINGS), a bad sign's
+# expected sign in a header, and an expired
 # timestamp's refusal handing out the server's time with its sign (FH-J25, convention), a
 # timestamp of any age signed as sent with a '+', in full-width digits or after a space (a
 # lenient parser behind a 13-digit guard: FH-A18, fuzz's bad-timestamp), an unknown appkey signed
 # MD5("null" + timestamp), Java's missing secretkey (FH-A04, fuzz's wrong_appkey:nullts), a null
 # second collection item skipped (FH-L34). The round's table is in the session 27 report.
 ROUND16: list[tuple[str, str, Change | None]] = [
-    ("authority-key-urlsafe-accepted", "FH-J23", None),
     ("expected-sign-in-header", "FH-J25", None),
     ("expired-refusal-hands-out-fresh-sign", "FH-J25", None),
     ("expired-with-plus-sign", "FH-A18", None),
     ("expired-with-full-width-digits", "FH-A18", None),
     ("expired-with-leading-space", "FH-A18", None),
     ("unknown-appkey-null-secret", "FH-A04", None),
+    # session 27 review: Python's None and JavaScript's undefined written for the missing secret
+    ("unknown-appkey-none-secret", "FH-A04", None),
+    ("unknown-appkey-undefined-secret", "FH-A04", None),
     ("collection-null-item-skipped", "FH-L34", None),
 ]
 NAMED = (
@@ -882,3 +885,29 @@ def test_a_service_failing_only_a_convention_probe_passes_with_it_listed(contrac
     assert "not counted" in finding.not_counted
     assert re.search(r"\b(RFC \d+|CWE-\d+)\b", RULES.get(probe).quote), RULES.get(probe).quote
     assert "basis: convention" in _findings_text([finding])
+
+
+@pytest.mark.parametrize(
+    "service", ["authority-key-urlsafe-accepted", "authority-key-unpadded-accepted", "none"]
+)
+def test_a_key_read_as_its_bytes_is_e055_s_reading_not_fh_j23(contract, service) -> None:
+    """Session 27 review: a service comparing appAuthorityKey as the 16 bytes it encodes (a
+    lenient decoder reads URL-safe base64's '-' and '_', and the key unpadded, as the same key)
+    was red on FH-J23; it follows E-055's compared-as-bytes, observed (a finding only under a
+    policy requiring the default). The control follows the default."""
+    from harness.contract import ReadingLog
+
+    with (
+        mutant_jd(service, contract) as url,
+        probe_session(contract, "jd", url) as session,
+    ):
+        found, unjudged = run_probes_alone(session, ("FH-J23",))
+        seen = session.readings.observed("E-055")
+        session.readings = ReadingLog({"E-055": "default"})
+        required, _ = run_probes_alone(session, ("FH-J23",))
+    assert not found and not unjudged, (found, unjudged)
+    if service == "none":
+        assert seen == "default" and not required, (seen, required)
+    else:
+        assert seen == "alternative", seen
+        assert len(required) == 1 and "default reading of E-055" in required[0], required

@@ -254,7 +254,7 @@ PROBED = {
     "livecode-key-renamed": ("FH-L07", "FH-M01"),
     "idno-answer-written-twice": ("FH-L15", "FH-L15"),  # FH-L15 sends /idno
     # round 16: missed by conform and fuzz before
-    "token-same-length-accepted": ("FH-A17", "FH-A17"),  # the last character changed
+    "token-same-length-accepted": ("FH-A17", "FH-A17"),  # a middle character changed
     # round 16, caught before by conform (fuzz's missing-field pins them now)
     "match-missing-type-accepted": ("FH-L14", "FH-L14"),
     "match-facedata-without-data-accepted": ("FH-L14", "FH-L14"),
@@ -760,3 +760,26 @@ def test_fh_l35_takes_a_transient_refusal_for_no_fault_of_the_header(contract) -
         with probe_session(contract, "match", url) as session:
             found, _ = run_probes_alone(session, ("FH-L35",))
     assert not found, found
+
+
+def test_fh_s02_takes_an_async_refusal_for_e_013_only_when_async_is_refused_throughout(contract):
+    """Session 27 review: FH-S02 called any input refusal of an async-true request E-013's
+    reading (refused-without-callback); a service capping async bodies at 120 kB
+    (async-big-refused) takes the small canonical /match with async true, so its refusal of a
+    big one is a finding; the legit service refusing async true throughout keeps the reading.
+    One request a run asks it."""
+    from fixtures.legit_variants import serve_variant
+
+    from harness.conformance._st_checks import async_refused
+    from harness.contract import read_answer
+
+    refusal = read_answer(contract, "match", 200, {"errcode": 40004, "errmsg": "参数不合法"})
+    body = {"async": True}
+    for serving, reading in (
+        (serve("async-big-refused", contract), False),
+        (serve_variant("async-callback-input-code", contract), True),
+    ):
+        with serving as url, probe_session(contract, "match", url) as session:
+            assert async_refused(body, refusal, session.small_async_taken) is reading
+            assert async_refused(body, refusal, session.small_async_taken) is reading
+            assert session.tracker.budget.used == 1

@@ -1393,3 +1393,34 @@ def test_a_refusal_of_a_request_invalid_only_by_a_reading_takes_any_refusal_code
     refused = {**JD_SYSTEM_ERROR, "result": {**JD_SYSTEM_ERROR["result"], "code": code}}
     found = refusal_failure(ctx, answer(contract, "jd", 200, refused), refusal)
     assert (found is not None and found.rule_id == "FH-S04") is failed, found
+
+
+@pytest.mark.parametrize(
+    ("threshold", "seen", "fails"),
+    [
+        (
+            {"e4": 1.092, "e5": 1.092, "e6": 1.092, "e7": 1.092},
+            "not-exercised",
+            False,
+        ),  # the seed's table
+        ({"e4": 1.15, "e5": 1.092, "e6": 1.092, "e7": 0.98}, "default", False),
+        ({"e4": 0.62, "e5": 0.68, "e6": 0.68, "e7": 0.78}, "alternative", False),
+        (
+            {"e4": 1.092, "e5": 1.092, "e6": 1.2, "e7": 1.0},
+            "not-exercised",
+            True,
+        ),  # one rises, one falls
+    ],
+)
+def test_fh_j06_takes_equal_neighbouring_thresholds(contract, threshold, seen, fails):
+    """Session 27 review: the seed's own table gives e4..e7 all 1.0920000, and FH-J06 filed
+    equal thresholds high; E-004 calls only a stricter rate with a looser threshold a finding,
+    so a run that never turns (ties included) passes, one pair rising and another falling fails."""
+    log = ReadingLog()
+    body = jd({"threshold": threshold})
+    if fails:
+        with pytest.raises(CheckFailed):
+            judge(contract, "FH-J06", "jd", "faceCompareNew", body, {}, Facts(), log)
+    else:
+        judge(contract, "FH-J06", "jd", "faceCompareNew", body, {}, Facts(), log)
+    assert log.observed("E-004") == seen

@@ -368,7 +368,8 @@ def test_fuzz_modes_and_directives_name_the_same_credentials():
                  "bad_sign:upper", "bad_sign:swapped", "bad_sign:tsonly", "bad_sign:secretonly",
                  "bad_sign:appkeyts", "seconds_timestamp", "bad_sign:truncated",
                  "micros_timestamp", "wrong_appkey:tsonly", "bad_sign:samets",
-                 "bad_sign:lastdigit", "bad_sign:example", "wrong_appkey:nullts"):  # fmt: skip
+                 "bad_sign:lastdigit", "bad_sign:example", "wrong_appkey:nullts",
+                 "wrong_appkey:nonets", "wrong_appkey:undefts"):  # fmt: skip
         assert Auth.from_mode("jd", mode).mode("jd") == mode
     for mode in ("token", "no_token", "bad_token", "bad_token:extended", "bad_token:truncated",
                  "bad_token:bearer", "no_token:empty"):  # fmt: skip
@@ -699,9 +700,12 @@ def _jd_check_fails(contract, pool, schema, check, case, answer, readings=None):
     return filed.value
 
 
-def _check_verdict(contract, pool, api, schema, check, case, answer, readings=None):
+def _check_verdict(
+    contract, pool, api, schema, check, case, answer, readings=None, target="http://127.0.0.1:9"
+):
     """What a schemathesis check of the harness returns for ``answer`` (``api``'s envelope at
-    HTTP 200) to ``case``, in a live target's session (``readings``: a policy's)."""
+    HTTP 200) to ``case``, in a live target's session (``readings``: a policy's; ``target``: where
+    the session's own requests go, by default nowhere)."""
     import requests
     from schemathesis.core.transport import Response
 
@@ -718,7 +722,7 @@ def _check_verdict(contract, pool, api, schema, check, case, answer, readings=No
         tracker=RunTracker(),
         pool=pool,
         is_emulator=False,
-        target="http://127.0.0.1:9",
+        target=target,
         identity=None,
         raw_schema=schema.raw_schema,
         readings=ReadingLog() if readings is None else readings,
@@ -926,6 +930,14 @@ def test_async_true_refused_as_invalid_input_is_e013_s_reading_not_fh_s02(
         "E-013",
     )
     assert "default reading of E-013" in filed.value.message
+    # session 27 review: a service taking the small canonical /match with async true refused
+    # this one for its own sake (async-big-refused: its size), not by E-013's reading
+    from fixtures.mutant_match import serve
+
+    with serve("async-big-refused", contract) as url:
+        with pytest.raises(CheckFailed) as own:
+            _check_verdict(contract, pool, "match", schema, check, case(body), refused, None, url)
+    assert (own.value.rule_id, own.value.basis) == ("FH-S02", "seed"), own.value
 
 
 def test_an_accepted_request_invalid_only_by_a_required_reading_is_filed_by_that_reading(

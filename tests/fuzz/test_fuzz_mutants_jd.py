@@ -50,6 +50,8 @@ CASES = [
     ("example-sign-accepted", "bad-sign", "bad_sign:example"),  # FH-A15 (session 25)
     ("sign-right-prefix-accepted", "bad-sign", "bad_sign:truncated"),  # FH-A15 (session 26)
     ("unknown-appkey-null-secret", "bad-appkey", "wrong_appkey:nullts"),  # FH-A04 (session 27)
+    ("unknown-appkey-none-secret", "bad-appkey", "wrong_appkey:nonets"),
+    ("unknown-appkey-undefined-secret", "bad-appkey", "wrong_appkey:undefts"),
 ]
 
 
@@ -134,16 +136,12 @@ MODE_CASES = [
     ("window-int32-wrap", "bad-timestamp"),  # expired_timestamp 2^32 ms old
     # session 22: a GIF as the second of two collection images (the draws put it in one item)
     ("later-items-format-unchecked", "wrong-magic"),  # format-second
-    # session 23: appAuthorityKey compared without its base64 padding (its last "=" dropped)
-    ("authority-key-unpadded-accepted", "fixed-field"),
     # session 25: appAuthorityKey with a space for its '+' (a form decoder's mistake undone)
     ("authority-key-space-for-plus", "fixed-field"),
     # session 26: a timestamp outside the window signed in uppercase hex (a path skipping it)
     ("expired-with-uppercase-sign", "bad-timestamp"),  # expired_upper
     # session 26: an item with imgArr and imgUrl, no imgBase64 (conform's FH-S01 named it)
     ("imgurl-beside-imgarr-accepted", "image-sources"),  # arr-url
-    # session 27: appAuthorityKey in URL-safe base64's alphabet ('-' for '+', '_' for '/')
-    ("authority-key-urlsafe-accepted", "fixed-field"),
     # session 27: the example timestamp (2018) with a '+', in full-width digits, after a space,
     # signed as sent (a lenient long parser behind a 13-digit guard that skipped the window)
     ("expired-with-plus-sign", "bad-timestamp"),
@@ -369,3 +367,16 @@ def test_a_serial_read_as_a_number_is_found_not_flaky_and_still_failing_on_repla
         path = Path(found[0].reproduce.removeprefix("faceharness replay "))
         again = replay_finding(path, target=url)
     assert again.still_failing, again.detail
+
+
+@pytest.mark.parametrize(
+    "service", ["authority-key-urlsafe-accepted", "authority-key-unpadded-accepted"]
+)
+def test_fixed_field_sends_no_spelling_of_the_keys_own_bytes(contract, gen, service):
+    """Session 27 review: fixed-field sent appAuthorityKey in URL-safe base64 (and unpadded) as
+    invalid, a false red on a service comparing the key's bytes (E-055's other reading); every
+    pinned value now differs in its bytes, each still refused by that service."""
+    cases = [c for c in _pinned(gen, "fixed-field") if c.field == "appAuthorityKey"]
+    assert cases
+    with mutant_jd(service, contract) as url:
+        assert all(_problems(url, c) == [] for c in cases), [c.detail for c in cases]

@@ -190,7 +190,7 @@ def test_a_comparison_sent_async_without_a_token_is_refused(contract, gen):
 
 
 def test_a_token_as_long_as_the_valid_one_is_sent_and_refused(contract, gen):
-    """bad-token pins the valid token with its last character changed (round 16, as
+    """bad-token pins the valid token with a character in its middle changed (round 16, as
     conformance's FH-A17): a service checking the token's length alone
     (token-same-length-accepted) answered it errcode 0; fuzz's other tokens are longer, shorter
     or unknown values of another length."""
@@ -227,3 +227,74 @@ def test_a_match_facedata_without_a_required_part_is_sent_and_refused(contract, 
             exchange = client.send(case.request)
     problems = check_answer(contract, case.request, exchange, case=case, strict=False)
     assert any(p.check == "invalid_refused" for p in problems), problems
+
+
+def test_a_jwt_token_changed_in_its_middle_is_what_a_jwt_service_refuses(contract, gen):
+    """Session 27 review: bad_token:lastdigit changed a JWT's last character, unused base64url
+    bits a signature check ignores, and a JWT service (legit variant jwt-token) took it as the
+    valid token: a false invalid_refused. The changed character is now one in the middle."""
+    from fixtures.legit_variants import JWT_TOKEN, serve_variant
+
+    creds = DEMO.model_copy(update={"token": JWT_TOKEN})
+    cases = _pinned(contract, gen, ("match",), "bad-token")
+    [changed] = [c for c in cases if c.request.auth.token == How.LAST_DIGIT]
+    with serve_variant("jwt-token", contract) as url:
+        with FuzzClient(url, credentials=creds, contract=None) as client:
+            exchange = client.send(changed.request)
+    assert not check_answer(contract, changed.request, exchange, case=changed, strict=False)
+
+
+def test_an_async_refusal_of_a_big_body_alone_is_no_reading(contract, gen):
+    """Session 27 review: E-013's reading (a service refusing async true, legit
+    async-callback-input-code) excused any input refusal of an async-true request, so a service
+    capping async bodies at 120 kB (async-big-refused) passed fuzz's valid requests; the small
+    canonical /match with async true, taken, tells the refusal is the request's own. The legit
+    service, refusing it too, still follows the reading."""
+    from fixtures.legit_variants import serve_variant
+
+    from harness.contract import ReadingLog
+    from harness.fuzz._checks import refused_as_invalid, small_async_taken
+    from harness.fuzz._pool import PoolImage, render
+
+    name = "builtin:eileen_collins_jpeg"  # 75 kB: two of them are 200 kB of JSON
+    big = PoolImage(name, render(name, None), gen.pool.faces[0].identity)
+    request = match_pair(gen, big, big).with_json(("async",), True)
+    assert len(request.body_bytes()) > 120_000
+    for serving, caught in (
+        (serve("async-big-refused", contract), True),
+        (serve_variant("async-callback-input-code", contract), False),
+    ):
+        with serving as url, FuzzClient(url, credentials=DEMO, contract=None) as client:
+            exchange = client.send(request)
+            found = outcome(contract, request, exchange)
+            assert found is not None and found.category == "input", found
+            readings = ReadingLog()
+            problems = refused_as_invalid(
+                contract,
+                found,
+                exchange=exchange,
+                request=request,
+                readings=readings,
+                small_async_taken=lambda: small_async_taken(
+                    gen, lambda r: (e := client.send(r), outcome(contract, r, e))
+                ),
+            )
+        assert [p.check for p in problems] == (["valid_request_accepted"] if caught else []), (
+            problems
+        )
+
+
+def test_a_fuzz_run_with_the_face_set_finds_async_bodies_refused_by_size(
+    contract, tmp_path: Path, faces_dir: Path
+):
+    """The same in a short `fuzz --target URL --faces DIR` run: its photos make valid async-true
+    comparisons over 120 kB, which async-big-refused refuses (missed at d22374b: the reading)."""
+    with serve("async-big-refused", contract) as url:
+        result = fuzz(
+            url,
+            tmp_path,
+            only=["match:valid-requests", "match:self-match"],
+            faces_dir=faces_dir,
+            **_URL | {"max_examples": 10},
+        )
+    assert any(f.check == "valid_request_accepted" for f in result.findings), explain(result)
