@@ -203,12 +203,24 @@ _SIGNERS: dict[str, Callable[[str], str]] = {}
 _STAMP_RE = re.compile(r"(?<![0-9])[0-9]{10,19}(?![0-9])")
 
 
+# Texts already searched for handed signs, by (hash, length, the numbers beside them) while the
+# signers stay the same: a finding's answer is redacted again by every report and replay, and a
+# second search finds only what the first remembered (one search cost a JD mutant run 2x its time).
+_HANDED_SEEN: dict[tuple[int, int, int], None] = {}
+HANDED_SEEN_CAP = 4096
+# A field searched beside the object's others for a number and its sign at most this long (an
+# image's base64 is searched on its own: joined with every other field, each redaction of a JD
+# request hashed and scanned its 300 KB again)
+HANDED_ACROSS_MAX = 4096
+
+
 def remember_signer(secretkey: str, sign: Callable[[str], str]) -> None:
     """``sign``: the JD sign for a timestamp under ``secretkey``; every later redaction masks the
     sign of any 10-to-19-digit number a text (or a redacted object) names, wherever it shows."""
     if secretkey in _SIGNERS:
         return
     with _SIGNS_LOCK:
+        _HANDED_SEEN.clear()  # a new signer: every text is worth a new search
         _SIGNERS[secretkey] = sign
         if len(_SIGNERS) > SIGNERS_CAP:
             del _SIGNERS[next(iter(_SIGNERS))]
@@ -219,7 +231,16 @@ def _remember_handed(text: str, numbers: Iterable[str] = ()) -> None:
     (either case, reversed, inside a longer run), remembered as a sign this process made: the
     text's redaction masks it in every form it masks a made one. One MD5 a distinct number and
     one look-up a hex window: linear in the text."""
-    if not _SIGNERS or len(text) < 32 or not _SIGN_RE.search(text):
+    if not _SIGNERS or len(text) < 32:
+        return
+    numbers = tuple(numbers)
+    key = (hash(text), len(text), hash(numbers))
+    if key in _HANDED_SEEN:
+        return
+    if len(_HANDED_SEEN) >= HANDED_SEEN_CAP:
+        _HANDED_SEEN.clear()
+    _HANDED_SEEN[key] = None
+    if not _SIGN_RE.search(text):
         return
     stamps = set(_STAMP_RE.findall(text)).union(numbers)
     if not stamps:
@@ -1387,7 +1408,8 @@ def redact(
     leaves: list[str] = []
     _leaves(obj, keep | times, leaves, None)
     if _SIGNERS:  # a number in one field, its sign in another (a JSON number too)
-        _remember_handed("\0".join(leaves), map(str, _integers(obj, keep | times)))
+        short = (leaf for leaf in leaves if len(leaf) <= HANDED_ACROSS_MAX)  # each long one alone
+        _remember_handed("\0".join(short), map(str, _integers(obj, keep | times)))
     marked: dict[_Path, list[tuple[int, int]]] = {}
     if found := _spread_across(leaves, variants):
         paths: list[_Path] = []  # only now (a path a leaf costs a tenth of a redaction)
@@ -1397,9 +1419,11 @@ def redact(
 
 
 def _integers(obj: Any, skip: frozenset[str], depth: int = 0) -> Iterable[int]:
-    """The integers ``obj`` holds as values (a JSON number may be the timestamp a sign is for)."""
+    """The integers of 10 to 19 digits ``obj`` holds as values (a JSON number may be the timestamp
+    a sign is for; a JD imgArr's 400,000 bytes are none: a str() of each cost more than a run)."""
     if isinstance(obj, int) and not isinstance(obj, bool):
-        yield obj
+        if 10**9 <= obj < 10**19:
+            yield obj
     elif depth <= MAX_DEPTH and isinstance(obj, Mapping):
         for key, value in obj.items():
             if key not in skip:

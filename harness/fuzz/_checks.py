@@ -413,6 +413,14 @@ class Run:
         )
         return exchange, found
 
+    def refused_valid(
+        self, found: Answer | None, exchange: Exchange, request: Request, name: str
+    ) -> list[Problem]:
+        """``refused_as_invalid`` with this run's contract, readings and async-true resend."""
+        return refused_as_invalid(
+            self.contract, found, name, exchange, request, self.readings, self.small_async_taken
+        )
+
     def refused(self, prop: str, case: InvalidCase, *, strict: bool, **kw: Any) -> Answer | None:
         """Send ``case``'s request and fail unless it is refused with its documented code."""
         exchange, found = self.send(case.request, **kw)

@@ -32,7 +32,7 @@ from harness.emulator import DEMO_ID_NUM, DEMO_NAME
 from harness.faces import PoolImage, limits_for
 from harness.imaging import sniff_format
 
-from ._checks import Problem, Run, record_reading, refused_as_invalid
+from ._checks import Problem, Run, record_reading
 from ._client import FRESH_LIVE_CODE
 from ._invalid import OPERATIONS, PIN_MARK, InvalidCase, Pin, invalid_cases, mutators_for, pins_for
 from ._pool import render, shows_a_face
@@ -168,14 +168,7 @@ def build_valid(run: Run, prop: str, api: str) -> Callable[[], None]:
     @given(valid_requests(run.gen, api))
     def valid_requests_answer_per_spec(request: Request) -> None:
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(
-            run.contract,
-            found,
-            exchange=exchange,
-            request=request,
-            readings=run.readings,
-            small_async_taken=run.small_async_taken,
-        )
+        problems = run.refused_valid(found, exchange, request, "valid-requests")
         run.fail(prop, problems, request, exchange)
 
     return valid_requests_answer_per_spec
@@ -263,15 +256,7 @@ def build_self_match(run: Run, prop: str, api: str) -> Callable[[], None]:
     def image_matches_itself(image: PoolImage) -> None:
         request = pair(run, api, image, image)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(
-            run.contract,
-            found,
-            "self-match",
-            exchange,
-            request,
-            run.readings,
-            run.small_async_taken,
-        )
+        problems = run.refused_valid(found, exchange, request, "self-match")
         face = shows_a_face(image.name)
         run.fail(
             prop,
@@ -316,15 +301,7 @@ def build_reencoding(run: Run, prop: str, api: str) -> dict[str, Callable[[], No
         other = PoolImage(f"{image.name}|{op}", data, image.identity)
         request = pair(run, api, image, other)
         exchange, found = run.answer(prop, request)
-        problems = refused_as_invalid(
-            run.contract,
-            found,
-            "reencoding-matches",
-            exchange,
-            request,
-            run.readings,
-            run.small_async_taken,
-        )
+        problems = run.refused_valid(found, exchange, request, "reencoding-matches")
         threshold = run.contract.success_threshold("match")
         run.fail(prop, problems + reencoding(api, found, op, threshold), request, exchange)
 
