@@ -633,6 +633,8 @@ def extended_token(p: ProbeContext) -> None:
     ``Bearer <token>`` (E-016's other spelling; a service that takes any bearer value, a JWT
     decoded without its signature checked, accepts it), on validateData and /match: the
     operations whose canonical request costs one send (the Bearer spelling on /match alone);
+    /idno's appended-character token goes with personType inner (round 17: an internal
+    employee's branch of its own skipped the token check);
     so does the valid token with a character near its middle changed on /match, a digit for a
     digit, a letter for a letter (round 16: a service checking the token's length or format
     alone took it; not the last character, whose unused base64url bits a JWT's lenient decoder
@@ -648,8 +650,19 @@ def extended_token(p: ProbeContext) -> None:
     def asynchronous(r: Request) -> Request:
         return r.with_json(("async",), True)
 
+    def staff(r: Request) -> Request:
+        """/idno as an internal employee's (round 17: a branch of its own for personType inner,
+        outside the token filter, took any token): 值为授权token for every person."""
+        return r.with_json(("personType",), "inner") if r.operation == "matchIdno" else r
+
     cases: tuple[tuple[Part, str, list[str], str, Callable[[Request], Request] | None], ...] = (
-        (How.EXTENDED, "the valid token with a character appended", p.operations(), invalid, None),
+        (
+            How.EXTENDED,
+            "the valid token with a character appended (/idno: personType inner)",
+            p.operations(),
+            invalid,
+            staff,
+        ),
         (
             How.TRUNCATED,
             "the valid token with its last character cut",
@@ -1538,14 +1551,17 @@ def json_charset_accepted(p: ProbeContext) -> None:
     """A /match accepted with ``Content-Type: application/json`` is accepted with the same media
     type and ``; charset=utf-8`` (what OkHttp, Spring's RestTemplate and axios send), as FH-L40
     holds JD's (round 15: a service comparing the header as a string, ``ct != "application/json"``,
-    refused it with HTTP 415); so is it as ``Application/JSON`` (round 16: the same comparison
-    after the parameters are cut). Any refusal of them but a transient one (throttling, E-045; a
-    retryable or internal fault: an engine busy) is the header's: the same body was accepted a
-    moment before."""
+    refused it with HTTP 415); so is it as ``Application/JSON;charset=UTF-8`` (round 16: the same
+    comparison after the parameters are cut refused ``Application/JSON``; round 17: a charset
+    compared as written refused ``UTF-8``). Any refusal of them but a transient one (throttling,
+    E-045; a retryable or internal fault: an engine busy) is the header's: the same body was
+    accepted a moment before."""
     a = p.ask(p.canonical("match"))
     if not _ran(a):
         return  # not accepted as sent: the other rules say why
-    for media in ("application/json; charset=utf-8", "Application/JSON"):
+    # (round 17: the charset's name compared as written, ``charset == "utf-8"``, refused Spring's
+    # own ``application/json;charset=UTF-8``: RFC 9110 8.3.2, charset names are case-insensitive)
+    for media in ("application/json; charset=utf-8", "Application/JSON;charset=UTF-8"):
         request = replace(p.canonical("match"), headers={"Content-Type": media})
         b = p.ask(request)
         if b.status == 415 or (
@@ -1954,11 +1970,12 @@ def livecode_must_be_issued(p: ProbeContext) -> None:
             "Expected: refused (值通过数字验证码接口获取)"
         )
     # the same forgeries where a check may sit on one path alone (round 12): faceData.origin
-    # self sent explicitly (默认为 self: the same request), the code as a JSON number (a check
-    # written for a String skips it); refused for the value's type fits, so only a match counts
-    origin = ("faceData", "origin")
+    # self sent explicitly (默认为 self: the same request), with extData {} and async false
+    # (round 17: a branch for registered extData, or for async sent at all, skipped the step;
+    # E-017: {} is taken under every reading), the code as a JSON number (a check written for a
+    # String skips it); refused for the value's type fits, so only a match counts
     for forged, change, shown in (
-        (every, lambda r: r.with_json(origin, "self"), "with faceData.origin 'self'"),
+        (every, _defaults_sent, "with faceData.origin 'self', extData {} and async false"),
         ([int(c) for c in every], None, "sent as JSON numbers"),
     ):
         if _all_matched(p, forged, held=change is not None, change=change):
@@ -2007,6 +2024,15 @@ _LOOSE: tuple[tuple[tuple[Callable[[str], str], ...], str, str], ...] = (
         "the code is a String of digits (数字验证码): another digit makes another code",
     ),
 )
+
+
+def _defaults_sent(request: Request) -> Request:
+    """``request`` with its optional fields sent at their defaults, or empty (默认为 self,
+    默认为false; extData {}, E-017): the same request, down the paths a service may take for a
+    field it was sent (FH-L13's and FH-L22's forgeries)."""
+    if request.operation == "match":
+        request = request.with_json(("faceData", "origin"), "self")
+    return request.with_json(("extData",), {}).with_json(("async",), False)
 
 
 def _forged_twice(
@@ -3069,8 +3095,9 @@ def extdata_text_answered(p: ProbeContext) -> None:
 # a real name's length: 维吾尔族 names written in full run past 20 characters (the spec's bound
 # is 64, E-043); a VARCHAR(20) audit column is the defect this finds; its last character beyond the
 # BMP (round 14): 生僻字 of real names are in CJK Extension B (GB 18030), which a utf8mb3 column
-# (MySQL's "utf8") cannot store
-_LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江·托合提尼亚孜𠮷"
+# (MySQL's "utf8") cannot store; a blank between two of its parts (round 17: a name split at a
+# blank into surname and given name, unguarded, crashed on one)
+_LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江 托合提尼亚孜𠮷"
 
 
 @probe(
@@ -3536,7 +3563,8 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     service checking one part (or one operation) alone lets the other through. Last, a SILENT
     video that size on /idno and /match: the row is faceData's, whose data is a photo or a video
     (视频数据, 视频链接), so a service checking photos alone (videos are bigger), or /idno's
-    video path that skips the check (round 14), lets it through."""
+    video path that skips the check (round 14), or its vip branch (round 17: the video is sent
+    as a vip's), lets it through."""
     size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
     data = _b64_image(p, size)
     sent: dict[str, Request] = {}
@@ -3548,9 +3576,10 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     face = {"type": "video", "videoType": "SILENT", "data": video}
     what = f"match a SILENT video in faceData.data of {size} bytes ({len(video)} characters)"
     # round 14: /idno's video too (its own path, 公安库照片+视频), with the liveCode its photo
-    # case was sent (a photo's, never redeemed: no send more)
-    idno = sent["matchIdno"].with_json(("faceData",), face)
-    p.expect(idno, "errcode", "data over the size limit", f"matchIdno{what[5:]}")
+    # case was sent (a photo's, never redeemed: no send more); round 17: as a vip's (高级客户: a
+    # branch of its own skipped the size check), the photo case as the default person's
+    idno = sent["matchIdno"].with_json(("faceData",), face).with_json(("personType",), "vip")
+    p.expect(idno, "errcode", "data over the size limit", f"matchIdno{what[5:]}, personType vip")
     request = p.canonical("match").with_json(("faceData",), face)
     p.expect(request, "errcode", "data over the size limit", what)
     # and in LIP mode, with a code validateData issued a moment ago: a size check on the SILENT
@@ -3686,7 +3715,9 @@ def idno_lip_livecode(p: ProbeContext) -> None:
         return  # no code issued, or not ASCII digits: the answer rules report why
     for shift in (5, 3):  # a forgery another caller happened to be issued is tried again
         forged = "".join(str((int(d) + shift) % 10) for d in code)
-        request = fresh.with_json(("liveCode",), forged)
+        # with extData {} and async false (round 17: a branch of its own for a registered
+        # caller's extData skipped the liveness step; both are the request without them)
+        request = _defaults_sent(fresh.with_json(("liveCode",), forged))
         a = p.ask(request)
         if not (enveloped(a) and a.ran and a.decision is True):
             if enveloped(a) and not zero(a):

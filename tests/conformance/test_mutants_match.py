@@ -260,6 +260,13 @@ PROBED = {
     "match-facedata-without-data-accepted": ("FH-L14", "FH-L14"),
     # round 16: missed by conform and fuzz before (fuzz runs FH-L41 too)
     "server-error-on-15-digit-idnum": ("FH-L41", "FH-L41"),
+    # round 17: missed by conform and fuzz (but lip-extdata-unchecked: fuzz's valid requests)
+    "lip-extdata-unchecked": ("FH-L13", "FH-L13"),  # its forgeries with extData {}
+    "lip-async-false-unchecked": ("FH-L13", "FH-L13"),  # and async false
+    "idno-lip-extdata-unchecked": ("FH-L22", "FH-L22"),
+    "idno-inner-token-unchecked": ("FH-A17", "FH-A17"),  # /idno's token extended, as inner
+    "idno-server-error-on-spaced-name": ("FH-L41", "FH-L41"),
+    "idno-vip-oversize-accepted": ("FH-L16", "FH-L16"),  # its /idno video sent as a vip's
 }
 
 # round 15: defects of a hard HTTP convention, not of a sentence (a convention rule's finding,
@@ -269,6 +276,7 @@ CONVENTION = {  # defect -> (the probe, what its finding says)
     # round 16: the name in UTF-8 refused, the same name in \\u escapes accepted
     "idno-name-read-latin1": ("FH-L36", "with the name in UTF-8"),
     "json-type-case-refused": ("FH-L35", "Application/JSON"),  # round 16, a charset taken
+    "json-charset-uppercase-refused": ("FH-L35", "charset=UTF-8"),  # round 17, Spring's own
 }
 
 
