@@ -36,7 +36,9 @@ from ._client import FuzzClient
 # round 12's: an extData holding an object and a list (FH-L31), a LIP video with async true and a
 # fresh liveCode (FH-L43); round 13's: a right sign whose MD5 begins with 0, and that sign
 # without its zeros or with one more (FH-A21); session 25's: a liveCode issued with a leading 0
-# (FH-A23: codes drawn until one begins with 0, about ten; a replay draws longer, ``replaying``)
+# (FH-A23: codes drawn until one begins with 0, about ten; a replay draws longer, ``replaying``);
+# round 17's: /match with a charset or its media type in capitals (FH-L35) and /idno's name as \u
+# escapes (FH-L36), conformance's alone before (convention findings, as JD's FH-L40)
 PROBES = {
     "match": (
         "FH-L10",
@@ -51,6 +53,8 @@ PROBES = {
         "FH-L31",
         "FH-L41",
         "FH-L43",
+        "FH-L35",
+        "FH-L36",
         "FH-A23",  # last, as in conformance (``_probes.LAST``)
     ),
     "jd": (

@@ -95,23 +95,31 @@ def test_the_probes_find_nothing_on_the_fixtures_control(contract, tmp_path, api
     # round 11's FH-L20 and FH-L30's empty videoType and origin on /idno: 81; round 12's FH-L13
     # forgeries with origin self and as numbers, FH-L15 and FH-L19 on /idno, FH-L31, FH-L43: 90;
     # session 25's FH-L19 validateData with a field, FH-A23's draws: at most 20 and its LIP video;
-    # round 14's FH-L15 uri, FH-L16 /idno video, FH-L22 personType normal, FH-L43 /idno: 98)
+    # round 14's FH-L15 uri, FH-L16 /idno video, FH-L22 personType normal, FH-L43 /idno: 98;
+    # round 17's FH-L35 and FH-L36, five more: 118 with FH-A23's draws)
     assert result.metrics.requests <= 100 + 1 + 21, result.metrics.requests
 
 
 @pytest.mark.parametrize(
-    ("defect", "probe"),
-    [("refusal-discloses-secretkey", "FH-J25"), ("media-type-case-sensitive", "FH-L40")],
+    ("api", "defect", "probe"),
+    [
+        ("jd", "refusal-discloses-secretkey", "FH-J25"),
+        ("jd", "media-type-case-sensitive", "FH-L40"),
+        ("match", "json-charset-uppercase-refused", "FH-L35"),
+        ("match", "idno-name-read-latin1", "FH-L36"),
+    ],
 )
-def test_a_defect_of_a_convention_is_a_listed_fuzz_finding(contract, tmp_path, defect, probe):
+def test_a_defect_of_a_convention_is_a_listed_fuzz_finding(contract, tmp_path, api, defect, probe):
     """Round 15 (session 26): a wrong sign's refusal carrying the secretkey, and
     ``Application/JSON`` refused, passed `fuzz --seed 1`; each is a convention finding now (listed,
-    not counted by default), and the report carries the secretkey nowhere."""
+    not counted by default), and the report carries the secretkey nowhere. Round 17: so are the
+    internal API's charset=UTF-8 refused and /idno's name read as ISO-8859-1 (conform's FH-L35
+    and FH-L36 alone named them before)."""
     from harness.clients import DEMO
 
-    assert JD_DEFECTS[defect].quote
-    with mutant_jd(defect, contract) as url:
-        result = _run(url, tmp_path, "jd", probe)
+    assert (JD_DEFECTS if api == "jd" else DEFECTS)[defect].quote
+    with SERVE[api](defect, contract) as url:
+        result = _run(url, tmp_path, api, probe)
     named = {f.rule_id: f.basis for f in result.findings}
     assert named.get(probe) == "convention", explain(result)
     assert not leaks_in(tmp_path, [DEMO.require_jd()[1]]), leaks_in(tmp_path, [])[:5]
