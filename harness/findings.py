@@ -21,7 +21,7 @@ from harness.contract import Contract, not_fixed
 from harness.errors import InputError
 from harness.imaging import encode_image, sha256_hex
 from harness.redact import redact
-from harness.results import SEVERITIES, Finding
+from harness.results import SEVERITIES, Finding, Severity
 from harness.signatures import sniff_format
 
 REPLAY_FORMAT = "faceharness-replay"
@@ -438,9 +438,14 @@ def _upgrade_v1(value: Any) -> Any:
 
 @dataclass
 class Candidate:
-    """One example of a bug as a suite saw it, before examples are merged into findings."""
+    """One example of a bug as a suite saw it, before examples are merged into findings. Its
+    ``Finding`` is made (and so redacted) only for the example kept: a run meets one bug up to a
+    hundred times, and redacting each example's request (a JD image's base64 and byte list) took
+    most of a short JD `conform` run's time."""
 
-    finding: Finding  # keyed by ``unique_key``
+    key: str  # the bug's identity, the finding's ``unique_key``: examples sharing it are merged
+    severity: Severity
+    finding: Callable[[], Finding]  # the example's finding, made when it is the one kept
     replay: Callable[[str, Finding], Replay]  # the replay file, given its id and the merged finding
     size: int = 0  # the smallest example of a bug is the one kept
 
@@ -451,13 +456,13 @@ def build_findings(
     """Merge examples by bug, order by severity, write the replay files and ``findings.json``."""
     groups: dict[str, list[Candidate]] = {}
     for candidate in candidates:
-        groups.setdefault(candidate.finding.unique_key, []).append(candidate)
+        groups.setdefault(candidate.key, []).append(candidate)
     merged = []
     for members in groups.values():
         best = min(members, key=lambda c: c.size)
-        severity = min((c.finding.severity for c in members), key=SEVERITIES.index)
+        severity = min((c.severity for c in members), key=SEVERITIES.index)
         update = {"severity": severity, "count": len(members)}
-        merged.append((best.finding.model_copy(update=update), best))
+        merged.append((best.finding().model_copy(update=update), best))
 
     def rank(f: Finding) -> tuple[Any, ...]:
         return (SEVERITIES.index(f.severity), f.api, f.operation, f.rule_id or f.check)

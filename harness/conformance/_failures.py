@@ -4,6 +4,7 @@ are merged."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -114,9 +115,13 @@ def build_findings(
     so a replay waits as long as the run did); returns the findings."""
 
     def candidate(raw: CheckFailed) -> Candidate:
+        made, replayed = functools.partial(finding, raw), functools.partial(replay, raw)
+        return Candidate(group_key(raw), raw.level, made, replayed, raw.size)
+
+    def finding(raw: CheckFailed) -> Finding:
         message = raw.message if raw.rule_id else f"{raw.title}: {raw.message}"
         lines = (line.strip() for line in message.splitlines())
-        finding = Finding(
+        return Finding(
             suite="conformance",
             api=raw.api,
             operation=raw.operation,
@@ -132,23 +137,21 @@ def build_findings(
             basis=raw.basis,  # type: ignore[arg-type]
         )
 
-        def replay(fid: str, merged: Finding) -> Replay:
-            return Replay.of(
-                raw.request,
-                contract,
-                lambda r: to_refs(r.json, pool),
-                faces_dir=faces_dir,
-                id=fid,
-                suite="conformance",
-                check=raw.check,
-                rule_id=raw.rule_id,
-                target=target,
-                timeout_s=timeout_s,
-                extra=({} if raw.burst is None else {"burst": raw.burst})
-                | ({} if raw.probe is None else {"probe": raw.probe}),
-            )
-
-        return Candidate(finding, replay, raw.size)
+    def replay(raw: CheckFailed, fid: str, merged: Finding) -> Replay:
+        return Replay.of(
+            raw.request,
+            contract,
+            lambda r: to_refs(r.json, pool),
+            faces_dir=faces_dir,
+            id=fid,
+            suite="conformance",
+            check=raw.check,
+            rule_id=raw.rule_id,
+            target=target,
+            timeout_s=timeout_s,
+            extra=({} if raw.burst is None else {"burst": raw.burst})
+            | ({} if raw.probe is None else {"probe": raw.probe}),
+        )
 
     return _build((candidate(raw) for raw in raws), out_dir=out_dir, secrets=secrets)
 

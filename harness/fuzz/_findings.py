@@ -174,8 +174,13 @@ def write_findings(
         )
 
     def candidate(failure: PropertyFailed, flaky: bool) -> Candidate:
+        made = functools.partial(finding, failure, flaky)
+        key, severity = unique_key(failure), failure.problem.severity
+        return Candidate(key, severity, made, functools.partial(replay, failure))
+
+    def finding(failure: PropertyFailed, flaky: bool) -> Finding:
         problem, case = failure.problem, failure.case
-        finding = Finding(
+        return Finding(
             suite="fuzz",
             api=failure.request.api,
             operation=failure.request.operation,
@@ -191,7 +196,6 @@ def write_findings(
             erratum=problem.erratum,
             basis=problem.basis,  # type: ignore[arg-type]
         )
-        return Candidate(finding, functools.partial(replay, failure))
 
     return build_findings((candidate(*f) for f in raw), out_dir=out_dir, secrets=secrets)
 

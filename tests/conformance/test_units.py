@@ -8,6 +8,7 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -1077,3 +1078,35 @@ def test_no_rule_quotes_the_authority_key(contract):
 
     key = contract.jd_fixed_fields["appAuthorityKey"]
     assert not [r.id for r in RULES if key in (r.quote or "")]
+
+
+def test_examples_of_a_bug_merge_into_one_finding_made_from_the_smallest(
+    contract, pool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run meets one bug many times (a JD mutant's run: up to 78 examples of one finding): the
+    examples merge by bug (count, worst severity, the smallest request kept), and only the kept
+    example's finding is made. Before, each example's request was redacted when it was met (a JD
+    image's base64 each time), most of a short JD run's time."""
+    from harness.conformance import _failures
+
+    def failed(rule_id: str, level: str, size: int) -> CheckFailed:
+        request = Request("jd", "faceCompareNew", "POST", "/x", json={"pad": "x" * size})
+        raw = CheckFailed(
+            rule_id=rule_id, check="c", operation="faceCompareNew", message=f"m {size}",
+            severity=level, request=request, basis="seed",
+        )  # fmt: skip
+        return raw.recorded("jd", "faceCompareNew", request, {"status": 200})
+
+    made: list[Any] = []
+    view = _failures.request_view
+    monkeypatch.setattr(_failures, "request_view", lambda r, c: made.append(r) or view(r, c))
+    levels = [("FH-J01", "medium", 30), ("FH-J01", "high", 10), ("FH-J02", "low", 5),
+              ("FH-J01", "low", 20)]  # fmt: skip
+    raws = [failed(*level) for level in levels]
+    findings = _failures.build_findings(
+        raws, seed=1, out_dir=tmp_path, target={}, secrets=[], pool=pool, contract=contract
+    )
+    got = [(f.rule_id, f.count, f.severity, f.message) for f in findings]
+    assert got == [("FH-J01", 3, "high", "m 10"), ("FH-J02", 1, "low", "m 5")], got
+    assert [r.json["pad"] for r in made] == ["x" * 10, "x" * 5]  # the kept examples' alone
+    assert json.loads((tmp_path / "findings" / "F-001.json").read_text())["finding"]["count"] == 3
