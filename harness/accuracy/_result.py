@@ -541,6 +541,11 @@ def _claim_row(
         # are more draws of a service deciding per call, fairly pooled, not an order the run
         # under-samples (no order doubt, here nor at a gate's limit)
         "retold_drawn": drawn,
+        # every genuine pair decided here has its swapped answer counted too (the sample grows
+        # to them once the order changes one, _repeat.GENUINE_SWAPPED): FNMR is over both
+        # orders of every pair, no longer a guess from a few (no order doubt at a gate's limit)
+        "retold_genuine_every_pair": bool(retold_genuine)
+        and _every_pair_swapped(claim, ok, retold),
         "order_decides": order_decides,  # untestable by the order alone: more photos won't help
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
@@ -630,6 +635,20 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
     return bool(crossed) and all(
         d is not None and abs(d) <= moved[(cls, d > 0)] for cls, d in crossed
     )
+
+
+def _every_pair_swapped(
+    claim: Claim, ok: Sequence[tuple[PairImages, Outcome]], retold: Sequence[Retold]
+) -> bool:
+    """Whether every genuine pair decided at ``claim`` in the run's order was decided there with
+    its images swapped too (the sample grown to them, :data:`_repeat.GENUINE_SWAPPED`)."""
+    decided = [p.key for p, o in ok if p.genuine and claim.accepts(o.score, o.decision) is not None]
+    swapped = [
+        p.key
+        for p, _, then, other in retold
+        if other and p.genuine and claim.accepts(then.score, then.decision) is not None
+    ]
+    return len(set(swapped)) >= len(decided) and set(swapped) >= set(decided)
 
 
 def _retold(

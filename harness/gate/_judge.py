@@ -347,6 +347,8 @@ def _retold_doubt(row: ThresholdResult, rate: str, maximum: float) -> str | None
     )
     if extra.get("retold_drawn"):  # decisions drawn per call: the repeats are fairly pooled
         return None
+    if kind == "genuine" and extra.get("retold_genuine_every_pair"):  # both orders of each
+        return None
     if not repeats_over(errors, trials, maximum):  # the suite's test of a claim's order doubt
         return None
     what = "false matches" if rate == "fmr" else "rejected"
