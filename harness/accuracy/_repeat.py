@@ -5,7 +5,9 @@ drawn at random per call, or one that depends on which image is the reference, w
 noise widened the FMR/FNMR of every claim and nothing said why. A small seeded sample of the pairs
 answered (one in ten, four at most) is asked twice more (same order, then swapped), with what the
 run's request and time budgets leave once every pair is measured, and
-cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``), so a resumed or ``--from-cache``
+cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``; once a sampled genuine pair's
+swapped answer moved where asking again did not, every genuine pair is asked swapped, E-098),
+so a resumed or ``--from-cache``
 run re-judges without sending them again. No sentence of either document says a score must be
 repeatable or order-free (ERRATA E-075): a difference is a low-severity convention finding, never
 a failure; the swapped order is further the documents' other reading (the images have roles:
