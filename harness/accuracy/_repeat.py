@@ -5,7 +5,9 @@ drawn at random per call, or one that depends on which image is the reference, w
 noise widened the FMR/FNMR of every claim and nothing said why. A small seeded sample of the pairs
 answered (one in ten, four at most) is asked twice more (same order, then swapped), with what the
 run's request and time budgets leave once every pair is measured, and
-cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``), so a resumed or ``--from-cache``
+cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``; once a sampled genuine pair's
+swapped answer moved where asking again did not, every genuine pair is asked swapped, E-098),
+so a resumed or ``--from-cache``
 run re-judges without sending them again. No sentence of either document says a score must be
 repeatable or order-free (ERRATA E-075): a difference is a low-severity convention finding, never
 a failure; the swapped order is further the documents' other reading (the images have roles:
@@ -27,6 +29,13 @@ REPEAT_PAIRS: Final = 4  # pairs asked again and swapped: 8 calls per API at mos
 REPEAT_SHARE: Final = 10  # and one pair per 10 answered at most (a short run stays short)
 TOLERANCE: Final = 1e-4  # of the documented score range: /match 0.01 points, JD 0.0001
 KINDS: Final = {"again": "asked again", "swapped": "with its images swapped"}
+# genuine pairs asked swapped at most once the sample shows the order changing one (genuine pairs
+# are few: each in both orders lets FNMR be measured over either order, so an order rejecting
+# every genuine pair can fail a limit, not only leave it inconclusive: audit round 16)
+GENUINE_SWAPPED: Final = 100
+# a swapped score moved this many times further than the same pair asked again is the order's
+# move, not the service's noise (a 0.05-point jitter hid order-rejects' 90-point fall, session 26)
+NOISE: Final = 4
 ERRATUM: Final = "E-075"
 
 Ask = Callable[[PairImages, bool], Outcome]  # (pair, swapped) -> outcome
@@ -39,10 +48,24 @@ def repeat_sample(
     (one at least, :data:`REPEAT_PAIRS` at most), half of them genuine when it can (genuine pairs
     are few), by a seeded rank of the pair key."""
 
+    usable = _usable(answered, seed)
+    size = min(REPEAT_PAIRS, max(1, len(usable) // REPEAT_SHARE), len(usable))
+    genuine = [item for item in usable if item[0].genuine][: size // 2]
+    impostor = [item for item in usable if not item[0].genuine]
+    chosen = genuine + impostor[: size - len(genuine)]
+    rest = [item for item in usable if item not in chosen]
+    return chosen + rest[: size - len(chosen)]
+
+
+def _usable(
+    answered: Sequence[tuple[PairImages, Outcome]], seed: int
+) -> list[tuple[PairImages, Outcome]]:
+    """The pairs compared with a score or a decision, by a seeded rank of the pair key."""
+
     def rank(item: tuple[PairImages, Outcome]) -> bytes:
         return hashlib.sha256(f"repeat:{seed}:{item[0].key}".encode()).digest()
 
-    usable = sorted(
+    return sorted(
         (
             (p, o)
             for p, o in answered
@@ -50,12 +73,6 @@ def repeat_sample(
         ),
         key=rank,
     )
-    size = min(REPEAT_PAIRS, max(1, len(usable) // REPEAT_SHARE), len(usable))
-    genuine = [item for item in usable if item[0].genuine][: size // 2]
-    impostor = [item for item in usable if not item[0].genuine]
-    chosen = genuine + impostor[: size - len(genuine)]
-    rest = [item for item in usable if item not in chosen]
-    return chosen + rest[: size - len(chosen)]
 
 
 def observe_repeats(
@@ -85,47 +102,74 @@ def observe_repeats(
     answers: list[tuple[PairImages, Outcome, Outcome, bool]] = []
     stopped = False
     ended: dict[str, str] | None = None  # the answer that ended the sample, if one did
+
+    def one(pair: PairImages, first: Outcome, kind: str) -> tuple[float, bool] | None:
+        """Ask ``pair`` again or swapped and tally it: (score moved, decision changed), None
+        when it got no answer to compare."""
+        nonlocal calls, unasked, stopped, ended
+        key = f"{pair.key}~{kind}"
+        outcome = cache.get(target, api, key)
+        if outcome is None:
+            if stopped or ask is None or not allows():
+                unasked += 1
+                return None
+            try:
+                wait()
+                outcome = ask(pair, kind == "swapped")
+            except BudgetExhausted:  # the time ran out, throttling or a stop ended the calls
+                stopped = True
+                unasked += 1
+                return None
+            calls += 1
+            if outcome.category != "ok":  # no answer to compare: not kept, asked next run;
+                stopped = True  # and no more calls (a service failing now may be hanging)
+                ended = {"category": outcome.category, "code": outcome.code}
+                return None
+            cache.put(target, api, key, outcome)
+        if outcome.category != "ok":
+            return None
+        answers.append((pair, first, outcome, kind == "swapped"))
+        tally = kinds[kind]
+        tally["compared"] += 1
+        delta = (
+            abs(outcome.score - first.score)
+            if outcome.score is not None and first.score is not None
+            else 0.0
+        )
+        flipped = None not in (outcome.decision, first.decision) and (
+            outcome.decision != first.decision
+        )
+        tally["max_delta"] = max(tally["max_delta"], delta)
+        tally["decisions_differ"] += flipped
+        if delta > tolerance or flipped:
+            tally["differ"] += 1
+            examples.setdefault(kind, _example(pair, first, outcome))
+        return delta, flipped
+
+    order_moved = False  # a sampled genuine pair answered otherwise swapped, not so asked again
     for pair, first in sample:
-        for kind in KINDS:
-            key = f"{pair.key}~{kind}"
-            outcome = cache.get(target, api, key)
-            if outcome is None:
-                if stopped or ask is None or not allows():
-                    unasked += 1
-                    continue
-                try:
-                    wait()
-                    outcome = ask(pair, kind == "swapped")
-                except BudgetExhausted:  # the time ran out, throttling or a stop ended the calls
-                    stopped = True
-                    unasked += 1
-                    continue
-                calls += 1
-                if outcome.category != "ok":  # no answer to compare: not kept, asked next run;
-                    stopped = True  # and no more calls (a service failing now may be hanging)
-                    ended = {"category": outcome.category, "code": outcome.code}
-                    continue
-                cache.put(target, api, key, outcome)
-            if outcome.category != "ok":
-                continue
-            answers.append((pair, first, outcome, kind == "swapped"))
-            tally = kinds[kind]
-            tally["compared"] += 1
-            delta = (
-                abs(outcome.score - first.score)
-                if outcome.score is not None and first.score is not None
-                else 0.0
-            )
-            flipped = None not in (outcome.decision, first.decision) and (
-                outcome.decision != first.decision
-            )
-            tally["max_delta"] = max(tally["max_delta"], delta)
-            tally["decisions_differ"] += flipped
-            if delta > tolerance or flipped:
-                tally["differ"] += 1
-                examples.setdefault(kind, _example(pair, first, outcome))
+        again, swapped = (one(pair, first, kind) for kind in KINDS)
+        if pair.genuine and swapped is not None:
+            moved, flipped = swapped
+            still = again or (0.0, False)
+            order_moved |= (flipped and not still[1]) or (moved > max(tolerance, NOISE * still[0]))
+    extended = 0
+    if order_moved:
+        # the swapped order changed a genuine pair's answer more than asking again did: every
+        # other genuine pair is asked swapped too (bounded, within the budget), so FNMR is
+        # measured over both orders of every pair instead of guessed from two (E-098). A score
+        # jitter as large either way is no order (jitter: no extra call); a repeat moved the
+        # other way does not hide one (audit round 16, repeat-aware-order-rejects)
+        chosen = {p.key for p, _ in sample}
+        more = [(p, o) for p, o in _usable(answered, seed) if p.genuine and p.key not in chosen]
+        for pair, first in more[:GENUINE_SWAPPED]:
+            if stopped:
+                break
+            one(pair, first, "swapped")
+            extended += 1
     return {
         "pairs": len(sample),
+        "genuine_swapped": extended,  # more genuine pairs asked swapped, the order deciding
         "tolerance": tolerance,
         "calls": calls,
         "unasked": unasked,
@@ -190,6 +234,12 @@ def repeat_notes(api: str, repeats: dict[str, Any] | None) -> list[str]:
         notes.append(
             f"{api}: the same answer when a pair was {' and '.join(same)}, within "
             f"{repeats['tolerance']:g} (ERRATA {ERRATUM})"
+        )
+    if repeats.get("genuine_swapped"):
+        notes.append(
+            f"{api}: a sampled genuine pair's answer changed with its images swapped, so "
+            f"{repeats['genuine_swapped']} more genuine pairs were asked swapped: FNMR is "
+            "measured over both orders (ERRATA E-098)"
         )
     if refused:
         notes.append(f"{api}: the repeat sample ended early: {refused} (ERRATA {ERRATUM})")

@@ -267,6 +267,7 @@ def run_accuracy(
             score_range,
             max((s for _, s in scored), default=None),
             off_scale=sum(o.code == OFF_SCALE for _, o in measured),
+            in_range=len(scored),
         ),
         eer=eer,
         det=det,
@@ -541,6 +542,11 @@ def _claim_row(
         # are more draws of a service deciding per call, fairly pooled, not an order the run
         # under-samples (no order doubt, here nor at a gate's limit)
         "retold_drawn": drawn,
+        # every genuine pair decided here has its swapped answer counted too (the sample grows
+        # to them once the order changes one, _repeat.GENUINE_SWAPPED): FNMR is over both
+        # orders of every pair, no longer a guess from a few (no order doubt at a gate's limit)
+        "retold_genuine_every_pair": bool(retold_genuine)
+        and _every_pair_swapped(claim, ok, retold),
         "order_decides": order_decides,  # untestable by the order alone: more photos won't help
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "fta": dict(fta),
@@ -630,6 +636,20 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
     return bool(crossed) and all(
         d is not None and abs(d) <= moved[(cls, d > 0)] for cls, d in crossed
     )
+
+
+def _every_pair_swapped(
+    claim: Claim, ok: Sequence[tuple[PairImages, Outcome]], retold: Sequence[Retold]
+) -> bool:
+    """Whether every genuine pair decided at ``claim`` in the run's order was decided there with
+    its images swapped too (the sample grown to them, :data:`_repeat.GENUINE_SWAPPED`)."""
+    decided = [p.key for p, o in ok if p.genuine and claim.accepts(o.score, o.decision) is not None]
+    swapped = [
+        p.key
+        for p, _, then, other in retold
+        if other and p.genuine and claim.accepts(then.score, then.decision) is not None
+    ]
+    return len(set(swapped)) >= len(decided) and set(swapped) >= set(decided)
 
 
 def _retold(
@@ -758,6 +778,7 @@ def tie_scale(
     top_score: float | None,
     *,
     off_scale: int = 0,
+    in_range: int | None = None,
 ) -> list[dict[str, Any]]:
     """Say in ``scale_unknown`` why a score threshold's rates do not describe the service: no pair
     reached it (E-046) and nothing ties the scores to the documented scale, so they may be on
@@ -768,7 +789,11 @@ def tie_scale(
     and impostors below 0, and a 5 is no rejection on 0..100), so the scale stays unknown; beside
     a 65 read, an off-scale answer is a slip (a -1 "no face" sentinel, a 100.5 rounding) on the
     0..100 scale the 65 shows. A genuine pair not accepted is otherwise rejected on that scale
-    (what a gate's FNMR limit judges)."""
+    (what a gate's FNMR limit judges). But where most scores sent (more than the ``in_range``
+    ones read) are off the documented range, those read are the few of another scale that fall
+    inside it, not a rate on the documented one: no verdict, whatever they reached (session 28,
+    /match on 0..1000: its impostor pairs at 70..100, of 7..10, read as 29 false matches and
+    "contradicted", a gate's max_fmr failed)."""
     scored = [row for row in rows if row["rule"] == "score>="]
     reached = [
         f"{row['threshold']:g}"
@@ -799,8 +824,23 @@ def tie_scale(
         f"{beside}: its scores cannot be tied to {scale} (another scale, such as 0..1 or "
         "logits, or a decision that never accepts)"
     )
+    mostly_off = in_range is not None and off_scale > in_range
+    off = (
+        f"{off_scale} answers carried a score outside {scale} and {in_range} within it: the "
+        "scores read are the few of another scale that fall inside it, so no rate at a score "
+        "threshold describes the service"
+    )
     out = []
     for row in rows:
+        if mostly_off and row["rule"] == "score>=":
+            if row["verdict"] in ("contradicted", "consistent"):
+                row = row | {
+                    "verdict": "untestable",
+                    "verdict_direction": None,
+                    "verdict_reason": f"not judged: {off} ({row['verdict_reason']})",
+                }
+            out.append(row | {"scale_unknown": off})
+            continue
         untied = bool(row.get("scale_unknown"))
         if untied and tied:
             row = row | {

@@ -333,6 +333,11 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     # code and msg): a decision, as 1155's result false is, and the code's `未通过` wins over a
     # ``result`` true (only `算法结果`; review of session 27: it read as a match, E-044)
     below = meaning is not None and meaning.name == NOT_PASSED
+    # 1155 (比对失败, not the same person) without ``result`` is a non-match too: the result row's
+    # 必填 is empty (E-023), and the code says it (E-088; session 28, jd-result-only-true: its
+    # impostor pairs read "no decision", a gate's max_fmr failed "FMR not measured", and its
+    # genuine rejections left FNMR, 0 in 13)
+    below |= code == str(contract.jd_not_same_person_code) and "result" not in result
     head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
         *head,

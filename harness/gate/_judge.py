@@ -347,6 +347,8 @@ def _retold_doubt(row: ThresholdResult, rate: str, maximum: float) -> str | None
     )
     if extra.get("retold_drawn"):  # decisions drawn per call: the repeats are fairly pooled
         return None
+    if kind == "genuine" and extra.get("retold_genuine_every_pair"):  # both orders of each
+        return None
     if not repeats_over(errors, trials, maximum):  # the suite's test of a claim's order doubt
         return None
     what = "false matches" if rate == "fmr" else "rejected"
@@ -404,6 +406,12 @@ def _undecided(
             None if errors else f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
         )
     seen = f"{rate.upper()} {getattr(row, rate):.4g} in {pairs} {kind} pairs"
+    if doubt == "straddles":  # the sample's size decides, its interval does not: a fail needs it
+        low, high = clopper_pearson(errors, pairs)
+        return (
+            f"{seen} is over {maximum:g}, but its 95% CI [{low:.3g}, {high:.3g}] holds "
+            f"{maximum:g}: no evidence of a rate over the limit"
+        )
     if interval[1] is not None:
         seen += f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}])"
     return f"{seen}: {needed} are needed to decide {rate.upper()} <= {maximum:g}"

@@ -666,16 +666,34 @@ def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
 
 
 @pytest.mark.parametrize(
-    ("top", "off_scale", "tied"),
-    [(65.0, 0, True), (65.0, 1, True), (9.2, 3, False), (9.2, 0, True), (0.9, 0, False)],
-    ids=["on-scale", "one-slip-beside-65", "logits", "small-but-none-off", "unit"],
+    ("top", "off_scale", "tied", "in_range"),
+    [
+        (65.0, 0, True, None),
+        (65.0, 1, True, None),
+        (9.2, 3, False, None),
+        (9.2, 0, True, None),
+        (0.9, 0, False, None),
+        (100.0, 3, True, 83),
+        (100.0, 295, False, 83),
+    ],
+    ids=[
+        "on-scale",
+        "one-slip-beside-65",
+        "logits",
+        "small-but-none-off",
+        "unit",
+        "slips-beside-many",
+        "mostly-off-scale",
+    ],
 )
 def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
-    top: float, off_scale: int, tied: bool
+    top: float, off_scale: int, tied: bool, in_range: int | None
 ) -> None:
     """Review of session 22: one off-scale answer (a -1 "no face" sentinel, a 100.5 slip) left a
     0..100 scale that a 65 shows untied, so a gate's FNMR limit was not judged. Off-scale
-    answers untie it only beside scores no higher than logits reach (``logits``: -9.2..9.2)."""
+    answers untie it only beside scores no higher than logits reach (``logits``: -9.2..9.2),
+    or when most answers are off it (session 28, /match on 0..1000: the impostor pairs at
+    70..100 of it read as false matches, "contradicted", and a gate's max_fmr failed)."""
     from harness.accuracy._result import tie_scale
 
     rows = [
@@ -687,11 +705,14 @@ def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
             "genuine": 20,
             "false_non_matches": 20,
             "false_matches": 0,
+            "verdict": "contradicted",
         }
         for t in (70.0, 80.0)
     ]
-    out = tie_scale(rows, "match", (0.0, 100.0), top, off_scale=off_scale)
+    out = tie_scale(rows, "match", (0.0, 100.0), top, off_scale=off_scale, in_range=in_range)
     assert [row["scale_unknown"] is None for row in out] == [tied, tied], out
+    if in_range is not None:  # no verdict on the few scores that fall inside 0..100
+        assert {row["verdict"] for row in out} == {"contradicted" if tied else "untestable"}
 
 
 def test_impostor_pairs_without_an_answer_are_unknown_not_left_out(

@@ -210,11 +210,15 @@ def test_a_score_that_changes_when_asked_again_or_swapped_is_reported(
     }
     for finding in suite.findings:
         assert (finding.severity, finding.basis, finding.erratum) == ("low", "convention", "E-075")
-        assert " of 2 pairs answered otherwise when " in finding.message, finding.message
+        grown = suite.metrics.apis[finding.api]["repeats"]["genuine_swapped"]
+        asked = 2 + grown * (finding.check == "order_free_score")
+        assert f" of {asked} pairs answered otherwise when " in finding.message, finding.message
     for api in ("match", "jd"):
         repeats = suite.metrics.apis[api]["repeats"]
-        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [2, 2], repeats
-        assert suite.metrics.apis[api]["run"]["repeat_calls"] == 4
+        grown = repeats["genuine_swapped"]  # a genuine pair's score moved by the order alone:
+        assert grown > 0 or variant == "jitter"  # every genuine pair asked swapped (noise: few)
+        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [2, 2 + grown], repeats
+        assert suite.metrics.apis[api]["run"]["repeat_calls"] == 4 + grown
     if variant != "jitter":
         return
     # a re-run judges the sample from the cache: the same findings, no call sent for it
@@ -317,10 +321,10 @@ def test_round_9_verdicts_tell_the_truth(
         assert "ERRATA E-098" in (row.verdict_reason or "")
     if variant == "order-rejects":  # FNMR was 0 of 12: a gate's max_fnmr passed it
         row = rows["jd.result"]
-        # the swapped answer is one more comparison; the one asked again the same (1 of 14
-        # counted it twice: review of session 26)
-        assert (row.false_non_matches, row.genuine, row.frr_errors) == (1, 13, 1)
-        assert "1 a false non-match: ERRATA E-098" in (row.verdict_reason or "")
+        # every genuine pair asked swapped once a sampled one was rejected so, each one more
+        # comparison; the ones asked again the same (counted twice: review of session 26)
+        assert (row.false_non_matches, row.genuine, row.frr_errors) == (12, 24, 12)
+        assert "12 a false non-match: ERRATA E-098" in (row.verdict_reason or "")
     if variant == "jd-1115-genuine":  # not passed: compared, each a false non-match
         row, jd = rows["jd.result"], suite.metrics.apis["jd"]
         assert jd["codes"]["1115"] == row.false_non_matches == row.frr_errors > 0
@@ -365,8 +369,9 @@ def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
     """Audit round 16, repeat-aware-order-rejects: every genuine pair rejected sent the other
     way round (just under JD's operating score), and a pair asked again in the run's order
     scored higher, no decision changed. The rise "explained" the swapped fall as a draw, the
-    repeats were pooled and a gate's max_fnmr = 0.3 passed; the order decides, so it is
-    inconclusive (ERRATA E-098)."""
+    repeats were pooled and a gate's max_fnmr = 0.3 passed; the order decides, so every genuine
+    pair is asked swapped too and FNMR is over both orders (ERRATA E-098): 12 in 24 here, whose
+    interval holds 0.3 (the whole shared set's 23 in 46 fail it)."""
     from harness.gate import parse_policy
     from harness.gate._judge import judge
 
@@ -376,11 +381,12 @@ def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
     )  # fmt: skip
     row = {r.claim: r for r in suite.metrics.thresholds}["jd.result"]
     extra = row.model_extra or {}
-    assert extra["retold_drawn"] is False and extra["retold_false_non_matches"] >= 1, extra
+    assert extra["retold_drawn"] is False and extra["retold_genuine_every_pair"] is True, extra
+    assert (row.false_non_matches, row.genuine) == (12, 24)
     policy = parse_policy({"accuracy": [{"claim": "jd.result", "max_fnmr": 0.3}]})
     gate, _ = judge(policy, {"accuracy": suite}, ran=("accuracy",))
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
-    assert crit.outcome == "inconclusive" and "E-098" in crit.reason, crit
+    assert crit.outcome == "inconclusive" and "FNMR 0.5 in 24 genuine pairs" in crit.reason, crit
 
 
 def test_a_stateful_variant_starts_afresh_on_each_server(server: str, faces_dir: Path) -> None:
