@@ -53,9 +53,9 @@ FRAMING = (
     # in pieces, an unasked 408 on a connection idle 1 s, after round 10's unasked 100 Continue
     "front-round17",
     # round 17: every still SILENT video refused by a silent liveness check (its own errcode),
-    # an unknown query parameter refused, a clock 90 s behind ours (E-082: the JD window, the
-    # Date header and result.timestamp on it), caching headers, a media type parameter, and
-    # uvicorn's chunked framing (the chunked variant's)
+    # pictures over 1280 px refused (E-043), an unknown query parameter refused, a clock 90 s
+    # behind ours (E-082: the JD window, the Date header and result.timestamp on it), caching
+    # headers, a media type parameter, and uvicorn's chunked framing (the chunked variant's)
     "combo-round17",
 )
 
