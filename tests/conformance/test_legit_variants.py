@@ -16,7 +16,6 @@ from .conftest import conform, explain, probe_session, run_probes_alone
 
 FRAMING = (
     "gzip",
-    "chunked",
     "connection-close",
     "charset-UTF-8",
     "pretty-json",
@@ -33,7 +32,6 @@ FRAMING = (
     "trace-per-livecode",  # round 8, E-068: a LIP comparison answers its liveCode's traceNo
     "idno-score-empty",  # round 8, E-070: /idno's score "" when not passed
     "jd-gateway-result-empty",  # round 8, E-070: a JD gateway error with "result": {}
-    "interim-100",  # round 10: an unasked 100 Continue before every answer (RFC 9110 15.2)
     # round 12: 103s, header values between blanks, chunk extensions and trailers (RFC 8297,
     # RFC 9112 5 and 7.1); a photo's videoType (E-080) and a liveCode outside LIP never read,
     # 10 kB of headers, RateLimit headers, close after refusals, gzip unless refused
@@ -51,6 +49,14 @@ FRAMING = (
     # JD floats at scale 7, Spring's 405 JSON, nginx's 414 and 400 pages, CORS and tracing
     # headers, a token compared ignoring case, 300 ms per new connection, gzip sent chunked
     "combo-round16",
+    # round 17: reason phrases in UTF-8 (obs-text), a zero-led Content-Length, the head written
+    # in pieces, an unasked 408 on a connection idle 1 s, after round 10's unasked 100 Continue
+    "front-round17",
+    # round 17: every still SILENT video refused by a silent liveness check (its own errcode),
+    # pictures over 1280 px refused (E-043), an unknown query parameter refused, a clock 90 s
+    # behind ours (E-082: the JD window, the Date header and result.timestamp on it), caching
+    # headers, a media type parameter, and uvicorn's chunked framing (the chunked variant's)
+    "combo-round17",
 )
 
 
