@@ -388,40 +388,13 @@ class Auth:
             return cls(timestamp=part) if name == "no_timestamp" else cls(sign=part)
         elif name == "malformed_timestamp":
             return cls(timestamp=Given(variant))
-        elif (
-            name
-            in (
-                "seconds_timestamp",
-                "micros_timestamp",
-                "fraction_timestamp",
-                "doubled_timestamp",
-                "negated_timestamp",
-                "isodate_timestamp",
-            )
-            and not variant
-        ):
+        elif name in _PLAIN_TIMESTAMPS and not variant:
             return cls(timestamp=How(name.split("_")[0]))
         elif name in ("expired_timestamp", "future_timestamp"):
             return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
         elif name == "expired_upper":
             return cls(timestamp=How.EXPIRED, offset_ms=int(variant or 0), sign=How.UPPER)
-        elif name == "bad_sign" and variant in (
-            "",
-            "other",
-            "upper",
-            "swapped",
-            "tsonly",
-            "secretonly",
-            "appkeyts",
-            "truncated",
-            "extended",
-            "stale",
-            "samets",
-            "secsign",
-            "lastdigit",
-            "zeropad",
-            "example",
-        ):
+        elif name == "bad_sign" and variant in ("", "other", *_BAD_SIGNS):
             return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
         elif (name, variant) == ("bad_sign", "unpadded"):
             return cls(timestamp=How.ZERO_LED, sign=How.UNPADDED)
@@ -429,6 +402,14 @@ class Auth:
 
 
 VALID = Auth()
+# the fuzz spellings ``<how>_timestamp`` and ``bad_sign:<how>`` of one broken part alone
+_PLAIN_TIMESTAMPS = {
+    f"{how}_timestamp" for how in "seconds micros fraction doubled negated isodate".split()
+}
+_BAD_SIGNS = frozenset(
+    "upper swapped tsonly secretonly appkeyts truncated extended stale samets secsign lastdigit "
+    "zeropad example".split()
+)
 
 
 def _last_digit_changed(sign: str) -> str:
