@@ -129,6 +129,20 @@ class Given:
 
 
 Part = How | Given
+# a token made so: its fuzz mode, and its words in a report (any other: "bad_token", generated)
+_TOKEN_WORDS: dict[Part, tuple[str, str]] = {
+    How.VALID: ("token", "valid token"),
+    How.ABSENT: ("no_token", "no Authorization header"),
+    How.INVALID: ("bad_token", "an unknown token"),
+    How.EXTENDED: ("bad_token:extended", "the valid token with a character appended"),
+    How.TRUNCATED: ("bad_token:truncated", "the valid token with its last character cut"),
+    How.BEARER: ("bad_token:bearer", "an unknown token after Bearer"),
+    How.LAST_DIGIT: (
+        "bad_token:lastdigit",
+        "the valid token with a character in its middle changed",
+    ),
+    Given(""): ("no_token:empty", "an empty Authorization header"),
+}
 
 
 @dataclass(frozen=True)
@@ -303,17 +317,7 @@ class Auth:
     def describe(self, api: str) -> str:
         """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""
         if api != "jd":
-            plain: dict[Part, str] = {
-                How.VALID: "valid token",
-                How.ABSENT: "no Authorization header",
-                How.INVALID: "an unknown token",
-                How.EXTENDED: "the valid token with a character appended",
-                How.TRUNCATED: "the valid token with its last character cut",
-                How.BEARER: "an unknown token after Bearer",
-                How.LAST_DIGIT: "the valid token with a character in its middle changed",
-                Given(""): "an empty Authorization header",
-            }
-            return plain.get(self.token, "a generated token")
+            return _TOKEN_WORDS.get(self.token, ("bad_token", "a generated token"))[1]
         words = [
             f"{how if isinstance(how, How) else 'generated'} {name}"
             for name in JD_AUTH_PARAMS
@@ -324,16 +328,7 @@ class Auth:
     def mode(self, api: str) -> str:
         """``token`` / ``signed`` for valid credentials, else the one broken part by name."""
         if api != "jd":
-            modes: dict[Part, str] = {
-                How.VALID: "token",
-                How.ABSENT: "no_token",
-                How.EXTENDED: "bad_token:extended",
-                How.TRUNCATED: "bad_token:truncated",
-                How.BEARER: "bad_token:bearer",
-                How.LAST_DIGIT: "bad_token:lastdigit",
-                Given(""): "no_token:empty",
-            }
-            return modes.get(self.token, "bad_token")
+            return _TOKEN_WORDS.get(self.token, ("bad_token", "a generated token"))[0]
         for name in JD_AUTH_PARAMS:
             if (part := getattr(self, name)) in (How.VALID, How.ZERO_LED):
                 continue
@@ -392,10 +387,7 @@ def _parts(words: str) -> list[Part]:
 
 # every fuzz mode without a number or a text in it, by the words Auth.mode gives it; the
 # timestamps and signs a mode names alone: ``<how>_timestamp``, ``bad_sign:<how>``
-_TOKEN_MODES = {
-    Auth(token=p).mode("match"): Auth(token=p)
-    for p in _parts("fresh absent invalid extended truncated bearer lastdigit empty")
-}
+_TOKEN_MODES = {mode: Auth(token=part) for part, (mode, _) in _TOKEN_WORDS.items()}
 _JD_MODES = {
     auth.mode("jd"): auth
     for auth in (
