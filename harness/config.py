@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     PositiveFloat,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -61,19 +62,11 @@ class Credentials(Section):
     jd_appkey: str | None = Field(default=None, min_length=1, repr=False)
     jd_secretkey: str | None = Field(default=None, min_length=1, repr=False)
 
-    @field_validator("token", "jd_appkey")
+    @field_validator("token", "jd_appkey", "jd_secretkey")
     @classmethod
-    def _carriable(cls, value: str | None) -> str | None:
-        if value is not None and (why := uncarriable(value)):
-            raise ValueError(why)
-        return value
-
-    @field_validator("jd_secretkey")
-    @classmethod
-    def _hashable(cls, value: str | None) -> str | None:
-        """Never sent (it feeds the MD5, as UTF-8): any character may be a secret's but what
-        cannot be right, a control character or a space at an end (a copying slip)."""
-        if value is not None and (why := unhashable(value)):
+    def _usable(cls, value: str | None, info: ValidationInfo) -> str | None:
+        check = unhashable if info.field_name == "jd_secretkey" else uncarriable
+        if value is not None and (why := check(value)):
             raise ValueError(why)
         return value
 
@@ -102,14 +95,13 @@ def uncarriable(value: str) -> str | None:
     no service's key has."""
     if not value.isascii() or not value.isprintable():
         return "expected printable ASCII (no line break, tab or other control character)"
-    if value != value.strip():
-        return "begins or ends with a space"
-    return None
+    return unhashable(value)
 
 
 def unhashable(value: str) -> str | None:
-    """Why a secretkey cannot be right (None: it may be): a control character (a line break
-    kept from a file) or a space at an end."""
+    """Why a secretkey cannot be right (None: it may be). Never sent (it feeds the MD5, as
+    UTF-8): any character may be a secret's but a control character (a line break kept from a
+    file) or a space at an end (a copying slip)."""
     if any(unicodedata.category(c) == "Cc" for c in value):
         return "expected no line break, tab or other control character"
     if value != value.strip():

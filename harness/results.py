@@ -814,15 +814,10 @@ def partial_suite(partial: SuiteResult, why: str, testable_when: str) -> SuiteRe
     (its own error, if any, named beside it)."""
     own = partial.error or (partial.reason if partial.status != "interrupted" else None)
     why = f"{why} ({own})" if own else why
-    if any(f.fails for f in partial.findings):
-        return partial.model_copy(
-            update={"status": "fail", "error": None, "reason": why,
-                    "testable_when": testable_when}  # if a policy allows what it found
-        )  # fmt: skip
-    return partial.model_copy(
-        update={"status": "inconclusive", "error": None, "reason": why,
-                "testable_when": testable_when}
-    )  # fmt: skip
+    status = "fail" if any(f.fails for f in partial.findings) else "inconclusive"
+    # testable_when on a fail too: for a policy that allows what it found
+    update = {"status": status, "error": None, "reason": why, "testable_when": testable_when}
+    return partial.model_copy(update=update)
 
 
 def compute_verdict(summary: Summary) -> Verdict:

@@ -129,6 +129,20 @@ class Given:
 
 
 Part = How | Given
+# a token made so: its fuzz mode, and its words in a report (any other: "bad_token", generated)
+_TOKEN_WORDS: dict[Part, tuple[str, str]] = {
+    How.VALID: ("token", "valid token"),
+    How.ABSENT: ("no_token", "no Authorization header"),
+    How.INVALID: ("bad_token", "an unknown token"),
+    How.EXTENDED: ("bad_token:extended", "the valid token with a character appended"),
+    How.TRUNCATED: ("bad_token:truncated", "the valid token with its last character cut"),
+    How.BEARER: ("bad_token:bearer", "an unknown token after Bearer"),
+    How.LAST_DIGIT: (
+        "bad_token:lastdigit",
+        "the valid token with a character in its middle changed",
+    ),
+    Given(""): ("no_token:empty", "an empty Authorization header"),
+}
 
 
 @dataclass(frozen=True)
@@ -303,17 +317,7 @@ class Auth:
     def describe(self, api: str) -> str:
         """Plain words for a report (no key=value pairs, so redaction leaves it readable)."""
         if api != "jd":
-            plain: dict[Part, str] = {
-                How.VALID: "valid token",
-                How.ABSENT: "no Authorization header",
-                How.INVALID: "an unknown token",
-                How.EXTENDED: "the valid token with a character appended",
-                How.TRUNCATED: "the valid token with its last character cut",
-                How.BEARER: "an unknown token after Bearer",
-                How.LAST_DIGIT: "the valid token with a character in its middle changed",
-                Given(""): "an empty Authorization header",
-            }
-            return plain.get(self.token, "a generated token")
+            return _TOKEN_WORDS.get(self.token, ("bad_token", "a generated token"))[1]
         words = [
             f"{how if isinstance(how, How) else 'generated'} {name}"
             for name in JD_AUTH_PARAMS
@@ -324,16 +328,7 @@ class Auth:
     def mode(self, api: str) -> str:
         """``token`` / ``signed`` for valid credentials, else the one broken part by name."""
         if api != "jd":
-            modes: dict[Part, str] = {
-                How.VALID: "token",
-                How.ABSENT: "no_token",
-                How.EXTENDED: "bad_token:extended",
-                How.TRUNCATED: "bad_token:truncated",
-                How.BEARER: "bad_token:bearer",
-                How.LAST_DIGIT: "bad_token:lastdigit",
-                Given(""): "no_token:empty",
-            }
-            return modes.get(self.token, "bad_token")
+            return _TOKEN_WORDS.get(self.token, ("bad_token", "a generated token"))[0]
         for name in JD_AUTH_PARAMS:
             if (part := getattr(self, name)) in (How.VALID, How.ZERO_LED):
                 continue
@@ -359,76 +354,54 @@ class Auth:
 
     @classmethod
     def from_mode(cls, api: str, mode: str) -> Auth:
-        """The fuzz spelling back (ValueError for a mode the api does not have)."""
+        """The fuzz spelling back (ValueError for a mode the api does not have): :meth:`mode`'s
+        words for one broken part, or a timestamp with its offset or text."""
         name, _, variant = mode.partition(":")
+        spelt = f"{name}:{variant}" if variant else name
         if not mode:
             return VALID
         if api != "jd":
-            token = {"token": How.VALID, "no_token": How.ABSENT, "bad_token": How.INVALID}
-            if name in token and not variant:
-                return cls(token=token[name])
-            if name == "bad_token" and variant in ("extended", "truncated", "bearer", "lastdigit"):
-                return cls(token=How(variant))
-            if (name, variant) == ("no_token", "empty"):  # 值为授权token: sent empty, none
-                return cls(token=Given(""))
-        elif name == "signed" and variant == "zeroled":
-            return cls(timestamp=How.ZERO_LED)
+            if spelt in _TOKEN_MODES:
+                return _TOKEN_MODES[spelt]
+        elif spelt in _JD_MODES:
+            return _JD_MODES[spelt]
         elif name == "signed":
-            return cls(offset_ms=int(variant or 0))
-        elif name in ("no_appkey", "wrong_appkey") and not variant:
-            return cls(appkey=How.ABSENT if name == "no_appkey" else How.INVALID)
-        elif (name, variant) == ("wrong_appkey", "tsonly"):
-            return cls(appkey=How.INVALID, sign=How.TS_ONLY)
-        elif name == "wrong_appkey" and variant in _MISSING_SECRET_SIGNS:
-            return cls(appkey=How.INVALID, sign=How(variant))
-        elif (name, variant) in (("no_appkey", "empty"), ("wrong_appkey", "extended")):
-            return cls(appkey=Given("") if variant == "empty" else How.EXTENDED)
-        elif name in ("no_timestamp", "no_sign"):
-            part = Given("") if variant == "empty" else How.ABSENT
-            return cls(timestamp=part) if name == "no_timestamp" else cls(sign=part)
+            return cls(offset_ms=int(variant))
+        elif name in ("expired_timestamp", "future_timestamp", "expired_upper"):
+            sign = How.UPPER if name == "expired_upper" else How.VALID
+            return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0), sign=sign)
         elif name == "malformed_timestamp":
             return cls(timestamp=Given(variant))
-        elif (
-            name
-            in (
-                "seconds_timestamp",
-                "micros_timestamp",
-                "fraction_timestamp",
-                "doubled_timestamp",
-                "negated_timestamp",
-                "isodate_timestamp",
-            )
-            and not variant
-        ):
-            return cls(timestamp=How(name.split("_")[0]))
-        elif name in ("expired_timestamp", "future_timestamp"):
-            return cls(timestamp=How(name.split("_")[0]), offset_ms=int(variant or 0))
-        elif name == "expired_upper":
-            return cls(timestamp=How.EXPIRED, offset_ms=int(variant or 0), sign=How.UPPER)
-        elif name == "bad_sign" and variant in (
-            "",
-            "other",
-            "upper",
-            "swapped",
-            "tsonly",
-            "secretonly",
-            "appkeyts",
-            "truncated",
-            "extended",
-            "stale",
-            "samets",
-            "secsign",
-            "lastdigit",
-            "zeropad",
-            "example",
-        ):
-            return cls(sign=How.INVALID if variant in ("", "other") else How(variant))
-        elif (name, variant) == ("bad_sign", "unpadded"):
-            return cls(timestamp=How.ZERO_LED, sign=How.UNPADDED)
+        elif name in ("no_timestamp", "no_sign"):  # with another variant than "empty": absent
+            return cls(timestamp=How.ABSENT) if name == "no_timestamp" else cls(sign=How.ABSENT)
         raise ValueError(f"auth {mode!r} is not one of the auth modes of api {api!r}")
 
 
 VALID = Auth()
+
+
+def _parts(words: str) -> list[Part]:
+    """:class:`How` values by their spelling; ``empty``: an empty value, ``Given("")``."""
+    return [Given("") if word == "empty" else How(word) for word in words.split()]
+
+
+# every fuzz mode without a number or a text in it, by the words Auth.mode gives it; the
+# timestamps and signs a mode names alone: ``<how>_timestamp``, ``bad_sign:<how>``
+_TOKEN_MODES = {mode: Auth(token=part) for part, (mode, _) in _TOKEN_WORDS.items()}
+_JD_MODES = {
+    auth.mode("jd"): auth
+    for auth in (
+        VALID,
+        *(Auth(appkey=p) for p in _parts("absent invalid extended empty")),
+        *(Auth(appkey=How.INVALID, sign=p) for p in _parts("tsonly nullts nonets undefts")),
+        *(Auth(timestamp=p) for p in _parts("absent empty zeroled seconds micros fraction")),
+        *(Auth(timestamp=p) for p in _parts("doubled negated isodate")),
+        *(Auth(sign=p) for p in _parts("absent empty invalid upper swapped tsonly secretonly")),
+        *(Auth(sign=p) for p in _parts("appkeyts truncated extended stale samets secsign")),
+        *(Auth(sign=p) for p in _parts("lastdigit zeropad example")),
+        Auth(timestamp=How.ZERO_LED, sign=How.UNPADDED),
+    )
+} | {"bad_sign": Auth(sign=How.INVALID)}
 
 
 def _last_digit_changed(sign: str) -> str:

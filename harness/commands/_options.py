@@ -13,17 +13,18 @@ import typer
 from harness.errors import UsageError
 
 
-def given_path(value: str, flag: str) -> Path:
-    """A file or folder option's path: the empty one (``--faces "$UNSET"``) is refused, where
-    ``Path("")`` is ``.`` and a command took the working directory for its faces, config or run."""
+def given_path(value: str, flag: str, expected: str = "a file or folder") -> Path:
+    """A file or folder option's path: the empty one (``--faces "$UNSET"``, ``--out "$UNSET"``)
+    is refused, where ``Path("")`` is ``.`` and a command took the working directory for its
+    faces or config, or wrote its reports, findings/ and caches there."""
     if not value.strip():
-        raise typer.BadParameter("empty path; expected a file or folder", param_hint=f"'{flag}'")
+        raise typer.BadParameter(f"empty path; expected {expected}", param_hint=f"'{flag}'")
     return Path(value)
 
 
-def path_option(flag: str, help: str, **more: Any) -> Any:
-    """Every file or folder option (``--config``, ``--faces``, ...): never the empty path."""
-    parse = lambda v: given_path(v, flag)  # noqa: E731
+def path_option(flag: str, help: str, expected: str = "a file or folder", **more: Any) -> Any:
+    """Every file or folder option (``--config``, ``--faces``, ``--out``): never the empty path."""
+    parse = lambda v: given_path(v, flag, expected)  # noqa: E731
     return typer.Option(flag, help=help, parser=parse, metavar="<path>", **more)
 
 
@@ -80,21 +81,6 @@ Readings = Annotated[
 ]
 
 
-def run_dir(value: str, flag: str = "--out") -> Path:
-    """A run directory's path: an empty one (``--out "$UNSET"``) is refused, where ``Path("")``
-    is ``.`` and a run wrote its reports, findings/ and caches into the working directory."""
-    if not value.strip():
-        raise typer.BadParameter(
-            "empty path; expected a directory for the run's reports", param_hint=f"'{flag}'"
-        )
-    return Path(value)
-
-
-def out_option(help: str, flag: str = "--out") -> Any:
-    """Every ``--out``: a run directory, never the empty path."""
-    return typer.Option(flag, help=help, parser=lambda v: run_dir(v, flag), metavar="<path>")
-
-
 def _worded(flag: str) -> Callable[[str], Any]:
     """An option every suite command has, in its own words: what it does there and its default."""
     return lambda help: typer.Option(flag, help=help)
@@ -102,7 +88,7 @@ def _worded(flag: str) -> Callable[[str], Any]:
 
 MaxRequests, MaxSeconds = map(_worded, ("--max-requests", "--max-seconds"))
 Faces, ConfigFile = partial(path_option, "--faces"), partial(path_option, "--config")
-OutDir = out_option
+OutDir = partial(path_option, "--out", expected="a directory for the run's reports")
 
 # Shown under every command's --help (cli.py adds it to each command, once, in one place).
 # "\b" keeps click from re-flowing the lines.

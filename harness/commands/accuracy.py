@@ -82,7 +82,7 @@ def accuracy(
     from harness import interrupt
     from harness.accuracy import CACHE_FILE, RESULT_FILE, AccuracySuite
     from harness.errors import TargetError
-    from harness.results import AccuracySuiteResult
+    from harness.results import AccuracySuiteResult, inconclusive_text
     from harness.suite import RunContext
 
     apis = ("match", "jd") if api == "all" else (api,)  # the suite checks every option
@@ -142,10 +142,9 @@ def accuracy(
                 f'{errata[0]} = "default" fails them; docs/accuracy.md)',
                 highlight=False,
             )
-        if result.status == "inconclusive":
+        if result.status == "inconclusive":  # its reason is never empty (SuiteResult)
             out.print(
-                f"[bold]INCONCLUSIVE[/]: {result.reason}"
-                + (f"; testable when: {result.testable_when}" if result.testable_when else "")
+                f"[bold]INCONCLUSIVE[/]: {inconclusive_text(result.reason, result.testable_when)}"
             )
         raise typer.Exit(0)
 

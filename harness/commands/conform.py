@@ -232,14 +232,7 @@ def examples_cut(metrics: ConformanceMetrics) -> str | None:
     all tried (the rule probes then had the rest): a run's examples are bounded in time and
     requests, and the run says when the bound, not the number, ended them."""
     cut = [api for api, run in sorted(metrics.apis.items()) if run.stop_reason == "interrupted"]
-    spent = [
-        name
-        for name, hit in (
-            ("time", metrics.time_budget_spent),
-            ("request", metrics.budget_exhausted),
-        )
-        if hit
-    ]
+    spent = ["time"] * metrics.time_budget_spent + ["request"] * metrics.budget_exhausted
     if not cut or not spent:
         return None
     return (

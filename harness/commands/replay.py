@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from harness.commands._options import path_argument, path_option
+from harness.commands._options import ConfigFile, Faces, path_argument
 from harness.commands._verdict import out
 
 
@@ -30,17 +30,11 @@ def replay(
     ] = None,
     config: Annotated[
         Path | None,
-        path_option(
-            "--config",
-            "TOML with [credentials] (credentials never come from the finding file)",
-        ),
+        ConfigFile("TOML with [credentials] (credentials never come from the finding file)"),
     ] = None,
     faces: Annotated[
         Path | None,
-        path_option(
-            "--faces",
-            "the run's --faces directory, where it is elsewhere now (default: as recorded)",
-        ),
+        Faces("the run's --faces directory, where it is elsewhere now (default: as recorded)"),
     ] = None,
 ) -> None:
     """Re-send a conformance or fuzz finding's request and judge the answer with the same check."""
