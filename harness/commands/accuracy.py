@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from harness.commands import _options as opt
@@ -144,7 +145,8 @@ def accuracy(
             )
         if result.status == "inconclusive":  # its reason is never empty (SuiteResult)
             out.print(
-                f"[bold]INCONCLUSIVE[/]: {inconclusive_text(result.reason, result.testable_when)}"
+                "[bold]INCONCLUSIVE[/]: "
+                + escape(inconclusive_text(result.reason, result.testable_when))
             )
         raise typer.Exit(0)
 
@@ -207,8 +209,6 @@ def _print_table(metrics: Any) -> None:
     for row in metrics.thresholds:
         if row.verdict_reason:
             out.print(f"  {row.claim}: {row.verdict_reason}")
-    from rich.markup import escape
-
     from harness.contract import reading_lines
 
     for line in reading_lines(metrics.readings):  # the lines conform and fuzz print
