@@ -331,7 +331,7 @@ class LoadProcess:
         for i in range(count):
             if control.stopping:
                 return
-            if control.quota is not None and control.sent >= control.quota:
+            if control.used_up:
                 control.stop(STOP_MAX_REQUESTS)  # requests sent first used up the budget
                 return
             intended = t0 + phase_s + i * interval
