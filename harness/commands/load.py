@@ -25,6 +25,8 @@ from harness.commands._options import (
     typer_app,
 )
 from harness.commands._verdict import conclude, err, interruptible, out, summarize
+from harness.errors import HarnessError, UsageError
+from harness.loadgen.safety import parse_duration
 from harness.results import LoadMetrics
 from harness.suite import RunContext
 
@@ -115,10 +117,8 @@ def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
     from harness.commands._options import max_rps as check_max_rps
     from harness.commands._options import positive_seconds, use_codes
     from harness.config import load_credentials
-    from harness.errors import UsageError
     from harness.faces import sample_faces
     from harness.loadgen.runner import RemoteWorkers, parse_address
-    from harness.loadgen.safety import parse_duration
     from harness.loadgen.scenarios import ScenarioOptions
     from harness.loadgen.suite import EmulatorOptions
 
@@ -185,7 +185,6 @@ def _common(o: dict[str, Any]) -> tuple[RunContext, dict[str, Any]]:
 )  # fmt: skip
 def run(**o: Any) -> None:
     """One bounded run: --users N (closed model), --rate R (open model), or both (compared)."""
-    from harness.loadgen.safety import parse_duration
     from harness.loadgen.suite import LoadSuite
 
     ctx, options = _common(o)
@@ -216,8 +215,6 @@ def run(**o: Any) -> None:
 )  # fmt: skip
 def find_limit(**o: Any) -> None:
     """Step the open-model rate up, then bisect, to the highest rate meeting the SLO."""
-    from harness.errors import UsageError
-    from harness.loadgen.safety import parse_duration
     from harness.loadgen.suite import LimitOptions, LoadSuite
 
     search = LimitOptions(
@@ -251,7 +248,6 @@ def worker(master: str, wait: str, config: Path | None, out_dir: Path | None) ->
     """
     from harness.config import load_credentials
     from harness.loadgen.runner import serve_worker
-    from harness.loadgen.safety import parse_duration
     from harness.loadgen.scenarios import credential_env
 
     wait_s = parse_duration(wait, "--wait")
@@ -296,8 +292,6 @@ def _run(suite: LoadSuite, ctx: RunContext) -> None:
         )
         out.print(f"written: {out_dir}/ {' '.join(entries)}")
         if ran.status == "error":
-            from harness.errors import HarnessError
-
             raise HarnessError(ran.error or "the load run failed")
 
     conclude(summary, ctx.out_dir, secrets=ctx.credentials.secrets(),

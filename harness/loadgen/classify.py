@@ -56,15 +56,11 @@ def default_classifier(
     code = Answer("", status_code).code_key  # an answer without the API's envelope: http:503
     if 200 <= status_code < 300:
         return SUCCESS, code
-    if status_code == 429:
-        return THROTTLED, code
-    if status_code in (401, 403, 407):
-        return AUTH_ERROR, code
-    if status_code == 408:
-        return TIMEOUT, code
-    if 400 <= status_code < 500:
-        return INPUT_ERROR, code
-    return SERVER_ERROR, code
+    other = INPUT_ERROR if 400 <= status_code < 500 else SERVER_ERROR
+    return _BY_STATUS.get(status_code, other), code
+
+
+_BY_STATUS = {429: THROTTLED, 401: AUTH_ERROR, 403: AUTH_ERROR, 407: AUTH_ERROR, 408: TIMEOUT}
 
 
 _BY_CATEGORY: dict[str, str] = {

@@ -326,6 +326,15 @@ def find_limit(
                 break
             rate = min(rate * growth, max_rate)
 
+    def above(rate: float) -> None:
+        """``rate`` failed, then passed when run again: the search goes on above it."""
+        nonlocal good, bad, stopped_by
+        good, bad = rate, None
+        if rate < max_rate:
+            ramp(min(rate * growth, max_rate))
+        else:
+            stopped_by = STOP_CEILING
+
     ramp(start_rate)
     if good is None and bad is not None:  # even the start rate failed: step down
         rate = bad / growth
@@ -348,11 +357,7 @@ def find_limit(
         ok = run_step(cold.rate, "recheck")
         if ok:
             (refused_once if thin else warmed).append(cold)
-            good, bad = cold.rate, None
-            if cold.rate < max_rate:
-                ramp(min(cold.rate * growth, max_rate))
-            else:
-                stopped_by = STOP_CEILING
+            above(cold.rate)
 
     def upper() -> float | None:
         plateau = _plateau(steps) if use_plateau and penalty is None else None
@@ -407,11 +412,8 @@ def find_limit(
         if not any(
             s.rate == bad and (s.phase == "recheck" or s.no_bucket) for s in steps
         ) and run_step(bad, "recheck"):
-            chance, good, bad = failed_at, bad, None
-            if good < max_rate:
-                ramp(min(good * growth, max_rate))
-            else:
-                stopped_by = STOP_CEILING
+            chance = failed_at
+            above(failed_at.rate)
             bisect()
 
     risen: StepRecord | None = None  # the one refused step, which passed when run at the end
@@ -438,11 +440,7 @@ def find_limit(
         # first 12-20 s, 20/s after, read 10.2/s, "exact", from its 20/s step at 6.5 s)
         if run_step(lone[0].rate, "recheck"):
             risen, risen_at = lone[0], steps[-1].started_s
-            good, bad = lone[0].rate, None
-            if good < max_rate:
-                ramp(min(good * growth, max_rate))
-            else:
-                stopped_by = STOP_CEILING
+            above(lone[0].rate)
             bisect()
         top = upper()
     converged = (
@@ -469,8 +467,14 @@ def find_limit(
     plateau = _plateau(steps)
     limit = good
     inconclusive: str | None = None
-    # above every rate that passed (else the evidence contradicts itself: no bound)
-    failed = min((r for r in from_rest if good is None or r > good), default=None)
+
+    def lowest_failed() -> float | None:  # above every rate that passed (else no bound)
+        return min((r for r in from_rest if good is None or r > good), default=None)
+
+    def forget(rate: float) -> None:  # a failure from rest its rate's later pass excused
+        from_rest[:] = [r for r in from_rest if r != rate or r == bad]
+
+    failed = lowest_failed()
     if penalty is not None:
         after, pause, passed = penalty
         inconclusive = (
@@ -662,8 +666,8 @@ def find_limit(
             "--duration 2m` measures it"
         )
     if chance is not None:
-        from_rest[:] = [r for r in from_rest if r != chance.rate]
-        failed = min((r for r in from_rest if good is None or r > good), default=None)
+        forget(chance.rate)
+        failed = lowest_failed()
     thin_rest = chance is not None and _all_thin(
         [s for s in steps if s.rate != chance.rate], resolution
     )
@@ -689,8 +693,8 @@ def find_limit(
             "above it; measure the refused share at a fixed rate with `load run --duration 60s`"
         )
     if risen is not None:
-        from_rest[:] = [r for r in from_rest if r != risen.rate or r == bad]
-        failed = min((r for r in from_rest if good is None or r > good), default=None)
+        forget(risen.rate)
+        failed = lowest_failed()
         notes.append(
             f"a step at {risen.rate:.1f}/s was refused ({_refusals(risen)}, "
             f"{_delivered(risen):.1f} ok/s) {risen.started_s:.0f} s into the search, the one "
@@ -701,7 +705,7 @@ def find_limit(
         )
     if drained_ok:
         first = drained_ok[0]
-        from_rest[:] = [r for r in from_rest if r != first.rate or r == bad]
+        forget(first.rate)
         if bad is None and limit is not None:  # "at least" over a rate that was refused
             inconclusive = inconclusive or (
                 f"{DRAIN_PASSED}: a step at {first.rate:.1f}/s was refused in its last second, "
@@ -742,7 +746,7 @@ def find_limit(
         )
     if refused_once:
         once = refused_once[0]
-        from_rest[:] = [r for r in from_rest if r != once.rate or r == bad]
+        forget(once.rate)
         notes.append(
             f"the first step at {once.rate:.1f}/s was refused ({_refusals(once)}) though it "
             f"delivered {_delivered(once):.1f} ok/s, and passed when run again: a few "
@@ -753,7 +757,7 @@ def find_limit(
     if warmed:
         cold_run = warmed[0].result
         again = next(s for s in steps if s.phase == "recheck" and s.rate == warmed[0].rate)
-        from_rest[:] = [r for r in from_rest if r != warmed[0].rate or r == bad]
+        forget(warmed[0].rate)
         notes.append(
             f"the first step at {warmed[0].rate:.1f}/s failed on latency (p99 "
             f"{cold_run.p99_ms} ms) and passed when run again (p99 {again.result.p99_ms} ms): "

@@ -103,10 +103,10 @@ class MasterCoordinator:
         self.completed: dict[str, int] = {}  # answers per worker, from its final part
         self.ready: set[str] = set()
         assert environment.runner is not None
-        environment.runner.register_message(MSG_READY, self._on_ready)
-        environment.runner.register_message(MSG_DONE, self._on_done)
-        environment.runner.register_message(MSG_ROWS, self._on_rows)
-        environment.runner.register_message(MSG_FINAL, self._on_final)
+        handlers = {MSG_READY: self._on_ready, MSG_DONE: self._on_done, MSG_ROWS: self._on_rows,
+                    MSG_FINAL: self._on_final}  # fmt: skip
+        for msg, handler in handlers.items():
+            environment.runner.register_message(msg, handler)
         environment.events.test_stopping.add_listener(self._on_stopping)
 
     def _writer(self, msg: Any) -> PartWriter | None:
@@ -331,7 +331,7 @@ class LoadProcess:
         for i in range(count):
             if control.stopping:
                 return
-            if control.quota is not None and control.sent >= control.quota:
+            if control.used_up:
                 control.stop(STOP_MAX_REQUESTS)  # requests sent first used up the budget
                 return
             intended = t0 + phase_s + i * interval

@@ -54,10 +54,14 @@ class RunControl:
     def stopping(self) -> bool:
         return self.stop_reason is not None
 
+    @property
+    def used_up(self) -> bool:
+        return self.quota is not None and self.sent >= self.quota
+
     def check(self, now: float) -> bool:
         if self.stop_reason is not None:
             return False
-        if self.quota is not None and self.sent >= self.quota:
+        if self.used_up:
             self.stop_reason = STOP_MAX_REQUESTS
         elif self.deadline is not None and now >= self.deadline:
             self.stop_reason = STOP_DURATION
@@ -79,7 +83,7 @@ class RunControl:
 
     def more(self) -> bool:
         """Claim the budget for a request sent first in a slot; False (and stop) without room."""
-        if self.quota is not None and self.sent >= self.quota:
+        if self.used_up:
             self.stop(STOP_MAX_REQUESTS)
             return False
         self.sent += 1

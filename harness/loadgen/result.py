@@ -14,7 +14,7 @@ import os
 import re
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -220,6 +220,10 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
     parts = out_dir / PARTS_DIR
     finals = [json.loads(p.read_text("utf-8")) for p in sorted(parts.glob(f"*{FINAL_SUFFIX}"))]
     label = cfg.label
+
+    def first(key: str) -> Any:  # the first process's that has one
+        return next((f[key] for f in finals if f.get(key)), None)
+
     rows = [row for path in sorted(parts.glob(f"*{SERIES_SUFFIX}"))
             for row in _complete_lines(path.read_text("utf-8"))]  # fmt: skip
     reported = {f.get("proc") for f in finals}
@@ -265,7 +269,7 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "started_at_epoch": start_wall,
         "elapsed_s": round(elapsed, 3),
         "stop_reason": _stop_reason(finals),
-        "abort_reason": next((f["abort_reason"] for f in finals if f.get("abort_reason")), None),
+        "abort_reason": first("abort_reason"),
         "totals": {key: totals[key] for key in TOTALS} | {"success": success},
         "partial": partial,
         "offered_rps": cfg.rate if cfg.mode == "open" else per_s(totals["sent"]),
@@ -287,9 +291,7 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "late_sends": totals["late"],
         "late_threshold_ms": cfg.late_ms,
         "dropped_sends": totals["dropped"],
-        "harness_error_sample": next(
-            (f["harness_error_sample"] for f in finals if f.get("harness_error_sample")), None
-        ),
+        "harness_error_sample": first("harness_error_sample"),
         # the longest Retry-After a refusal asked for (None: none did)
         "retry_after_s": max(
             (f["retry_after_s"] for f in finals if f.get("retry_after_s")), default=None
@@ -301,7 +303,7 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         # answers refused for a head past the sender's size (``no answer:reset``, as it counts them)
         "heads_too_large": sum(f.get("heads_too_large") or 0 for f in finals),
         # why an answer head was refused as malformed (the last a worker saw; None: none was)
-        "head_refused": next((f["head_refused"] for f in finals if f.get("head_refused")), None),
+        "head_refused": first("head_refused"),
         "series": [row.to_dict() for row in series],
         "locust": {
             "label": LOCUST_LABELS[label],
@@ -435,6 +437,14 @@ RATE_LIMIT_FIELDS = ("ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit",
                      "x-ratelimit-reset")  # fmt: skip
 _NUMBER = r"([0-9]{1,12})(?![0-9.])"  # a whole count: 13 digits or a fraction state nothing
 EPOCH_S = 1e9  # an X-RateLimit-Reset above this is an epoch time (GitHub's), else seconds left
+_STATED_IN: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {  # fields, in order, and keys
+    "limit": (("ratelimit-policy", ("q", "")), ("ratelimit-limit", ("",)),
+              ("x-ratelimit-limit", ("",)), ("ratelimit", ("limit",))),
+    "remaining": (("ratelimit", ("r", "remaining")), ("ratelimit-remaining", ("",)),
+                  ("x-ratelimit-remaining", ("",))),
+    "reset": (("ratelimit", ("t", "reset")), ("ratelimit-reset", ("",)),
+              ("x-ratelimit-reset", ("",))),
+}  # fmt: skip
 MAX_STATED = 8  # distinct statements kept (per API, limit, window, fields): a hostile service's
 # every answer stating another limit grows nothing past this
 
@@ -454,7 +464,7 @@ def stated_limit(field: Any, now: float | None = None) -> dict[str, Any] | None:
     if not values:
         return None
 
-    def number(name: str, *keys: str) -> int | None:
+    def number(name: str, keys: tuple[str, ...]) -> int | None:
         text = values.get(name)
         if text is None:
             return None
@@ -465,38 +475,24 @@ def stated_limit(field: Any, now: float | None = None) -> dict[str, Any] | None:
         found = re.match(rf"\s*{_NUMBER}\s*(?:[;,]|$)", text) if "" in keys else None
         return int(found[1]) if found else None
 
-    def counted(name: str) -> tuple[int, int | None] | None:
-        keys = (
-            ("q", "")
-            if name == "ratelimit-policy"
-            else ("limit",)
-            if name == "ratelimit"
-            else ("",)
-        )
-        limit, window = number(name, *keys), number(name, "w")
+    def counted(name: str, keys: tuple[str, ...]) -> tuple[int, int | None] | None:
+        limit, window = number(name, keys), number(name, ("w",))
         said_window = re.search(r"(?:^|[;,\s])w=", values.get(name, "")) is not None
         if limit is None or window == 0 or (window is None and said_window):
             return None
         return limit, window
 
     sources: set[str] = set()
-    limit = window = None
-    for name in ("ratelimit-policy", "ratelimit-limit", "x-ratelimit-limit", "ratelimit"):
-        if (pair := counted(name)) is not None:
-            limit, window = pair
-            sources.add(name)
-            break
-    remaining = reset = None
-    for name, keys in (("ratelimit", ("r", "remaining")), ("ratelimit-remaining", ("",)),
-                       ("x-ratelimit-remaining", ("",))):  # fmt: skip
-        if (remaining := number(name, *keys)) is not None:
-            sources.add(name)
-            break
-    for name, keys in (("ratelimit", ("t", "reset")), ("ratelimit-reset", ("",)),
-                       ("x-ratelimit-reset", ("",))):  # fmt: skip
-        if (reset := number(name, *keys)) is not None:
-            sources.add(name)
-            break
+
+    def first(what: str, read: Callable[[str, tuple[str, ...]], Any]) -> Any:
+        for name, keys in _STATED_IN[what]:  # the first field that states it
+            if (value := read(name, keys)) is not None:
+                sources.add(name)
+                return value
+        return None
+
+    limit, window = first("limit", counted) or (None, None)
+    remaining, reset = first("remaining", number), first("reset", number)
     reset_s: float | None = reset
     if reset_s is not None and reset_s > EPOCH_S:
         reset_s = max(0.0, reset_s - (time.time() if now is None else now))

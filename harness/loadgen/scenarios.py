@@ -234,6 +234,16 @@ def after_first(
     return outcome, ready
 
 
+@functools.cache  # a handful of operation names; the contract is read once
+def api_of(name: str) -> str:
+    """The API (so the credential) a request is of, by its name: its operation's, else (a GET of
+    a path) the internal API's token."""
+    from harness.contract import load_contract
+
+    operation = load_contract().operations.get(name)
+    return operation.api if operation is not None else "match"
+
+
 def scenario_request(**options: Any) -> PreparedRequest:
     return _scenario(tuple(sorted(options.items()))).next_request()
 

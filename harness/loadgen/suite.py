@@ -45,7 +45,7 @@ from harness.loadgen.limit import (
 from harness.loadgen.recorder import STOP_DURATION
 from harness.loadgen.result import LoadResult, SecondRow, describe_stated
 from harness.loadgen.runner import LoadProgress, RemoteWorkers, Requests, run_load
-from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, credential_env
+from harness.loadgen.scenarios import OPERATIONS, ScenarioOptions, api_of, credential_env
 from harness.results import NOTHING_SENT, Finding, LoadMetrics, LoadSuiteResult, derive_status
 from harness.suite import RunContext
 
@@ -648,22 +648,25 @@ def _suite(findings: list[Finding], metrics: dict[str, Any]) -> LoadSuiteResult:
                              metrics=LoadMetrics.model_validate(metrics))  # fmt: skip
     if status != "pass" or not why:
         return result
-    when = "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a "
-    when += "live target)"
-    if "(E-045)" in why:
-        when = (
-            "the run's rate is one the service is held to (load run --max-error-rate, or "
-            "the policy's [load] p99_at_rps); load find-limit measures the limit"
-        )
-    if why.startswith(("refusals do not follow", "the service may limit requests")):
-        when = "a `load run --rate R --duration 60s` measures its refusals at a fixed rate R"
-    if why.startswith(PENALISED):
-        when = ("a `load run --rate R --duration 60s` under the rate reported holds (R is "
-                "sustained) or is refused")  # fmt: skip
-    if why.startswith("p99"):
-        when = "the policy holds the service to a latency ([load] max_p99_ms and p99_at_rps)"
+    when = next((text for test, text in _TESTABLE_WHEN if test(why)), _SEARCH_HIGHER)
     return result.model_copy(update={"status": "inconclusive", "reason": why,
                                      "testable_when": when})  # fmt: skip
+
+
+_SEARCH_HIGHER = (
+    "the search reaches the required rate (raise --max-rate, or --allow-costly-load on a live "
+    "target)"
+)
+_TESTABLE_WHEN: tuple[tuple[Callable[[str], bool], str], ...] = (  # the first that fits
+    (lambda why: why.startswith("p99"),
+     "the policy holds the service to a latency ([load] max_p99_ms and p99_at_rps)"),
+    (lambda why: why.startswith(PENALISED), "a `load run --rate R --duration 60s` under the rate "
+     "reported holds (R is sustained) or is refused"),
+    (lambda why: why.startswith(("refusals do not follow", "the service may limit requests")),
+     "a `load run --rate R --duration 60s` measures its refusals at a fixed rate R"),
+    (lambda why: "(E-045)" in why, "the run's rate is one the service is held to (load run "
+     "--max-error-rate, or the policy's [load] p99_at_rps); load find-limit measures the limit"),
+)  # fmt: skip
 
 
 def _judgeable(target: str, result: LoadResult) -> None:
@@ -686,8 +689,7 @@ def _throttled_only(plan: LoadSuite, run: LoadResult) -> str | None:
     refused) through throttling alone measured a limit below its rate, no defect."""
     s = run.summary
     completed, by_class = s["totals"]["completed"], s["by_class"]
-    throttled, late = by_class.get(THROTTLED, 0), by_class.get(TIMEOUT, 0)
-    served = by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0)
+    throttled, late, served = by_class.get(THROTTLED, 0), by_class.get(TIMEOUT, 0), _served(s)
     # a service that served some and shed the rest (HTTP 503, JD system busy: E-057) refused
     # load as a throttle does; one that served nothing may be down, and fails as before
     # (review of session 19: a backend failing at random, 503 on 5 % at 2/s, passed as shedding):
@@ -765,8 +767,11 @@ def _quota_seen(run: LoadResult) -> str:
 
 
 def _shed_count(summary: Mapping[str, Any]) -> int:
-    codes = summary.get("errors_by_code") or summary.get("codes") or {}
-    return int(sum(codes.get(key, 0) for key in shed_keys()))
+    return _among(summary.get("errors_by_code") or summary.get("codes") or {}, shed_keys())
+
+
+def _among(codes: Mapping[str, int], keys: frozenset[str]) -> int:
+    return int(sum(codes.get(key, 0) for key in keys))
 
 
 def _shed_share(plan: LoadSuite, run: LoadResult) -> float:
@@ -802,7 +807,7 @@ def _drain_s(
         return 0.0
     names = [v["by_class"] for v in (summary.get("by_name") or {}).values()]
     slow = [c for c in names if c.get(TIMEOUT)] or [summary["by_class"]]
-    served = sum(c.get(SUCCESS, 0) + c.get(BUSINESS_FAILURE, 0) for c in slow)
+    served = sum(map(_ok, slow))
     share = sum(sum(c.values()) for c in slow) / max(1, int(summary["totals"]["completed"]))
     if not served:
         return None if _served(summary) else timeout_s
@@ -832,7 +837,12 @@ def _told_apart(share: float) -> int:
 
 
 def _served(summary: Mapping[str, Any]) -> int:
-    return int(summary["by_class"].get(SUCCESS, 0) + summary["by_class"].get(BUSINESS_FAILURE, 0))
+    return _ok(summary["by_class"])
+
+
+def _ok(by_class: Mapping[str, int]) -> int:
+    """Answers the service served: a success, or its verdict ("no match")."""
+    return int(by_class.get(SUCCESS, 0) + by_class.get(BUSINESS_FAILURE, 0))
 
 
 def _saturated(plan: LoadSuite, run: LoadResult) -> bool:
@@ -863,7 +873,7 @@ def _answered_last(run: LoadResult, count: int) -> bool:
     for row in reversed(run.series):
         if not row.completed:
             continue
-        if row.completed != row.by_class.get(SUCCESS, 0) + row.by_class.get(BUSINESS_FAILURE, 0):
+        if row.completed != _ok(row.by_class):
             return False
         seen += row.completed
         if seen >= count:
@@ -908,8 +918,7 @@ def _slo_findings(plan: LoadSuite, runs: list[LoadResult]) -> list[Finding]:
             if _slow_unheld(plan, run) is None:  # else the suite says why it is inconclusive
                 message = f"{s['mode']}: p99 {p99} ms > SLO {plan.slo_p99_ms:g} ms"
                 findings.append(_finding(op, "slo_p99", message))
-        completed = s["totals"]["completed"]
-        served = s["by_class"].get(SUCCESS, 0) + s["by_class"].get(BUSINESS_FAILURE, 0)
+        completed, served = s["totals"]["completed"], _served(s)
         rate = (completed - served) / completed if completed else 1.0
         top = ", ".join(f"{k} x{n}" for k, n in list(s["errors_by_code"].items())[:3])
         if run.stop_reason == "aborted":
@@ -932,8 +941,7 @@ def _operation(options: ScenarioOptions) -> str:
 
 
 def _finding(operation: str, check: str, message: str) -> Finding:
-    api = "match" if operation in ("match", "matchIdno", "liveCode") else (
-        "jd" if operation == "faceCompareNew" else "match+jd")  # fmt: skip
+    api = api_of(operation) if operation in OPERATIONS else "match+jd"
     return Finding(suite="load", api=api, operation=operation, check=check, severity="high",
                    message=message)  # fmt: skip
 
@@ -991,8 +999,10 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
     completed, by_class = window.completed, window.by_class
     served = sum(by_class.get(k, 0) for k in (SUCCESS, BUSINESS_FAILURE, THROTTLED))
     latency = hdr.summarize_ms(hdr.merge([window.hist]))
-    shed = sum(window.errors_by_code.get(key, 0) for key in shed_keys())
-    qps = sum(window.errors_by_code.get(key, 0) for key in qps_keys())
+    shed, qps = (
+        _among(window.errors_by_code, shed_keys()),
+        _among(window.errors_by_code, qps_keys()),
+    )
     tail_row = SecondRow.total(map(vars, tail))
     tail_ok = tail_row.success / (tail_end - tail_start)
     mix_ok, mix_unrefused, mix_free = _mix_ok_rps(result.summary, tail_row, tail_end - tail_start)
@@ -1044,12 +1054,11 @@ def step_from_result(result: LoadResult, *, warmup_s: float, step_s: float) -> S
 def _refused_tail(result: LoadResult) -> int:
     """Whole seconds at the run's end (its last, cut one left out) whose every answer was
     throttled: a quota that ran out (``limit._quota``)."""
-    count = 0
-    for row in reversed(result.series[:-1]):
-        if not row.completed or row.by_class.get(THROTTLED, 0) < row.completed:
-            break
-        count += 1
-    return count
+    refused = itertools.takewhile(
+        lambda row: 0 < row.completed <= row.by_class.get(THROTTLED, 0),
+        reversed(result.series[:-1]),
+    )
+    return sum(1 for _ in refused)
 
 
 def _refused_whole(result: LoadResult) -> dict[str, Any]:
@@ -1099,10 +1108,10 @@ def _mix_ok_rps(
     unrefused: dict[str, list[tuple[str, int]]] = {}
     shedding = shed_keys()
     for name, row in (summary.get("by_name") or {}).items():
-        api = _api_of(name)
+        api = api_of(str(name))
         n = sum(row.get("by_class", {}).values())
         off = row.get("by_class", {}).get(THROTTLED, 0)
-        off += sum(c for code, c in row.get("errors_by_code", {}).items() if code in shedding)
+        off += _among(row.get("errors_by_code", {}), shedding)
         sent[api] += n
         refused[api] += off
         ops.setdefault(api, Counter())[str(name)] += n
@@ -1111,8 +1120,7 @@ def _mix_ok_rps(
     refused = +refused
     if len(+sent) < 2 or not refused or seconds <= 0:
         return None, (), ()
-    shed = sum(tail.errors_by_code.get(key, 0) for key in shed_keys())
-    refused_there = tail.by_class.get(THROTTLED, 0) + shed
+    refused_there = tail.by_class.get(THROTTLED, 0) + _among(tail.errors_by_code, shed_keys())
     rates, unsure, left_out = [], list[str](), list[str]()
     for api in (a for a in refused if sent[a]):  # its tail ok/s, over its share of the mix
         ratio = refused[api] / sent[api]
@@ -1126,13 +1134,6 @@ def _mix_ok_rps(
 
 
 MIX_SURELY_REFUSED = 5.0  # refusals expected of an operation at its API's share: none is no chance
-
-
-def _api_of(name: Any) -> str:
-    """The API (so the credential) of a Locust row, named by its operation (the contract's; any
-    other row, a GET of a path, is the internal API's token)."""
-    operation = load_contract().operations.get(str(name))
-    return operation.api if operation is not None else "match"
 
 
 COMPARED: tuple[tuple[str, str], ...] = (

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import functools
 import time
 from typing import Any, cast
 
@@ -37,8 +36,9 @@ from harness.clients import (
     head_too_large,
     retry_after_s,
 )
-from harness.contract import declared_charset, load_contract
+from harness.contract import declared_charset
 from harness.loadgen.result import PreparedRequest, merge_stated, stated_limit
+from harness.loadgen.scenarios import api_of
 from harness.redact import redact_text
 
 _select = get_original("select", "select")  # the blocking module's: a zero-timeout check only
@@ -65,8 +65,6 @@ class RequestDeadline(TimeoutError):
 def request_deadline(seconds: float | None) -> Any:
     """A ``gevent.Timeout`` for one whole request (a no-op for ``None``): geventhttpclient's own
     timeouts are per socket operation, so an answer dripped byte by byte would never time out."""
-    import gevent
-
     return gevent.Timeout(seconds or None, RequestDeadline(seconds) if seconds else None)
 
 
@@ -91,8 +89,6 @@ class _Deadlines:
         current = getcurrent()
         self.due[current] = (time.perf_counter() + seconds, seconds)
         if self.timer is None:
-            import gevent
-
             self.timer = gevent.get_hub().loop.timer(self.TICK_S, self.TICK_S, ref=False)
             self.timer.start(self._check)
         return current
@@ -206,8 +202,6 @@ class Transport:
     def warm(self, user: Any, count: int) -> int:
         """Open up to ``count`` keep-alive connections before the clock starts (or the first
         second pays for the connects); a failure is left to the run's own requests to record."""
-        import gevent
-
         host = self._host(user)
         opened: list[Any] = []
 
@@ -243,7 +237,7 @@ class Transport:
             self._deadlines.disarm(token)
         status = int(response.status_code)
         if (said := stated_limit(lambda name: _stated_field(response, name))) is not None:
-            self.stated = merge_stated(self.stated, {**said, "api": _api(req.name)})
+            self.stated = merge_stated(self.stated, {**said, "api": api_of(req.name)})
         if (
             status >= 300
             and (wait := retry_after_s(_single(response, "retry-after"), _single(response, "date")))
@@ -277,14 +271,6 @@ def _stated_field(response: Any, name: str) -> str | None:
     if name in LIST_FIELDS and isinstance(value, list):
         return ", ".join(v for v in value if isinstance(v, str))
     return value if isinstance(value, str) else None
-
-
-@functools.cache  # a handful of operation names; the contract is read once
-def _api(name: str) -> str:
-    """The API (so the credential) a request is of: its operation's, else (a GET of a path) the
-    internal API's token, as suite's ``_api_of`` reads load.json's rows."""
-    operation = load_contract().operations.get(name)
-    return operation.api if operation is not None else "match"
 
 
 def _exchange(host: _Host, req: PreparedRequest) -> Any:
