@@ -36,6 +36,7 @@ from ._deadline import (
     read_capped,
     too_large_message,
 )
+from ._head import refusal_text
 from ._request import Exchange, Request
 
 REFUSALS = frozenset({"auth", "quota", "input", "image_quality", "liveness", "business"})
@@ -117,7 +118,7 @@ def malformed_why(reason: str) -> str:
     """Why no answer when the target answered in something that is not HTTP (a Content-Length of
     40 leading zeros, a status line of another protocol): every command words it alike (session
     25: ``call`` said ``RemoteProtocolError: bad Content-Length`` where the others said this)."""
-    return f"answered with malformed HTTP: {reason}"
+    return f"answered with malformed HTTP: {refusal_text(reason)}"
 
 
 def redirect_why(

@@ -378,6 +378,12 @@ def deadline_session() -> requests.Session:
         ("not_http", "answered with malformed HTTP: "),
         # hostile2: ``100 Continue``, then nothing (a plain hang alike): it was "unreachable"
         ("continue_hang", "accepted the connection, then sent no answer within 0.5 s"),
+        # hostile session 28: a TLS handshake on the plain port was h11's "illegal request line"
+        (
+            "tls_handshake",
+            "answered with malformed HTTP: its first byte cannot begin an HTTP "
+            "status line (TLS or another binary protocol on this port? check the URL's scheme",
+        ),
     ],
 )
 def test_a_port_that_answers_in_another_protocol_is_not_called_unreachable(
