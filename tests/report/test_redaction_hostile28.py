@@ -65,3 +65,31 @@ def test_a_megabyte_of_byte_values_with_one_glued_pair_is_linear() -> None:
     MB, measured by hand); 300 KB here."""
     half = ("0x41, " * 30_000)[:150_003]  # ends "0x4": glued to the next half's "0x41"
     assert len(redact_text(half + half, [_TOKEN])) == 300_006
+
+
+def test_signs_past_the_cap_are_forgotten_in_bulk_not_one_scan_a_sign(monkeypatch) -> None:
+    """Session 28 (load now remembers each sign it sends): past the cap, each new sign deleted
+    the oldest key by ``next(iter(...))``, which skips every slot deleted before it: 150,000
+    signs took 30 s, then minutes (a long load run's). Counted, not timed: the stores are
+    walked once a trim (a quarter of the cap), not once a sign."""
+    from harness import redact as redact_module
+
+    class Counted(dict):
+        walks = 0
+
+        def __iter__(self):  # type: ignore[no-untyped-def]
+            Counted.walks += 1
+            return super().__iter__()
+
+        def items(self):  # type: ignore[no-untyped-def]
+            Counted.walks += 1
+            return super().items()
+
+    for store in ("_SIGNS", "_SIGN_HALVES", "_RAW_SIGNS"):
+        monkeypatch.setattr(redact_module, store, Counted())
+    monkeypatch.setattr(redact_module, "SIGNS_CAP", 100)
+    signs = [hashlib.md5(b"%d" % i).hexdigest() for i in range(1000)]
+    for sign in signs:
+        remember_sign(sign)
+    assert Counted.walks < 500, Counted.walks  # ~108 (a walk a trim); 9,000 before
+    assert len(redact_module._SIGNS) <= 400 and redact_text(signs[-1]) == MASK
