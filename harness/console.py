@@ -11,6 +11,23 @@ from rich.console import Console
 PIPED_WIDTH = 200  # columns of a console that is not a terminal (tables only; lines never wrap)
 
 
+class _Console(Console):
+    """A console whose reader left (`faceharness gate | head`) goes quiet and lets the command
+    finish: Rich's own exits 1 there, which reads as findings (a passing gate red, an error
+    hidden) and stops a run before it has written its reports. The command's exit code stays the
+    documented one, its verdict's (README, exit codes)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        stream = sys.stderr if self.stderr else sys.stdout
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, stream.fileno())  # Python's own flush at exit finds a sink, not EPIPE
+            os.close(devnull)
+        except (AttributeError, OSError, ValueError):  # a stream without a descriptor
+            pass
+
+
 def console(*, stderr: bool = False) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     try:
@@ -18,12 +35,12 @@ def console(*, stderr: bool = False) -> Console:
     except (AttributeError, ValueError):  # a closed or replaced stream
         tty = False
     if tty:
-        return Console(stderr=stderr, highlight=False)
+        return _Console(stderr=stderr, highlight=False)
     try:  # piped: COLUMNS (when set) lays out tables; lines are never folded
         width = int(os.environ.get("COLUMNS", "")) or PIPED_WIDTH
     except ValueError:
         width = PIPED_WIDTH
-    return Console(stderr=stderr, highlight=False, width=max(width, 40), soft_wrap=True)
+    return _Console(stderr=stderr, highlight=False, width=max(width, 40), soft_wrap=True)
 
 
 def shorten(text: str, width: int) -> str:

@@ -87,17 +87,21 @@ _TIMESTAMP_RE = re.compile(
 )
 # An image no run above catches, masked only when it decodes to an image signature: base64 broken
 # into pieces by blanks or line breaks (a target's wrapped echo: MIME's 76 columns, PEM's 64, any
-# width from 16, spaces, tabs, CRLF as it is or as JSON's escapes), ...
-_BLANKS = r"(?:[ \t\r\n]|\\[rnt])++"
+# width from 16, spaces, tabs, CRLF as it is or as JSON's escapes; session 28: pieces joined by
+# ``,``, ``;`` or ``|``), ...
+_BLANKS = r"(?:[ \t\r\n,;|]|\\[rnt])++"
 _SPACED_RE = re.compile(
     r"(?<![A-Za-z0-9+/])(?:data:[\w.+/-]+;base64,)?"
     r"(?:[A-Za-z0-9+/]{16,}+" + _BLANKS + r"){3,}+[A-Za-z0-9+/]*+={0,2}"
 )
 # ... the bytes as numbers: a list (signed, as Java's byte[], or unsigned), bracketed or not ...
 _BYTE_LIST_RE = re.compile(r"(?<![\d.-])(?:\[\s*)?-?\d{1,3}(?:\s*,\s*-?\d{1,3}){15,}+(?:\s*\])?")
-# ... as hex pairs apart (a hexdump: "ff d8 ff", "ff:d8", "0xff, 0xd8"; unbroken hex is a run) ...
+# ... as hex pairs apart (a hexdump: "ff d8 ff", "ff:d8", "0xff, 0xd8"; unbroken hex is a run;
+# each pair a whole word, so a run ends at its last one: session 28, a pair glued to the next
+# after a MB of them failed the run at its end from every start, minutes a text) ...
 _HEX_BYTES_RE = re.compile(
-    r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{2}(?:(?:[ :,]\s*|\s+)(?:0x)?[0-9a-f]{2}){15,}+(?![0-9a-z])"
+    r"(?i)(?<![0-9a-z])(?:0x)?[0-9a-f]{2}(?![0-9a-z])"
+    r"(?:(?:[ :,]\s*|\s+)(?:0x)?[0-9a-f]{2}(?![0-9a-z])){15,}+"
 )
 # ... or escaped: Python's repr (b'\xff\xd8...' to its quote), or \x escapes another language
 # quoted (to the end of the line: where they end cannot be told; backslashes doubled by each JSON
@@ -140,6 +144,10 @@ _SIGNS: dict[str, str] = {}  # a key: the form (the sign or its reverse) it is c
 # first 25, upper-case): all its bits but the last two or three (review of session 27)
 _RAW_SIGNS: dict[str, None] = {}
 _RAW_B64_CHARS, _RAW_B32_CHARS = 21, 25
+# session 28: a 32-digit sign's two 16-digit halves (a target's "begins X ... ends Y"), each
+# masked as a whole hex word only: 64 bits of the digest are half the sign
+_SIGN_HALVES: dict[str, None] = {}
+_HALF_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{16}(?![0-9A-Za-z])")
 _DIGIT_SIGNS = False  # whether a sign of digits alone was ever remembered (_sign_windows)
 _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
@@ -175,14 +183,26 @@ def remember_sign(sign: str) -> None:
         _DIGIT_SIGNS = _DIGIT_SIGNS or any(k.isdigit() for k in keys)
         # reversed too: one look-up a window finds either form
         _SIGNS.update(keys)
-        while len(_SIGNS) > 4 * SIGNS_CAP:
-            del _SIGNS[next(iter(_SIGNS))]
+        _trim(_SIGNS, 4 * SIGNS_CAP)
         if len(sign) == 32 and not sign.strip("0123456789abcdef"):
             raw = bytes.fromhex(sign)
+            _SIGN_HALVES.update(
+                dict.fromkeys((sign[:16], sign[16:], sign[::-1][:16], sign[::-1][16:]))
+            )
+            _trim(_SIGN_HALVES, 4 * SIGNS_CAP)
             _RAW_SIGNS[base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS]] = None
             _RAW_SIGNS[base64.b32encode(raw).decode()[:_RAW_B32_CHARS]] = None
-            while len(_RAW_SIGNS) > 2 * SIGNS_CAP:
-                del _RAW_SIGNS[next(iter(_RAW_SIGNS))]
+            _trim(_RAW_SIGNS, 2 * SIGNS_CAP)
+
+
+def _trim(store: dict[str, Any], cap: int) -> None:
+    """``store`` past ``cap``: its oldest quarter forgotten at once (session 28: one key deleted a
+    sign from the front of a dict skips every slot deleted before it, so past the cap each new
+    sign cost a scan: 150,000 signs, a long load run's, took 30 s, then minutes)."""
+    if len(store) > cap:
+        kept = list(store.items())[len(store) - cap * 3 // 4 :]
+        store.clear()
+        store.update(kept)
 
 
 def _sign_keys(sign: str) -> dict[str, str]:
@@ -303,7 +323,7 @@ def _image_or_text(data: bytes, text: str) -> str:
 
 
 def _spaced_image(text: str) -> str:
-    payload = re.sub(r"[ \t\r\n]|\\[rnt]", "", _DATA_URI_PREFIX.sub("", text))
+    payload = re.sub(r"[ \t\r\n,;|]|\\[rnt]", "", _DATA_URI_PREFIX.sub("", text))
     try:
         data = base64.b64decode(payload + "=" * (-len(payload) % 4))
     except (binascii.Error, ValueError):
@@ -482,6 +502,9 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
         "".join(f"\\x{b:02x}" for b in raw),
         "".join(f"\\{b:03o}" for b in raw),
         codecs.encode(secret, "rot13"),
+        # session 28: base85 (git's, Python's b85) and Ascii85 (Adobe's, ``<~...~>`` around it)
+        base64.b85encode(raw).decode(),
+        base64.a85encode(raw).decode(),
         ", ".join(str(b) for b in raw),
         ",".join(str(b) for b in raw),
         "', '".join(secret),
@@ -612,7 +635,7 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
         text = _mask_spread(text, secrets.spread)
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
-    if escapes and ("%" in text or "\\" in text or "&#" in text):
+    if escapes and ("%" in text or "\\" in text or "&#" in text or "0x" in text or "0X" in text):
         # the signs it holds as they are masked first: a reading counts only for what it finds
         # anew (review of session 27: a plain sign beside a ``\\41`` both readings decode masked
         # the whole text)
@@ -654,12 +677,20 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
 # CSS escape (``\\73 ``, one to six hex digits and an optional blank) reads the same digits
 # otherwise, so it is a second reading (:func:`_css_read`) of the text as it was; when both find
 # a secret, neither shows the text without the other's: it is masked whole.
+# Session 28: Python's ``\\U0000XXXX`` and JavaScript's or Rust's ``\\u{XX}`` too.
 _ESCAPE_RE = re.compile(
-    r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
+    r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})"
+    r"|\\{1,16}+U([0-9A-Fa-f]{8})|\\{1,16}+u\{0*+([0-9A-Fa-f]{1,6})\}|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
     r"|\\{1,16}+x([0-9A-Fa-f]{2})|&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?"
     r"|\\{1,16}+([0-7]{1,3}+)"
 )
-_ESCAPE_BASES = (16, 16, 16, 16, 16, 10, 8)
+_ESCAPE_BASES = (16, 16, 16, 16, 16, 16, 16, 10, 8)
+# Session 28: bytes written as ``0x74`` values (a list, blank- or comma-separated): a run read as
+# the characters it spells, its separators dropped (a sign so written is one hex run again).
+_0X_RUN_RE = re.compile(
+    r"(?<![0-9A-Za-z])0[xX][0-9A-Fa-f]{2}(?![0-9A-Za-z])"
+    r"(?:[ \t,;]{0,4}+0[xX][0-9A-Fa-f]{2}(?![0-9A-Za-z])){3,}+"
+)
 _CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)([ \t]?)")
 
 
@@ -714,7 +745,17 @@ def _escapes_read(text: str) -> str:
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
-_ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read)
+def _0x_read(text: str) -> str:
+    """``text`` with each run of ``0x..`` byte values of printable ASCII read as the characters."""
+
+    def read(m: re.Match[str]) -> str:
+        data = bytes(int(v, 16) for v in re.findall(r"0[xX]([0-9A-Fa-f]{2})", m.group(0)))
+        return data.decode() if all(32 <= b < 127 for b in data) else m.group(0)
+
+    return _0X_RUN_RE.sub(read, text)
+
+
+_ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read, _0x_read)
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
@@ -889,6 +930,10 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
             text = _QP_BYTES_RE.sub(lambda m: _qp_bytes_image(m.group(0)), text)
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
         text = _CHAR_LIST_RE.sub(lambda m: _char_list_image(m.group(0)), text)
+    if _SIGN_HALVES and len(text) >= 16:
+        text = _HALF_RE.sub(
+            lambda m: MASK if m.group(0).lower() in _SIGN_HALVES else m.group(0), text
+        )
     if len(text) >= _RAW_B64_CHARS:  # after the images: a placeholder is short
         if _SIGNS:
             text = _mask_sign_runs(text)
@@ -926,7 +971,11 @@ def _mask_raw_signs(text: str) -> str:
         return m.group(0) if raw.isdisjoint(windows) else MASK
 
     def b64(m: re.Match[str]) -> str:
-        return masked(m, m.group(0).rstrip("=").translate(_URLSAFE), _RAW_B64_CHARS)
+        run = m.group(0).rstrip("=").translate(_URLSAFE)
+        if masked(m, run, _RAW_B64_CHARS) == MASK:
+            return MASK
+        # session 28: reversed (a target's echo of its base64 backwards, "==" first)
+        return masked(m, m.group(0).lstrip("=").translate(_URLSAFE)[::-1], _RAW_B64_CHARS)
 
     def b32(m: re.Match[str]) -> str:
         return masked(m, m.group(0).rstrip("=").upper(), _RAW_B32_CHARS)

@@ -13,6 +13,17 @@ import h11
 from ._deadline import MAX_HEAD_BYTES, framing_too_large, head_too_large
 
 
+def refusal_text(reason: str) -> str:
+    """h11's refusal as a user reads it: h11 says "illegal request line" of an answer whose first
+    byte cannot begin any HTTP line (session 28: a TLS handshake or alert on a plain-HTTP port)."""
+    if reason == "illegal request line":
+        return (
+            "its first byte cannot begin an HTTP status line (TLS or another binary protocol on "
+            "this port? check the URL's scheme and port)"
+        )
+    return reason
+
+
 @functools.lru_cache(maxsize=64)
 def _asked(method: str) -> tuple[h11.Request, h11.EndOfMessage]:
     """The request an answer is read against, built once per method (h11 validates a request as
@@ -63,7 +74,7 @@ class HeadReader:
         except h11.RemoteProtocolError as exc:
             if "Receive buffer too long" in str(exc):  # h11's own words for a head past its cap
                 raise HeadRefused(head_too_large()) from None
-            raise HeadRefused(str(exc)) from None
+            raise HeadRefused(refusal_text(str(exc))) from None
 
     @property
     def rest(self) -> bytes:

@@ -36,6 +36,7 @@ from ._deadline import (
     read_capped,
     too_large_message,
 )
+from ._head import refusal_text
 from ._request import Exchange, Request
 
 REFUSALS = frozenset({"auth", "quota", "input", "image_quality", "liveness", "business"})
@@ -117,7 +118,7 @@ def malformed_why(reason: str) -> str:
     """Why no answer when the target answered in something that is not HTTP (a Content-Length of
     40 leading zeros, a status line of another protocol): every command words it alike (session
     25: ``call`` said ``RemoteProtocolError: bad Content-Length`` where the others said this)."""
-    return f"answered with malformed HTTP: {reason}"
+    return f"answered with malformed HTTP: {refusal_text(reason)}"
 
 
 def redirect_why(
@@ -262,17 +263,24 @@ class Sender:
         return exchange
 
     def _request_once_more(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        """The answer's status and headers; a kept-alive connection the server closed is tried
-        once more (``reconnects``). A retry after the request was written may have reached a
-        service that charges for it: it is spent from the budget. A timeout is never retried.
+        """The answer's status and headers; a kept-alive connection the server closed (nothing
+        refused in what it sent) is tried once more (``reconnects``). A retry after the request
+        was written may have reached a service that charges for it: it is spent from the budget.
+        A timeout is never retried.
         """
         request = self.http.build_request(method, path, **kw)
         try:
             return self.http.send(request, stream=True)
         except (httpx.ConnectError, httpx.WriteError):
             pass
-        except (httpx.RemoteProtocolError, httpx.ReadError):
-            if not self.budget.allows():
+        except (httpx.RemoteProtocolError, httpx.ReadError) as exc:
+            # hostile session 28: an answer h11 refuses (a bad Content-Length, TLS bytes) is the
+            # service's answer, not a closed connection: sent again, the next answer hid it (and
+            # a JD comparison was billed twice)
+            answered = isinstance(exc, httpx.RemoteProtocolError) and not str(exc).startswith(
+                "Server disconnected"
+            )
+            if answered or not self.budget.allows():
                 raise
             self.budget.spend()
         self.reconnects += 1

@@ -403,6 +403,12 @@ def merge_codes(table: CodeTable, path: Any) -> CodeTable:
     )
     for c in own.codes:
         key = (c.api, c.where, c.code)
+        seed = merged.get(key)
+        if seed is not None and seed.documented and c.category != seed.category:
+            raise SpecError(  # a team's table names its own codes; the documents' stay theirs
+                f"--codes {path}: {c.api} {c.where} {c.code} is documented as {seed.category} "
+                f"({seed.en}); a team's table may word it, not make it {c.category}"
+            )
         if c.name is None and key in merged:  # a replaced row keeps its name
             c = dataclasses.replace(c, name=merged[key].name)
         merged[key] = c

@@ -276,6 +276,7 @@ class Scenario:
         creds = _credentials(env, demo=options.demo_credentials)
         self._token = creds.require_token() if set(self._ops) - {"faceCompareNew"} else ""
         self._jd = creds.require_jd() if "faceCompareNew" in self._ops else ("", "")
+        _remember_credentials(creds, self._jd[1])
         self._id = (env.get(ENV_ID_NUM) or "", env.get(ENV_ID_NAME) or "")
         self._idno_face = (
             self._registry_face(options.idno_face) if "matchIdno" in self._ops else None
@@ -429,11 +430,29 @@ class Scenario:
         base = self.pool.pick(self.rng, self.sizes)
         template = self._jd_body(base, self._pair(base))
         body = template.replace(_SERIAL_SLOT_BYTES, new_serial().encode(), 1)
+        from harness.redact import remember_sign
+
         appkey, secret = self._jd
+        params = jd_auth_params(appkey, secret)
+        remember_sign(params["sign"])  # a hostile head or body may echo it into an error's text
         return PreparedRequest(
             "faceCompareNew", "POST", self._paths["faceCompareNew"],
-            jd_auth_params(appkey, secret), {"Content-Type": _JSON}, body,
+            params, {"Content-Type": _JSON}, body,
         )  # fmt: skip
+
+
+def _remember_credentials(creds: Credentials, secretkey: str) -> None:
+    """The redactor of this process (a Locust worker is one of its own) told the run's secrets
+    and JD signer, as ``Auth.apply`` tells the sender's (session 28: load signed through
+    ``jd_auth_params`` alone, so a sign a target echoed into an error was masked by nothing)."""
+
+    from harness.contract import jd_sign
+    from harness.redact import remember_secret, remember_signer
+
+    for value in creds.secrets():
+        remember_secret(value)
+    if secretkey:
+        remember_signer(secretkey, functools.partial(jd_sign, secretkey))
 
 
 _CREDENTIAL_ENV = {"token": ENV_TOKEN, "jd_appkey": ENV_JD_APPKEY, "jd_secretkey": ENV_JD_SECRETKEY}

@@ -79,6 +79,17 @@ def test_a_config_nested_past_the_parser_is_not_toml(tmp_path: Path) -> None:
         ("code: 10x1", "code '10x1' is not an integer (match errcode codes are numbers)"),
         ("retryable: maybe", "retryable 'maybe' is not true or false"),  # was true
         ("zh: [a]", "zh ['a'] is not a string"),  # was the text "['a']"
+        # session 28: errcode 0 made an error (every success a refusal, every verdict turned)
+        (
+            "code: 0",
+            "match errcode 0 is documented as success (success); a team's table may "
+            "word it, not make it input",
+        ),
+        (
+            "code: '10000', api: jd, where: gateway",
+            "jd gateway 10000 is documented as success "
+            "(success); a team's table may word it, not make it input",
+        ),
     ],
 )
 def test_a_code_row_of_the_wrong_types_is_named(tmp_path: Path, row: str, said: str) -> None:
@@ -94,7 +105,9 @@ def test_a_code_row_of_the_wrong_types_is_named(tmp_path: Path, row: str, said: 
     path.write_text(f"codes:\n  - {{{text}, {row}}}\n", encoding="utf-8")
     with pytest.raises(SpecError) as err:
         load_contract(codes=path)
-    assert str(err.value) == f"--codes {path}: entry 1: {said}"
+    assert (
+        str(err.value) == f"--codes {path}: " + ("" if "documented" in said else "entry 1: ") + said
+    )
 
 
 def test_a_code_twice_in_a_teams_table_names_that_table(cli: InProcess, tmp_path: Path) -> None:

@@ -102,3 +102,23 @@ def test_accuracy_table_keeps_intervals_whole():
         "match: documented false-match claims",
     ):
         assert any(text in line for line in lines), f"{text!r} split across lines:\n{r.stdout}"
+
+
+def test_a_reader_that_left_quiets_the_console_and_the_command_goes_on(monkeypatch):
+    """Session 28 (`faceharness gate | head`): Rich's console exits 1 when its pipe's reader has
+    gone, which reads as findings (a passing run red, an error's 2 hidden) and stops a run before
+    it writes its reports. The console goes quiet; the command ends by its verdict's exit code."""
+    import os
+
+    from harness.console import console
+
+    read, write = os.pipe()
+    os.close(read)  # the reader left: every write is EPIPE
+    with os.fdopen(write, "w") as gone:
+        monkeypatch.setattr("sys.stdout", gone)
+        shown = console()
+        shown.print("Conformance by operation and check")  # Rich's own: SystemExit(1)
+        shown.print("more rows")
+        assert shown.quiet
+        gone.write("flushed at exit\n")
+        gone.flush()  # what Python's exit does: a sink now, no BrokenPipeError

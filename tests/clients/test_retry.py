@@ -64,6 +64,21 @@ def test_a_retry_of_a_request_never_delivered_is_free(error: httpx.TransportErro
     assert sender.budget.used == 1 and sender.reconnects == 1
 
 
+@pytest.mark.parametrize("behaviour", ["cl_hex", "two_lengths", "tls_handshake"])
+def test_an_answer_the_parser_refuses_is_not_sent_again(behaviour: str) -> None:
+    """Hostile session 28: a malformed answer (``Content-Length: 0x1f``, two lengths, TLS bytes)
+    was read as a dropped connection and the request sent again: the next answer (a success)
+    hid the defect from every rule, and a JD comparison was billed twice."""
+    from fixtures.hostile_target import HostileTarget
+
+    with HostileTarget((behaviour, "success")) as target:
+        with Sender(target.url, credentials=DEMO, max_requests=5, timeout_s=5) as sender:
+            answer = sender.send(VALIDATE)
+        served = list(target.served)
+    assert answer.status == 0 and answer.no_answer == "reset", (answer.status, answer.body)
+    assert served == [behaviour] and sender.reconnects == 0 and sender.budget.used == 1
+
+
 _DATE = "Sun, 06 Nov 1994 08:49:37 GMT"  # the answer's Date: the server's clock
 
 
