@@ -128,6 +128,8 @@ def example_timestamp_spellings() -> list[tuple[str, str]]:
         (f"+{example}", "written with a '+'"),
         (wide, "in full-width digits"),
         (f" {example}", "after a space"),
+        # Python's int() reads digits grouped by underscores (session 28)
+        (f"{int(example):_}", "with underscores between digit groups"),
     ]
 
 

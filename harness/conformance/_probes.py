@@ -880,7 +880,8 @@ def timestamp_zero(p: ProbeContext) -> None:
     timestamp (2018) written with a leading 0 (still a long; a window check behind a 13-digit
     guard skips it), each signed as sent (session 26), nor that one with a '+' before it, in
     full-width digits or after a space (session 27: ``Long.parseLong`` reads the first two, a
-    parser trimming the text the third, after a guard they fail). Any refusal passes (the
+    parser trimming the text the third, after a guard they fail), nor with underscores between
+    its digit groups (session 28: Python's ``int`` reads them). Any refusal passes (the
     gateway's credential codes, or a business code: the document gives the window no code of its
     own, 系统级错误码 详见返回码)."""
     for auth, when in (

@@ -153,6 +153,8 @@ MODE_CASES = [
     ("expired-with-plus-sign", "bad-timestamp"),
     ("expired-with-full-width-digits", "bad-timestamp"),
     ("expired-with-leading-space", "bad-timestamp"),
+    # session 28: with underscores between digit groups (Python's int() behind the guard)
+    ("expired-with-underscores", "bad-timestamp"),
 ]
 
 
