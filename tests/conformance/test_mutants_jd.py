@@ -482,8 +482,11 @@ ROUND16: list[tuple[str, str, Change | None]] = [
 # documented one (FH-A15, fuzz's bad_sign modes of the same names); a serialNo of digits echoed
 # as a number (fuzz alone before: FH-L18's first request now sends one, FH-H05 reads the answer);
 # the example timestamp with underscores between digit groups, signed as sent (Python's int()
-# behind a 13-digit guard: FH-A18, fuzz's bad-timestamp).
-# The round's table is in the session 28 report.
+# behind a 13-digit guard: FH-A18, fuzz's bad-timestamp). Both already named the round's
+# app-name-unchecked (FH-J23, FH-S01; fixed-field), threshold-e5-e6-swapped (FH-J06),
+# remaintimes-frozen (FH-J12) and answer-labelled-gzip (FH-H04), and listed with a convention
+# finding answer-with-bom (FH-H09), answer-labelled-html (FH-H03) and secretkey-in-answer-header
+# (FH-J25). The round's table is in the session 28 report.
 ROUND17: list[tuple[str, str, Change | None]] = [
     ("sign-appkey-secret-timestamp-accepted", "FH-A15", None),
     ("sign-sha256-accepted", "FH-A15", None),
