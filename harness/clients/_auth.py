@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import hmac
 import string
 import threading
 import time
@@ -99,6 +100,15 @@ class How(StrEnum):
     # the same made by Python's ``f"{None}{ts}"`` and JavaScript's ``undefined + ts`` (session 27)
     NONE_TS = "nonets"
     UNDEFINED_TS = "undefts"
+    # sign: a second formula over the secretkey kept beside the documented one (session 28):
+    # MD5(appkey + secretkey + timestamp), SHA-256(secretkey + timestamp) in hex, HMAC-MD5 keyed
+    # by the secretkey over the timestamp, MD5(secretkey + "+" + timestamp) (the document's '+'
+    # read as a character), MD5(MD5(secretkey) + timestamp) (a gateway storing the key's hash)
+    APPKEY_SECRET_TS = "appkeysecret"
+    SHA256 = "sha256"
+    HMAC_MD5 = "hmacmd5"
+    PLUS_TS = "plusts"
+    DOUBLE_MD5 = "md5md5"
 
 
 # a sign made as by an unknown appkey's missing secretkey written out: Java's null, Python's
@@ -118,6 +128,8 @@ def example_timestamp_spellings() -> list[tuple[str, str]]:
         (f"+{example}", "written with a '+'"),
         (wide, "in full-width digits"),
         (f" {example}", "after a space"),
+        # Python's int() reads digits grouped by underscores (session 28)
+        (f"{int(example):_}", "with underscores between digit groups"),
     ]
 
 
@@ -249,6 +261,13 @@ class Auth:
                     How.UNPADDED: lambda: jd_sign(secret, text).lstrip("0"),
                     How.ZERO_PADDED: lambda: "0" + jd_sign(secret, text),
                     How.EXAMPLE: DOCUMENT_EXAMPLE_SIGN,
+                    How.APPKEY_SECRET_TS: lambda: _md5(f"{appkey}{secret}{text}"),
+                    How.SHA256: lambda: hashlib.sha256(f"{secret}{text}".encode()).hexdigest(),
+                    How.HMAC_MD5: lambda: hmac.new(
+                        secret.encode(), text.encode(), hashlib.md5
+                    ).hexdigest(),
+                    How.PLUS_TS: lambda: _md5(f"{secret}+{text}"),
+                    How.DOUBLE_MD5: lambda: _md5(f"{_md5(secret)}{text}"),
                 },
             ),
         }
@@ -380,6 +399,14 @@ class Auth:
 VALID = Auth()
 
 
+# the second formulas over the secretkey (FH-A15, fuzz's bad_sign modes of the same names)
+OTHER_FORMULAS = (How.APPKEY_SECRET_TS, How.SHA256, How.HMAC_MD5, How.PLUS_TS, How.DOUBLE_MD5)
+
+
+def _md5(text: str) -> str:
+    return hashlib.md5(text.encode()).hexdigest()
+
+
 def _parts(words: str) -> list[Part]:
     """:class:`How` values by their spelling; ``empty``: an empty value, ``Given("")``."""
     return [Given("") if word == "empty" else How(word) for word in words.split()]
@@ -399,6 +426,7 @@ _JD_MODES = {
         *(Auth(sign=p) for p in _parts("absent empty invalid upper swapped tsonly secretonly")),
         *(Auth(sign=p) for p in _parts("appkeyts truncated extended stale samets secsign")),
         *(Auth(sign=p) for p in _parts("lastdigit zeropad example")),
+        *(Auth(sign=h) for h in OTHER_FORMULAS),
         Auth(timestamp=How.ZERO_LED, sign=How.UNPADDED),
     )
 } | {"bad_sign": Auth(sign=How.INVALID)}

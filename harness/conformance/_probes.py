@@ -70,6 +70,12 @@ def _new_serial() -> str:
     return f"{int(time.time() * 1000)}-{_RUN}-{next(_serial) % 10**7:07d}"
 
 
+def _digit_serial() -> str:
+    """A serialNo of digits alone (32, a String all the same): a service whose JSON mapper infers
+    a type echoes it as a number (session 28: fuzz alone sent one, one draw in 16)."""
+    return _new_serial().replace("-", "")
+
+
 # the probes that send requests in flight together: run last in each API's probe order, so a
 # short budget (their mini-bursts at a live target's pace) skips them, never a seed probe before
 RACES = ("FH-L12", "FH-L18", "FH-L29")
@@ -750,7 +756,10 @@ def sign_other_formula(p: ProbeContext) -> None:
     (one comparing 31: an off-by-one beside the 31-character appkey example), or the MD5 over the
     timestamp in seconds (one keeping a seconds-era client's formula beside the documented one),
     or the document's example sign itself (session 25: a sandbox's hard-coded sign left in the
-    gateway; the MD5 of another secretkey and a timestamp of 2018, wrong for any of ours).
+    gateway; the MD5 of another secretkey and a timestamp of 2018, wrong for any of ours), or
+    a second formula over the secretkey kept beside the documented one (session 28: MD5 of the
+    appkey, secretkey and timestamp; SHA-256 or HMAC-MD5; the document's '+' read as a
+    character; MD5 over the secretkey's MD5, a gateway storing only the key's hash).
     Wrong in lowercase as in any case, so wrong under every reading of E-018. Last, the sign of a
     request accepted a moment before, sent with a timestamp 1 ms later: a service that skips the
     check for a sign it has seen lets a captured URL's sign outlive its timestamp; and a wrong
@@ -766,9 +775,14 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.SECONDS_SIGN, "MD5(secretkey+the timestamp in seconds)"),
         (How.LAST_DIGIT, "MD5(secretkey+timestamp) with its last hex digit changed"),
         (How.EXAMPLE, "the document's example (sign String 2e1487...) copied"),
+        (How.APPKEY_SECRET_TS, "MD5(appkey+secretkey+timestamp)"),
+        (How.SHA256, "SHA-256(secretkey+timestamp)"),
+        (How.HMAC_MD5, "HMAC-MD5(secretkey, timestamp)"),
+        (How.PLUS_TS, 'MD5(secretkey+"+"+timestamp)'),
+        (How.DOUBLE_MD5, "MD5(MD5(secretkey)+timestamp)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
-        if how in (How.TRUNCATED, How.EXTENDED):  # no 32 hex digits: a format check may say 100
+        if how in (How.TRUNCATED, How.EXTENDED, How.SHA256):  # no 32 hex digits: may say 100
             _sign_refused(p, request, f"a sign made as {what}", exact=True)
         else:
             p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
@@ -879,7 +893,8 @@ def timestamp_zero(p: ProbeContext) -> None:
     timestamp (2018) written with a leading 0 (still a long; a window check behind a 13-digit
     guard skips it), each signed as sent (session 26), nor that one with a '+' before it, in
     full-width digits or after a space (session 27: ``Long.parseLong`` reads the first two, a
-    parser trimming the text the third, after a guard they fail). Any refusal passes (the
+    parser trimming the text the third, after a guard they fail), nor with underscores between
+    its digit groups (session 28: Python's ``int`` reads them). Any refusal passes (the
     gateway's credential codes, or a business code: the document gives the window no code of its
     own, 系统级错误码 详见返回码)."""
     for auth, when in (
@@ -2523,10 +2538,11 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     flight together; and in a burst of two pairs, the base image against itself and against
     another person's face, each answer gives the verdict its own pair got alone (a shared result
     buffer hands one request another's comparison under its own serialNo). A live target is
-    burst within its pace (``bursts``)."""
+    burst within its pace (``bursts``). The first request's serialNo is digits alone, so the
+    answer rules see whether it comes back a string (FH-H05)."""
     burst = p.bursts()  # the whole probe's budget at once: never its part in turn alone
     p.session.tracker.ensure_budget(2 + (burst + 1 if burst else 0))
-    before = p.canonical("faceCompareNew")
+    before = p.canonical("faceCompareNew").with_json(("serialNo",), _digit_serial())
     p.send(before)
     request = p.canonical("faceCompareNew")
     itself = p.send(request)

@@ -90,7 +90,7 @@ EMULATOR_MAX_REQUESTS = 50_000
 # example timestamp with a '+', in full-width digits, after a space, FH-A04's MD5("null"+ts))
 # and 138 (FH-L34's null collection item); session 27 review: 140 (FH-A04's MD5("None"+ts) and
 # MD5("undefined"+ts))
-PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 140}
+PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 146}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from harness.clients import Auth, Given, How, ImagePart, Request
-from harness.clients._auth import example_timestamp_spellings
+from harness.clients._auth import OTHER_FORMULAS, example_timestamp_spellings
 from harness.clients._request import JsonPath
 from harness.conformance._probes import HOUR_OLD_MS, NEAR_OUTSIDE_MS, timestamp_refusals
 from harness.contract import not_fixed, same_key_bytes
@@ -732,6 +732,8 @@ _GATEWAY_MODES = {
         "bad_sign:example",
         # FH-A15: the right MD5's first 16 hex digits (``expected.startsWith(sign)``, session 26)
         "bad_sign:truncated",
+        # FH-A15: a second formula over the secretkey kept beside the documented one (session 28)
+        *(f"bad_sign:{how.value}" for how in OTHER_FORMULAS),
     ],
     # the right MD5 in uppercase: invalid under the default reading only (E-018)
     "sign-case": ["bad_sign:upper"],

@@ -52,6 +52,12 @@ CASES = [
     ("unknown-appkey-null-secret", "bad-appkey", "wrong_appkey:nullts"),  # FH-A04 (session 27)
     ("unknown-appkey-none-secret", "bad-appkey", "wrong_appkey:nonets"),
     ("unknown-appkey-undefined-secret", "bad-appkey", "wrong_appkey:undefts"),
+    # session 28: a second formula over the secretkey kept beside the documented one (FH-A15)
+    ("sign-appkey-secret-timestamp-accepted", "bad-sign", "bad_sign:appkeysecret"),
+    ("sign-sha256-accepted", "bad-sign", "bad_sign:sha256"),
+    ("sign-hmac-md5-accepted", "bad-sign", "bad_sign:hmacmd5"),
+    ("sign-literal-plus-accepted", "bad-sign", "bad_sign:plusts"),
+    ("sign-double-md5-accepted", "bad-sign", "bad_sign:md5md5"),
 ]
 
 
@@ -147,6 +153,8 @@ MODE_CASES = [
     ("expired-with-plus-sign", "bad-timestamp"),
     ("expired-with-full-width-digits", "bad-timestamp"),
     ("expired-with-leading-space", "bad-timestamp"),
+    # session 28: with underscores between digit groups (Python's int() behind the guard)
+    ("expired-with-underscores", "bad-timestamp"),
 ]
 
 

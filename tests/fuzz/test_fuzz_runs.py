@@ -177,8 +177,16 @@ def test_findings_are_shrunk_replayable_secret_free_and_remembered(
 
     again = fuzz(url, tmp_path, **BAD_SIGN)
     assert again.status == "fail"
-    assert again.metrics.requests < first.metrics.requests / 2, (
-        "the database should replay the failure first"
+    # the database replays the failure first: no search, no shrinking. Every mode of the rule is
+    # sent in both runs whatever the seed (session 28: 20 bad-sign modes; the runs took 62 and 30
+    # requests with 15, 72 and 40 with 20), so the saving is counted, not halved
+    from harness.fuzz._invalid import _GATEWAY_MODES
+
+    spared = first.metrics.requests - again.metrics.requests
+    assert spared > len(_GATEWAY_MODES["bad-sign"]), (
+        "the database should replay the failure first",
+        first.metrics.requests,
+        again.metrics.requests,
     )
 
 
@@ -371,7 +379,7 @@ def test_a_service_refusing_the_back_of_an_id_card_is_sent_faces_only(
             max_rps=0,
         )  # fmt: skip
     codes = result.metrics.codes
-    assert codes["jd:business:0"] + codes["jd:business:1155"] > 0  # comparisons ran
+    assert codes.get("jd:business:0", 0) + codes.get("jd:business:1155", 0) > 0  # compared
     assert result.status == "pass", explain(result)
 
 
