@@ -58,8 +58,6 @@ CAUGHT_BY = {
     "idno-missing-idnum-accepted": "FH-L14",
     "idno-any-identity-verified": "FH-L10",
     "oversize-accepted": "FH-L16",
-    "server-error-on-persontype": "FH-L15",
-    "server-error-on-extdata": "FH-L15",
     "livecode-plain-text": "FH-H05",
     "idno-errors-other-shape": "FH-M01",
     "origin-self-refused": "FH-L19",  # and FH-S02, by the meaning of faceharness' code
@@ -266,6 +264,10 @@ PROBED = {
     # session 28's audit: /idno's own decoders, missed by conform (fuzz's bomb, bad-base64)
     "idno-server-error-on-png": ("FH-L15", "FH-L15"),  # its every-optional /idno as a PNG
     "idno-server-error-on-line-breaks": ("FH-L15", "FH-L15"),
+    # round 1's, named by a short conform run until session 28 (its two cases' time): FH-L15
+    # sends every optional field
+    "server-error-on-persontype": ("FH-L15", "FH-L15"),
+    "server-error-on-extdata": ("FH-L15", "FH-L15"),
     # round 1's, named by a short conform run until round 17, which made their test this cheaper
     # one (its seven new cases' time): the probe that shows each
     "errmsg-empty": ("FH-A01", "FH-M01"),  # FH-A01's refusals
