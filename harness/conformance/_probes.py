@@ -3208,7 +3208,8 @@ def optional_fields_answered(p: ProbeContext) -> None:
     开启异步反馈模式), whose answer the answer rules judge as every other: accepted, it carries the
     traceNo (是) its result is known by (E-013 either way), and /match with the reference photo
     as a PNG in both parts (refused or compared, never a crash), and with both parts' data in
-    base64 lines (round 13; both parts since round 14).
+    base64 lines (round 13; both parts since round 14); /idno's photo goes as a PNG in its
+    every-optional-field request, and in base64 lines in one of its own (session 28).
 
     Acceptance is not required: extData's shape and fds paths are undocumented (E-017), and a
     service may offer async feedback to registered callers alone (附加参数登记). So an HTTP
@@ -3221,11 +3222,18 @@ def optional_fields_answered(p: ProbeContext) -> None:
     match = p.canonical("match").with_json(("image", "origin"), "self")
     # without liveCode: only the envelope is judged (a service asking for one refuses it)
     idno = p.canonical("matchIdno", live_code=False).with_json(("personType",), "normal")
+    # /idno's photo a PNG (session 28: /idno's own JPEG-only decoder crashed, /match's did not):
+    # the default reading and the emulator take a PNG, so its fields still reach the service;
+    # one refusing PNGs refuses it, which FH-L15 takes (FH-L19's personTypes go as JPEGs)
+    pool = p.session.pool
+    png = base64.b64encode(pool.derived(pool.reference, "png256")).decode("ascii")
+    idno = idno.with_json(("faceData", "data"), png)
     for request in (match, idno):
         for key, value in optional.items():
             request = request.with_json((key,), value)
         request = request.with_json(("faceData", "origin"), "self")
-        _answered(p, request, f"{request.operation} with every optional field")
+        as_png = " (its photo a PNG)" if request.operation == "matchIdno" else ""
+        _answered(p, request, f"{request.operation} with every optional field{as_png}")
     fds = {"origin": "fds", "data": "faceharness/no-such-file.jpg"}
     _answered(p, match.with_json(("image",), fds), "match with image origin fds")
     # round 14: origin uri (图片链接) too, a link under the reserved .invalid name (RFC 6761: it
@@ -3248,8 +3256,6 @@ def optional_fields_answered(p: ProbeContext) -> None:
     # it, E-043, but a decoder that takes every photo for a JPEG crashes on it; round 14: image's
     # decoder alone did, and round 11's faceData's alone: each part its own decoder)
     # (a side of 256: well within 400,000 characters under every reading of E-012)
-    pool = p.session.pool
-    png = base64.b64encode(pool.derived(pool.reference, "png256")).decode("ascii")
     _answered(
         p, _both_parts(p.canonical("match"), png), "match with image and faceData a PNG photo"
     )
@@ -3261,6 +3267,14 @@ def optional_fields_answered(p: ProbeContext) -> None:
         p,
         _both_parts(p.canonical("match"), lines),
         "match with image and faceData data in base64 lines of 76 characters",
+    )
+    # session 28: /idno's own decoder for one line alone crashed on them. Its own request: the
+    # default reading (and the emulator) refuses lines, so any other case sent with them would go
+    # unseen by the services following it
+    _answered(
+        p,
+        p.canonical("matchIdno", live_code=False).with_json(("faceData", "data"), lines),
+        "matchIdno with faceData data in base64 lines of 76 characters",
     )
 
 

@@ -109,7 +109,10 @@ def envelope_consistent(ctx: RuleContext, response: Exchange, request: Request) 
                 "Received: errcode=0, status SUCCESS, no result\n"
                 "Expected: result (业务结果, 是) on business success"
             )
-        if ctx.operation != "liveCode" and all(result.get(k) is None for k in _OUTCOME):
+        # /idno: score 验证通过时返回 and success 否, so a result with neither is an identity not
+        # verified (session 28: legit_variants no-success, its /idno PNG not verified, was red)
+        outcome = ctx.operation not in ("liveCode", "matchIdno")
+        if outcome and all(result.get(k) is None for k in _OUTCOME):
             raise Violation(
                 f"Received: errcode=0, status SUCCESS, a result without success or score "
                 f"{str(result)[:80]}\nExpected: the comparison's outcome in result (业务结果, 是): "

@@ -55,8 +55,9 @@ URL_DEFAULT_MAX_RPS = 5.0
 # a live target bills every request: 500 until session 25, when FH-A23's draws (up to 25) joined
 # the match reserve; 550 keeps the engine's part of a default run's match share where it was
 # (share 272 after the preflight, reserve 202: the engine 70, as 247 - 177 before), and JD's
-# engine gets the 25 more of its own share (149 of 272)
-URL_DEFAULT_MAX_REQUESTS = 550
+# engine gets the 25 more of its own share (149 of 272); session 28: 552 for FH-L15's /idno
+# request in base64 lines (share 273, reserve 203: the engine 70)
+URL_DEFAULT_MAX_REQUESTS = 552
 EMULATOR_MAX_REQUESTS = 50_000
 # requests kept from the engine for the probes: every match probe against a conforming service
 # (131 requests since round 10's cases: FH-L10's video of an unknown identity, FH-L15's PNG,
@@ -90,7 +91,10 @@ EMULATOR_MAX_REQUESTS = 50_000
 # example timestamp with a '+', in full-width digits, after a space, FH-A04's MD5("null"+ts))
 # and 138 (FH-L34's null collection item); session 27 review: 140 (FH-A04's MD5("None"+ts) and
 # MD5("undefined"+ts))
-PROBE_RESERVE = {"match": 177 + LEADING_ZERO_NEED, "jd": 146}
+# session 28: match 178 + 25 (FH-L15's /idno in base64 lines: no other request could carry them
+# unseen, the default reading refuses lines; its /idno PNG rides in its every-optional request);
+# round 17: jd 140 -> 146 (FH-A15's five second formulas, FH-A18's underscore timestamp)
+PROBE_RESERVE = {"match": 178 + LEADING_ZERO_NEED, "jd": 146}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

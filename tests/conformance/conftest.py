@@ -92,9 +92,13 @@ def explain(result: Any) -> str:
     return "\n".join(f"{f.rule_id or f.check} {f.operation}: {f.message}" for f in result.findings)
 
 
-def run_probes_alone(session: Any, rule_ids: tuple[str, ...]) -> tuple[list[str], list[str]]:
+def run_probes_alone(
+    session: Any, rule_ids: tuple[str, ...], *, counted: bool = False
+) -> tuple[list[str], list[str]]:
     """(failures, what could not be judged, each ``"FH-xxx: why"``) of ``rule_ids`` run one after
-    another in ``session``, each with its own context, as a run's probe phase runs them."""
+    another in ``session``, each with its own context, as a run's probe phase runs them;
+    ``counted``: the failures that fail a run alone (seed, not info: FH-H02's and FH-H03's
+    conventions left out)."""
     from harness.conformance._failures import CheckFailed
     from harness.conformance._probes import ProbeContext
     from harness.conformance._registry import RULES
@@ -107,6 +111,7 @@ def run_probes_alone(session: Any, rule_ids: tuple[str, ...]) -> tuple[list[str]
             RULES.get(rule_id).fn(p)
         except CheckFailed as failed:
             p.failures.append(failed)
-        found += [f"{f.rule_id}: {f.message}" for f in p.failures]
+        kept = [f for f in p.failures if f.basis == "seed" and f.severity != "info"]
+        found += [f"{f.rule_id}: {f.message}" for f in (kept if counted else p.failures)]
         unjudged += [f"{rule_id}: {why}" for why in p.unjudged]
     return found, unjudged

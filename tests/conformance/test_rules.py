@@ -808,6 +808,11 @@ def test_a_score_with_more_than_digits_is_no_decimal_string(contract, score):
 
 
 def test_idno_threshold_and_score_only_on_success(contract):
+    # FH-M01: /idno's score 验证通过时返回 and success 否: a result with neither is an identity
+    # not verified (session 28: legit_variants no-success was red); /match's gives its outcome
+    judge(contract, "FH-M01", "matchIdno", "matchIdno", match({}), {}, Facts())
+    with pytest.raises(CheckFailed, match="without success or score"):
+        judge(contract, "FH-M01", "match", "match", match({}), {}, Facts())
     log = ReadingLog()
     judge(
         contract,
