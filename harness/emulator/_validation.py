@@ -52,13 +52,19 @@ def check(
     """Raise Answer for the most telling violation (``lenient``: the errata whose alternative
     reading the emulator serves, their limits not enforced)."""
     spec = contract.match if api == "match" else contract.jd
-    validator = spec.validator(schema, decode_base64=True, lenient=lenient)
+    validator = spec.validator(schema, decode_base64=True, lenient=lenient, masked=True)
     if validator.is_valid(body):
         return
-    code = _match_code if api == "match" else _jd_code
-    found = [code(contract, err, body) for err in validator.iter_errors(body)]
-    name, detail = min(found, key=lambda x: _RANKS[api].index(x[0]))
-    raise Answer(contract.code_named(api, name), detail)
+    code, ranks = (_match_code if api == "match" else _jd_code), _RANKS[api]
+    best: tuple[str, str] | None = None
+    for err in validator.iter_errors(body):  # the first of the most telling: none comes before
+        found = code(contract, err, body)
+        if best is None or ranks.index(found[0]) < ranks.index(best[0]):
+            best = found
+        if ranks.index(best[0]) == 0:
+            break
+    assert best is not None  # not valid: at least one error
+    raise Answer(contract.code_named(api, best[0]), best[1])
 
 
 def _match_code(contract: Contract, err: Any, body: Any, prefix: str = "") -> tuple[str, str]:
@@ -85,7 +91,7 @@ def _image_code(contract: Contract, image: Any) -> tuple[str, str]:
     if image.get("origin") not in (None, "self", "fds", "uri"):  # before the lookup: unhashable?
         return "invalid_parameter", "image.origin: not one of the allowed values"
     shape = {"fds": "FdsImage", "uri": "UriImage"}.get(image.get("origin") or "self", "SelfImage")
-    for err in contract.match.validator(shape, decode_base64=True).iter_errors(image):
+    for err in contract.match.validator(shape, decode_base64=True, masked=True).iter_errors(image):
         return _match_code(contract, err, image, "image.")
     return "invalid_parameter", "image: invalid"
 

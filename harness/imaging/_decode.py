@@ -12,13 +12,15 @@ import struct
 import zlib
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import ClassVar, Final, Generic, Literal, Self, TypeVar, get_args
+from typing import TYPE_CHECKING, ClassVar, Final, Generic, Literal, Self, TypeVar, get_args
 
-import numpy as np
-from numpy.typing import NDArray
 from PIL import Image, ImageOps
 
 from harness.signatures import sniff_format as sniff_format
+
+if TYPE_CHECKING:  # numpy is imported where pixels are read: a load process never does
+    import numpy as np
+    from numpy.typing import NDArray
 
 ImageRejectReason = Literal[
     "not_image",  # no known image signature (empty, text, random bytes)
@@ -370,6 +372,8 @@ def decode_image(
 ) -> NDArray[np.uint8]:
     """An upright ``(height, width, 3)`` RGB uint8 array (transparency on white); ``max_side``
     caps the longer side (JPEG reduces in the DCT domain: several times faster)."""
+    import numpy as np
+
     info = inspect_image(data, max_pixels=max_pixels)
     try:
         with Image.open(io.BytesIO(data), formats=list(_PIL_NAMES.get(info.format, ()))) as im:
@@ -419,6 +423,8 @@ def _to_rgb(im: Image.Image) -> Image.Image:
     if im.mode == "RGB":
         return im
     if im.mode in _HIGH_BIT_MODES:
+        import numpy as np
+
         samples = np.asarray(im, dtype=np.float64)
         if samples.max(initial=0.0) > 255.0:
             samples = samples / 257.0

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final, NamedTuple
 
-import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageOps
 
 from harness.errors import ConfigError, InputError
@@ -205,6 +204,8 @@ def interlaced_png(data: bytes) -> bytes:
     import struct
     import zlib
 
+    import numpy as np  # here: a load process makes none of these
+
     image, _ = picture(data)
     if max(image.size) > _INTERLACED_SIDE:
         image = image.resize(within(_INTERLACED_SIDE)(*image.size), Image.Resampling.LANCZOS)
@@ -241,6 +242,8 @@ def deep_png(data: bytes) -> bytes:
     import struct
     import zlib
 
+    import numpy as np  # here: a load process makes none of these
+
     image, _ = picture(data)
     if max(image.size) > _DEEP_SIDE:
         image = image.resize(within(_DEEP_SIDE)(*image.size), Image.Resampling.LANCZOS)
@@ -274,6 +277,7 @@ def unpadded(data: bytes) -> bytes | None:
 def still_video(data: bytes, frames: int, *, fps: int = 5, side: int | None = None) -> bytes:
     """A short mp4 (MPEG-4 part 2) of the picture (a ``side`` thumbnail) for ``frames`` frames."""
     import cv2
+    import numpy as np  # here: a load process makes none of these
 
     if not 1 <= frames <= 30:
         raise ValueError(f"frames must be 1..30, got {frames}")
@@ -299,6 +303,8 @@ def synthetic_image(
 ) -> bytes:
     """A picture with no face: smooth colour field, shapes, and grain that gives JPEG sizes
     close to photographs (about 80 KB at 640x480, quality 90), as load tests need."""
+    import numpy as np  # here: a load process makes none of these
+
     if width < 1 or height < 1:
         raise ValueError(f"image size must be positive, got {width}x{height}")
     rng = np.random.default_rng(seed)
