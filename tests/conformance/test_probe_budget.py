@@ -223,9 +223,9 @@ def test_the_gate_quick_run_leaves_each_apis_engine_answers_at_the_url_pace():
     550 requests) split the time evenly, 48 s an API, under match's keep (250 requests: 50 s),
     so match's engine stopped after the 3 answers that tell its pace while JD's got ~125. Each
     API now gets its probes' keep and an even part of the time over every API's keep: here each
-    engine gets at least 45 answers (JD's 58 since round 16's seven probe requests; 60 before; match's
-    48 since session 28's round 17, its reserve 203 and JD's 146), and
-    both APIs' probes their need, within the 96 s. The run's own phases on a clock that moves a
+    engine gets at least 45 answers (JD's 58 since round 16's seven probe requests; 60 before;
+    match's 48 since session 28's round 17, its reserve 203 and JD's 146), and both APIs' probes
+    their need, within the 96 s. The run's own phases on a clock that moves a
     request's time per request sent."""
     rps, seconds = conformance_run.URL_DEFAULT_MAX_RPS, 96.0
     pace, now = 1 / rps, [0.0]
