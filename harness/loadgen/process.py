@@ -244,6 +244,7 @@ class LoadProcess:
             spike = ErrorSpike(threshold=cfg.abort_error_rate, window_s=window, min_samples=samples)
         self.recorder = Recorder(proc=self.proc, late_s=cfg.late_ms / 1000.0, spike=spike)
         self.control = RunControl(duration_s=cfg.duration_s, quota=cfg.quota(index))
+        self.transport.may_resend = self.control.more  # a re-send is one of the budget's requests
         self.writer: PartWriter | MasterWriter | None = None
         if isinstance(environment.runner, WorkerRunner):  # perhaps on another machine
             self.writer = MasterWriter(environment.runner, self.proc)
@@ -519,6 +520,7 @@ class LoadProcess:
                 "rate_limit_stated": self.transport.stated,
                 "heads_too_large": self.transport.heads_too_large,
                 "head_refused": self.transport.head_refused,
+                "reconnects": self.transport.reconnects,
                 "role": self.role,
                 "index": self.index,
                 "pid": os.getpid(),

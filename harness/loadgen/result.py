@@ -304,6 +304,8 @@ def collect(out_dir: Path, cfg: RunConfig, *, workers: int, warnings: list[str])
         "heads_too_large": sum(f.get("heads_too_large") or 0 for f in finals),
         # why an answer head was refused as malformed (the last a worker saw; None: none was)
         "head_refused": first("head_refused"),
+        # requests sent again on a new connection: a kept-alive one closed with no byte of answer
+        "reconnects": sum(f.get("reconnects") or 0 for f in finals),
         "series": [row.to_dict() for row in series],
         "locust": {
             "label": LOCUST_LABELS[label],

@@ -14,11 +14,11 @@ from __future__ import annotations
 import contextlib
 import errno
 import time
+from collections.abc import Callable
 from typing import Any, cast
 
 import gevent
 from gevent.monkey import get_original
-from geventhttpclient.client import IDEMPOTENT_METHODS
 from geventhttpclient.response import HTTPConnectionClosed, HTTPParseError, HTTPSocketPoolResponse
 from geventhttpclient.url import URL
 from greenlet import getcurrent
@@ -125,8 +125,11 @@ class _Host:
         self.owner: Any = None  # the user's client pool this host's client came from
 
     def get_socket(self) -> Any:
+        return self.idle_socket() or self.new_socket()
+
+    def idle_socket(self) -> Any:
         """An idle keep-alive connection still open (one that reads as ready was closed or holds
-        stray bytes: dropped, as geventhttpclient's pool does), else a new one."""
+        stray bytes: dropped, as geventhttpclient's pool does), else None."""
         idle = self.idle
         while idle:
             sock = idle.pop()
@@ -136,6 +139,9 @@ class _Host:
             except (OSError, ValueError):
                 pass
             sock.close()
+        return None
+
+    def new_socket(self) -> Any:
         sock = self.connector._create_socket()
         sock.settimeout(None)  # the whole-request deadline bounds every wait
         return sock
@@ -188,6 +194,10 @@ class Transport:
         # the limit the answers state in RateLimit-* / X-RateLimit-* fields (:func:`stated_limit`):
         # evidence beside what the load measures, never required
         self.stated: list[dict[str, Any]] | None = None
+        # requests sent again after a kept-alive connection closed with no byte of answer (the
+        # sender's ``reconnects``); ``may_resend`` claims the run's request budget for each
+        self.reconnects = 0
+        self.may_resend: Callable[[], bool] = lambda: True
 
     def _host(self, user: Any) -> _Host:
         pool = user.client.client.clientpool
@@ -222,7 +232,7 @@ class Transport:
         token = self._deadlines.arm(getattr(user, "network_timeout", None))
         try:
             try:  # behind a proxy too: its absolute URI and CONNECT are geventhttpclient's
-                response = _exchange(host, req)
+                response = _exchange(host, req, self._resend)
             except HeadTooLarge:
                 self.heads_too_large += 1
                 raise
@@ -245,6 +255,12 @@ class Transport:
         ):
             self.retry_after_s = max(wait, self.retry_after_s or 0.0)
         return status, body, answer_charset(response)
+
+    def _resend(self) -> bool:
+        if not self.may_resend():
+            return False
+        self.reconnects += 1
+        return True
 
 
 def answer_charset(response: Any) -> str | None:
@@ -273,14 +289,17 @@ def _stated_field(response: Any, name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _exchange(host: _Host, req: PreparedRequest) -> Any:
-    """``HTTPClient.request`` for a ready head and a bytes body: one write per request, a keep-alive
-    connection closed under it retried as geventhttpclient does (idempotent methods only)."""
+def _exchange(host: _Host, req: PreparedRequest, resend: Callable[[], bool]) -> Any:
+    """``HTTPClient.request`` for a ready head and a bytes body, in one write. A kept-alive
+    connection the server closed with no byte of answer (its idle timeout racing this write, RFC
+    9112 9.3.1, 9.6) is sent again once on a new one, whatever the method, as the sender does
+    (``Sender._request_once_more``), if ``resend()`` (the run's budget) allows: load's POSTs were
+    errors. Never after a byte of answer (a malformed one is the service's) nor on a new
+    connection (the target closes without answering)."""
     head, body = host.head(req), req.body
-    retry = req.method in IDEMPOTENT_METHODS
-    attempts_left = host.size + 1
-    while True:
-        sock = host.get_socket()
+    for attempt in range(2):
+        sock = host.idle_socket()
+        reused, sock = sock is not None, sock or host.new_socket()
         try:
             if host.gather:
                 _send(sock, head, body)
@@ -290,20 +309,13 @@ def _exchange(host: _Host, req: PreparedRequest) -> Any:
             if not isinstance(exc, OSError) or exc.errno not in (errno.ECONNRESET, errno.EPIPE):
                 host.release_socket(sock)
                 raise
-            try:  # the server may have answered (e.g. 401 on a huge body) before it closed
-                return _response(sock, host, req.method)
-            except (OSError, HTTPParseError):
-                if attempts_left > 0 and retry:
-                    attempts_left -= 1
-                    continue
-                raise
+            # the server may have answered (e.g. 401 on a huge body) before it closed
         try:
             return _response(sock, host, req.method)
-        except HTTPConnectionClosed:
-            if attempts_left > 0 and retry:
-                attempts_left -= 1
-                continue
-            raise
+        except HTTPConnectionClosed:  # closed before a byte of answer came (geventhttpclient's)
+            if attempt or not reused or not resend():
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _send(sock: Any, head: bytes, body: bytes) -> None:

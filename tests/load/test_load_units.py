@@ -358,13 +358,14 @@ def test_recorder_parts_merge_across_processes(tmp_path: Path) -> None:
         writer.write_final(
             rec.summary()
             | {"role": "worker", "index": index, "stop_reason": "duration", "abort_reason": None}
+            | {"reconnects": index + 1}  # requests its transport sent again on a new connection
         )
     cfg = _cfg(rate=100.0, processes=2)
     result = collect(tmp_path, cfg, workers=2, warnings=[])
     s = result.summary
     assert (s["totals"]["completed"], s["totals"]["late"], s["totals"]["dropped"]) == (200, 2, 2)
     assert s["by_class"]["throttled"] == 20 and s["errors_by_code"] == {"http:429": 20}
-    assert s["latency_ms"]["count"] == 200
+    assert s["latency_ms"]["count"] == 200 and s["reconnects"] == 3
     # 99 sends at 1+5 ms, one late at 20+5 ms (process 0); 99 at 1+10 ms, one at 30 ms (1)
     assert s["latency_ms"]["min"] == pytest.approx(6.0, rel=0.01)
     assert s["latency_ms"]["p50"] == pytest.approx(11.0, rel=0.01)
