@@ -572,7 +572,8 @@ def run_accuracy_suite(
                 result = demote(result, dataset.caveat)
             results.append(result)
             notes += _notes(result, reencoded, api, contract, throttled=bool(compare.stopped))
-            notes += repeat_notes(api, result.repeats)
+            every = any(row.get("retold_genuine_every_pair") for row in result.thresholds)
+            notes += repeat_notes(api, result.repeats, every)
             if compare.throttled:
                 notes.append(
                     f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045"

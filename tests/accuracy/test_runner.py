@@ -963,3 +963,27 @@ def test_declines_of_an_image_or_without_genuine_pairs_to_test_them_are_told_apa
     else:
         assert row["verdict"] == "consistent" and row["fmr_with_declines"] is None
 
+
+def test_genuine_pairs_the_budget_left_unasked_are_not_counted_as_asked_swapped(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    """Review of session 28: the order rejected a sampled genuine pair, so the other genuine
+    pairs were asked swapped, but the budget allowed 3 of them; ``genuine_swapped`` counted every
+    one (and the note said they "were asked swapped", FNMR "measured over both orders")."""
+    from harness.accuracy._repeat import observe_repeats, repeat_notes
+
+    answered = [(p, Outcome(95.0 if p.genuine else 5.0, None, "0")) for p in synthetic_pairs]
+    calls = iter(range(4 * 2 + 3))  # the sample's 8 calls, then 3 more
+
+    def ask(pair: PairImages, swapped: bool) -> Outcome:
+        return Outcome(5.0 if swapped or not pair.genuine else 95.0, None, "0")
+
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        repeats = observe_repeats(answered, ask, cache, target="t", api="match",
+                                  allows=lambda: next(calls, None) is not None,
+                                  wait=lambda: None, score_range=(0.0, 100.0))  # fmt: skip
+    genuine = sum(p.genuine for p in synthetic_pairs)
+    assert repeats["genuine_swapped"] == 3 and repeats["unasked"] == genuine - 2 - 3, repeats
+    (note,) = [n for n in repeat_notes("match", repeats) if "E-098" in n]
+    assert "3 more genuine pairs were answered swapped: not every genuine pair" in note, note
+    assert "every genuine pair (ERRATA" in repeat_notes("match", repeats, every_pair=True)[-1]
