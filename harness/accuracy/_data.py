@@ -27,6 +27,9 @@ _CATEGORIES: tuple[str, ...] = get_args(Category)
 
 
 OFF_SCALE = "score out of range"  # a number, not on the documented scale: the score is not read
+# one above the documented range (/match on 0..1000): only these can untie the scale (tie_scale)
+OFF_SCALE_ABOVE = "score above range"
+OFF_SCALES = (OFF_SCALE, OFF_SCALE_ABOVE)
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,11 +165,12 @@ def observe_repeats(
         for pair, first in more[:GENUINE_SWAPPED]:
             if stopped:
                 break
-            one(pair, first, "swapped")
-            extended += 1
+            # answered asks only: a pair the budget left unasked is no comparison (review of
+            # session 28: 18 "asked" where 17 went unasked)
+            extended += one(pair, first, "swapped") is not None
     return {
         "pairs": len(sample),
-        "genuine_swapped": extended,  # more genuine pairs asked swapped, the order deciding
+        "genuine_swapped": extended,  # more genuine pairs answered swapped, the order deciding
         "tolerance": tolerance,
         "calls": calls,
         "unasked": unasked,
@@ -194,8 +195,9 @@ def _example(pair: PairImages, first: Outcome, then: Outcome) -> str:
     )
 
 
-def repeat_notes(api: str, repeats: dict[str, Any] | None) -> list[str]:
-    """What the sample showed, or why it was not asked."""
+def repeat_notes(api: str, repeats: dict[str, Any] | None, every_pair: bool = False) -> list[str]:
+    """What the sample showed, or why it was not asked; ``every_pair``: every genuine pair was
+    decided in both orders (the rows' ``retold_genuine_every_pair``)."""
     if not repeats or not repeats["pairs"]:
         return []
     compared = {kind: repeats[kind]["compared"] for kind in KINDS}
@@ -236,10 +238,16 @@ def repeat_notes(api: str, repeats: dict[str, Any] | None) -> list[str]:
             f"{repeats['tolerance']:g} (ERRATA {ERRATUM})"
         )
     if repeats.get("genuine_swapped"):
+        both = (
+            "FNMR is measured over both orders of every genuine pair"
+            if every_pair
+            else "not every genuine pair (the budget, or an answer that ended the sample), so "
+            "FNMR counts both orders of those pairs only and the order's doubt stays"
+        )
         notes.append(
             f"{api}: a sampled genuine pair's answer changed with its images swapped, so "
-            f"{repeats['genuine_swapped']} more genuine pairs were asked swapped: FNMR is "
-            "measured over both orders (ERRATA E-098)"
+            f"{repeats['genuine_swapped']} more genuine pairs were answered swapped: {both} "
+            "(ERRATA E-098)"
         )
     if refused:
         notes.append(f"{api}: the repeat sample ended early: {refused} (ERRATA {ERRATUM})")

@@ -28,7 +28,15 @@ from harness.faces import PoolImage
 from harness.pacing import Budget, BudgetExhausted, Clock, Pacer, Sleep
 from harness.results import AccuracySuiteResult, CheckResult, Finding, derive_status
 
-from ._data import OFF_SCALE, Dataset, Outcome, OutcomeCache, PairImages, select_pairs
+from ._data import (
+    OFF_SCALE_ABOVE,
+    OFF_SCALES,
+    Dataset,
+    Outcome,
+    OutcomeCache,
+    PairImages,
+    select_pairs,
+)
 from ._repeat import REPEAT_PAIRS, Ask, observe_repeats, repeat_findings
 from ._stats import (
     Claim,
@@ -266,8 +274,9 @@ def run_accuracy(
             api,
             score_range,
             max((s for _, s in scored), default=None),
-            off_scale=sum(o.code == OFF_SCALE for _, o in measured),
+            off_scale=sum(o.code in OFF_SCALES for _, o in measured),
             in_range=len(scored),
+            above=sum(o.code == OFF_SCALE_ABOVE for _, o in measured),
         ),
         eer=eer,
         det=det,
@@ -779,6 +788,7 @@ def tie_scale(
     *,
     off_scale: int = 0,
     in_range: int | None = None,
+    above: int = 0,
 ) -> list[dict[str, Any]]:
     """Say in ``scale_unknown`` why a score threshold's rates do not describe the service: no pair
     reached it (E-046) and nothing ties the scores to the documented scale, so they may be on
@@ -793,7 +803,10 @@ def tie_scale(
     ones read) are off the documented range, those read are the few of another scale that fall
     inside it, not a rate on the documented one: no verdict, whatever they reached (session 28,
     /match on 0..1000: its impostor pairs at 70..100, of 7..10, read as 29 false matches and
-    "contradicted", a gate's max_fmr failed)."""
+    "contradicted", a gate's max_fmr failed). Only in that shape: most answers ``above`` the
+    range, and not one genuine pair accepted within it; a negative sentinel (-1 for most
+    impostor pairs beside genuine pairs accepted at 95) hid the false matches read among the
+    rest (review of session 28: contradicted before, untestable and a gate green after)."""
     scored = [row for row in rows if row["rule"] == "score>="]
     reached = [
         f"{row['threshold']:g}"
@@ -824,9 +837,10 @@ def tie_scale(
         f"{beside}: its scores cannot be tied to {scale} (another scale, such as 0..1 or "
         "logits, or a decision that never accepts)"
     )
-    mostly_off = in_range is not None and off_scale > in_range
+    accepted_within = any(row["genuine"] - row["false_non_matches"] for row in scored)
+    mostly_off = in_range is not None and above > in_range and not accepted_within
     off = (
-        f"{off_scale} answers carried a score outside {scale} and {in_range} within it: the "
+        f"{above} answers carried a score above {scale} and {in_range} within it: the "
         "scores read are the few of another scale that fall inside it, so no rate at a score "
         "threshold describes the service"
     )

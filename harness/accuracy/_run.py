@@ -37,6 +37,7 @@ from harness.contract import (
     ReadingLog,
     check_required,
     load_contract,
+    parse_score,
     read_answer,
 )
 from harness.faces import PoolImage, limits_for
@@ -51,6 +52,8 @@ from harness.target import check_engine, open_target, url_label
 from ..errors import TargetError, UsageError
 from ._data import (
     OFF_SCALE,
+    OFF_SCALE_ABOVE,
+    OFF_SCALES,
     Category,
     Outcome,
     OutcomeCache,
@@ -78,14 +81,14 @@ TRANSPORT = "transport"
 MALFORMED = "malformed"
 
 
-def outcome_of(answer: Answer) -> Outcome:
+def outcome_of(answer: Answer, top: float | None = None) -> Outcome:
     """A comparison that ran (E-039; JD's 1115 a non-match, E-044: ``Answer.ran``) is ``ok``; else
     ``fta`` for ``image_quality`` codes, ``error`` for the rest. No usable score is ``error`` (a
     broken service is no rejecting one) unless /match gave its decision (E-011); a number off the
     documented scale (JD's 0..1 answered as 85: a scale the conformance rule on the range fails,
     not the accuracy) counts by the decision sent with it (``result``, ``success``) and is
-    unknown at the score thresholds (code :data:`OFF_SCALE`, noted); with no decision either,
-    ``error``."""
+    unknown at the score thresholds (code :data:`OFF_SCALE`, :data:`OFF_SCALE_ABOVE` for one over
+    the range's ``top``, noted); with no decision either, ``error``."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -94,9 +97,11 @@ def outcome_of(answer: Answer) -> Outcome:
     code = "0" if answer.where == "status" else answer.code_text
     if compared and answer.score is None and answer.score_sent:
         decision = answer.decision
+        sent = parse_score(answer.sent_score)
+        off = OFF_SCALE_ABOVE if top is not None and sent is not None and sent > top else OFF_SCALE
         if not answer.score_off_scale or decision is None:
-            return Outcome(None, None, OFF_SCALE if answer.score_off_scale else code, "error")
-        return Outcome(score=None, decision=decision, code=OFF_SCALE)
+            return Outcome(None, None, off if answer.score_off_scale else code, "error")
+        return Outcome(score=None, decision=decision, code=off)
     if compared:
         if answer.score is None and answer.api == "match" and answer.decision is None:
             return Outcome(None, None, code, "error")
@@ -216,7 +221,8 @@ class ServiceCompare:
         except TransportFailure as exc:
             self.last_error = str(exc)
             return Outcome(None, None, TRANSPORT, "error")
-        outcome = outcome_of(read_answer(contract, api, 200, answer))
+        top = contract.score_ranges[api][1]
+        outcome = outcome_of(read_answer(contract, api, 200, answer), top)
         self.last_error = None if outcome.category != "error" else f"code {outcome.code}"
         return outcome
 
@@ -351,7 +357,7 @@ class ServiceCompare:
         what = meaning.en if meaning is not None else self.last_error or outcome.code
         if meaning is not None and meaning.category == "success":  # ran, but no score (E-011)
             what = f"{meaning.en} without a usable score"
-        if code == OFF_SCALE:
+        if code in OFF_SCALES:
             low, high = self.client.contract.score_ranges[api]
             what = f"a score outside the documented {low:g}..{high:g}"
         early = self.max_errors_before_an_answer if not self._heard else None
@@ -364,7 +370,7 @@ class ServiceCompare:
                 "; if that code is the service's own refusal of an image (no face, quality), "
                 "name it in --codes (category image_quality: counted as a failure to acquire)"
                 if meaning is None
-                and code not in (TRANSPORT, MALFORMED, OFF_SCALE)
+                and code not in (TRANSPORT, MALFORMED, *OFF_SCALES)
                 and not code.startswith("gateway:")
                 else ""
             )
@@ -566,7 +572,8 @@ def run_accuracy_suite(
                 result = demote(result, dataset.caveat)
             results.append(result)
             notes += _notes(result, reencoded, api, contract, throttled=bool(compare.stopped))
-            notes += repeat_notes(api, result.repeats)
+            every = any(row.get("retold_genuine_every_pair") for row in result.thresholds)
+            notes += repeat_notes(api, result.repeats, every)
             if compare.throttled:
                 notes.append(
                     f"{api}: {compare.throttled} answer(s) throttled (a QPS limit, E-045"
@@ -609,7 +616,7 @@ def _notes(
             f"{api}: {reencoded} image(s) re-encoded as JPEG to fit "
             f"{limits_for(api, contract).describe()} (pairs keep the original image's sha256)"
         )
-    if off := result.codes.get(OFF_SCALE):
+    if off := sum(result.codes.get(code, 0) for code in OFF_SCALES):
         low, high = contract.score_ranges[api]
         notes.append(
             f"{api}: {off} answer(s) carried a score outside the documented {low:g}..{high:g}: "

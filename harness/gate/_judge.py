@@ -15,7 +15,7 @@ from harness.accuracy import (
     n_needed_for_zero_failures,
     repeats_over,
 )
-from harness.accuracy._repeat import REPEAT_PAIRS
+from harness.accuracy._repeat import GENUINE_SWAPPED, REPEAT_PAIRS
 from harness.contract import Contract
 from harness.gate._policy import AccuracyLimit, BaselinePolicy, Policy
 from harness.results import (
@@ -224,8 +224,19 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
             counted = True
-        elif value > maximum:
-            problems.append(f"{rate.upper()} {value:.4g} > {maximum:g}")
+        elif value > maximum:  # the estimate, once the sample decides: never a pass (review 28)
+            errors, pairs, answers = _counts(row, rate)
+            if answers:  # both orders of each pair: the interval over the pairs
+                interval = clopper_pearson(errors, pairs)
+            over = f" over {pairs} pairs, both orders" if answers else ""
+            ci = (
+                f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}]{over})"
+                if interval[1]
+                else ""
+            )
+            problems.append(
+                f"{rate.upper()} {value:.4g} > {maximum:g}{ci if limit.bound is None else ''}"
+            )
         elif rate == "fmr" and (doubt := _unknown_doubt(row, maximum, limit.bound)):
             undecided.append(doubt)
             unanswered = True
@@ -268,9 +279,11 @@ def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
     if ordered:
         whens.append(
             "a service deciding a pair alike in either order of its images: the run asks the "
-            f"swapped order only for its repeat sample ({REPEAT_PAIRS} pairs per API at most, "
-            "whatever the --faces set or the bound), and no sentence says which image a user "
-            "sends as the reference (ERRATA E-098; the order_free_score finding, E-075)"
+            f"swapped order for its repeat sample ({REPEAT_PAIRS} pairs per API at most) and, "
+            f"once the order moved a sampled genuine pair, for up to {GENUINE_SWAPPED} genuine "
+            "pairs within its budgets, never for every impostor pair (whatever the --faces set "
+            "or the bound), and no sentence says which image a user sends as the reference "
+            "(ERRATA E-098; the order_free_score finding, E-075)"
         )
     if counted:
         whens.append(
@@ -372,6 +385,26 @@ def _declined(row: ThresholdResult) -> int:
     return max(0, (row.frr_trials or 0) - (row.genuine or 0))
 
 
+def _counts(row: ThresholdResult, rate: str) -> tuple[int, int, int]:
+    """(errors, pairs, answers) behind ``rate``: ``answers`` 0 unless both orders of every
+    genuine pair were asked (``retold_genuine_every_pair``), whose answers are not independent
+    pairs: the sample is its pairs, errors scaled to them (review of session 28: 23 pairs were
+    judged as 46 trials)."""
+    errors, trials = {
+        "fmr": (row.false_matches, row.impostor),
+        "fnmr": (row.false_non_matches, row.genuine),
+        "frr": (row.frr_errors, row.frr_trials),  # genuine pairs compared or declined
+    }[rate]
+    pairs = trials or 0
+    if errors is None:  # a row without its counts: they follow from the rate
+        errors = round((getattr(row, rate) or 0.0) * pairs)
+    extra = row.model_extra or {}
+    told = int(extra.get("retold_genuine") or 0)
+    if rate == "fmr" or not extra.get("retold_genuine_every_pair") or not 0 < told < pairs:
+        return errors, pairs, 0
+    return round(errors * (pairs - told) / pairs), pairs - told, pairs
+
+
 def _undecided(
     row: ThresholdResult, rate: str, maximum: float, interval: tuple[float | None, float | None]
 ) -> str | None:
@@ -379,14 +412,10 @@ def _undecided(
     suite's rule (``bound_undecided``); a limit of 1 is always met, one of 0 never shown."""
     if maximum >= 1:
         return None
-    errors, trials = {
-        "fmr": (row.false_matches, row.impostor),
-        "fnmr": (row.false_non_matches, row.genuine),
-        "frr": (row.frr_errors, row.frr_trials),  # genuine pairs compared or declined
-    }[rate]
-    pairs, kind = trials or 0, "impostor" if rate == "fmr" else "genuine"
-    if errors is None:  # a row without its counts: they follow from the rate
-        errors = round((getattr(row, rate) or 0.0) * pairs)
+    errors, pairs, answers = _counts(row, rate)
+    kind = "impostor" if rate == "fmr" else "genuine"
+    if answers:
+        interval = clopper_pearson(errors, pairs)
     extra = (row.model_extra or {}).get("fmr_people") if rate == "fmr" else None
     people = (int(extra[0]), int(extra[1])) if extra else None
     needed = n_needed_for_zero_failures(maximum) if maximum > 0 else None
@@ -405,13 +434,8 @@ def _undecided(
         return (
             None if errors else f"no sample shows {rate.upper()} <= 0 ({pairs} {kind} pairs scored)"
         )
-    seen = f"{rate.upper()} {getattr(row, rate):.4g} in {pairs} {kind} pairs"
-    if doubt == "straddles":  # the sample's size decides, its interval does not: a fail needs it
-        low, high = clopper_pearson(errors, pairs)
-        return (
-            f"{seen} is over {maximum:g}, but its 95% CI [{low:.3g}, {high:.3g}] holds "
-            f"{maximum:g}: no evidence of a rate over the limit"
-        )
+    counted = f"{answers} {kind} answers ({pairs} pairs, both orders)" if answers else ""
+    seen = f"{rate.upper()} {getattr(row, rate):.4g} in {counted or f'{pairs} {kind} pairs'}"
     if interval[1] is not None:
         seen += f" (95% CI [{interval[0] or 0:.3g}, {interval[1]:.3g}])"
     return f"{seen}: {needed} are needed to decide {rate.upper()} <= {maximum:g}"

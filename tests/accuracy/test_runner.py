@@ -666,15 +666,18 @@ def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
 
 
 @pytest.mark.parametrize(
-    ("top", "off_scale", "tied", "in_range"),
+    ("top", "off_scale", "tied", "in_range", "above", "accepted"),
     [
-        (65.0, 0, True, None),
-        (65.0, 1, True, None),
-        (9.2, 3, False, None),
-        (9.2, 0, True, None),
-        (0.9, 0, False, None),
-        (100.0, 3, True, 83),
-        (100.0, 295, False, 83),
+        (65.0, 0, True, None, 0, 0),
+        (65.0, 1, True, None, 0, 0),
+        (9.2, 3, False, None, 0, 0),
+        (9.2, 0, True, None, 0, 0),
+        (0.9, 0, False, None, 0, 0),
+        (100.0, 3, True, 83, 3, 0),
+        (100.0, 295, False, 83, 295, 0),
+        # review of session 28 (offscale-hides): -1 for most impostor pairs, genuine pairs 95
+        (100.0, 295, True, 83, 0, 0),
+        (100.0, 295, True, 83, 295, 5),  # above, but genuine pairs accepted within it
     ],
     ids=[
         "on-scale",
@@ -684,16 +687,20 @@ def test_the_repeat_sample_stops_at_its_first_call_without_an_answer(
         "unit",
         "slips-beside-many",
         "mostly-off-scale",
+        "mostly-a-negative-sentinel",
+        "mostly-above-beside-accepted",
     ],
 )
 def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
-    top: float, off_scale: int, tied: bool, in_range: int | None
+    top: float, off_scale: int, tied: bool, in_range: int | None, above: int, accepted: int
 ) -> None:
     """Review of session 22: one off-scale answer (a -1 "no face" sentinel, a 100.5 slip) left a
     0..100 scale that a 65 shows untied, so a gate's FNMR limit was not judged. Off-scale
     answers untie it only beside scores no higher than logits reach (``logits``: -9.2..9.2),
-    or when most answers are off it (session 28, /match on 0..1000: the impostor pairs at
-    70..100 of it read as false matches, "contradicted", and a gate's max_fmr failed)."""
+    or when most answers are above it and no genuine pair is accepted within it (session 28,
+    /match on 0..1000: the impostor pairs at 70..100 of it read as false matches,
+    "contradicted", and a gate's max_fmr failed); a negative sentinel on most impostor pairs
+    never unties it (review of session 28: the false matches among the rest went unjudged)."""
     from harness.accuracy._result import tie_scale
 
     rows = [
@@ -703,13 +710,15 @@ def test_off_scale_answers_untie_the_scale_only_beside_logit_sized_scores(
             "scale_unknown": True,
             "verdict_reason": "no pair reached",
             "genuine": 20,
-            "false_non_matches": 20,
+            "false_non_matches": 20 - accepted,
             "false_matches": 0,
             "verdict": "contradicted",
         }
         for t in (70.0, 80.0)
     ]
-    out = tie_scale(rows, "match", (0.0, 100.0), top, off_scale=off_scale, in_range=in_range)
+    out = tie_scale(
+        rows, "match", (0.0, 100.0), top, off_scale=off_scale, in_range=in_range, above=above
+    )
     assert [row["scale_unknown"] is None for row in out] == [tied, tied], out
     if in_range is not None:  # no verdict on the few scores that fall inside 0..100
         assert {row["verdict"] for row in out} == {"contradicted" if tied else "untestable"}
@@ -953,3 +962,28 @@ def test_declines_of_an_image_or_without_genuine_pairs_to_test_them_are_told_apa
         assert when.startswith("more genuine pairs (people with several photos)"), when
     else:
         assert row["verdict"] == "consistent" and row["fmr_with_declines"] is None
+
+
+def test_genuine_pairs_the_budget_left_unasked_are_not_counted_as_asked_swapped(
+    tmp_path: Path, synthetic_pairs: list[PairImages]
+) -> None:
+    """Review of session 28: the order rejected a sampled genuine pair, so the other genuine
+    pairs were asked swapped, but the budget allowed 3 of them; ``genuine_swapped`` counted every
+    one (and the note said they "were asked swapped", FNMR "measured over both orders")."""
+    from harness.accuracy._repeat import observe_repeats, repeat_notes
+
+    answered = [(p, Outcome(95.0 if p.genuine else 5.0, None, "0")) for p in synthetic_pairs]
+    calls = iter(range(4 * 2 + 3))  # the sample's 8 calls, then 3 more
+
+    def ask(pair: PairImages, swapped: bool) -> Outcome:
+        return Outcome(5.0 if swapped or not pair.genuine else 95.0, None, "0")
+
+    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+        repeats = observe_repeats(answered, ask, cache, target="t", api="match",
+                                  allows=lambda: next(calls, None) is not None,
+                                  wait=lambda: None, score_range=(0.0, 100.0))  # fmt: skip
+    genuine = sum(p.genuine for p in synthetic_pairs)
+    assert repeats["genuine_swapped"] == 3 and repeats["unasked"] == genuine - 2 - 3, repeats
+    (note,) = [n for n in repeat_notes("match", repeats) if "E-098" in n]
+    assert "3 more genuine pairs were answered swapped: not every genuine pair" in note, note
+    assert "every genuine pair (ERRATA" in repeat_notes("match", repeats, every_pair=True)[-1]

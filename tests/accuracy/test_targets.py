@@ -268,6 +268,8 @@ BOTH = ("match", "jd")
         ("roles-small-shift", 24, ("jd",), set()),
         # a tenth of the impostor pairs 75: false matches at 70, none at 80
         ("far-at-70-only", 60, ("match",), {"match.score>=70"}),
+        # about half the genuine pairs at 40: no claim moves, a gate's max_fnmr = 0.3 fails
+        ("half-goat", 24, ("match",), set()),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -339,6 +341,11 @@ def test_round_9_verdicts_tell_the_truth(
         extra = rows["jd.result"].model_extra or {}
         assert (extra["order_decides"], extra["retold_false_non_matches"]) == (False, 0)
         assert _fnmr_gate(suite, "jd.result", 0.3) == "pass"
+    if variant == "half-goat":  # over the limit once the count decides: never a pass (review
+        # of session 28: inconclusive, its interval holding 0.3, and the gate green)
+        row = rows["match.score>=70"]
+        assert row.false_non_matches / row.genuine > 0.3 and row.genuine >= 9, row
+        assert _fnmr_gate(suite, "match.score>=70", 0.3) == "fail"
     if variant == "far-at-70-only":
         assert rows["match.score>=70"].false_matches > 0
         assert rows["match.score>=80"].false_matches == 0
@@ -370,8 +377,8 @@ def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
     way round (just under JD's operating score), and a pair asked again in the run's order
     scored higher, no decision changed. The rise "explained" the swapped fall as a draw, the
     repeats were pooled and a gate's max_fnmr = 0.3 passed; the order decides, so every genuine
-    pair is asked swapped too and FNMR is over both orders (ERRATA E-098): 12 in 24 here, whose
-    interval holds 0.3 (the whole shared set's 23 in 46 fail it)."""
+    pair is asked swapped too and FNMR is over both orders (ERRATA E-098): 12 in 24 here fail
+    it, the interval in the reason (review of session 28: read inconclusive, the gate green)."""
     from harness.gate import parse_policy
     from harness.gate._judge import judge
 
@@ -386,7 +393,7 @@ def test_an_order_that_rejects_is_not_pooled_for_a_repeat_scored_higher(
     policy = parse_policy({"accuracy": [{"claim": "jd.result", "max_fnmr": 0.3}]})
     gate, _ = judge(policy, {"accuracy": suite}, ran=("accuracy",))
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
-    assert crit.outcome == "inconclusive" and "FNMR 0.5 in 24 genuine pairs" in crit.reason, crit
+    assert crit.outcome == "fail" and crit.reason.startswith("FNMR 0.5 > 0.3 (95% CI"), crit
 
 
 def test_a_stateful_variant_starts_afresh_on_each_server(server: str, faces_dir: Path) -> None:

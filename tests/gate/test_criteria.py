@@ -281,9 +281,10 @@ def _counted(claim: str, k: int, n: int, k_genuine: int = 0, genuine: int = 60) 
         (0, 51, "upper95", "fail"),
         (9, 51, None, "fail"),  # CI [0.08, 0.31] lies above 0.001: decided
         (0, 3000, None, "pass"),  # 2,995 pairs decide 1e-3 (rule of three)
-        # 0.0013 over 0.001, CI [0.00036, 0.0034] holds it: no evidence of a rate over it (the
-        # suite calls the claim consistent; review of session 27: the gate failed it)
-        (4, 3000, None, "inconclusive"),
+        # 0.0013 over 0.001 on the sample the limit needs: a fail, its CI [0.00036, 0.0034]
+        # in the reason (review of session 28: read inconclusive, a rate 1.6 to 2.3 times a
+        # limit left the gate green for good on a fixed face set)
+        (4, 3000, None, "fail"),
         (12, 3000, None, "fail"),  # CI [0.0021, 0.007] lies above 0.001
         (4, 3000, "estimate", "fail"),
     ],
@@ -300,9 +301,10 @@ def test_an_accuracy_limit_the_sample_cannot_decide_is_inconclusive(
     gate, _ = judge(parse_policy({"accuracy": [limit]}), {"accuracy": result}, ran=("accuracy",))
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert crit.outcome == outcome, crit
+    if (k, n, bound) == (4, 3000, None):
+        assert crit.reason == "FMR 0.001333 > 0.001 (95% CI [0.000363, 0.00341])", crit.reason
     if outcome == "inconclusive":
-        decided = "but its 95% CI [0.000363, 0.00341] holds 0.001" if n >= 2995 else "2995 are"
-        assert f"in {n} impostor pairs" in crit.reason and decided in crit.reason, crit.reason
+        assert f"in {n} impostor pairs" in crit.reason and "2995 are" in crit.reason, crit.reason
         assert 'bound = "estimate"' in (crit.testable_when or "")
         assert not gate.passed or not gate.inconclusive_blocks
 
@@ -357,6 +359,9 @@ def test_a_limit_is_not_met_by_pooling_the_answers_the_order_decides(
         # the repeat sample is capped: neither more photos nor another bound decides it
         when = crit.testable_when or ""
         assert "either order" in when and "whatever the --faces set or the bound" in when, when
+        # genuine pairs are asked swapped up to 100 once the order moves one (review of
+        # session 28: the text still said 4 pairs at most)
+        assert "up to 100 genuine pairs within its budgets" in when, when
         assert "a larger --faces set" not in when and 'bound = "estimate"' not in when, when
 
 
@@ -434,14 +439,14 @@ def test_an_fmr_limit_is_not_met_by_declines_falling_on_impostor_pairs(
         (9, 355, [1, 60], "inconclusive"),
         (9, 355, [9, 300], "fail"),
         # the sample the limit needs decides whoever made the errors, and more errors of the
-        # same couples never undo a failure (review of session 18: 4 failed, 12 did not); 4
-        # or 6 in 3,000 hold 0.001 in their interval (inconclusive by the count, not the people)
-        (4, 3000, [1, 300], "inconclusive"),
+        # same couples never undo a failure (review of session 18: 4 failed, 12 did not), and
+        # its estimate over the limit fails it (review of session 28)
+        (4, 3000, [1, 300], "fail"),
         (12, 3000, [1, 300], "fail"),
         (60, 3000, [2, 300], "fail"),
         (2900, 3000, [2, 2], "fail"),  # a face set of two people: a service matching everyone
         (60, 3000, [20, 300], "fail"),  # of many couples: decided
-        (6, 3000, [6, 300], "inconclusive"),
+        (6, 3000, [6, 300], "fail"),
     ],
 )
 def test_false_matches_of_look_alike_people_do_not_decide_an_fmr_limit(
@@ -451,7 +456,7 @@ def test_false_matches_of_look_alike_people_do_not_decide_an_fmr_limit(
     calls a claim untestable on that (pairs of the same two people are not independent), so the
     gate's default does not fail a limit on it either; from 9 couples it does. The rule is the
     suite's own (``bound_undecided``); a sample of the size the limit needs is decided by its
-    interval whoever made the errors, so the verdict is monotone in the false matches."""
+    estimate whoever made the errors, so the verdict is monotone in the false matches."""
     row = _counted("match.score>=70", false, impostor) | {"fmr_people": people}
     limit = {"claim": "match.score>=70", "max_fmr": 0.001}
     gate, _ = judge(
@@ -460,13 +465,10 @@ def test_false_matches_of_look_alike_people_do_not_decide_an_fmr_limit(
     (crit,) = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert crit.outcome == outcome, crit
     verdict = judge_claim(false, impostor, 0.001, at_most=True, people=tuple(people))
-    if outcome == "fail":  # the suite's verdict on the same counts
-        assert verdict.verdict == "contradicted"
-    elif impostor < 2995:
+    if impostor < 2995:  # the suite's verdict on the same counts
+        assert verdict.verdict == ("contradicted" if outcome == "fail" else "untestable")
+    if outcome == "inconclusive":
         assert f"from {people[0]} of {people[1]} pairs of people" in crit.reason
-        assert verdict.verdict == "untestable"
-    else:  # the count decides the sample, whose interval holds the limit
-        assert "holds 0.001: no evidence" in crit.reason and verdict.verdict == "consistent"
 
 
 def test_the_gate_asks_the_accuracy_suite_whether_a_sample_decides(
@@ -633,7 +635,7 @@ def test_a_service_declining_every_genuine_pair_fails_an_fnmr_limit() -> None:
         assert crit.outcome == "fail", crit
         assert crit.reason in ("FNMR not measured: all 300 genuine pairs declined (failures to "
                                "acquire or refusals of the presented images)",
-                               "FRR 1 > 0.05")  # fmt: skip
+                               "FRR 1 > 0.05 (95% CI [0.988, 1])")  # fmt: skip
 
 
 @pytest.mark.parametrize(("misses", "outcome"), [(1, "fail"), (0, "inconclusive")])
