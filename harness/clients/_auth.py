@@ -402,6 +402,12 @@ VALID = Auth()
 # the second formulas over the secretkey (FH-A15, fuzz's bad_sign modes of the same names)
 OTHER_FORMULAS = (How.APPKEY_SECRET_TS, How.SHA256, How.HMAC_MD5, How.PLUS_TS, How.DOUBLE_MD5)
 
+# the bad signs that are not 32 hex digits (an MD5's): the document ties the sign's format to no
+# code, so a service checking it with the business parameters refuses them 100 参数不合法; any
+# refusal that runs no comparison passes (conformance's FH-A15 and FH-A21, fuzz's bad-sign; the
+# emulator alone held to 10047)
+SIGN_NOT_32_HEX = (How.TRUNCATED, How.EXTENDED, How.SHA256, How.UNPADDED, How.ZERO_PADDED)
+
 
 def _md5(text: str) -> str:
     return hashlib.md5(text.encode()).hexdigest()

@@ -33,6 +33,7 @@ from harness.clients import (
 )
 from harness.clients._auth import (
     OUTSIDE_WINDOW_MS,
+    SIGN_NOT_32_HEX,
     Part,
     cut_token_is_empty,
     example_timestamp_spellings,
@@ -782,7 +783,7 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.DOUBLE_MD5, "MD5(MD5(secretkey)+timestamp)"),
     ):
         request = replace(p.canonical("faceCompareNew"), auth=Auth(sign=how))
-        if how in (How.TRUNCATED, How.EXTENDED, How.SHA256):  # no 32 hex digits: may say 100
+        if how in SIGN_NOT_32_HEX:  # no 32 hex digits: a business refusal (100) passes too
             _sign_refused(p, request, f"a sign made as {what}", exact=True)
         else:
             p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
@@ -3127,7 +3128,8 @@ _LONG_NAME = "阿卜杜热西提·买买提依明·艾合买提江 托合提尼�
 def idno_identity_text_answered(p: ProbeContext) -> None:
     """/idno with the ID number's check character X written as a lowercase x (E-044: a service
     may upper-case it or refuse it), and with a name of 26 characters (a name written in full,
-    with its middle dots, and a 生僻字 beyond the BMP), gets an envelope, never a server error.
+    with its middle dots and a blank between two parts, and a 生僻字 beyond the BMP), gets an
+    envelope, never a server error.
     Acceptance is not required: only the envelope is judged. Both go in one request without
     liveCode (an answer, whatever it is, is all the probe asks). So does the number in its
     first-generation form, 15 digits (round 16: a service reading the birth date and check
@@ -3143,7 +3145,8 @@ def idno_identity_text_answered(p: ProbeContext) -> None:
     _answered(
         p,
         request,
-        f"/idno with a name of {len(_LONG_NAME)} characters"
+        f"/idno with a name of {len(_LONG_NAME)} characters (middle dots, a blank, a character "
+        "beyond the BMP)"
         + (f" and idNum {own[:-1]}x (the check character in lowercase)" if lower else ""),
     )
     first = first_generation(own)

@@ -55,8 +55,9 @@ URL_DEFAULT_MAX_RPS = 5.0
 # a live target bills every request: 500 until session 25, when FH-A23's draws (up to 25) joined
 # the match reserve; 550 keeps the engine's part of a default run's match share where it was
 # (share 272 after the preflight, reserve 202: the engine 70, as 247 - 177 before), and JD's
-# engine gets the 25 more of its own share (149 of 272); session 28: 552 for FH-L15's /idno
-# request in base64 lines (share 273, reserve 203: the engine 70)
+# engine gets the 25 more of its own share (149 of 272 then); session 28: 552 for FH-L15's /idno
+# request in base64 lines (share 273, reserve 203: the engine 70; JD's engine 127 of 273 after
+# round 17's reserve of 146)
 URL_DEFAULT_MAX_REQUESTS = 552
 EMULATOR_MAX_REQUESTS = 50_000
 # requests kept from the engine for the probes: every match probe against a conforming service
@@ -100,7 +101,7 @@ PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their t
 
 def probe_reserve(share: int, api: str) -> int:
     """The probes' part of one API's share: they target single sentences of the documents, so a
-    default `--api all` URL run (about 272 requests an API after the preflight) keeps all of the
+    default `--api all` URL run (about 273 requests an API after the preflight) keeps all of the
     API's PROBE_RESERVE."""
     return min(PROBE_RESERVE[api], share * 75 // 100)
 

@@ -31,7 +31,7 @@ from harness.redact import Pretty, redacted_excerpt
 
 from ._client import FRESH_LIVE_CODE, FuzzClient
 from ._invalid import InvalidCase
-from ._rules import ALSO_REFUSED_AT, Codes, rule_of
+from ._rules import Codes, also_refused_at, rule_of
 from ._valid import Gen, match_pair
 
 Severity = Literal["critical", "high", "medium", "low", "info"]
@@ -182,7 +182,7 @@ def check_refusal(
     the rule it breaks (``strict``: its own code is due)."""
     broken = rule_of(case.rule)
     reading = broken.reading_for(case.request.api) or reading_only(contract, case)
-    also = ALSO_REFUSED_AT.get(case.rule, ())
+    also = also_refused_at(case.rule, case.request)
     fetches = names_url(case.request.json)
     refusal = Refusal(
         case.where, case.codes, case.detail, strict, case.rule, broken.basis, reading, also, fetches

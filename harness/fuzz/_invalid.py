@@ -730,7 +730,9 @@ _GATEWAY_MODES = {
         "bad_sign:lastdigit",
         # FH-A15: the document's example sign (a sandbox's hard-coded sign left in a gateway)
         "bad_sign:example",
-        # FH-A15: the right MD5's first 16 hex digits (``expected.startsWith(sign)``, session 26)
+        # FH-A15: the right MD5's first 16 hex digits (``expected.startsWith(sign)``, session 26);
+        # it, extended and sha256 are not 32 hex digits: a business refusal (100) passes too
+        # (``SIGN_NOT_32_HEX``, ``_rules.also_refused_at``), a gateway code is held to 10047
         "bad_sign:truncated",
         # FH-A15: a second formula over the secretkey kept beside the documented one (session 28)
         *(f"bad_sign:{how.value}" for how in OTHER_FORMULAS),

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from hypothesis.errors import InvalidArgument
 
+from harness.clients import Request
+from harness.clients._auth import SIGN_NOT_32_HEX
 from harness.config import did_you_mean
 from harness.conformance._registry import Basis
 from harness.contract import Contract
@@ -111,6 +113,17 @@ STATE_RULES = dict(list(_ALL.items())[-3:])
 # (timestamp有效期5分钟; 系统级错误码 详见返回码), so a service checking it behind the gateway
 # (business 43011, 100) refuses it too, as conformance's FH-A18 holds; only a comparison is a defect
 ALSO_REFUSED_AT = {"bad-timestamp": ("business",)}
+
+
+def also_refused_at(rule: str, request: Request) -> tuple[str, ...]:
+    """Where else than its code's place the refusal of ``request`` (breaking ``rule``) passes:
+    :data:`ALSO_REFUSED_AT`'s, and the business for a sign that is not 32 hex digits
+    (``SIGN_NOT_32_HEX``: the document ties the sign's format to no code, so 100 参数不合法 of a
+    service checking it with the parameters refuses it, as conformance's FH-A15 takes it)."""
+    also = ALSO_REFUSED_AT.get(rule, ())
+    if request.auth.sign in SIGN_NOT_32_HEX and "business" not in also:
+        also = (*also, "business")
+    return also
 
 
 def rule_of(rule_id: str) -> Rule:

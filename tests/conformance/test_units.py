@@ -1101,7 +1101,8 @@ def test_examples_of_a_bug_merge_into_one_finding_made_from_the_smallest(
     made: list[Any] = []
     view = _failures.request_view
     monkeypatch.setattr(_failures, "request_view", lambda r, c: made.append(r) or view(r, c))
-    levels = [("FH-J01", "medium", 30), ("FH-J01", "high", 10), ("FH-J02", "low", 5),
+    # the smallest example is not the worst: the merged severity is every example's worst
+    levels = [("FH-J01", "high", 30), ("FH-J01", "medium", 10), ("FH-J02", "low", 5),
               ("FH-J01", "low", 20)]  # fmt: skip
     raws = [failed(*level) for level in levels]
     findings = _failures.build_findings(
