@@ -322,13 +322,35 @@ def _image_or_text(data: bytes, text: str) -> str:
     return image_placeholder(data) if _is_image(data) else text
 
 
+_BLANKS_RE = re.compile(_BLANKS)
+
+
+def _spaced_payload(text: str) -> str:
+    return re.sub(r"[ \t\r\n,;|]|\\[rnt]", "", text)
+
+
 def _spaced_image(text: str) -> str:
-    payload = re.sub(r"[ \t\r\n,;|]|\\[rnt]", "", _DATA_URI_PREFIX.sub("", text))
+    """The pieces decoded whole; else from the first later piece that starts an image's bytes
+    (review of session 28: with ``,;|`` blanks, a word of 16 characters before them, "id
+    0123456789abcdef, ", began the run and put the image's base64 out of line). One retry:
+    each piece costs its first 64 characters, the retry one decode."""
+    payload = _spaced_payload(_DATA_URI_PREFIX.sub("", text))
     try:
-        data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+        data = _b64_bytes(payload)
     except (binascii.Error, ValueError):
-        return text
-    return _image_or_text(data, text)
+        data = b""
+    if _is_image(data):
+        return image_placeholder(data)
+    for blank in _BLANKS_RE.finditer(text):
+        start = blank.end()
+        try:
+            if not _is_image(_b64_bytes(_spaced_payload(text[start : start + 256])[:64])):
+                continue
+            data = _b64_bytes(_spaced_payload(text[start:]))
+        except (binascii.Error, ValueError):
+            continue
+        return text[:start] + image_placeholder(data)
+    return text
 
 
 def _byte_list_image(text: str) -> str:

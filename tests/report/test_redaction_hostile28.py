@@ -46,16 +46,27 @@ def test_text_like_those_wrappings_is_kept() -> None:
     assert redact_text(normal, [_TOKEN]) == normal
 
 
-@pytest.mark.parametrize("separator", [",", ";", "|"])
+@pytest.mark.parametrize(
+    ("word", "separator"),
+    [
+        ("", ","),
+        ("", ";"),
+        ("serial=abcdefABCDEF0123456789|", "|"),
+        ("traceNo 20261207160000123456789, ", ","),
+        ("id 0123456789abcdef, ", " "),
+    ],
+)
 def test_an_images_base64_in_pieces_joined_by_a_separator_is_its_placeholder(
-    separator: str,
+    word: str, separator: str
 ) -> None:
     """Hostile session 28 (image_separated): a refusal quoting the request's image as 76-character
-    pieces joined by ``,``, ``;`` or ``|`` reached findings whole."""
+    pieces joined by ``,``, ``;`` or ``|`` reached findings whole. Its review: after a word of 16
+    characters and ``, `` or ``|`` (that word then began the run), the image leaked whole."""
     text = base64.b64encode(_JPEG).decode()
     joined = separator.join(text[i : i + 76] for i in range(0, len(text), 76))
-    shown = redact_text(f"cannot decode {joined} here")
-    assert shown.startswith("cannot decode <image sha256=") and shown.endswith(" here"), shown[:200]
+    shown = redact_text(f"cannot decode {word}{joined} here")
+    assert shown.startswith(f"cannot decode {word}<image sha256="), shown[:200]
+    assert shown.endswith(" here"), shown[-200:]
 
 
 @pytest.mark.timeout(60)  # about 1 s now; 3 minutes before (not a timing: a hang's bound)
