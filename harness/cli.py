@@ -21,7 +21,7 @@ from rich.table import Table
 
 from harness import commands
 from harness.commands._options import Config, Target, add_exit_codes, path_option, typer_app
-from harness.console import console
+from harness.console import console, reader_left, write_line
 from harness.errors import HarnessError, UsageError
 
 if TYPE_CHECKING:
@@ -361,6 +361,19 @@ for _command in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.
 add_exit_codes(app)
 
 
+def _help_to_a_reader_that_left(exc: SystemExit) -> bool:
+    """Whether click turned a BrokenPipeError of its help (or our version line) into exit 1:
+    `faceharness --help | head -1` is help shown, exit 0 (review of session 28)."""
+    import errno
+    import traceback
+
+    cause = exc.__context__
+    if not isinstance(cause, OSError) or cause.errno != errno.EPIPE:
+        return False
+    frames = {frame.name for frame in traceback.extract_tb(cause.__traceback__)}
+    return not frames.isdisjoint({"show_help", "_version"})
+
+
 def main(
     application: typer.Typer = app, name: str = "faceharness", prog: str | None = "faceharness"
 ) -> None:
@@ -368,7 +381,7 @@ def main(
     line on stderr and exit 2, never a traceback."""
 
     def _fail(message: str) -> NoReturn:
-        sys.stderr.write(f"{name}: {' '.join(message.split())}\n")
+        write_line(f"{name}: {' '.join(message.split())}")
         sys.exit(2)
 
     def _interrupted() -> NoReturn:
@@ -389,9 +402,14 @@ def main(
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
         _interrupted()
+    except SystemExit as exc:
+        if _help_to_a_reader_that_left(exc):
+            reader_left(sys.stdout)
+            sys.exit(0)
+        raise
     except Exception as exc:  # click usage errors and anything unforeseen: one line, exit 2
         if type(exc).__name__ == "NoArgsIsHelpError":  # `faceharness load`: the help, as laid out
-            sys.stderr.write(f"{exc.format_message()}\n")  # type: ignore[attr-defined]
+            write_line(exc.format_message())  # type: ignore[attr-defined]
             sys.exit(2)
         if hasattr(exc, "format_message"):  # click's (or typer's vendored click's) usage errors
             _fail(exc.format_message())

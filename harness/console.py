@@ -19,13 +19,29 @@ class _Console(Console):
 
     def on_broken_pipe(self) -> None:
         self.quiet = True
-        stream = sys.stderr if self.stderr else sys.stdout
-        try:
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, stream.fileno())  # Python's own flush at exit finds a sink, not EPIPE
-            os.close(devnull)
-        except (AttributeError, OSError, ValueError):  # a stream without a descriptor
-            pass
+        reader_left(sys.stderr if self.stderr else sys.stdout)
+
+
+def reader_left(stream: Any) -> None:
+    """Point ``stream``'s descriptor at devnull: its reader has gone, and Python's own flush at
+    exit then finds a sink, not EPIPE (which exits 1 or 120 whatever the command's code)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stream.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # a stream without a descriptor
+        pass
+
+
+def write_line(line: str, stream: Any = None) -> None:
+    """``line`` on ``stream`` (stderr): the one error line of a command whose stderr's reader may
+    have left (review of session 28: a BrokenPipeError there made a documented 2 an exit 1)."""
+    stream = sys.stderr if stream is None else stream
+    try:
+        stream.write(line + "\n")
+        stream.flush()
+    except BrokenPipeError:
+        reader_left(stream)
 
 
 def console(*, stderr: bool = False) -> Console:

@@ -60,8 +60,13 @@ def reported() -> bool:
 
 def report(line: str) -> None:
     """Print the interrupted run's one closing line (stderr), once."""
-    sys.stderr.write(line + "\n")
-    sys.stderr.flush()
+    try:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
+    except BrokenPipeError:  # its reader left: the exit code (130) is what is left to tell
+        from harness.console import reader_left
+
+        reader_left(sys.stderr)
     _state.reported = True
 
 

@@ -147,7 +147,7 @@ _RAW_B64_CHARS, _RAW_B32_CHARS = 21, 25
 # session 28: a 32-digit sign's two 16-digit halves (a target's "begins X ... ends Y"), each
 # masked as a whole hex word only: 64 bits of the digest are half the sign
 _SIGN_HALVES: dict[str, None] = {}
-_HALF_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{16}(?![0-9A-Za-z])")
+_HALF_RE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?+([0-9A-Fa-f]{16})(?![0-9A-Za-z])")  # C's 0x too
 _DIGIT_SIGNS = False  # whether a sign of digits alone was ever remembered (_sign_windows)
 _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
@@ -322,13 +322,35 @@ def _image_or_text(data: bytes, text: str) -> str:
     return image_placeholder(data) if _is_image(data) else text
 
 
+_BLANKS_RE = re.compile(_BLANKS)
+
+
+def _spaced_payload(text: str) -> str:
+    return re.sub(r"[ \t\r\n,;|]|\\[rnt]", "", text)
+
+
 def _spaced_image(text: str) -> str:
-    payload = re.sub(r"[ \t\r\n,;|]|\\[rnt]", "", _DATA_URI_PREFIX.sub("", text))
+    """The pieces decoded whole; else from the first later piece that starts an image's bytes
+    (review of session 28: with ``,;|`` blanks, a word of 16 characters before them, "id
+    0123456789abcdef, ", began the run and put the image's base64 out of line). One retry:
+    each piece costs its first 64 characters, the retry one decode."""
+    payload = _spaced_payload(_DATA_URI_PREFIX.sub("", text))
     try:
-        data = base64.b64decode(payload + "=" * (-len(payload) % 4))
+        data = _b64_bytes(payload)
     except (binascii.Error, ValueError):
-        return text
-    return _image_or_text(data, text)
+        data = b""
+    if _is_image(data):
+        return image_placeholder(data)
+    for blank in _BLANKS_RE.finditer(text):
+        start = blank.end()
+        try:
+            if not _is_image(_b64_bytes(_spaced_payload(text[start : start + 256])[:64])):
+                continue
+            data = _b64_bytes(_spaced_payload(text[start:]))
+        except (binascii.Error, ValueError):
+            continue
+        return text[:start] + image_placeholder(data)
+    return text
 
 
 def _byte_list_image(text: str) -> str:
@@ -640,6 +662,8 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
         # anew (review of session 27: a plain sign beside a ``\\41`` both readings decode masked
         # the whole text)
         text = _mask_sign_runs(text)
+        if "0x" in text or "0X" in text or "\\x" in text:
+            text = _mask_0x_runs(text, secrets)
         found = {
             r: m for r in _ESCAPE_READINGS if (m := _read_masked(r, text, secrets)) is not None
         }
@@ -687,10 +711,12 @@ _ESCAPE_RE = re.compile(
 _ESCAPE_BASES = (16, 16, 16, 16, 16, 16, 16, 10, 8)
 # Session 28: bytes written as ``0x74`` values (a list, blank- or comma-separated): a run read as
 # the characters it spells, its separators dropped (a sign so written is one hex run again).
-_0X_RUN_RE = re.compile(
-    r"(?<![0-9A-Za-z])0[xX][0-9A-Fa-f]{2}(?![0-9A-Za-z])"
-    r"(?:[ \t,;]{0,4}+0[xX][0-9A-Fa-f]{2}(?![0-9A-Za-z])){3,}+"
-)
+# Its review: a run of ``\xe4`` escapes too, and 0x words of up to 8 bytes (a digest's 32-bit
+# words); a run whose bytes are not all printable is read as its hex digits joined (a sign's
+# raw digest so written is the sign).
+_0X_ITEM = r"(?:0[xX][0-9A-Fa-f]{2,16}+|\\{1,16}+x[0-9A-Fa-f]{2})(?![0-9A-Za-z])"
+_0X_RUN_RE = re.compile(rf"(?<![0-9A-Za-z]){_0X_ITEM}(?:[ \t,;]{{0,4}}+{_0X_ITEM}){{3,}}+")
+_0X_DIGITS_RE = re.compile(r"(?:0[xX]|\\x)([0-9A-Fa-f]+)")
 _CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)([ \t]?)")
 
 
@@ -745,17 +771,44 @@ def _escapes_read(text: str) -> str:
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
-def _0x_read(text: str) -> str:
-    """``text`` with each run of ``0x..`` byte values of printable ASCII read as the characters."""
+def _0x_read(run: str) -> str:
+    """A run of ``0x..`` (or ``\\x..``) values as the printable ASCII its bytes are, else as
+    its hex digits joined."""
+    items = _0X_DIGITS_RE.findall(run)
+    digits = "".join(items)
+    if all(len(item) == 2 for item in items):
+        data = bytes.fromhex(digits)
+        if all(32 <= b < 127 for b in data):
+            return data.decode()
+    return digits.lower()
 
-    def read(m: re.Match[str]) -> str:
-        data = bytes(int(v, 16) for v in re.findall(r"0[xX]([0-9A-Fa-f]{2})", m.group(0)))
-        return data.decode() if all(32 <= b < 127 for b in data) else m.group(0)
 
-    return _0X_RUN_RE.sub(read, text)
+def _mask_0x_runs(text: str, secrets: _Secrets) -> str:
+    """Each 0x run holding a secret or a sign masked as it reads; a run without one kept as sent
+    (review of session 28: read as a fourth reading of the whole text, it rewrote register
+    values beside a token, "0x41 0x42 ..." to "AB...", and with a token spelt otherwise too, two
+    readings each finding one masked the whole text); the text as it reads where a secret
+    spans runs. One pass when none holds one."""
+    runs = [m.group(0) for m in _0X_RUN_RE.finditer(text)]
+    if not runs:
+        return text
+    joined = "\n".join(map(_0x_read, runs))
+    if _mask_secrets(joined, secrets, escapes=False) == joined and not _signs_in(joined):
+        return text
+
+    def masked(m: re.Match[str]) -> str:
+        read = _0x_read(m.group(0))
+        shown = _mask_secrets(read, secrets, escapes=False)
+        return _mask_sign_runs(shown) if shown != read or _signs_in(read) else m.group(0)
+
+    text = _0X_RUN_RE.sub(masked, text)
+    # a secret across runs (a C array wrapped at 8 values a line): the text as it reads
+    read = _0X_RUN_RE.sub(lambda m: _0x_read(m.group(0)), text)
+    shown = _mask_secrets(read, secrets, escapes=False)
+    return _mask_sign_runs(shown) if shown != read or _signs_in(read) else text
 
 
-_ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read, _0x_read)
+_ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read)
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
@@ -932,7 +985,7 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
         text = _CHAR_LIST_RE.sub(lambda m: _char_list_image(m.group(0)), text)
     if _SIGN_HALVES and len(text) >= 16:
         text = _HALF_RE.sub(
-            lambda m: MASK if m.group(0).lower() in _SIGN_HALVES else m.group(0), text
+            lambda m: MASK if m.group(1).lower() in _SIGN_HALVES else m.group(0), text
         )
     if len(text) >= _RAW_B64_CHARS:  # after the images: a placeholder is short
         if _SIGNS:
@@ -943,6 +996,8 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
                 )
             text = _mask_spread_signs(text)
             text = _mask_raw_signs(text)
+            if "," in text:  # review of session 28: a sign's raw bytes as a list of numbers
+                text = _BYTE_LIST_RE.sub(_byte_list_sign, text)
         if _SIGNS or secrets.exact or _REMEMBERED.exact:
             text = _mask_encoded(text, secrets, budget or _Budget())
     if "=" in text:
@@ -981,6 +1036,15 @@ def _mask_raw_signs(text: str) -> str:
         return masked(m, m.group(0).rstrip("=").upper(), _RAW_B32_CHARS)
 
     return _RAW_B32_RE.sub(b32, _RAW_B64_RE.sub(b64, text))
+
+
+def _byte_list_sign(m: re.Match[str]) -> str:
+    """A list of byte values (Java's signed ``[-28, 21, ...]`` or unsigned) masked whole when its
+    bytes, as hex, hold a sign."""
+    values = [int(v) for v in re.findall(r"-?\d+", m.group(0))]
+    if any(not -128 <= v <= 255 for v in values):
+        return m.group(0)
+    return MASK if _signs_in(bytes(v % 256 for v in values).hex()) else m.group(0)
 
 
 def _mask_sign_runs(text: str) -> str:

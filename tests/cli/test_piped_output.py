@@ -104,7 +104,7 @@ def test_accuracy_table_keeps_intervals_whole():
         assert any(text in line for line in lines), f"{text!r} split across lines:\n{r.stdout}"
 
 
-def test_a_reader_that_left_quiets_the_console_and_the_command_goes_on(monkeypatch):
+def test_a_reader_that_left_quiets_the_console_and_the_command_goes_on(monkeypatch, tmp_path):
     """Session 28 (`faceharness gate | head`): Rich's console exits 1 when its pipe's reader has
     gone, which reads as findings (a passing run red, an error's 2 hidden) and stops a run before
     it writes its reports. The console goes quiet; the command ends by its verdict's exit code."""
@@ -122,3 +122,42 @@ def test_a_reader_that_left_quiets_the_console_and_the_command_goes_on(monkeypat
         assert shown.quiet
         gone.write("flushed at exit\n")
         gone.flush()  # what Python's exit does: a sink now, no BrokenPipeError
+    # review of session 28: the command's own error line and click's help went around the
+    # console; each exited 1 with its reader gone. A forked child (no new interpreter's imports).
+    for stream, args, code in (
+        ("stderr", ("conform", "--target", "nope", "--out", str(tmp_path)), 2),
+        ("stderr", ("conform", "--target", "http://127.0.0.1:9", "--out", str(tmp_path)), 2),
+        ("stdout", ("--help",), 0),
+    ):
+        assert _exit_code_with_its_reader_gone(stream, args) == code, (stream, args)
+
+
+def _exit_code_with_its_reader_gone(stream: str, args: tuple[str, ...]) -> int:
+    """`faceharness ARGS`'s exit code, ``stream`` a pipe whose reader left, as the process's exit
+    tells it (its streams flushed at the end, as Python's exit does)."""
+    import os
+    import sys
+
+    from harness.cli import main
+
+    read, write = os.pipe()
+    os.close(read)
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child ends here whatever happens
+        code = 1  # an exception that escaped: what Python reports
+        try:
+            setattr(sys, stream, os.fdopen(write, "w", buffering=1))  # as Python opens them
+            sys.argv = ["faceharness", *args]
+            try:
+                main()
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BrokenPipeError:
+                code = 120  # what Python's exit reports when its last flush fails
+        finally:
+            os._exit(code)
+    os.close(write)
+    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])

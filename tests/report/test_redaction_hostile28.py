@@ -13,6 +13,7 @@ from harness.redact import MASK, redact_text, remember_sign
 _TOKEN = "tok-hostile28-5e1f0a"
 _SIGN = hashlib.md5(b"session 28: a sign echoed in new wrappings").hexdigest()
 _RAW = bytes.fromhex(_SIGN)
+_0X_TOKEN = " ".join(f"0x{b:02x}" for b in _TOKEN.encode())
 
 
 @pytest.mark.parametrize(
@@ -26,8 +27,28 @@ _RAW = bytes.fromhex(_SIGN)
         (" ".join(f"0x{b:02X}" for b in _SIGN.encode()), MASK),
         (base64.b85encode(_TOKEN.encode()).decode(), MASK),
         ("<~" + base64.a85encode(_TOKEN.encode()).decode() + "~>", f"<~{MASK}~>"),
+        # review: the sign's raw digest as bytes, its halves and words with C's 0x
+        (", ".join(f"0x{b:02x}" for b in _RAW), MASK),
+        ("".join(f"\\x{b:02x}" for b in _RAW), MASK),
+        (str([b - 256 if b > 127 else b for b in _RAW]), MASK),
+        (str(list(_RAW)), MASK),
+        (f"0x{_SIGN[:16]}, 0X{_SIGN[16:].upper()}", f"{MASK}, {MASK}"),
+        (" ".join(f"0x{_SIGN[i : i + 8]}" for i in range(0, 32, 8)), MASK),
+        # ... and no over-masking: values beside a token kept as sent; two spellings, each masked
+        (
+            f"regs 0x41 0x42 0x43 0x44 0x45 at fault; token {_0X_TOKEN}",
+            f"regs 0x41 0x42 0x43 0x44 0x45 at fault; token {MASK}",
+        ),
+        (
+            f"图片无效 {_0X_TOKEN} and " + "".join(f"\\u{{{ord(c):x}}}" for c in _TOKEN),
+            f"图片无效 {MASK} and {MASK}",
+        ),
     ],
-    ids=["sign-halves", "raw-b64-reversed", "U8", "u-braces", "0x-list", "0x-sign", "b85", "a85"],
+    ids=[
+        *("sign-halves", "raw-b64-reversed", "U8", "u-braces", "0x-list", "0x-sign", "b85", "a85"),
+        *("raw-0x", "raw-x-escapes", "raw-java-signed", "raw-unsigned", "0x-halves", "0x-words"),
+        *("0x-beside-values", "0x-and-u-braces"),
+    ],
 )
 def test_a_credential_in_the_wrappings_of_session_28_is_masked(echoed: str, left: str) -> None:
     """Hostile session 28 (echo_halves_text, echo_brace_escapes, echo_0x_bytes, echo_base85): a
@@ -46,16 +67,27 @@ def test_text_like_those_wrappings_is_kept() -> None:
     assert redact_text(normal, [_TOKEN]) == normal
 
 
-@pytest.mark.parametrize("separator", [",", ";", "|"])
+@pytest.mark.parametrize(
+    ("word", "separator"),
+    [
+        ("", ","),
+        ("", ";"),
+        ("serial=abcdefABCDEF0123456789|", "|"),
+        ("traceNo 20261207160000123456789, ", ","),
+        ("id 0123456789abcdef, ", " "),
+    ],
+)
 def test_an_images_base64_in_pieces_joined_by_a_separator_is_its_placeholder(
-    separator: str,
+    word: str, separator: str
 ) -> None:
     """Hostile session 28 (image_separated): a refusal quoting the request's image as 76-character
-    pieces joined by ``,``, ``;`` or ``|`` reached findings whole."""
+    pieces joined by ``,``, ``;`` or ``|`` reached findings whole. Its review: after a word of 16
+    characters and ``, `` or ``|`` (that word then began the run), the image leaked whole."""
     text = base64.b64encode(_JPEG).decode()
     joined = separator.join(text[i : i + 76] for i in range(0, len(text), 76))
-    shown = redact_text(f"cannot decode {joined} here")
-    assert shown.startswith("cannot decode <image sha256=") and shown.endswith(" here"), shown[:200]
+    shown = redact_text(f"cannot decode {word}{joined} here")
+    assert shown.startswith(f"cannot decode {word}<image sha256="), shown[:200]
+    assert shown.endswith(" here"), shown[-200:]
 
 
 @pytest.mark.timeout(60)  # about 1 s now; 3 minutes before (not a timing: a hang's bound)
