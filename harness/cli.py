@@ -27,7 +27,7 @@ from harness.errors import HarnessError, UsageError
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from harness.clients import FaceMatchClient
+    from harness.clients import FaceMatchClient, JdFaceCompareClient
 
 app = typer_app(
     pretty_exceptions_enable=False,
@@ -264,7 +264,10 @@ def call_jd(
     engine: CallEngineOpt = "dlib",
 ) -> None:
     """POST /jdai/faceCompareNew, freshly signed."""
-    call = lambda client: client.compare(compare, collection, as_array=as_array)  # noqa: E731
+
+    def call(client: JdFaceCompareClient) -> BaseModel:
+        return client.compare(compare, collection, as_array=as_array)
+
     _run_call(target, config, call, timeout, engine, jd=True)
 
 
