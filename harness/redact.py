@@ -147,13 +147,33 @@ _RAW_B64_CHARS, _RAW_B32_CHARS = 21, 25
 # session 28: a 32-digit sign's two 16-digit halves (a target's "begins X ... ends Y"), each
 # masked as a whole hex word only: 64 bits of the digest are half the sign
 _SIGN_HALVES: dict[str, None] = {}
-_HALF_RE = re.compile(r"(?<![0-9A-Za-z])(?:0[xX])?+([0-9A-Fa-f]{16})(?![0-9A-Za-z])")  # C's 0x too
+# session 29: a half glued to a word ("sigA<half>"): each 16 characters of a hex run looked up
+# (C's 0x before it too); a run of digits alone only once a half of digits alone was remembered
+_HEX_PART_RE = re.compile(r"(?:(?<![0-9A-Za-z])0[xX])?+([0-9A-Fa-f]{16,}+)")
+_DIGIT_HALVES = False
+# ... the sign and its halves as decimal numbers (unsigned, and Java's signed long or BigInteger
+# of its bytes), from 15 digits: a digit run is one look-up
+_SIGN_NUMBERS: dict[str, None] = {}
+_NUMBER_RUN_RE = re.compile(r"[0-9]{15,}+")
+# ... its raw halves' base64 (first 10 characters, URL-safe alphabet) and base32 (first 12): all
+# but the last few bits of 8 bytes
+_RAW_HALVES: dict[str, None] = {}
+_HALF_B64_CHARS, _HALF_B32_CHARS = 10, 12
+# ... and its raw 16 bytes in base85 or Ascii85 at each of the four alignments a longer encoded
+# text may give them: 15 characters, three groups the sign's bytes alone decide. Ten keys a sign,
+# so kept for the latest fifth of SIGNS_CAP signs
+_RAW_B85: dict[str, None] = {}
+_B85_CHARS = 15
+# whether a key of the raw stores is all digits or all lower-case letters (a chance of 1e-4 a
+# half's base64): else a run of either (prose's words, traceNos) is looked up in none
+_PLAIN_RAW = False
 _DIGIT_SIGNS = False  # whether a sign of digits alone was ever remembered (_sign_windows)
 _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
 SECRETS_CAP = 64
 SECRET_MIN_CHARS = 8
 SHORT_SECRET_CHARS = 4  # a given secret shorter than this is masked only as a whole word
+HALF_SECRET_CHARS = 10  # a secret's part masked as a whole word from this many characters on
 _SECRETS: dict[str, None] = {}
 # A run of hex characters that may hold a sign anywhere in it (a target may glue characters to
 # it, "0<sign>"): searched for every remembered sign as a substring, not as a whole word.
@@ -193,6 +213,38 @@ def remember_sign(sign: str) -> None:
             _RAW_SIGNS[base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS]] = None
             _RAW_SIGNS[base64.b32encode(raw).decode()[:_RAW_B32_CHARS]] = None
             _trim(_RAW_SIGNS, 2 * SIGNS_CAP)
+            _remember_sign_parts(sign, raw)
+
+
+def _remember_sign_parts(sign: str, raw: bytes) -> None:
+    """Session 29: what a target may echo of a 32-digit sign in parts or other notations (its
+    halves as decimal, glued to a word, their raw bytes in base64 or base32; its raw bytes in
+    base85)."""
+    global _DIGIT_HALVES, _PLAIN_RAW
+    _DIGIT_HALVES = _DIGIT_HALVES or sign[:16].isdigit() or sign[16:].isdigit()
+    keys: list[str] = []
+    for part in (sign, sign[:16], sign[16:]):
+        value, bits = int(part, 16), 4 * len(part)
+        for number in (value, (1 << bits) - value if value >> (bits - 1) else 0):
+            if len(str(number)) >= 15:
+                _SIGN_NUMBERS[str(number)] = None
+    _trim(_SIGN_NUMBERS, 6 * SIGNS_CAP)
+    for half in (raw[:8], raw[8:]):
+        keys += (
+            base64.urlsafe_b64encode(half).decode()[:_HALF_B64_CHARS],
+            base64.b32encode(half).decode()[:_HALF_B32_CHARS],
+        )
+    _RAW_HALVES.update(dict.fromkeys(keys))
+    _trim(_RAW_HALVES, 4 * SIGNS_CAP)
+    for encode in (base64.b85encode, base64.a85encode):
+        for shift in range(4):
+            inner = encode(bytes(shift) + raw).decode()[5 if shift else 0 : 20]
+            keys += (inner[:_B85_CHARS], inner[-_B85_CHARS:])
+    _RAW_B85.update(dict.fromkeys(keys[4:]))
+    _trim(_RAW_B85, 2 * SIGNS_CAP)
+    keys += (base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS],
+             base64.b32encode(raw).decode()[:_RAW_B32_CHARS])  # fmt: skip
+    _PLAIN_RAW = _PLAIN_RAW or any(map(_plain, keys))
 
 
 def _trim(store: dict[str, Any], cap: int) -> None:
@@ -544,6 +596,12 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     for shift in range(5):
         text = base64.b32encode(bytes(shift) + raw).decode()
         folded.add(text[-(-8 * shift // 5) : 8 * (shift + len(raw)) // 5])
+    # session 29: base85 or Ascii85 inside a longer encoded text, at each of its four alignments:
+    # the groups of five the secret's bytes alone decide
+    for encode in (base64.b85encode, base64.a85encode):
+        for shift in range(4):
+            text = encode(bytes(shift) + raw).decode()
+            exact.add(text[5 if shift else 0 : 5 * ((shift + len(raw)) // 4)])
     # base64 of its base64 (a 20-character token's 40 characters are under the run scan's 43)
     hexed = raw.hex()
     for data in (raw, hexed.encode(), hexed.upper().encode(), base64.b64encode(raw),
@@ -617,6 +675,16 @@ def _secret_variants(secrets: Iterable[str], *, echoes: bool = True) -> _Secrets
         for k in range(max(SECRET_MIN_CHARS, len(s) - 4), len(s))
         for part in (s[:k], s[-k:])
     }
+    # Session 29: half of it (10 of 20 characters) or more, when that part reads as a key, not as
+    # words: it has a digit, or upper and lower case letters ("faceharness", half of the demo
+    # appkey "faceharnessdemoappkey", is the product's name in prose, kept)
+    cuts |= {
+        part
+        for s in usable
+        for k in range(max(HALF_SECRET_CHARS, -(-len(s) // 2)), len(s))
+        for part in (s[:k], s[-k:])
+        if any(c.isdigit() for c in part) or part.lower() != part != part.upper()
+    }
     cut = "|".join(re.escape(c) for c in sorted(cuts, key=len, reverse=True))
     # Longest first, so a secret containing another one is masked whole.
     return _Secrets(
@@ -657,13 +725,13 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
         text = _mask_spread(text, secrets.spread)
     if not (secrets.exact or secrets.folded or _SIGNS):
         return text
+    if escapes:
+        text = _mask_byte_runs(text, secrets)
     if escapes and ("%" in text or "\\" in text or "&#" in text or "0x" in text or "0X" in text):
         # the signs it holds as they are masked first: a reading counts only for what it finds
         # anew (review of session 27: a plain sign beside a ``\\41`` both readings decode masked
         # the whole text)
         text = _mask_sign_runs(text)
-        if "0x" in text or "0X" in text or "\\x" in text:
-            text = _mask_0x_runs(text, secrets)
         found = {
             r: m for r in _ESCAPE_READINGS if (m := _read_masked(r, text, secrets)) is not None
         }
@@ -701,10 +769,11 @@ def _mask_secrets(text: str, secrets: _Secrets, *, escapes: bool = True) -> str:
 # CSS escape (``\\73 ``, one to six hex digits and an optional blank) reads the same digits
 # otherwise, so it is a second reading (:func:`_css_read`) of the text as it was; when both find
 # a secret, neither shows the text without the other's: it is masked whole.
-# Session 28: Python's ``\\U0000XXXX`` and JavaScript's or Rust's ``\\u{XX}`` too.
+# Session 28: Python's ``\\U0000XXXX`` and JavaScript's or Rust's ``\\u{XX}`` too; session 29:
+# Perl's ``\\x{XX}`` and the braces after ``\\U`` or ``\\X``.
 _ESCAPE_RE = re.compile(
     r"%(?:25)?+([0-9A-Fa-f]{2})|%[uU]([0-9A-Fa-f]{4})"
-    r"|\\{1,16}+U([0-9A-Fa-f]{8})|\\{1,16}+u\{0*+([0-9A-Fa-f]{1,6})\}|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
+    r"|\\{1,16}+U([0-9A-Fa-f]{8})|\\{1,16}+[uUxX]\{0*+([0-9A-Fa-f]{1,6})\}|\\{1,16}+[uU]([0-9A-Fa-f]{4})"
     r"|\\{1,16}+x([0-9A-Fa-f]{2})|&#(?:[xX]0*+([0-9A-Fa-f]{1,6})|0*+([0-9]{1,7}));?"
     r"|\\{1,16}+([0-7]{1,3}+)"
 )
@@ -713,10 +782,28 @@ _ESCAPE_BASES = (16, 16, 16, 16, 16, 16, 16, 10, 8)
 # the characters it spells, its separators dropped (a sign so written is one hex run again).
 # Its review: a run of ``\xe4`` escapes too, and 0x words of up to 8 bytes (a digest's 32-bit
 # words); a run whose bytes are not all printable is read as its hex digits joined (a sign's
-# raw digest so written is the sign).
-_0X_ITEM = r"(?:0[xX][0-9A-Fa-f]{2,16}+|\\{1,16}+x[0-9A-Fa-f]{2})(?![0-9A-Za-z])"
-_0X_RUN_RE = re.compile(rf"(?<![0-9A-Za-z]){_0X_ITEM}(?:[ \t,;]{{0,4}}+{_0X_ITEM}){{3,}}+")
-_0X_DIGITS_RE = re.compile(r"(?:0[xX]|\\x)([0-9A-Fa-f]+)")
+# raw digest so written is the sign). Session 29: one rule for any notation of a list of byte
+# values, not one expression a spelling: an item is ``0x`` (one to 16 digits: 16-bit units too;
+# one glued to the next, ``0x740x6f``, ends at its ``0x``), ``0o``, ``0b``, ``\x``, or, in a run
+# of their own, decimal (Java's signed too) or eight binary digits; items quoted or not, apart by
+# up to 16 blanks, ``,;|:`` or JSON's escaped line breaks and quotes.
+_BYTE_SEP = r"""(?:[\s,;|:'"]|\\{1,4}+[nrt"'])"""
+_PREFIXED_ITEM = (
+    r"(?:0[xX](?:(?!0[xX])[0-9A-Fa-f]){1,16}+|0[oO][0-7]{1,3}+|0[bB][01]{1,8}+"
+    r"|\\{1,16}+x[0-9A-Fa-f]{2})(?:(?![0-9A-Za-z])|(?=0[xX]))"
+)
+_DECIMAL_ITEM = r"(?:[01]{8}|-?[0-9]{1,3}+)(?![0-9A-Za-z])"
+_BYTE_RUN_RES = (
+    re.compile(rf"(?<![0-9A-Za-z]){_PREFIXED_ITEM}(?:{_BYTE_SEP}{{0,16}}+{_PREFIXED_ITEM}){{3,}}+"),
+    re.compile(
+        rf"(?<![\w.-])(?:\[\s*)?{_DECIMAL_ITEM}(?:{_BYTE_SEP}{{1,16}}+{_DECIMAL_ITEM}){{3,}}+"
+        r"(?:\s*\])?"
+    ),
+)
+_BYTE_ITEM_RE = re.compile(
+    r"0[xX]((?:(?!0[xX])[0-9A-Fa-f])++)|\\+x([0-9A-Fa-f]{2})|0[oO]([0-7]+)|0[bB]([01]+)|([01]{8})|(-?[0-9]+)"
+)
+_BYTE_ITEM_BASES = (16, 16, 8, 2, 2, 10)
 _CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)([ \t]?)")
 
 
@@ -771,39 +858,50 @@ def _escapes_read(text: str) -> str:
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
-def _0x_read(run: str) -> str:
-    """A run of ``0x..`` (or ``\\x..``) values as the printable ASCII its bytes are, else as
-    its hex digits joined."""
-    items = _0X_DIGITS_RE.findall(run)
-    digits = "".join(items)
-    if all(len(item) == 2 for item in items):
-        data = bytes.fromhex(digits)
-        if all(32 <= b < 127 for b in data):
-            return data.decode()
-    return digits.lower()
+def _byte_run_read(run: str) -> str:
+    """A run of byte values as the printable ASCII they are; else, ``0x`` or ``\\x`` values as
+    their hex digits joined (a digest's words), other bytes as their hex; else empty."""
+    values, digits, hexed = [], [], True
+    for m in _BYTE_ITEM_RE.finditer(run):
+        at = m.lastindex or 6
+        values.append(int(m.group(at), _BYTE_ITEM_BASES[at - 1]))
+        digits.append(m.group(at))
+        hexed = hexed and at <= 2
+    if all(32 <= v < 127 for v in values):
+        return "".join(map(chr, values))
+    if hexed:
+        return "".join(digits).lower()
+    if all(-128 <= v <= 255 for v in values):
+        return bytes(v % 256 for v in values).hex()
+    return ""
 
 
-def _mask_0x_runs(text: str, secrets: _Secrets) -> str:
-    """Each 0x run holding a secret or a sign masked as it reads; a run without one kept as sent
-    (review of session 28: read as a fourth reading of the whole text, it rewrote register
-    values beside a token, "0x41 0x42 ..." to "AB...", and with a token spelt otherwise too, two
-    readings each finding one masked the whole text); the text as it reads where a secret
-    spans runs. One pass when none holds one."""
-    runs = [m.group(0) for m in _0X_RUN_RE.finditer(text)]
-    if not runs:
-        return text
-    joined = "\n".join(map(_0x_read, runs))
-    if _mask_secrets(joined, secrets, escapes=False) == joined and not _signs_in(joined):
-        return text
+def _mask_byte_runs(text: str, secrets: _Secrets) -> str:
+    """Each run of byte values holding a secret or a sign masked as it reads; a run without one
+    kept as sent (review of session 28: read as a fourth reading of the whole text, it rewrote
+    register values beside a token, "0x41 0x42 ..." to "AB...", and with a token spelt otherwise
+    too, two readings each finding one masked the whole text); the text as it reads where a
+    secret spans runs. One search of the runs' readings joined when none holds one."""
+    for pattern in _BYTE_RUN_RES:
+        runs = [m.group(0) for m in pattern.finditer(text)]
+        if not runs:
+            continue
+        joined = "\n".join(map(_byte_run_read, runs))
+        if _mask_secrets(joined, secrets, escapes=False) == joined and not _signs_in(joined):
+            continue
+        text = _byte_runs_masked(_mask_sign_runs(text), pattern, secrets)
+    return text
 
+
+def _byte_runs_masked(text: str, pattern: re.Pattern[str], secrets: _Secrets) -> str:
     def masked(m: re.Match[str]) -> str:
-        read = _0x_read(m.group(0))
+        read = _byte_run_read(m.group(0))
         shown = _mask_secrets(read, secrets, escapes=False)
         return _mask_sign_runs(shown) if shown != read or _signs_in(read) else m.group(0)
 
-    text = _0X_RUN_RE.sub(masked, text)
+    text = pattern.sub(masked, text)
     # a secret across runs (a C array wrapped at 8 values a line): the text as it reads
-    read = _0X_RUN_RE.sub(lambda m: _0x_read(m.group(0)), text)
+    read = pattern.sub(lambda m: _byte_run_read(m.group(0)) or m.group(0), text)
     shown = _mask_secrets(read, secrets, escapes=False)
     return _mask_sign_runs(shown) if shown != read or _signs_in(read) else text
 
@@ -984,8 +1082,9 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
         text = _B85_RE.sub(lambda m: _b85_image(m.group(0)), text)
         text = _CHAR_LIST_RE.sub(lambda m: _char_list_image(m.group(0)), text)
     if _SIGN_HALVES and len(text) >= 16:
-        text = _HALF_RE.sub(
-            lambda m: MASK if m.group(1).lower() in _SIGN_HALVES else m.group(0), text
+        text = _HEX_PART_RE.sub(_masked_half, text)
+        text = _NUMBER_RUN_RE.sub(
+            lambda m: MASK if m.group(0) in _SIGN_NUMBERS else m.group(0), text
         )
     if len(text) >= _RAW_B64_CHARS:  # after the images: a placeholder is short
         if _SIGNS:
@@ -1009,33 +1108,82 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
     return text
 
 
-_RAW_B64_RE = re.compile(r"[A-Za-z0-9+/_-]{%d,}+={0,2}" % _RAW_B64_CHARS)
-_RAW_B32_RE = re.compile(r"(?:[A-Z2-7]{%d,}+|[a-z2-7]{%d,}+)={0,6}" % ((_RAW_B32_CHARS,) * 2))
+_RAW_B64_RE = re.compile(r"[A-Za-z0-9+/_-]{%d,}+={0,2}" % _HALF_B64_CHARS)
+_RAW_B32_RE = re.compile(r"(?:[A-Z2-7]{%d,}+|[a-z2-7]{%d,}+)={0,6}" % ((_HALF_B32_CHARS,) * 2))
+_B85_RUN_RE = re.compile(r"[!-~]{%d,}+" % _B85_CHARS)
+
+
+def _masked_half(m: re.Match[str]) -> str:
+    """A hex run holding a sign's half masked whole; a run of digits alone only at its ends (a MB
+    of traceNos glued is two look-ups) and once a half of digits alone was remembered."""
+    run = m.group(1).lower()
+    if run.isdigit():
+        cuts: Iterable[str] = (run[:16], run[-16:]) if _DIGIT_HALVES else ()
+    else:
+        cuts = _cuts(run, 16)
+    return m.group(0) if _SIGN_HALVES.keys().isdisjoint(cuts) else MASK
+
+
+def _cuts(run: str, w: int) -> Iterable[str]:
+    """Every ``w`` characters of ``run`` in a row (sliced in C)."""
+    n = len(run) - w + 1
+    return map(run.__getitem__, map(slice, range(n), range(w, n + w)))
+
+
+def _plain(run: str) -> bool:
+    """All digits, or all lower-case letters: a run of prose or a number."""
+    return run.isdigit() or (run.isalpha() and run.islower())
 
 
 def _mask_raw_signs(text: str) -> str:
-    """Each base64 or base32 run holding a sign's raw bytes so encoded (:data:`_RAW_SIGNS`)
-    masked whole: a look-up a window of the run."""
+    """Each base64 or base32 run holding a sign's raw bytes so encoded (:data:`_RAW_SIGNS`), or
+    either half of them (:data:`_RAW_HALVES`), either way round, and each run of printable
+    characters holding them in base85 (:data:`_RAW_B85`), masked whole: a look-up a window."""
     if not _RAW_SIGNS:
         return text
-    raw = _RAW_SIGNS.keys()
+    raw, halves = _RAW_SIGNS.keys(), _RAW_HALVES.keys()
 
-    def masked(m: re.Match[str], run: str, w: int) -> str:
-        n = len(run) - w + 1
-        windows = map(run.__getitem__, map(slice, range(n), range(w, n + w)))
-        return m.group(0) if raw.isdisjoint(windows) else MASK
+    def held(run: str, full: int, half: int) -> bool:
+        if not _PLAIN_RAW and _plain(run):
+            return False
+        return not halves.isdisjoint(_cuts(run, half)) or (
+            len(run) >= full and not raw.isdisjoint(_cuts(run, full))
+        )
 
     def b64(m: re.Match[str]) -> str:
         run = m.group(0).rstrip("=").translate(_URLSAFE)
-        if masked(m, run, _RAW_B64_CHARS) == MASK:
-            return MASK
         # session 28: reversed (a target's echo of its base64 backwards, "==" first)
-        return masked(m, m.group(0).lstrip("=").translate(_URLSAFE)[::-1], _RAW_B64_CHARS)
+        back = m.group(0).lstrip("=").translate(_URLSAFE)[::-1]
+        return (
+            MASK
+            if held(run, _RAW_B64_CHARS, _HALF_B64_CHARS) or held(back, _RAW_B64_CHARS, 99)
+            else m.group(0)
+        )
 
     def b32(m: re.Match[str]) -> str:
-        return masked(m, m.group(0).rstrip("=").upper(), _RAW_B32_CHARS)
+        run, back = m.group(0).rstrip("=").upper(), m.group(0).lstrip("=").upper()[::-1]
+        return (
+            MASK
+            if held(run, _RAW_B32_CHARS, _HALF_B32_CHARS) or held(back, _RAW_B32_CHARS, 99)
+            else m.group(0)
+        )
 
-    return _RAW_B32_RE.sub(b32, _RAW_B64_RE.sub(b64, text))
+    def b85(m: re.Match[str]) -> str:
+        """Masked from the first window found to the last: the whole 20 characters where both
+        of a lone encoding's are, else a group of five more either side (an encoding inside a
+        longer one: its edge groups hold a few of the sign's bytes); the run's other
+        characters (a ";" after it) kept."""
+        run = m.group(0)
+        if (not _PLAIN_RAW and _plain(run)) or _RAW_B85.keys().isdisjoint(_cuts(run, _B85_CHARS)):
+            return run
+        hits = [i for i, cut in enumerate(_cuts(run, _B85_CHARS)) if cut in _RAW_B85]
+        first, last = hits[0], hits[-1] + _B85_CHARS
+        if last - first != 20:
+            first, last = max(0, first - 5), last + 5
+        return run[:first] + MASK + run[last:]
+
+    text = _RAW_B32_RE.sub(b32, _RAW_B64_RE.sub(b64, text))
+    return _B85_RUN_RE.sub(b85, text) if _RAW_B85 else text
 
 
 def _byte_list_sign(m: re.Match[str]) -> str:

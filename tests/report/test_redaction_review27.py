@@ -48,7 +48,8 @@ def test_a_plain_sign_beside_an_escape_both_readings_decode_masks_only_the_sign(
 
 def test_a_sign_as_its_raw_bytes_encoded_or_cut_by_a_digit_is_masked() -> None:
     """Review of session 27: a sign as base64 or base32 of its raw 16 bytes, or missing its first
-    or last hex digit, passed; a run of 30 of its digits is no sign and is kept."""
+    or last hex digit, passed; a run of 15 of its digits is no sign and is kept (16, a half of
+    it, are masked: session 29)."""
     sign = hashlib.md5(b"review 27: raw and cut sign").hexdigest()
     remember_sign(sign)
     raw = bytes.fromhex(sign)
@@ -62,7 +63,7 @@ def test_a_sign_as_its_raw_bytes_encoded_or_cut_by_a_digit_is_masked() -> None:
     ]
     for form in forms:
         assert redact_text(f"bad sign {form} given") == f"bad sign {MASK} given", form
-    assert redact_text(f"id {sign[:30]} kept") == f"id {sign[:30]} kept"
+    assert redact_text(f"id {sign[:15]} kept") == f"id {sign[:15]} kept"
 
 
 def test_a_secret_in_octal_and_css_escapes_mixed_is_masked_and_text_kept() -> None:
@@ -81,10 +82,11 @@ def test_a_secret_in_octal_and_css_escapes_mixed_is_masked_and_text_kept() -> No
 
 def test_a_credential_cut_short_at_either_end_is_masked_as_a_word() -> None:
     """Review of session 27: a token or appkey minus its last character (or its first) passed.
-    A cut covering max(8, len - 4) characters of it, standing as a word, is masked; a shorter
-    one, or one inside a longer word, is kept."""
+    A cut covering max(8, len - 4) characters of it, standing as a word, is masked (session 29:
+    or half of it, from 10 characters, when it reads as a key); a shorter one, or one inside a
+    longer word, is kept."""
     secret = "s3cretTokenValue42"
-    for cut in (secret[:-1], secret[:-4], secret[1:], secret[4:]):
+    for cut in (secret[:-1], secret[:-4], secret[1:], secret[4:], secret[:10], secret[8:]):
         assert redact_text(f"token {cut}... rejected", [secret]) == f"token {MASK}... rejected"
-    for kept in (secret[:-5], secret[5:], "x" + secret[:-1] + "x", "demo-token 12345678"):
+    for kept in (secret[:9], secret[9:], "x" + secret[:-1] + "x", "demo-token 12345678"):
         assert redact_text(f"token {kept} ok", [secret]) == f"token {kept} ok"

@@ -1,0 +1,71 @@
+"""What round 18 of the redaction audit (session 29) found the redactor let through: the spellings
+session 28 left, and new ones. Each case is the echo a hostile target could put in a refusal."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+import pytest
+
+from harness.redact import MASK, redact_text, remember_sign
+
+_TOKEN = "tok-hostile29-7c2e9b"
+_T = _TOKEN.encode()
+_SIGN = hashlib.md5(b"session 29: a sign echoed in parts and notations").hexdigest()
+_RAW = bytes.fromhex(_SIGN)
+
+
+def _b85_inside(data: bytes) -> str:
+    return "xyz" + base64.b85encode(b"ab" + data + b"cd").decode()
+
+
+_LEFT_BEHIND = {  # session 28's report: what it left unmasked
+    "sign-halves-decimal": f"begins {int(_SIGN[:16], 16)} ends {int(_SIGN[16:], 16)}",
+    "x-braces": "".join(f"\\x{{{b:x}}}" for b in _T),
+    "U-braces": "".join(f"\\U{{{b:x}}}" for b in _T),
+    "0x-pipe": "|".join(f"0x{b:02x}" for b in _T),
+    "0x-wide-separator": ",    ".join(f"0x{b:02x}" for b in _T),
+    "0x-json-escaped-lines": ",\\n  ".join(f"0x{b:02x}" for b in _T),
+    "0x-16-bit": " ".join(f"0x{b:04x}" for b in _T),
+    "0x-glued": "".join(f"0x{b:02x}" for b in _T),
+    "0x-quoted": "[" + ", ".join(f"'0x{b:02x}'" for b in _T) + "]",
+    "decimal-semicolons": ";".join(str(b) for b in _T),
+    "decimal-spaces": " ".join(str(b) for b in _T),
+    "0o-list": " ".join(f"0o{b:o}" for b in _T),
+    "0b-list": ", ".join(f"0b{b:08b}" for b in _T),
+    "b85-inside": _b85_inside(_T),
+    "b85-shifted": base64.b85encode(b"q" + _T).decode(),
+    "sign-raw-b85": base64.b85encode(_RAW).decode(),
+    "sign-raw-a85-inside": base64.a85encode(b"abc" + _RAW).decode(),
+    "sign-raw-b32-reversed": base64.b32encode(_RAW).decode()[::-1],
+    "sign-raw-b64-halves": " then ".join(
+        base64.b64encode(h).decode() for h in (_RAW[:8], _RAW[8:])
+    ),
+    "sign-halves-glued": f"sigA{_SIGN[:16]} and {_SIGN[16:]}end",
+    "token-half-tail": _TOKEN[10:],
+    "token-half-head-with-digit": _TOKEN[:13],
+}
+
+
+@pytest.mark.parametrize("echoed", list(_LEFT_BEHIND.values()), ids=list(_LEFT_BEHIND))
+def test_a_credential_in_a_spelling_session_28_left_is_masked(echoed: str) -> None:
+    remember_sign(_SIGN)
+    shown = redact_text(f"rejected {echoed}; retry", [_TOKEN])
+    assert shown.startswith("rejected ") and shown.endswith(" retry"), shown  # not masked whole
+    assert MASK in shown and echoed not in shown, shown
+
+
+def test_normal_text_beside_those_spellings_is_kept() -> None:
+    """No over-masking: what the new rules read (number lists, hex words, 0x and U+ values,
+    base85-like runs) in ordinary text, with a token and a sign remembered."""
+    remember_sign(_SIGN)
+    image_sha = hashlib.sha256(b"an image of ours").hexdigest()
+    normal = (
+        f"<image sha256={image_sha} bytes=1234> at 2026-12-07T17:40:17Z (1765129217) "
+        "traceNo 20261207160000123456789; scores 0.91 0.12 0.33 0.5; codes 200;404;500;503 "
+        "ip 127.0.0.1 regs 0x41 0x42 0x43 0x44 | 0x1f|0x20|0x21|0x22; 0o17 0o20 0o21 0o22 "
+        "U+1F600 U+0041 U+0042 U+0043 sizes 640 480 3 8; faceharness faceharness-demo "
+        f"sha {hashlib.sha1(b'x').hexdigest()} half {_SIGN[:15]} " + "x" * 40
+    )
+    assert redact_text(normal, [_TOKEN, "faceharnessdemoappkey"]) == normal
