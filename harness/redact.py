@@ -9,12 +9,14 @@ import base64
 import binascii
 import bisect
 import codecs
+import collections
 import datetime
 import functools
 import hashlib
 import html
 import itertools
 import re
+import struct
 import threading
 import unicodedata
 import warnings
@@ -155,6 +157,7 @@ _DIGIT_HALVES = False
 # of its bytes), from 15 digits: a digit run is one look-up
 _SIGN_NUMBERS: dict[str, None] = {}
 _NUMBER_RUN_RE = re.compile(r"[0-9]{15,}+")
+_WORD_RUN_RE = re.compile(r"(?<![0-9A-Za-z])[0-9A-Za-z]{20,26}+(?![0-9A-Za-z])")  # base36, base58
 # ... its raw halves' base64 (first 10 characters, URL-safe alphabet) and base32 (first 12): all
 # but the last few bits of 8 bytes
 _RAW_HALVES: dict[str, None] = {}
@@ -164,9 +167,19 @@ _HALF_B64_CHARS, _HALF_B32_CHARS = 10, 12
 # so kept for the latest fifth of SIGNS_CAP signs
 _RAW_B85: dict[str, None] = {}
 _B85_CHARS = 15
+_B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_B32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_B85_ALPHABET = (
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz!#$%&()*+-;<=>?@^_`{|}~"
+)
 # whether a key of the raw stores is all digits or all lower-case letters (a chance of 1e-4 a
 # half's base64): else a run of either (prose's words, traceNos) is looked up in none
 _PLAIN_RAW = False
+# the signs whose parts are still to be remembered (_settle_sign_parts): the latest fifth of the
+# cap, what _RAW_B85 keeps
+_PENDING_PARTS: collections.deque[tuple[str, bytes, tuple[str, str]]] = collections.deque(
+    maxlen=SIGNS_CAP // 5
+)
 _DIGIT_SIGNS = False  # whether a sign of digits alone was ever remembered (_sign_windows)
 _SIGNS_LOCK = threading.Lock()
 # Credential values requests carried (a few per run): masked as a given secret is.
@@ -210,41 +223,61 @@ def remember_sign(sign: str) -> None:
                 dict.fromkeys((sign[:16], sign[16:], sign[::-1][:16], sign[::-1][16:]))
             )
             _trim(_SIGN_HALVES, 4 * SIGNS_CAP)
-            _RAW_SIGNS[base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS]] = None
-            _RAW_SIGNS[base64.b32encode(raw).decode()[:_RAW_B32_CHARS]] = None
+            whole = (
+                base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS],
+                base64.b32encode(raw).decode()[:_RAW_B32_CHARS],
+            )
+            _RAW_SIGNS.update(dict.fromkeys(whole))
             _trim(_RAW_SIGNS, 2 * SIGNS_CAP)
-            _remember_sign_parts(sign, raw)
+            _PENDING_PARTS.append((sign, raw, whole))
 
 
-def _remember_sign_parts(sign: str, raw: bytes) -> None:
+def _settle_sign_parts() -> None:
+    """The parts of the signs remembered since the last redaction, computed now: a load run
+    signs each request and redacts only its errors (60 us a sign, done at each, was 6 s of a
+    100,000-request run)."""
+    with _SIGNS_LOCK:
+        while _PENDING_PARTS:
+            _remember_sign_parts(*_PENDING_PARTS.popleft())
+
+
+def _remember_sign_parts(sign: str, raw: bytes, whole: tuple[str, str]) -> None:
     """Session 29: what a target may echo of a 32-digit sign in parts or other notations (its
     halves as decimal, glued to a word, their raw bytes in base64 or base32; its raw bytes in
-    base85)."""
+    base85). Computed from its numbers (base64's module encodes in Python: 10 encodings a sign
+    cost a load run's process 0.8 ms a request); ``whole``: the raw sign's keys (_RAW_SIGNS)."""
     global _DIGIT_HALVES, _PLAIN_RAW
     _DIGIT_HALVES = _DIGIT_HALVES or sign[:16].isdigit() or sign[16:].isdigit()
-    keys: list[str] = []
     for part in (sign, sign[:16], sign[16:]):
         value, bits = int(part, 16), 4 * len(part)
         for number in (value, (1 << bits) - value if value >> (bits - 1) else 0):
-            if len(str(number)) >= 15:
+            if number >= 10**14:
                 _SIGN_NUMBERS[str(number)] = None
-    _trim(_SIGN_NUMBERS, 6 * SIGNS_CAP)
-    for half in (raw[:8], raw[8:]):
-        keys += (
-            base64.urlsafe_b64encode(half).decode()[:_HALF_B64_CHARS],
-            base64.b32encode(half).decode()[:_HALF_B32_CHARS],
+    # ... and, new spellings, as base36 (lower-case; looked up lower-cased) and base58
+    _SIGN_NUMBERS.update(dict.fromkeys((_base36(int(sign, 16)), _base58(raw))))
+    _trim(_SIGN_NUMBERS, 8 * SIGNS_CAP)
+    keys: list[str] = []
+    for half in (int(sign[:16], 16), int(sign[16:], 16)):  # its first 60 bits, 6 or 5 a character
+        keys.append("".join(_B64URL[half >> (58 - 6 * i) & 63] for i in range(_HALF_B64_CHARS)))
+        keys.append(
+            "".join(_B32_ALPHABET[half >> (59 - 5 * i) & 31] for i in range(_HALF_B32_CHARS))
         )
     _RAW_HALVES.update(dict.fromkeys(keys))
     _trim(_RAW_HALVES, 4 * SIGNS_CAP)
-    for encode in (base64.b85encode, base64.a85encode):
-        for shift in range(4):
-            inner = encode(bytes(shift) + raw).decode()[5 if shift else 0 : 20]
-            keys += (inner[:_B85_CHARS], inner[-_B85_CHARS:])
+    # base85's groups: each 32-bit word of the bytes (after 0 to 3 others) as five digits
+    words = struct.unpack(">4I", raw)
+    shifted = [words[:3], words[1:]] + [
+        struct.unpack(">3I", raw[4 - shift : 16 - shift]) for shift in (1, 2, 3)
+    ]
+    for group in shifted:
+        digits = [w // 85**k % 85 for w in group for k in (4, 3, 2, 1, 0)]
+        keys += (
+            "".join([_B85_ALPHABET[d] for d in digits]),
+            "".join([chr(33 + d) for d in digits]),
+        )
     _RAW_B85.update(dict.fromkeys(keys[4:]))
     _trim(_RAW_B85, 2 * SIGNS_CAP)
-    keys += (base64.urlsafe_b64encode(raw).decode()[:_RAW_B64_CHARS],
-             base64.b32encode(raw).decode()[:_RAW_B32_CHARS])  # fmt: skip
-    _PLAIN_RAW = _PLAIN_RAW or any(map(_plain, keys))
+    _PLAIN_RAW = _PLAIN_RAW or any(map(_plain, keys + list(whole)))
 
 
 def _trim(store: dict[str, Any], cap: int) -> None:
@@ -545,6 +578,30 @@ class _Secrets(NamedTuple):
 
 
 _URLSAFE = str.maketrans("+/", "-_")
+_B64_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+_UU = str.maketrans(_B64_CHARS, "".join(map(chr, range(32, 96))))  # uuencode, a blank for 0
+_UU_0 = str.maketrans(_B64_CHARS, "`" + "".join(map(chr, range(33, 96))))  # or a backtick
+_B32HEX = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHIJKLMNOPQRSTUV")
+_ROT47 = str.maketrans("".join(map(chr, range(33, 127))),
+                       "".join(chr(33 + (c + 14) % 94) for c in range(33, 127)))  # fmt: skip
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def _base58(data: bytes) -> str:
+    """Bitcoin's base58 of ``data`` (a number: its leading zero bytes as "1")."""
+    number, digits = int.from_bytes(data, "big"), []
+    while number:
+        number, digit = divmod(number, 58)
+        digits.append(_B58[digit])
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + "".join(reversed(digits))
+
+
+def _base36(number: int) -> str:
+    digits = []
+    while number:
+        number, digit = divmod(number, 36)
+        digits.append("0123456789abcdefghijklmnopqrstuvwxyz"[digit])
+    return "".join(reversed(digits))
 
 
 def _echoes(secret: str) -> tuple[set[str], set[str]]:
@@ -595,19 +652,28 @@ def _echoes(secret: str) -> tuple[set[str], set[str]]:
     # base32 (hostile session 22), at each of its five alignments inside a longer encoded text
     for shift in range(5):
         text = base64.b32encode(bytes(shift) + raw).decode()
-        folded.add(text[-(-8 * shift // 5) : 8 * (shift + len(raw)) // 5])
+        inner = text[-(-8 * shift // 5) : 8 * (shift + len(raw)) // 5]
+        folded |= {inner, inner.translate(_B32HEX)}
     # session 29: base85 or Ascii85 inside a longer encoded text, at each of its four alignments:
     # the groups of five the secret's bytes alone decide
     for encode in (base64.b85encode, base64.a85encode):
         for shift in range(4):
             text = encode(bytes(shift) + raw).decode()
             exact.add(text[5 if shift else 0 : 5 * ((shift + len(raw)) // 4)])
+    # new spellings: ROT47, base85 reversed, base58 (Bitcoin's: a number, so whole only), and
+    # below, base32's extended-hex alphabet and uuencode's (base64's groups, another alphabet)
+    exact |= {secret.translate(_ROT47), base64.b85encode(raw).decode()[::-1], _base58(raw)}
     # base64 of its base64 (a 20-character token's 40 characters are under the run scan's 43)
     hexed = raw.hex()
     for data in (raw, hexed.encode(), hexed.upper().encode(), base64.b64encode(raw),
                  raw[::-1], hexed[::-1].encode()):  # fmt: skip
         for inner in _b64_inners(data):
-            exact |= {inner, inner.translate(_URLSAFE)}
+            exact |= {
+                inner,
+                inner.translate(_URLSAFE),
+                inner.translate(_UU),
+                inner.translate(_UU_0),
+            }
             if data is raw:  # its base64 reversed
                 exact |= {inner[::-1], inner[::-1].translate(_URLSAFE)}
     return exact, {f.lower() for f in folded}
@@ -788,22 +854,29 @@ _ESCAPE_BASES = (16, 16, 16, 16, 16, 16, 16, 10, 8)
 # of their own, decimal (Java's signed too) or eight binary digits; items quoted or not, apart by
 # up to 16 blanks, ``,;|:`` or JSON's escaped line breaks and quotes.
 _BYTE_SEP = r"""(?:[\s,;|:'"]|\\{1,4}+[nrt"'])"""
+# (session 29, new spellings: Unicode's ``U+0074``, ``#x74``, an assembler's ``74h``, decimal
+# 16- or 32-bit words, "116.111.107", C's octal ``0164`` read as well as decimal)
 _PREFIXED_ITEM = (
     r"(?:0[xX](?:(?!0[xX])[0-9A-Fa-f]){1,16}+|0[oO][0-7]{1,3}+|0[bB][01]{1,8}+"
-    r"|\\{1,16}+x[0-9A-Fa-f]{2})(?:(?![0-9A-Za-z])|(?=0[xX]))"
+    r"|\\{1,16}+x[0-9A-Fa-f]{2}|U\+[0-9A-Fa-f]{4,6}+|#[xX][0-9A-Fa-f]{1,6}+)"
+    r"(?:(?![0-9A-Za-z])|(?=0[xX]))"
 )
-_DECIMAL_ITEM = r"(?:[01]{8}|-?[0-9]{1,3}+)(?![0-9A-Za-z])"
+_DECIMAL_ITEM = r"(?:[0-9A-Fa-f]{2}[hH]|[01]{8}|-?[0-9]{1,10}+)(?![0-9A-Za-z])"
 _BYTE_RUN_RES = (
     re.compile(rf"(?<![0-9A-Za-z]){_PREFIXED_ITEM}(?:{_BYTE_SEP}{{0,16}}+{_PREFIXED_ITEM}){{3,}}+"),
     re.compile(
-        rf"(?<![\w.-])(?:\[\s*)?{_DECIMAL_ITEM}(?:{_BYTE_SEP}{{1,16}}+{_DECIMAL_ITEM}){{3,}}+"
+        rf"(?<![\w.-])(?:\[\s*)?{_DECIMAL_ITEM}(?:(?:{_BYTE_SEP}|\.){{1,16}}+{_DECIMAL_ITEM}){{3,}}+"
         r"(?:\s*\])?"
     ),
 )
 _BYTE_ITEM_RE = re.compile(
-    r"0[xX]((?:(?!0[xX])[0-9A-Fa-f])++)|\\+x([0-9A-Fa-f]{2})|0[oO]([0-7]+)|0[bB]([01]+)|([01]{8})|(-?[0-9]+)"
+    r"0[xX]((?:(?!0[xX])[0-9A-Fa-f])++)|\\+x([0-9A-Fa-f]{2})|(?:U\+|#[xX])([0-9A-Fa-f]+)"
+    r"|([0-9A-Fa-f]{2})[hH]|0[oO]([0-7]+)|0[bB]([01]+)|([01]{8})|(-?[0-9]+)"
 )
-_BYTE_ITEM_BASES = (16, 16, 8, 2, 2, 10)
+_BYTE_ITEM_BASES = (16, 16, 16, 16, 8, 2, 2, 10)
+_C_OCTAL_RE = re.compile(r"(?<![0-9])0[0-7]")
+_LETTER_RE = re.compile(r"[A-Za-z\\]")
+_DIGITS_ITEM_RE = re.compile(r"-?[0-9]+")
 _CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)([ \t]?)")
 
 
@@ -858,22 +931,49 @@ def _escapes_read(text: str) -> str:
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
-def _byte_run_read(run: str) -> str:
-    """A run of byte values as the printable ASCII they are; else, ``0x`` or ``\\x`` values as
-    their hex digits joined (a digest's words), other bytes as their hex; else empty."""
+def _byte_run_read(run: str, octal: bool = False) -> str:
+    """A run of byte values as the printable ASCII they are; else, hex values as their digits
+    joined (a digest's words), other values as their bytes' hex (16- or 32-bit words, big-endian,
+    when one is past a byte); else empty. ``octal``: a decimal item with a leading 0 read as C
+    reads it."""
     values, digits, hexed = [], [], True
-    for m in _BYTE_ITEM_RE.finditer(run):
-        at = m.lastindex or 6
-        values.append(int(m.group(at), _BYTE_ITEM_BASES[at - 1]))
-        digits.append(m.group(at))
-        hexed = hexed and at <= 2
-    if all(32 <= v < 127 for v in values):
+    if run.isascii() and not _LETTER_RE.search(run):  # decimal alone: a MB in C-speed passes
+        digits = _DIGITS_ITEM_RE.findall(run)
+        base = 8 if octal else 10
+        values = [int(d, 2) if len(d) == 8 and not d.strip("01") else
+                  int(d, base if d[:1] == "0" and max(d) < "8" else 10)
+                  for d in digits]  # fmt: skip
+        hexed = False
+    else:
+        for m in _BYTE_ITEM_RE.finditer(run):
+            at = m.lastindex or 8
+            item = m.group(at)
+            c_octal = octal and at == 8 and item[:1] == "0" and max(item) < "8"
+            base = 8 if c_octal else _BYTE_ITEM_BASES[at - 1]
+            values.append(int(item, base))
+            digits.append(item)
+            hexed = hexed and at <= 4
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    if low >= 32 and high < 127:
         return "".join(map(chr, values))
     if hexed:
         return "".join(digits).lower()
-    if all(-128 <= v <= 255 for v in values):
-        return bytes(v % 256 for v in values).hex()
-    return ""
+    if low >= -128 and high < 256:
+        data = bytes([v & 255 for v in values])
+    elif low >= 0 and high < 1 << 32:
+        size = 2 if high < 1 << 16 else 4
+        data = b"".join([v.to_bytes(size, "big") for v in values])
+    else:
+        return ""
+    return data.decode() if data.isascii() and data.decode().isprintable() else data.hex()
+
+
+def _c_byte_run_read(run: str) -> str:
+    """The run as C reads its leading-0 items of octal digits (``09`` as decimal); empty when
+    it has none."""
+    return _byte_run_read(run, octal=True) if _C_OCTAL_RE.search(run) else ""
 
 
 def _mask_byte_runs(text: str, secrets: _Secrets) -> str:
@@ -882,31 +982,43 @@ def _mask_byte_runs(text: str, secrets: _Secrets) -> str:
     register values beside a token, "0x41 0x42 ..." to "AB...", and with a token spelt otherwise
     too, two readings each finding one masked the whole text); the text as it reads where a
     secret spans runs. One search of the runs' readings joined when none holds one."""
-    for pattern in _BYTE_RUN_RES:
-        runs = [m.group(0) for m in pattern.finditer(text)]
-        if not runs:
+    apart = any(c in text for c in _BYTE_RUN_APART)
+    for pattern, readers in _BYTE_RUN_READS:
+        # a text with no separator (an image's base64: scanned, 0.1 s a MB) holds a run only of
+        # glued 0x values: a search for two, from its literal "0", costs a hundredth of that
+        if not apart and (pattern is _BYTE_RUN_RES[1] or not _GLUED_0X_RE.search(text)):
             continue
-        joined = "\n".join(map(_byte_run_read, runs))
-        if _mask_secrets(joined, secrets, escapes=False) == joined and not _signs_in(joined):
-            continue
-        text = _byte_runs_masked(_mask_sign_runs(text), pattern, secrets)
+        runs = pattern.findall(text)
+        for read in readers if runs else ():
+            joined = "\n".join(map(read, runs))
+            if _mask_secrets(joined, secrets, escapes=False) != joined or _signs_in(joined):
+                text = _byte_runs_masked(_mask_sign_runs(text), pattern, read, secrets)
+                runs = pattern.findall(text)
     return text
 
 
-def _byte_runs_masked(text: str, pattern: re.Pattern[str], secrets: _Secrets) -> str:
+def _byte_runs_masked(
+    text: str, pattern: re.Pattern[str], reader: Callable[[str], str], secrets: _Secrets
+) -> str:
     def masked(m: re.Match[str]) -> str:
-        read = _byte_run_read(m.group(0))
+        read = reader(m.group(0))
         shown = _mask_secrets(read, secrets, escapes=False)
         return _mask_sign_runs(shown) if shown != read or _signs_in(read) else m.group(0)
 
     text = pattern.sub(masked, text)
     # a secret across runs (a C array wrapped at 8 values a line): the text as it reads
-    read = pattern.sub(lambda m: _byte_run_read(m.group(0)) or m.group(0), text)
+    read = pattern.sub(lambda m: reader(m.group(0)) or m.group(0), text)
     shown = _mask_secrets(read, secrets, escapes=False)
     return _mask_sign_runs(shown) if shown != read or _signs_in(read) else text
 
 
 _ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read)
+_BYTE_RUN_READS = (
+    (_BYTE_RUN_RES[0], (_byte_run_read,)),
+    (_BYTE_RUN_RES[1], (_byte_run_read, _c_byte_run_read)),
+)
+_BYTE_RUN_APART = " \t\r\n,;|:'\".\\"
+_GLUED_0X_RE = re.compile(r"0(?<![0-9A-Za-z]0)[xX](?:(?!0[xX])[0-9A-Fa-f]){1,16}+0[xX]")
 
 
 # A secret a reader still reads: its characters one a word ("t o k e n"), between invisible
@@ -1056,6 +1168,8 @@ _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> str:
     _remember_handed(text)
+    if _PENDING_PARTS:
+        _settle_sign_parts()
     if not text.isascii():
         text = _SURROGATE_RE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
     text = _mask_secrets(text, secrets)
@@ -1086,6 +1200,7 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
         text = _NUMBER_RUN_RE.sub(
             lambda m: MASK if m.group(0) in _SIGN_NUMBERS else m.group(0), text
         )
+        text = _WORD_RUN_RE.sub(_masked_sign_word, text)
     if len(text) >= _RAW_B64_CHARS:  # after the images: a placeholder is short
         if _SIGNS:
             text = _mask_sign_runs(text)
@@ -1111,6 +1226,11 @@ def _redact_str(text: str, secrets: _Secrets, budget: _Budget | None = None) -> 
 _RAW_B64_RE = re.compile(r"[A-Za-z0-9+/_-]{%d,}+={0,2}" % _HALF_B64_CHARS)
 _RAW_B32_RE = re.compile(r"(?:[A-Z2-7]{%d,}+|[a-z2-7]{%d,}+)={0,6}" % ((_HALF_B32_CHARS,) * 2))
 _B85_RUN_RE = re.compile(r"[!-~]{%d,}+" % _B85_CHARS)
+
+
+def _masked_sign_word(m: re.Match[str]) -> str:
+    word = m.group(0)
+    return MASK if word in _SIGN_NUMBERS or word.lower() in _SIGN_NUMBERS else word
 
 
 def _masked_half(m: re.Match[str]) -> str:
@@ -1143,30 +1263,30 @@ def _mask_raw_signs(text: str) -> str:
         return text
     raw, halves = _RAW_SIGNS.keys(), _RAW_HALVES.keys()
 
-    def held(run: str, full: int, half: int) -> bool:
-        if not _PLAIN_RAW and _plain(run):
-            return False
+    def held(run: str, back: str, full: int, half: int) -> bool:
+        """``run`` holds a half, or it or ``back`` (its reverse: session 28, a target's echo of
+        its encoding backwards, padding first) the whole raw sign."""
         return not halves.isdisjoint(_cuts(run, half)) or (
-            len(run) >= full and not raw.isdisjoint(_cuts(run, full))
+            len(run) >= full
+            and not (raw.isdisjoint(_cuts(run, full)) and raw.isdisjoint(_cuts(back, full)))
         )
 
     def b64(m: re.Match[str]) -> str:
-        run = m.group(0).rstrip("=").translate(_URLSAFE)
-        # session 28: reversed (a target's echo of its base64 backwards, "==" first)
-        back = m.group(0).lstrip("=").translate(_URLSAFE)[::-1]
-        return (
-            MASK
-            if held(run, _RAW_B64_CHARS, _HALF_B64_CHARS) or held(back, _RAW_B64_CHARS, 99)
-            else m.group(0)
-        )
+        word = m.group(0)
+        if not _PLAIN_RAW and _plain(word):
+            return word
+        if "+" in word or "/" in word:
+            word = word.translate(_URLSAFE)
+        run = word.rstrip("=")
+        back = word.lstrip("=")[::-1]
+        return MASK if held(run, back, _RAW_B64_CHARS, _HALF_B64_CHARS) else m.group(0)
 
     def b32(m: re.Match[str]) -> str:
-        run, back = m.group(0).rstrip("=").upper(), m.group(0).lstrip("=").upper()[::-1]
-        return (
-            MASK
-            if held(run, _RAW_B32_CHARS, _HALF_B32_CHARS) or held(back, _RAW_B32_CHARS, 99)
-            else m.group(0)
-        )
+        word = m.group(0)
+        if not _PLAIN_RAW and _plain(word):
+            return word
+        run, back = word.rstrip("=").upper(), word.lstrip("=").upper()[::-1]
+        return MASK if held(run, back, _RAW_B32_CHARS, _HALF_B32_CHARS) else word
 
     def b85(m: re.Match[str]) -> str:
         """Masked from the first window found to the last: the whole 20 characters where both

@@ -48,8 +48,42 @@ _LEFT_BEHIND = {  # session 28's report: what it left unmasked
 }
 
 
-@pytest.mark.parametrize("echoed", list(_LEFT_BEHIND.values()), ids=list(_LEFT_BEHIND))
-def test_a_credential_in_a_spelling_session_28_left_is_masked(echoed: str) -> None:
+def _base36(number: int) -> str:
+    return (_base36(number // 36) if number >= 36 else "") + "0123456789abcdefghijklmnopqrstuvwxyz"[
+        number % 36
+    ]
+
+
+_NEW = {  # spellings this round invented (hostile_target's echo_byte_notations, echo_sign_parts)
+    "U+-code-points": " ".join(f"U+{b:04X}" for b in _T),
+    "hash-x": " ".join(f"#x{b:02x}" for b in _T),
+    "assembler-h": " ".join(f"{b:02X}h" for b in _T),
+    "decimal-16-bit-words": " ".join(
+        str(int.from_bytes(_T[i : i + 2], "big")) for i in range(0, 20, 2)
+    ),
+    "decimal-dotted": ".".join(str(b) for b in _T),
+    "c-octal": " ".join(f"0{b:o}" for b in _T),
+    "binary-no-prefix": " ".join(f"{b:08b}" for b in _T),
+    "rot47": _TOKEN.translate(
+        str.maketrans(
+            "".join(map(chr, range(33, 127))),
+            "".join(chr(33 + (c + 14) % 94) for c in range(33, 127)),
+        )
+    ),
+    "b85-reversed": base64.b85encode(_T).decode()[::-1],
+    "b32hex": base64.b32hexencode(_T).decode(),
+    "uuencode": __import__("binascii").b2a_uu(_T).decode().strip()[1:],
+    "sign-decimal-128-bit": str(int(_SIGN, 16)),
+    "sign-decimal-32-bit-words": " ".join(str(int(_SIGN[i : i + 8], 16)) for i in range(0, 32, 8)),
+    "sign-base36": _base36(int(_SIGN, 16)),
+    "sign-raw-b32-half": base64.b32encode(_RAW[8:]).decode(),
+}
+
+
+@pytest.mark.parametrize(
+    "echoed", [*_LEFT_BEHIND.values(), *_NEW.values()], ids=[*_LEFT_BEHIND, *_NEW]
+)
+def test_a_credential_in_a_spelling_session_28_left_or_a_new_one_is_masked(echoed: str) -> None:
     remember_sign(_SIGN)
     shown = redact_text(f"rejected {echoed}; retry", [_TOKEN])
     assert shown.startswith("rejected ") and shown.endswith(" retry"), shown  # not masked whole
