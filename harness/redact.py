@@ -237,6 +237,8 @@ def _settle_sign_parts() -> None:
     signs each request and redacts only its errors (60 us a sign, done at each, was 6 s of a
     100,000-request run)."""
     with _SIGNS_LOCK:
+        while len(_PENDING_PARTS) > SIGNS_CAP // 5:  # what the stores would forget at once
+            _PENDING_PARTS.popleft()
         while _PENDING_PARTS:
             _remember_sign_parts(*_PENDING_PARTS.popleft())
 
@@ -876,6 +878,8 @@ _BYTE_ITEM_RE = re.compile(
 _BYTE_ITEM_BASES = (16, 16, 16, 16, 8, 2, 2, 10)
 _C_OCTAL_RE = re.compile(r"(?<![0-9])0[0-7]")
 _LETTER_RE = re.compile(r"[A-Za-z\\]")
+_NOT_0X_MARKS = ("0o", "0O", "0b", "0B", "\\", "U", "#", "h", "H")
+_0X_DIGITS_RE = re.compile(r"0[xX]((?:(?!0[xX])[0-9A-Fa-f])++)")
 _DIGITS_ITEM_RE = re.compile(r"-?[0-9]+")
 _CSS_ESCAPE_RE = re.compile(r"\\{1,16}+([0-9A-Fa-f]{1,6}+)([ \t]?)")
 
@@ -944,6 +948,9 @@ def _byte_run_read(run: str, octal: bool = False) -> str:
                   int(d, base if d[:1] == "0" and max(d) < "8" else 10)
                   for d in digits]  # fmt: skip
         hexed = False
+    elif not any(mark in run for mark in _NOT_0X_MARKS):  # 0x values alone: the same
+        digits = _0X_DIGITS_RE.findall(run)
+        values = [int(d, 16) for d in digits]
     else:
         for m in _BYTE_ITEM_RE.finditer(run):
             at = m.lastindex or 8
