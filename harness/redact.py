@@ -864,10 +864,13 @@ _PREFIXED_ITEM = (
     r"(?:(?![0-9A-Za-z])|(?=0[xX]))"
 )
 _DECIMAL_ITEM = r"(?:[0-9A-Fa-f]{2}[hH]|[01]{8}|-?[0-9]{1,10}+)(?![0-9A-Za-z])"
+# a decimal run's separators also dots, and a program's characters by code: ``chr(116)+chr(111)``,
+# ``(char)116 + (char)111``
+_DECIMAL_SEP = rf"(?:{_BYTE_SEP}|[.()+]|[cC][hH][aA]?[rR])"
 _BYTE_RUN_RES = (
     re.compile(rf"(?<![0-9A-Za-z]){_PREFIXED_ITEM}(?:{_BYTE_SEP}{{0,16}}+{_PREFIXED_ITEM}){{3,}}+"),
     re.compile(
-        rf"(?<![\w.-])(?:\[\s*)?{_DECIMAL_ITEM}(?:(?:{_BYTE_SEP}|\.){{1,16}}+{_DECIMAL_ITEM}){{3,}}+"
+        rf"(?<![\w.-])(?:\[\s*)?{_DECIMAL_ITEM}(?:{_DECIMAL_SEP}{{1,16}}+{_DECIMAL_ITEM}){{3,}}+"
         r"(?:\s*\])?"
     ),
 )
@@ -1024,7 +1027,7 @@ _BYTE_RUN_READS = (
     (_BYTE_RUN_RES[0], (_byte_run_read,)),
     (_BYTE_RUN_RES[1], (_byte_run_read, _c_byte_run_read)),
 )
-_BYTE_RUN_APART = " \t\r\n,;|:'\".\\"
+_BYTE_RUN_APART = " \t\r\n,;|:'\".\\()"
 _GLUED_0X_RE = re.compile(r"0(?<![0-9A-Za-z]0)[xX](?:(?!0[xX])[0-9A-Fa-f]){1,16}+0[xX]")
 
 
