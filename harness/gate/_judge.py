@@ -279,11 +279,11 @@ def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
     if ordered:
         whens.append(
             "a service deciding a pair alike in either order of its images: the run asks the "
-            f"swapped order for its repeat sample ({REPEAT_PAIRS} pairs per API at most) and, "
-            f"once the order moved a sampled genuine pair, for up to {GENUINE_SWAPPED} genuine "
-            "pairs within its budgets, never for every impostor pair (whatever the --faces set "
-            "or the bound), and no sentence says which image a user sends as the reference "
-            "(ERRATA E-098; the order_free_score finding, E-075)"
+            f"swapped order for its repeat sample ({REPEAT_PAIRS} pairs per API at most) and "
+            f"for up to {GENUINE_SWAPPED} genuine pairs within its budgets, never for every "
+            "impostor pair (whatever the --faces set or the bound), and no sentence says "
+            "which image a user sends as the reference (ERRATA E-098; the order_free_score "
+            "finding, E-075)"
         )
     if counted:
         whens.append(
