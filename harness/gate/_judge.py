@@ -208,7 +208,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         )
     problems, shown, undecided = [], [], []
     # undecided by impostor pairs without a decision, by the images' order (E-098), by the count
-    unanswered = ordered = counted = False
+    unanswered = ordered = counted = unmeasured = False
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
@@ -217,10 +217,15 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         if limit.bound == "upper95":
             value = interval[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
-        if value is None:
-            declined = _declined(row) if rate != "fmr" else 0
-            why = f": all {declined} genuine pairs declined ({_DECLINED})" if declined else ""
-            problems.append(f"{rate.upper()} not measured{why}")
+        if value is None and (declined := _declined(row) if rate != "fmr" else 0):
+            problems.append(  # every genuine user turned away: a failure, not a doubt
+                f"{rate.upper()} not measured: all {declined} genuine pairs declined ({_DECLINED})"
+            )
+        elif value is None:  # no pair decided at the claim: nothing measured, no verdict either
+            # (session 28, jd-result-text: JD's result as the text "false", no decision, failed
+            # a gate's max_fmr "FMR not measured"; the answer's type is conformance's rule)
+            undecided.append(f"{rate.upper()} not measured{_unmeasured(row, rate)}")
+            unmeasured = True
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
             counted = True
@@ -260,15 +265,29 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         expected=expected,
         actual=", ".join(shown),
         reason="; ".join(problems or undecided),
-        testable_when=_testable_when(unanswered, ordered, counted) if inconclusive else None,
+        testable_when=_testable_when(unanswered, ordered, counted, unmeasured)
+        if inconclusive
+        else None,
     )
 
 
-def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
+def _unmeasured(row: ThresholdResult, rate: str) -> str:
+    """Why no pair was decided at the row's claim: its pairs answered without a decision there."""
+    kind = "impostor" if rate == "fmr" else "genuine"
+    excluded = int(((row.model_extra or {}).get("excluded") or {}).get(kind, 0))
+    return f": {excluded} {kind} pairs answered without a decision at it" if excluded else ""
+
+
+def _testable_when(unanswered: bool, ordered: bool, counted: bool, unmeasured: bool = False) -> str:
     """What would decide an inconclusive limit, for each kind of doubt it has: pairs without a
     decision, the images' order (E-098: no larger data set helps, the swapped sample is capped),
-    or the count."""
+    the count, or nothing measured at all."""
     whens = []
+    if unmeasured:
+        whens.append(
+            "answers the claim reads: a score on the documented scale, or the decision it "
+            "reads (JD's result as a Boolean); the answers' types are conformance's rules"
+        )
     if unanswered:
         whens.append(
             "a decision for every impostor pair: a re-run sends again those without a usable "
