@@ -48,7 +48,7 @@ def test_match_success_parses_the_string_score(contract: Any) -> None:
 
 @pytest.mark.parametrize(
     "result",
-    [None, {}, {"success": "true", "score": "high"}, {"score": "nan"}],
+    [None, {}, {"score": "high"}, {"score": "nan"}],
     ids=["no-data", "no-score-no-decision", "not-a-number", "nan"],
 )
 def test_match_success_without_a_usable_score_is_an_error(
@@ -63,6 +63,11 @@ def test_match_decision_without_a_score_is_a_comparison(contract: Any, success: 
     compared, and the claims count its score as unknown."""
     got = classify_match(_match(0, {"success": success}), contract)
     assert got == Outcome(score=None, decision=success == "true", code="0", category="ok")
+    # a score that is no number beside the decision: the decision counts, the score is unknown
+    # (session 29, match-comma: "85,50" read "no usable answer", the run stopped with exit 2)
+    for text in ("85,50", "NaN"):
+        got = classify_match(_match(0, {"success": success, "score": text}), contract)
+        assert got == Outcome(None, success == "true", "score unreadable", "ok"), text
 
 
 def test_every_internal_code_is_classified_by_its_category(contract: Any) -> None:
