@@ -208,7 +208,8 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         )
     problems, shown, undecided = [], [], []
     # undecided by impostor pairs without a decision, by the images' order (E-098), by the count
-    unanswered = ordered = counted = unmeasured = False
+    unanswered: str | bool = False  # the kind of pairs left without a decision
+    ordered = counted = unmeasured = False
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
@@ -242,9 +243,9 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             problems.append(
                 f"{rate.upper()} {value:.4g} > {maximum:g}{ci if limit.bound is None else ''}"
             )
-        elif rate == "fmr" and (doubt := _unknown_doubt(row, maximum, limit.bound)):
+        elif rate != "frr" and (doubt := _unknown_doubt(row, maximum, limit.bound, rate)):
             undecided.append(doubt)
-            unanswered = True
+            unanswered = "impostor" if rate == "fmr" else "genuine"
         elif rate == "fmr" and (doubt := _declines_doubt(row, maximum, limit.bound)):
             undecided.append(doubt)
             counted = True
@@ -278,7 +279,9 @@ def _unmeasured(row: ThresholdResult, rate: str) -> str:
     return f": {excluded} {kind} pairs answered without a decision at it" if excluded else ""
 
 
-def _testable_when(unanswered: bool, ordered: bool, counted: bool, unmeasured: bool = False) -> str:
+def _testable_when(
+    unanswered: str | bool, ordered: bool, counted: bool, unmeasured: bool = False
+) -> str:
     """What would decide an inconclusive limit, for each kind of doubt it has: pairs without a
     decision, the images' order (E-098: no larger data set helps, the swapped sample is capped),
     the count, or nothing measured at all."""
@@ -290,7 +293,7 @@ def _testable_when(unanswered: bool, ordered: bool, counted: bool, unmeasured: b
         )
     if unanswered:
         whens.append(
-            "a decision for every impostor pair: a re-run sends again those without a usable "
+            f"a decision for every {unanswered} pair: a re-run sends again those without a usable "
             "answer (a transport failure, a malformed answer, an internal error), not those "
             "answered without a score (E-011); a documented decline (liveness, risk control, "
             "an invalid parameter, quality) is left out like a failure to acquire"
@@ -312,22 +315,33 @@ def _testable_when(unanswered: bool, ordered: bool, counted: bool, unmeasured: b
     return "; and ".join(whens)
 
 
-def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> str | None:
-    """Why an FMR limit met by the impostor pairs decided is not met by the sample (None: it
-    is): the suite's rule for the pairs without a decision (no score, E-011, or no usable answer
-    at all): the limit holds only if it holds were every one of them a false match."""
+def _unknown_doubt(
+    row: ThresholdResult, maximum: float, bound: str | None, rate: str = "fmr"
+) -> str | None:
+    """Why an FMR (FNMR) limit met by the impostor (genuine) pairs decided is not met by the
+    sample (None: it is): the suite's rule for the pairs without a decision (no score, E-011, or
+    no usable answer at all): the limit holds only if it holds were every one of them an error.
+    Genuine pairs alike (session 29: a JD 1155 with neither result nor score, no decision under
+    E-088, hid a genuine rejection from FNMR)."""
     extra = row.model_extra or {}
     excluded = extra.get("excluded") or {}
-    unknown = int(excluded.get("impostor", 0)) + int(extra.get("no_answer_impostor", 0))
-    if not unknown or maximum >= 1:
+    kind = "impostor" if rate == "fmr" else "genuine"
+    unknown = int(excluded.get(kind, 0)) + int(extra.get(f"no_answer_{kind}", 0))
+    if not unknown or maximum >= 1 or extra.get("retold_genuine_every_pair") and kind == "genuine":
         return None
-    k, n = (row.false_matches or 0) + unknown, (row.impostor or 0) + unknown
+    errors, trials = (
+        (row.false_matches, row.impostor)
+        if kind == "impostor"
+        else (row.false_non_matches, row.genuine)
+    )
+    k, n = (errors or 0) + unknown, (trials or 0) + unknown
     if _fmr_holds(k, n, maximum, bound):
         return None
+    what = "false matches" if kind == "impostor" else "false non-matches"
     return (
-        f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs decided, not with "
+        f"{rate.upper()} <= {maximum:g} holds over the {trials} {kind} pairs decided, not with "
         f"the {unknown} more answered without a score or without a usable answer (errors "
-        f"another try could answer) as false matches ({k} in {n})"
+        f"another try could answer) as {what} ({k} in {n})"
     )
 
 

@@ -148,9 +148,17 @@ def test_a_score_off_the_scale_without_a_decision_is_no_answer(contract: Any) ->
     assert classify_jd(_jd(code=0, score=85), contract) == OFF
 
 
-def test_jd_score_that_is_no_number_is_no_decision(contract: Any) -> None:
+def test_jd_score_that_is_no_number_counts_by_its_result(contract: Any) -> None:
+    """The score unknown, the ``result`` sent with it still the service's decision (session 29:
+    it read as no usable answer, and a run of them stopped with exit 2)."""
     got = classify_jd(_jd(code=0, result=True, score="high"), contract)
-    assert (got.score, got.decision, got.category) == (None, None, "error")
+    assert (got.score, got.decision, got.category, got.code) == (
+        None,
+        True,
+        "ok",
+        "score unreadable",
+    )
+    assert classify_jd(_jd(code=0, score="high"), contract).category == "error"
 
 
 def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> None:
