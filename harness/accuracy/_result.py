@@ -426,6 +426,10 @@ def _claim_row(
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
+    # genuine pairs that got no usable answer: out of FNMR, but a gate's limit on FNMR or FRR
+    # holds only with them as rejections (session 29, jd-errors-on-genuine: a service answering
+    # 50 系统错误 to the genuine pairs it rejects read FNMR 0 in 13 and passed max_fnmr = 0.3)
+    failed_genuine = sum(p.genuine for p in failed)
     failed = [p for p in failed if not p.genuine]
     declines = declines or {}
     # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
@@ -558,6 +562,7 @@ def _claim_row(
         and _every_pair_swapped(claim, ok, retold),
         "order_decides": order_decides,  # untestable by the order alone: more photos won't help
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
+        "no_answer_genuine": failed_genuine,  # the gate's FNMR/FRR limits read them alike
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
         "declined_in_frr": turned_away,  # of the genuine ones: refused about their images

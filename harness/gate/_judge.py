@@ -243,7 +243,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             problems.append(
                 f"{rate.upper()} {value:.4g} > {maximum:g}{ci if limit.bound is None else ''}"
             )
-        elif rate != "frr" and (doubt := _unknown_doubt(row, maximum, limit.bound, rate)):
+        elif doubt := _unknown_doubt(row, maximum, limit.bound, rate):
             undecided.append(doubt)
             unanswered = "impostor" if rate == "fmr" else "genuine"
         elif rate == "fmr" and (doubt := _declines_doubt(row, maximum, limit.bound)):
@@ -321,23 +321,23 @@ def _unknown_doubt(
     """Why an FMR (FNMR) limit met by the impostor (genuine) pairs decided is not met by the
     sample (None: it is): the suite's rule for the pairs without a decision (no score, E-011, or
     no usable answer at all): the limit holds only if it holds were every one of them an error.
-    Genuine pairs alike (session 29: a JD 1155 with neither result nor score, no decision under
-    E-088, hid a genuine rejection from FNMR)."""
+    Genuine pairs alike for FNMR and FRR (session 29: JD's bare 1155, no decision under E-088,
+    or its 50 系统错误 on the genuine pairs it rejects hid them from FNMR)."""
     extra = row.model_extra or {}
     excluded = extra.get("excluded") or {}
     kind = "impostor" if rate == "fmr" else "genuine"
     unknown = int(excluded.get(kind, 0)) + int(extra.get(f"no_answer_{kind}", 0))
-    if not unknown or maximum >= 1 or extra.get("retold_genuine_every_pair") and kind == "genuine":
+    if not unknown or maximum >= 1:
         return None
-    errors, trials = (
-        (row.false_matches, row.impostor)
-        if kind == "impostor"
-        else (row.false_non_matches, row.genuine)
-    )
+    errors, trials = {
+        "fmr": (row.false_matches, row.impostor),
+        "fnmr": (row.false_non_matches, row.genuine),
+        "frr": (row.frr_errors, row.frr_trials),
+    }[rate]
     k, n = (errors or 0) + unknown, (trials or 0) + unknown
     if _fmr_holds(k, n, maximum, bound):
         return None
-    what = "false matches" if kind == "impostor" else "false non-matches"
+    what = {"fmr": "false matches", "fnmr": "false non-matches", "frr": "false rejections"}[rate]
     return (
         f"{rate.upper()} <= {maximum:g} holds over the {trials} {kind} pairs decided, not with "
         f"the {unknown} more answered without a score or without a usable answer (errors "
