@@ -327,6 +327,8 @@ def _unknown_doubt(
     excluded = extra.get("excluded") or {}
     kind = "impostor" if rate == "fmr" else "genuine"
     unknown = int(excluded.get(kind, 0)) + int(extra.get(f"no_answer_{kind}", 0))
+    declined = int(extra.get("declined_unknown_genuine") or 0) if kind == "genuine" else 0
+    unknown += declined
     if not unknown or maximum >= 1:
         return None
     errors, trials = {
@@ -342,6 +344,12 @@ def _unknown_doubt(
         f"{rate.upper()} <= {maximum:g} holds over the {trials} {kind} pairs decided, not with "
         f"the {unknown} more answered without a score or without a usable answer (errors "
         f"another try could answer) as {what} ({k} in {n})"
+        + (
+            f"; {declined} of them declined about the caller (risk control, the account), the "
+            "declines falling on genuine pairs more than on impostor ones"
+            if declined
+            else ""
+        )
     )
 
 

@@ -284,3 +284,24 @@ def test_a_run_untestable_by_the_order_alone_does_not_ask_for_more_photos() -> N
     assert "ERRATA E-098" in why and "at this data size" not in why
     assert when.startswith("a service deciding impostor pairs alike in either order"), when
     assert "--faces dataset" not in when and "4 pairs per API at most" in when
+
+
+@pytest.mark.parametrize(("genuine_declined", "outcome"), [(10, "inconclusive"), (1, "pass")])
+def test_declines_about_the_caller_falling_on_genuine_pairs_hold_back_an_fnmr_limit(
+    genuine_declined: int, outcome: str
+) -> None:
+    """Round 18, jd-1159-genuine: JD answering `1159 风控拦截` (risk control, about the caller:
+    in neither FNMR nor FRR) to the genuine pairs it rejects read FNMR 0 in 13, FRR 0, and
+    passed max_fnmr and max_frr = 0.3. A decline about the caller cannot know whether the photos
+    are of one person: falling on genuine pairs (10 of 23, no impostor pair) they hold the limit
+    back as pairs without a decision do; one in 23 beside none of 300 shows no such share."""
+    claim = Claim("jd.result", 1e-4, rule="decision", at_most=True)
+    genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(23)]
+    impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(300)]
+    ok = [(p, Outcome(0.95, True, "0")) for p in genuine[genuine_declined:]]
+    ok += [(p, Outcome(0.05, False, "1155")) for p in impostor]
+    row = _claim_row(claim, ok, {}, declines={"genuine": genuine_declined, "impostor": 0})
+    assert row["declined_unknown_genuine"] == (10 if outcome == "inconclusive" else 0)
+    for limit in ({"max_fnmr": 0.3}, {"max_frr": 0.3}):
+        crit = _criterion(row | {"scale_unknown": None}, {"claim": "jd.result", **limit})
+        assert crit.outcome == outcome, crit
