@@ -30,6 +30,10 @@ OFF_SCALE = "score out of range"  # a number, not on the documented scale: the s
 # one above the documented range (/match on 0..1000): only these can untie the scale (tie_scale)
 OFF_SCALE_ABOVE = "score above range"
 OFF_SCALES = (OFF_SCALE, OFF_SCALE_ABOVE)
+# a score sent that is no number ("85,50", "NaN") beside a decision: the decision counts where a
+# claim reads it, the score is unknown (session 29, match-comma: every answer read "no usable
+# answer" and the run stopped, exit 2; ERRATA E-089)
+UNREADABLE = "score unreadable"
 
 
 @dataclass(frozen=True, slots=True)

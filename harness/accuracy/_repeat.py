@@ -3,10 +3,10 @@
 The run compares each pair once, in one order (:class:`PairImages`: sorted by sha256), so a score
 drawn at random per call, or one that depends on which image is the reference, went unseen: its
 noise widened the FMR/FNMR of every claim and nothing said why. A small seeded sample of the pairs
-answered (one in ten, four at most) is asked twice more (same order, then swapped), with what the
-run's request and time budgets leave once every pair is measured, and
-cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``; once a sampled genuine pair's
-swapped answer moved where asking again did not, every genuine pair is asked swapped, E-098),
+answered (one in ten, four at most) is asked twice more (same order, then swapped), and every other
+genuine pair is asked swapped (:data:`GENUINE_SWAPPED` at most), with what the run's request and
+time budgets leave once every pair is measured, and
+cached like a pair (keys ``<pair>~again``, ``<pair>~swapped``, E-098),
 so a resumed or ``--from-cache``
 run re-judges without sending them again. No sentence of either document says a score must be
 repeatable or order-free (ERRATA E-075): a difference is a low-severity convention finding, never
@@ -29,13 +29,13 @@ REPEAT_PAIRS: Final = 4  # pairs asked again and swapped: 8 calls per API at mos
 REPEAT_SHARE: Final = 10  # and one pair per 10 answered at most (a short run stays short)
 TOLERANCE: Final = 1e-4  # of the documented score range: /match 0.01 points, JD 0.0001
 KINDS: Final = {"again": "asked again", "swapped": "with its images swapped"}
-# genuine pairs asked swapped at most once the sample shows the order changing one (genuine pairs
-# are few: each in both orders lets FNMR be measured over either order, so an order rejecting
-# every genuine pair can fail a limit, not only leave it inconclusive: audit round 16)
+# genuine pairs outside the sample asked swapped, whatever the sample showed (genuine pairs are
+# few: 23 in the shared set, one call each; both orders of each let FNMR be measured over either
+# order, so an order rejecting genuine pairs fails a limit, not only leaves it inconclusive: audit
+# round 16). Unconditionally (session 29): grown only once a sampled pair's swapped answer
+# changed, a service rejecting 10 of 23 genuine pairs swapped failed max_fnmr on 3 seeds of 6
+# and read FNMR 0 on the others (the sample's two genuine pairs happened to be spared)
 GENUINE_SWAPPED: Final = 100
-# a swapped score moved this many times further than the same pair asked again is the order's
-# move, not the service's noise (a 0.05-point jitter hid order-rejects' 90-point fall, session 26)
-NOISE: Final = 4
 ERRATUM: Final = "E-075"
 
 Ask = Callable[[PairImages, bool], Outcome]  # (pair, swapped) -> outcome
@@ -146,31 +146,26 @@ def observe_repeats(
             examples.setdefault(kind, _example(pair, first, outcome))
         return delta, flipped
 
-    order_moved = False  # a sampled genuine pair answered otherwise swapped, not so asked again
     for pair, first in sample:
-        again, swapped = (one(pair, first, kind) for kind in KINDS)
-        if pair.genuine and swapped is not None:
-            moved, flipped = swapped
-            still = again or (0.0, False)
-            order_moved |= (flipped and not still[1]) or (moved > max(tolerance, NOISE * still[0]))
+        for kind in KINDS:
+            one(pair, first, kind)
+    # every other genuine pair asked swapped (bounded, within the budget), so FNMR is measured
+    # over both orders of every pair instead of guessed from the sample's two (E-098): a verdict
+    # no seed's choice of sample decides (session 29, some-order-rejects). A service answering
+    # alike either way is judged as without them (_result._retold counts none)
+    chosen = {p.key for p, _ in sample}
+    more = [(p, o) for p, o in _usable(answered, seed) if p.genuine and p.key not in chosen]
     extended = 0
-    if order_moved:
-        # the swapped order changed a genuine pair's answer more than asking again did: every
-        # other genuine pair is asked swapped too (bounded, within the budget), so FNMR is
-        # measured over both orders of every pair instead of guessed from two (E-098). A score
-        # jitter as large either way is no order (jitter: no extra call); a repeat moved the
-        # other way does not hide one (audit round 16, repeat-aware-order-rejects)
-        chosen = {p.key for p, _ in sample}
-        more = [(p, o) for p, o in _usable(answered, seed) if p.genuine and p.key not in chosen]
-        for pair, first in more[:GENUINE_SWAPPED]:
-            if stopped:
-                break
-            # answered asks only: a pair the budget left unasked is no comparison (review of
-            # session 28: 18 "asked" where 17 went unasked)
-            extended += one(pair, first, "swapped") is not None
+    for pair, first in more[:GENUINE_SWAPPED]:
+        if stopped:
+            break
+        # answered asks only: a pair the budget left unasked is no comparison (review of
+        # session 28: 18 "asked" where 17 went unasked)
+        extended += one(pair, first, "swapped") is not None
     return {
         "pairs": len(sample),
-        "genuine_swapped": extended,  # more genuine pairs answered swapped, the order deciding
+        "genuine_swapped": extended,  # genuine pairs outside the sample answered swapped
+        "genuine_over_cap": max(0, len(more) - GENUINE_SWAPPED),  # never asked swapped
         "tolerance": tolerance,
         "calls": calls,
         "unasked": unasked,
@@ -237,16 +232,19 @@ def repeat_notes(api: str, repeats: dict[str, Any] | None, every_pair: bool = Fa
             f"{api}: the same answer when a pair was {' and '.join(same)}, within "
             f"{repeats['tolerance']:g} (ERRATA {ERRATUM})"
         )
-    if repeats.get("genuine_swapped"):
+    if repeats.get("genuine_swapped") or repeats.get("unasked"):
+        every_pair = every_pair or not (
+            ended or repeats.get("unasked") or repeats.get("genuine_over_cap")
+        )
         both = (
-            "FNMR is measured over both orders of every genuine pair"
+            "where the order decided a genuine pair, FNMR and FRR count both orders of every one"
             if every_pair
-            else "not every genuine pair (the budget, or an answer that ended the sample), so "
-            "FNMR counts both orders of those pairs only and the order's doubt stays"
+            else "not every genuine pair (the budget, the cap or an answer that ended the "
+            "sample), so FNMR counts both orders of those pairs only and the order's doubt stays"
         )
         notes.append(
-            f"{api}: a sampled genuine pair's answer changed with its images swapped, so "
-            f"{repeats['genuine_swapped']} more genuine pairs were answered swapped: {both} "
+            f"{api}: every genuine pair is asked with its images swapped too; "
+            f"{repeats['genuine_swapped']} beyond the sample were answered swapped: {both} "
             "(ERRATA E-098)"
         )
     if refused:

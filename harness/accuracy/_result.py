@@ -426,6 +426,10 @@ def _claim_row(
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
+    # genuine pairs that got no usable answer: out of FNMR, but a gate's limit on FNMR or FRR
+    # holds only with them as rejections (session 29, jd-errors-on-genuine: a service answering
+    # 50 系统错误 to the genuine pairs it rejects read FNMR 0 in 13 and passed max_fnmr = 0.3)
+    failed_genuine = sum(p.genuine for p in failed)
     failed = [p for p in failed if not p.genuine]
     declines = declines or {}
     # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
@@ -558,6 +562,14 @@ def _claim_row(
         and _every_pair_swapped(claim, ok, retold),
         "order_decides": order_decides,  # untestable by the order alone: more photos won't help
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
+        "no_answer_genuine": failed_genuine,  # the gate's FNMR/FRR limits read them alike
+        # genuine pairs declined about the caller (risk control 1159: in neither FNMR nor FRR)
+        # where the declines fall on genuine pairs more than on impostor ones: unknown at a
+        # gate's FNMR/FRR limit (session 29, jd-1159-genuine: 1159 on the genuine pairs it
+        # rejects read FNMR 0 in 13, FRR 0, and passed max_fnmr and max_frr = 0.3)
+        "declined_unknown_genuine": _genuine_declines_unknown(
+            declines.get("genuine", 0) - turned_away, presented
+        ),
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
         "declined_in_frr": turned_away,  # of the genuine ones: refused about their images
@@ -645,6 +657,22 @@ def _drawn(claim: Claim, retold: Sequence[Retold]) -> bool:
     return bool(crossed) and all(
         d is not None and abs(d) <= moved[(cls, d > 0)] for cls, d in crossed
     )
+
+
+def _genuine_declines_unknown(
+    caller: int, presented: tuple[tuple[int, int], tuple[int, int]]
+) -> int:
+    """``caller`` genuine pairs declined about the caller (left out of FNMR and FRR) when the
+    declines fall on genuine pairs more than on impostor ones (one-sided Fisher exact test at
+    5 %, the mirror of E-097's): a decline about the caller does not know whether the two photos
+    are of one person, so such a share hides rejections. 0 otherwise."""
+    from scipy.stats import fisher_exact
+
+    (impostors, hidden), (genuines, declined) = presented
+    if caller <= 0 or not genuines:
+        return 0
+    table = [[declined, genuines - declined], [hidden, impostors - hidden]]
+    return caller if float(fisher_exact(table, alternative="greater").pvalue) < 0.05 else 0
 
 
 def _every_pair_swapped(

@@ -54,6 +54,7 @@ from ._data import (
     OFF_SCALE,
     OFF_SCALE_ABOVE,
     OFF_SCALES,
+    UNREADABLE,
     Category,
     Outcome,
     OutcomeCache,
@@ -88,7 +89,8 @@ def outcome_of(answer: Answer, top: float | None = None) -> Outcome:
     documented scale (JD's 0..1 answered as 85: a scale the conformance rule on the range fails,
     not the accuracy) counts by the decision sent with it (``result``, ``success``) and is
     unknown at the score thresholds (code :data:`OFF_SCALE`, :data:`OFF_SCALE_ABOVE` for one over
-    the range's ``top``, noted); with no decision either, ``error``."""
+    the range's ``top``, noted), and so does a score that is no number (:data:`UNREADABLE`);
+    with no decision either, ``error``."""
     if answer.where is None or answer.code is None:
         return Outcome(None, None, MALFORMED, "error")
     compared = (
@@ -99,9 +101,11 @@ def outcome_of(answer: Answer, top: float | None = None) -> Outcome:
         decision = answer.decision
         sent = parse_score(answer.sent_score)
         off = OFF_SCALE_ABOVE if top is not None and sent is not None and sent > top else OFF_SCALE
-        if not answer.score_off_scale or decision is None:
+        if decision is None:
             return Outcome(None, None, off if answer.score_off_scale else code, "error")
-        return Outcome(score=None, decision=decision, code=off)
+        return Outcome(
+            score=None, decision=decision, code=off if answer.score_off_scale else UNREADABLE
+        )
     if compared:
         if answer.score is None and answer.api == "match" and answer.decision is None:
             return Outcome(None, None, code, "error")
@@ -628,6 +632,14 @@ def _notes(
                 else "no claim reads /match's success (比对成功, not a match: E-011), so these "
                 "pairs are unknown at every score threshold (ERRATA E-060)"
             )
+        )
+    if unreadable := result.codes.get(UNREADABLE, 0):
+        notes.append(
+            f"{api}: {unreadable} answer(s) carried a score that is no number (a decimal comma, "
+            "NaN, a word) beside a decision: the decision counts where a claim reads it "
+            + ("(jd.result)" if api == "jd" else "(no /match claim reads success, E-011)")
+            + ", the score is unknown at the score thresholds and left out of EER, DET and "
+            "histogram (the score's type is conformance's rule)"
         )
     if result.eer is not None and result.eer["value"] > 0.5:
         notes.append(

@@ -295,7 +295,10 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
     )
 
 
-NOT_PASSED: Final = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below it
+NOT_PASSED: Final = "score_too_low"
+_SAYS_FALSE: Final = re.compile(
+    r"结果\s*[:：]\s*false", re.IGNORECASE
+)  # 1155's msg, seed 004  # JD 1115 采集照对比分值过低,未通过!: compared, below it
 
 
 def compares(contract: Contract, api: str, code: str) -> bool:
@@ -336,8 +339,19 @@ def _read_jd(contract: Contract, status: int, body: dict[str, Any]) -> Answer:
     # 1155 (比对失败, not the same person) without ``result`` is a non-match too: the result row's
     # 必填 is empty (E-023), and the code says it (E-088; session 28, jd-result-only-true: its
     # impostor pairs read "no decision", a gate's max_fmr failed "FMR not measured", and its
-    # genuine rejections left FNMR, 0 in 13)
-    below |= code == str(contract.jd_not_same_person_code) and "result" not in result
+    # genuine rejections left FNMR, 0 in 13), when it shows a comparison that ran: a score sent,
+    # or a msg giving the comparison's result (the example's `分数:0.7060586 阈值:0.8179
+    # 结果:false`). A bare 1155 (code and msg alone) is no decision: `比对失败` may say the
+    # comparison failed to run (session 29: a 1155 of a comparison that never ran read as a
+    # false non-match; the gate's FNMR limit holds only with such pairs as errors)
+    below |= (
+        code == str(contract.jd_not_same_person_code)
+        and "result" not in result
+        and (
+            result.get("score") is not None
+            or bool(_SAYS_FALSE.search(_of(str, result.get("msg"), "")))
+        )
+    )
     head = ("jd", status, body, "business", code, meaning, typed)
     return Answer(
         *head,

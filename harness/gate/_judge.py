@@ -208,7 +208,8 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         )
     problems, shown, undecided = [], [], []
     # undecided by impostor pairs without a decision, by the images' order (E-098), by the count
-    unanswered = ordered = counted = False
+    unanswered: str | bool = False  # the kind of pairs left without a decision
+    ordered = counted = unmeasured = False
     for rate, maximum in maxima.items():
         if maximum is None:
             continue
@@ -217,10 +218,15 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         if limit.bound == "upper95":
             value = interval[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
-        if value is None:
-            declined = _declined(row) if rate != "fmr" else 0
-            why = f": all {declined} genuine pairs declined ({_DECLINED})" if declined else ""
-            problems.append(f"{rate.upper()} not measured{why}")
+        if value is None and (declined := _declined(row) if rate != "fmr" else 0):
+            problems.append(  # every genuine user turned away: a failure, not a doubt
+                f"{rate.upper()} not measured: all {declined} genuine pairs declined ({_DECLINED})"
+            )
+        elif value is None:  # no pair decided at the claim: nothing measured, no verdict either
+            # (session 28, jd-result-text: JD's result as the text "false", no decision, failed
+            # a gate's max_fmr "FMR not measured"; the answer's type is conformance's rule)
+            undecided.append(f"{rate.upper()} not measured{_unmeasured(row, rate)}")
+            unmeasured = True
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
             counted = True
@@ -237,9 +243,9 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             problems.append(
                 f"{rate.upper()} {value:.4g} > {maximum:g}{ci if limit.bound is None else ''}"
             )
-        elif rate == "fmr" and (doubt := _unknown_doubt(row, maximum, limit.bound)):
+        elif doubt := _unknown_doubt(row, maximum, limit.bound, rate):
             undecided.append(doubt)
-            unanswered = True
+            unanswered = "impostor" if rate == "fmr" else "genuine"
         elif rate == "fmr" and (doubt := _declines_doubt(row, maximum, limit.bound)):
             undecided.append(doubt)
             counted = True
@@ -260,18 +266,34 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         expected=expected,
         actual=", ".join(shown),
         reason="; ".join(problems or undecided),
-        testable_when=_testable_when(unanswered, ordered, counted) if inconclusive else None,
+        testable_when=_testable_when(unanswered, ordered, counted, unmeasured)
+        if inconclusive
+        else None,
     )
 
 
-def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
+def _unmeasured(row: ThresholdResult, rate: str) -> str:
+    """Why no pair was decided at the row's claim: its pairs answered without a decision there."""
+    kind = "impostor" if rate == "fmr" else "genuine"
+    excluded = int(((row.model_extra or {}).get("excluded") or {}).get(kind, 0))
+    return f": {excluded} {kind} pairs answered without a decision at it" if excluded else ""
+
+
+def _testable_when(
+    unanswered: str | bool, ordered: bool, counted: bool, unmeasured: bool = False
+) -> str:
     """What would decide an inconclusive limit, for each kind of doubt it has: pairs without a
     decision, the images' order (E-098: no larger data set helps, the swapped sample is capped),
-    or the count."""
+    the count, or nothing measured at all."""
     whens = []
+    if unmeasured:
+        whens.append(
+            "answers the claim reads: a score on the documented scale, or the decision it "
+            "reads (JD's result as a Boolean); the answers' types are conformance's rules"
+        )
     if unanswered:
         whens.append(
-            "a decision for every impostor pair: a re-run sends again those without a usable "
+            f"a decision for every {unanswered} pair: a re-run sends again those without a usable "
             "answer (a transport failure, a malformed answer, an internal error), not those "
             "answered without a score (E-011); a documented decline (liveness, risk control, "
             "an invalid parameter, quality) is left out like a failure to acquire"
@@ -279,11 +301,11 @@ def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
     if ordered:
         whens.append(
             "a service deciding a pair alike in either order of its images: the run asks the "
-            f"swapped order for its repeat sample ({REPEAT_PAIRS} pairs per API at most) and, "
-            f"once the order moved a sampled genuine pair, for up to {GENUINE_SWAPPED} genuine "
-            "pairs within its budgets, never for every impostor pair (whatever the --faces set "
-            "or the bound), and no sentence says which image a user sends as the reference "
-            "(ERRATA E-098; the order_free_score finding, E-075)"
+            f"swapped order for its repeat sample ({REPEAT_PAIRS} pairs per API at most) and "
+            f"for up to {GENUINE_SWAPPED} genuine pairs within its budgets, never for every "
+            "impostor pair (whatever the --faces set or the bound), and no sentence says "
+            "which image a user sends as the reference (ERRATA E-098; the order_free_score "
+            "finding, E-075)"
         )
     if counted:
         whens.append(
@@ -293,22 +315,41 @@ def _testable_when(unanswered: bool, ordered: bool, counted: bool) -> str:
     return "; and ".join(whens)
 
 
-def _unknown_doubt(row: ThresholdResult, maximum: float, bound: str | None) -> str | None:
-    """Why an FMR limit met by the impostor pairs decided is not met by the sample (None: it
-    is): the suite's rule for the pairs without a decision (no score, E-011, or no usable answer
-    at all): the limit holds only if it holds were every one of them a false match."""
+def _unknown_doubt(
+    row: ThresholdResult, maximum: float, bound: str | None, rate: str = "fmr"
+) -> str | None:
+    """Why an FMR (FNMR) limit met by the impostor (genuine) pairs decided is not met by the
+    sample (None: it is): the suite's rule for the pairs without a decision (no score, E-011, or
+    no usable answer at all): the limit holds only if it holds were every one of them an error.
+    Genuine pairs alike for FNMR and FRR (session 29: JD's bare 1155, no decision under E-088,
+    or its 50 系统错误 on the genuine pairs it rejects hid them from FNMR)."""
     extra = row.model_extra or {}
     excluded = extra.get("excluded") or {}
-    unknown = int(excluded.get("impostor", 0)) + int(extra.get("no_answer_impostor", 0))
+    kind = "impostor" if rate == "fmr" else "genuine"
+    unknown = int(excluded.get(kind, 0)) + int(extra.get(f"no_answer_{kind}", 0))
+    declined = int(extra.get("declined_unknown_genuine") or 0) if kind == "genuine" else 0
+    unknown += declined
     if not unknown or maximum >= 1:
         return None
-    k, n = (row.false_matches or 0) + unknown, (row.impostor or 0) + unknown
+    errors, trials = {
+        "fmr": (row.false_matches, row.impostor),
+        "fnmr": (row.false_non_matches, row.genuine),
+        "frr": (row.frr_errors, row.frr_trials),
+    }[rate]
+    k, n = (errors or 0) + unknown, (trials or 0) + unknown
     if _fmr_holds(k, n, maximum, bound):
         return None
+    what = {"fmr": "false matches", "fnmr": "false non-matches", "frr": "false rejections"}[rate]
     return (
-        f"FMR <= {maximum:g} holds over the {row.impostor} impostor pairs decided, not with "
+        f"{rate.upper()} <= {maximum:g} holds over the {trials} {kind} pairs decided, not with "
         f"the {unknown} more answered without a score or without a usable answer (errors "
-        f"another try could answer) as false matches ({k} in {n})"
+        f"another try could answer) as {what} ({k} in {n})"
+        + (
+            f"; {declined} of them declined about the caller (risk control, the account), the "
+            "declines falling on genuine pairs more than on impostor ones"
+            if declined
+            else ""
+        )
     )
 
 

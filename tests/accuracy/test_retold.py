@@ -47,10 +47,10 @@ def _sampled(pairs: Sequence[PairImages]) -> list[PairImages]:
 
 
 def _gate(
-    tmp_path: Path, pairs: Sequence[PairImages], score: Score, limit: dict[str, Any]
+    tmp_path: Path, pairs: Sequence[PairImages], score: Score, limit: dict[str, Any], seed: int = 0
 ) -> tuple[Any, dict[str, Any]]:
     """The gate's criterion for ``limit`` on a run of ``score``, and the run's row."""
-    with OutcomeCache(tmp_path / "c.jsonl") as cache:
+    with OutcomeCache(tmp_path / f"c{seed}.jsonl") as cache:
         result = run_accuracy(
             pairs,
             lambda p: Outcome(score(p, False), None, "0"),
@@ -61,6 +61,7 @@ def _gate(
             bootstrap_replicates=10,
             score_range=(0.0, 100.0),
             again=lambda p, swapped: Outcome(score(p, swapped), None, "0"),
+            seed=seed,
         )
     (row,) = result.thresholds
     return _criterion(row, limit), row
@@ -100,6 +101,30 @@ def test_a_score_jitter_does_not_switch_the_order_check_off(tmp_path: Path, jitt
     ), crit
 
 
+def test_the_order_rejecting_some_genuine_pairs_reads_alike_whatever_the_seed(
+    tmp_path: Path,
+) -> None:
+    """A service rejecting 10 of 27 genuine pairs when their images come the other way, none of
+    them in seed 0's repeat sample. The swapped sample grew only once a sampled genuine pair's
+    swapped answer changed, so the verdict followed the seed's choice of sample: seed 0 read FNMR
+    0 and passed max_fnmr = 0.15, other seeds failed it (session 28's review, some-order-rejects:
+    3 seeds of 6 failed max_fnmr 0.1, the others read FNMR 0). Every genuine pair is now asked
+    swapped: 10 in 54 answers (5 in 27 pairs) fail it on every seed."""
+    pairs = _pairs()
+    spared = set(_sampled(pairs))
+    rejected = {p for p in pairs if p.genuine and p not in spared}
+    rejected = set(sorted(rejected, key=lambda p: p.key)[:10])
+
+    def score(p: PairImages, swapped: bool) -> float:
+        return 5.0 if (swapped and p in rejected) or not p.genuine else 95.0
+
+    for seed in range(4):
+        crit, row = _gate(tmp_path, pairs, score, {"max_fnmr": 0.15}, seed=seed)
+        assert (row["genuine"], row["false_non_matches"]) == (54, 10), (seed, row)
+        assert row["retold_genuine_every_pair"] is True
+        assert crit.outcome == "fail" and crit.reason.startswith("FNMR 0.1852 > 0.15"), crit
+
+
 def test_a_pair_asked_again_in_the_same_order_is_no_more_trials(tmp_path: Path) -> None:
     """A deterministic service: 5 of 25 genuine pairs rejected in the run's order, one of them
     in the repeat sample and accepted with the images swapped. Its answer asked again is the
@@ -117,7 +142,7 @@ def test_a_pair_asked_again_in_the_same_order_is_no_more_trials(tmp_path: Path) 
         return 50.0 if p in rejected else 95.0 if p.genuine else 5.0
 
     crit, row = _gate(tmp_path, pairs, score, {"max_fnmr": 0.1})
-    # every genuine pair asked swapped once the order moved one: 25 + 25 comparisons, not the
+    # every genuine pair asked swapped: 25 + 25 comparisons, not the
     # 2 answers asked again
     assert (row["genuine"], row["false_non_matches"], row["retold_genuine"]) == (50, 9, 25)
     assert crit.outcome == "inconclusive", crit
@@ -259,3 +284,24 @@ def test_a_run_untestable_by_the_order_alone_does_not_ask_for_more_photos() -> N
     assert "ERRATA E-098" in why and "at this data size" not in why
     assert when.startswith("a service deciding impostor pairs alike in either order"), when
     assert "--faces dataset" not in when and "4 pairs per API at most" in when
+
+
+@pytest.mark.parametrize(("genuine_declined", "outcome"), [(10, "inconclusive"), (1, "pass")])
+def test_declines_about_the_caller_falling_on_genuine_pairs_hold_back_an_fnmr_limit(
+    genuine_declined: int, outcome: str
+) -> None:
+    """Round 18, jd-1159-genuine: JD answering `1159 风控拦截` (risk control, about the caller:
+    in neither FNMR nor FRR) to the genuine pairs it rejects read FNMR 0 in 13, FRR 0, and
+    passed max_fnmr and max_frr = 0.3. A decline about the caller cannot know whether the photos
+    are of one person: falling on genuine pairs (10 of 23, no impostor pair) they hold the limit
+    back as pairs without a decision do; one in 23 beside none of 300 shows no such share."""
+    claim = Claim("jd.result", 1e-4, rule="decision", at_most=True)
+    genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(23)]
+    impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(300)]
+    ok = [(p, Outcome(0.95, True, "0")) for p in genuine[genuine_declined:]]
+    ok += [(p, Outcome(0.05, False, "1155")) for p in impostor]
+    row = _claim_row(claim, ok, {}, declines={"genuine": genuine_declined, "impostor": 0})
+    assert row["declined_unknown_genuine"] == (10 if outcome == "inconclusive" else 0)
+    for limit in ({"max_fnmr": 0.3}, {"max_frr": 0.3}):
+        crit = _criterion(row | {"scale_unknown": None}, {"claim": "jd.result", **limit})
+        assert crit.outcome == outcome, crit

@@ -985,5 +985,5 @@ def test_genuine_pairs_the_budget_left_unasked_are_not_counted_as_asked_swapped(
     genuine = sum(p.genuine for p in synthetic_pairs)
     assert repeats["genuine_swapped"] == 3 and repeats["unasked"] == genuine - 2 - 3, repeats
     (note,) = [n for n in repeat_notes("match", repeats) if "E-098" in n]
-    assert "3 more genuine pairs were answered swapped: not every genuine pair" in note, note
-    assert "every genuine pair (ERRATA" in repeat_notes("match", repeats, every_pair=True)[-1]
+    assert "3 beyond the sample were answered swapped: not every genuine pair" in note, note
+    assert "both orders of every one (ERRATA" in repeat_notes("match", repeats, True)[-1]

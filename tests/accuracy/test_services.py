@@ -48,7 +48,7 @@ def test_match_success_parses_the_string_score(contract: Any) -> None:
 
 @pytest.mark.parametrize(
     "result",
-    [None, {}, {"success": "true", "score": "high"}, {"score": "nan"}],
+    [None, {}, {"score": "high"}, {"score": "nan"}],
     ids=["no-data", "no-score-no-decision", "not-a-number", "nan"],
 )
 def test_match_success_without_a_usable_score_is_an_error(
@@ -63,6 +63,11 @@ def test_match_decision_without_a_score_is_a_comparison(contract: Any, success: 
     compared, and the claims count its score as unknown."""
     got = classify_match(_match(0, {"success": success}), contract)
     assert got == Outcome(score=None, decision=success == "true", code="0", category="ok")
+    # a score that is no number beside the decision: the decision counts, the score is unknown
+    # (session 29, match-comma: "85,50" read "no usable answer", the run stopped with exit 2)
+    for text in ("85,50", "NaN"):
+        got = classify_match(_match(0, {"success": success, "score": text}), contract)
+        assert got == Outcome(None, success == "true", "score unreadable", "ok"), text
 
 
 def test_every_internal_code_is_classified_by_its_category(contract: Any) -> None:
@@ -143,9 +148,17 @@ def test_a_score_off_the_scale_without_a_decision_is_no_answer(contract: Any) ->
     assert classify_jd(_jd(code=0, score=85), contract) == OFF
 
 
-def test_jd_score_that_is_no_number_is_no_decision(contract: Any) -> None:
+def test_jd_score_that_is_no_number_counts_by_its_result(contract: Any) -> None:
+    """The score unknown, the ``result`` sent with it still the service's decision (session 29:
+    it read as no usable answer, and a run of them stopped with exit 2)."""
     got = classify_jd(_jd(code=0, result=True, score="high"), contract)
-    assert (got.score, got.decision, got.category) == (None, None, "error")
+    assert (got.score, got.decision, got.category, got.code) == (
+        None,
+        True,
+        "ok",
+        "score unreadable",
+    )
+    assert classify_jd(_jd(code=0, score="high"), contract).category == "error"
 
 
 def test_jd_gateway_failures_and_missing_results_are_errors(contract: Any) -> None:

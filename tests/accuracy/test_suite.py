@@ -142,22 +142,23 @@ def test_an_interrupted_run_resumes_from_the_cache(shared: Any) -> None:
     assert shared.interrupted_calls == {"match": INTERRUPT_AT, "faceCompareNew": 0}
     assert shared.cached_lines == INTERRUPT_AT
     # + 1: JD's preflight, a signed request with an empty body, before its first pair; + 8: four
-    # pairs asked again and swapped (E-075), once, then kept in the cache like the pairs
+    # pairs asked again and swapped (E-075), + 21: the other genuine pairs swapped (E-098),
+    # once, then kept in the cache like the pairs
     assert shared.resumed_calls == {
-        "match": total - INTERRUPT_AT + 8,
-        "faceCompareNew": total + 1 + 8,
+        "match": total - INTERRUPT_AT + 8 + 21,
+        "faceCompareNew": total + 1 + 8 + 21,
     }
     run = shared.resumed.metrics.run
-    assert run == {"calls": 2 * total - INTERRUPT_AT + 16, "from_cache": INTERRUPT_AT,
-                   "budget_exhausted": False, "final_errors": 0, "repeat_calls": 16}  # fmt: skip
+    assert run == {"calls": 2 * total - INTERRUPT_AT + 58, "from_cache": INTERRUPT_AT,
+                   "budget_exhausted": False, "final_errors": 0, "repeat_calls": 58}  # fmt: skip
     for api in ("match", "jd"):  # the real engine: the same answer again and swapped
         repeats = shared.again.metrics.apis[api]["repeats"]
         assert repeats["pairs"] == 4 and shared.again.metrics.apis[api]["run"]["repeat_calls"] == 0
-        assert shared.resumed.metrics.apis[api]["run"]["repeat_calls"] == 8
-        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [4, 4], repeats
+        assert shared.resumed.metrics.apis[api]["run"]["repeat_calls"] == 8 + 21
+        assert [repeats[k]["compared"] for k in ("again", "swapped")] == [4, 25], repeats
         assert repeats["again"]["differ"] == repeats["swapped"]["differ"] == 0, repeats
     assert shared.again.findings == [] and shared.resumed.findings == []
-    assert any("asked again (4 pairs) and with its images swapped (4 pairs)" in note
+    assert any("asked again (4 pairs) and with its images swapped (25 pairs)" in note
                for note in shared.again.metrics.notes)  # fmt: skip
 
     assert shared.again_calls == {"match": 0, "faceCompareNew": 0}  # zero HTTP calls
@@ -322,9 +323,10 @@ def test_the_budget_is_shared_by_the_apis_and_the_next_run_finishes(
 
     middle = _requests(url)
     final = _run(url, tmp_path / "run", faces=folder, max_pairs=10)
-    # + 2 each: one pair of the ten asked again and swapped (E-075), once the budget no longer
-    # needs the calls for pairs (the first run's match left none beyond JD's 10 pairs)
-    assert _delta(_requests(url), middle) == {"match": 2, "faceCompareNew": 7 + 1 + 2}
+    # + 2 each: one pair of the ten asked again and swapped (E-075), + 5: the other genuine
+    # pairs swapped (E-098), once the budget no longer needs the calls for pairs (the first
+    # run's match left none beyond JD's 10 pairs)
+    assert _delta(_requests(url), middle) == {"match": 2 + 5, "faceCompareNew": 7 + 1 + 2 + 5}
     assert final.metrics.complete is True
 
 

@@ -215,8 +215,8 @@ def test_a_score_that_changes_when_asked_again_or_swapped_is_reported(
         assert f" of {asked} pairs answered otherwise when " in finding.message, finding.message
     for api in ("match", "jd"):
         repeats = suite.metrics.apis[api]["repeats"]
-        grown = repeats["genuine_swapped"]  # a genuine pair's score moved by the order alone:
-        assert grown > 0 or variant == "jitter"  # every genuine pair asked swapped (noise: few)
+        grown = repeats["genuine_swapped"]  # every genuine pair asked swapped, jitter or not
+        assert grown > 0
         assert [repeats[k]["compared"] for k in ("again", "swapped")] == [2, 2 + grown], repeats
         assert suite.metrics.apis[api]["run"]["repeat_calls"] == 4 + grown
     if variant != "jitter":
@@ -270,6 +270,9 @@ BOTH = ("match", "jd")
         ("far-at-70-only", 60, ("match",), {"match.score>=70"}),
         # about half the genuine pairs at 40: no claim moves, a gate's max_fnmr = 0.3 fails
         ("half-goat", 24, ("match",), set()),
+        # round 18: half-goat's rejections answered a bare 1155 (no decision, E-088) or JD's
+        # 50 系统错误: out of FNMR, so a gate's max_fnmr holds only with them as rejections
+        ("jd-hides-genuine-rejections", 40, ("jd",), set()),
     ],
 )
 def test_round_9_verdicts_tell_the_truth(
@@ -346,6 +349,12 @@ def test_round_9_verdicts_tell_the_truth(
         row = rows["match.score>=70"]
         assert row.false_non_matches / row.genuine > 0.3 and row.genuine >= 9, row
         assert _fnmr_gate(suite, "match.score>=70", 0.3) == "fail"
+    if variant == "jd-hides-genuine-rejections":  # FNMR 0 in 13 (in all 23) passed max_fnmr
+        row = rows["jd.result"]  # = 0.3 (session 29) where half-goat fails it
+        extra = row.model_extra or {}
+        assert (row.false_non_matches, row.genuine) == (0, 10), row
+        assert extra["no_answer_genuine"] > 0 and extra["excluded"]["genuine"] > 0, extra
+        assert _fnmr_gate(suite, "jd.result", 0.3) == "inconclusive"
     if variant == "far-at-70-only":
         assert rows["match.score>=70"].false_matches > 0
         assert rows["match.score>=80"].false_matches == 0

@@ -404,9 +404,16 @@ def test_jd_1115_is_a_comparison_that_did_not_pass(contract: Any, result: dict[s
     a = read_answer(contract, "jd", 200, _jd(code=1115, msg="采集照对比分值过低,未通过!", **result))
     assert (a.ran, a.refused, a.decision) == (True, False, False)
     assert a.score == result.get("score")
-    same = read_answer(contract, "jd", 200, _jd(code=contract.jd_not_same_person_code))
-    # 1155 without result (E-088): a non-match, not "no decision" (accuracy left such pairs out)
-    assert (same.ran, same.refused, same.decision) == (True, False, False)
+    # 1155 without result (E-088): a non-match, not "no decision" (accuracy left such pairs out),
+    # when it shows the comparison ran: a score, or the example's msg giving its result
+    said = "比对失败 :人脸比对判断 分数:0.7060586 阈值:0.8179 结果:false"
+    for shown in ({"score": 0.41}, {"msg": said}):
+        same = read_answer(contract, "jd", 200, _jd(code=contract.jd_not_same_person_code, **shown))
+        assert (same.ran, same.refused, same.decision) == (True, False, False), shown
+    # a bare 1155 (比对失败 alone) may be a comparison that failed to run: no decision (session
+    # 29: it read as a false non-match)
+    bare = read_answer(contract, "jd", 200, _jd(code=1155, msg="比对失败"))
+    assert (bare.ran, bare.refused, bare.decision) == (True, False, None)
     said = read_answer(contract, "jd", 200, _jd(code=1155, result=True, score=0.9))
     assert said.decision is True  # a result sent is read (1155 with result true: E-044)
     other = read_answer(contract, "jd", 200, _jd(code=1157, msg="照片存在攻击行为"))

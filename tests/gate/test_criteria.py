@@ -249,7 +249,10 @@ def test_accuracy_limits_estimate_and_upper_bound():
     crits = [c for c in gate.criteria if c.name.startswith("accuracy.")]
     assert [c.passed for c in crits] == [True, False, False, False]
     assert crits[1].reason == "FMR 0.08 > 0.05"
-    assert crits[2].reason == "FNMR not measured"
+    # no pair decided at the claim: nothing measured, no verdict (session 28, jd-result-text:
+    # JD's result as the text "false" failed a gate's max_fmr "FMR not measured")
+    assert crits[2].reason == "FNMR not measured" and crits[2].outcome == "inconclusive"
+    assert "answers the claim reads" in (crits[2].testable_when or "")
     assert (
         "no operating point 'match.score>=70' was measured (measured: match.score>=80, jd.result)"
         == crits[3].reason
@@ -373,6 +376,8 @@ def test_a_limit_is_not_met_by_pooling_the_answers_the_order_decides(
         ({"no_answer_impostor": 150}, "estimate", "inconclusive"),
         ({"no_answer_impostor": 10}, None, "pass"),  # 10 in 3010 still meets 1 %
         ({}, None, "pass"),
+        # genuine pairs alike, max_fnmr (session 29: JD's bare 1155, no decision, E-088)
+        ({"excluded": {"genuine": 150, "impostor": 0}}, None, "inconclusive"),
     ],
 )
 def test_an_fmr_limit_is_not_met_by_leaving_out_the_pairs_without_a_decision(
@@ -382,10 +387,12 @@ def test_an_fmr_limit_is_not_met_by_leaving_out_the_pairs_without_a_decision(
     match falsely met `max_fmr` over the pairs it did decide: 0 in 3,000 passed 1 % with 150 more
     pairs unanswered. The suite's rule for its claims applies: a limit met only with those pairs
     as non-matches is inconclusive, its reason counting them."""
-    limit: dict[str, Any] = {"claim": "match.score>=70", "max_fmr": 0.01}
+    kind = "genuine" if unknown.get("excluded", {}).get("genuine") else "impostor"
+    rate = "max_fnmr" if kind == "genuine" else "max_fmr"
+    limit: dict[str, Any] = {"claim": "match.score>=70", rate: 0.01}
     if bound is not None:
         limit["bound"] = bound
-    row = _counted("match.score>=70", 0, 3000) | unknown
+    row = _counted("match.score>=70", 0, 3000, genuine=3000) | unknown
     gate, _ = judge(
         parse_policy({"accuracy": [limit]}), {"accuracy": accuracy([row])}, ran=("accuracy",)
     )
@@ -396,7 +403,7 @@ def test_an_fmr_limit_is_not_met_by_leaving_out_the_pairs_without_a_decision(
         # review of session 23: "errors are retried by the next run" was false for a final code
         # (a documented decline is left out, not unknown) and for a pair without a score
         when = crit.testable_when or ""
-        assert when.startswith("a decision for every impostor pair") and "declin" in when, when
+        assert when.startswith(f"a decision for every {kind} pair") and "declin" in when, when
         assert "retried by the next run" not in when and "not those answered without" in when
 
 
