@@ -341,6 +341,13 @@ def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _spent(summary: dict[str, Any]) -> int:
+    """The requests a run took from the command's budget: those sent first in their slots and
+    those sent again on a new connection (``reconnects``: the open-model run after a closed one
+    was given the closed one's re-sends again, the command sent past ``--max-requests``)."""
+    return int(summary["totals"]["sent"]) + int(summary.get("reconnects") or 0)
+
+
 class _Run:
     """One :meth:`LoadSuite.run` on the opened target."""
 
@@ -395,7 +402,7 @@ class _Run:
             runs.append(result)
             _judgeable(self.ctx.target, result)
             if budget is not None:
-                budget -= int(result.summary["totals"]["sent"])
+                budget -= _spent(result.summary)
             if result.stop_reason == "aborted":
                 break  # an error spike: do not start the second model against the same trouble
         primary = runs[-1]  # the open-model run when both ran: it does not hide queueing
