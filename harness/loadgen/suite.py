@@ -450,7 +450,7 @@ class _Run:
                     "undrained": run.undrained}  # fmt: skip
         duration = drain + answers / rate
         planned = math.ceil(rate * duration) + 1
-        if budget is not None and budget - int(run.summary["totals"]["sent"]) < planned:
+        if budget is not None and budget < planned:  # ``budget``: what the runs left
             return None  # no budget to tell: the timeouts judge as before
         low = run_load(
             url, self.scenario, rate=rate, duration_s=duration, max_requests=planned,

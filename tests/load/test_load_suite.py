@@ -753,6 +753,42 @@ def test_the_low_rate_run_waits_out_the_backlog_a_thread_pool_holds(
     assert got == (None if drain is None else pytest.approx(drain))
 
 
+def test_the_low_rate_run_is_planned_within_what_the_runs_left_of_the_budget(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The budget handed to the low-rate run's check is what the runs left (``runs`` subtracts
+    each run's requests); the check subtracted the saturated run's requests a second time, so a
+    budget that held the low-rate run skipped it and its timeouts judged the service as before
+    (a saturated service failed where it is inconclusive). The run itself is not started here:
+    what it is asked for is (its budget, its rate), not what a real one would answer."""
+    from harness.loadgen import safety
+    from harness.loadgen import suite as load_suite
+    from harness.loadgen.result import LoadResult
+    from harness.suite import RunContext
+
+    asked: list[dict[str, Any]] = []
+
+    def run_load(url: str, scenario: Any, **options: Any) -> LoadResult:
+        asked.append(options)
+        summary = {"totals": {"sent": options["max_requests"], "completed": 0}}
+        return LoadResult(mode="open-model", summary=summary, series=[], out_dir=tmp_path)
+
+    monkeypatch.setattr(load_suite, "run_load", run_load)
+    plan = load_suite.LoadSuite(scenario="liveCode", rate=15, duration_s=2, contracted_rate=False)
+    ctx = RunContext(target="emulator", url="emulator", is_emulator=True, out_dir=tmp_path,
+                     request_timeout_s=0.5)  # fmt: skip
+    limits = safety.Limits(max_requests=100, abort_error_rate=None)
+    run = load_suite._Run(plan, ctx, load_suite.ScenarioOptions("liveCode"), limits)
+    # 30 sent at 15/s, every one past the 0.5 s timeout: saturated, nothing delivered; the
+    # low-rate run at 1/s waits one timeout, then 8 answers: 10 requests planned
+    summary = {"totals": {"sent": 30, "completed": 30}, "by_class": {"timeout": 30},
+               "elapsed_s": 2.0}  # fmt: skip
+    saturated = LoadResult(mode="open-model", summary=summary, series=[], out_dir=tmp_path)
+    assert run._settle("http://127.0.0.1:9", saturated, budget=12) is not None  # 10 of 12
+    assert [a["max_requests"] for a in asked] == [10] and asked[0]["rate"] == 1.0, asked
+    assert run._settle("http://127.0.0.1:9", saturated, budget=9) is None and len(asked) == 1
+
+
 @pytest.mark.parametrize(
     ("seconds", "saturated"),
     [  # (served, timed out) answers a second of the low-rate run, in the order they came
