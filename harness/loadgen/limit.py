@@ -577,6 +577,22 @@ def find_limit(
             f"that failed (no rate above {plateau * (1 + resolution):.1f}/s was tried): check one "
             "with `load run`"
         )
+    if limit is not None and (erred := _erred_under(steps, limit, resolution, excused)):
+        erring = f"errors {erred.result.error_rate:.1%}"
+        inconclusive = inconclusive or (
+            f"{ERRED}: a step at {erred.rate:.1f}/s failed on errors that are no throttling "
+            f"({erring}) and delivered only {_delivered(erred):.1f} ok/s, under the "
+            f"{limit:.1f}/s that passed: either a service that errs over its capacity passed a "
+            f"short step above it on a burst (it sustains about {_delivered(erred):.1f}/s), or one "
+            f"that degrades when overloaded (then {limit:.1f}/s holds); errors set no plateau, so "
+            "the search cannot tell" + _below(failed)
+        )
+        notes.append(
+            f"a step at {erred.rate:.1f}/s erred ({erring}) while delivering "
+            f"{_delivered(erred):.1f} ok/s: a service that answers errors over its capacity "
+            "instead of a throttling code is searched by errors, which no plateau bounds; "
+            "measure it at a fixed rate with `load run --duration 60s`"
+        )
     if (errs := _not_by_rate(steps, shed=True)) is not None:
         low, high = errs
         notes.append(
@@ -869,6 +885,7 @@ UNSEEN = "the service refused requests the judged windows did not see"
 MIX_UNSURE = "refusals fell on some operations of the mix only"
 DRAIN_PASSED = "a refused step passed when run again at once"
 CARRIED = "a step passed after its warm-up was refused"
+ERRED = "errors capped what the service delivered under the limit"
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
 
@@ -1337,6 +1354,19 @@ def _interpret(
 def _shed(step: StepRecord) -> bool:
     r = step.result
     return _failed_by(step, "errors") and r.shed_rate > 0 and 2 * r.shed_rate >= r.error_rate
+
+
+def _erred_under(
+    steps: list[StepRecord], limit: float, resolution: float, excused: Sequence[StepRecord]
+) -> StepRecord | None:
+    """The step above ``limit`` that failed on errors alone (no throttling, no shedding: those
+    set the plateau) and delivered least, when that is clearly under ``limit``: a service that
+    errs over its capacity (internal 50000, JD 50 系统错误) bursts past it in a short step (20/s
+    with a second of burst read 24.4/s, "exact")."""
+    erred = [s for s in steps if s.rate > limit and s not in excused and _failed_by(s, "errors")
+             and not _failed_by(s, "throttled") and not _shed(s)]  # fmt: skip
+    low = min(erred, key=_delivered, default=None)
+    return low if low is not None and _delivered(low) < limit * (1 - resolution) else None
 
 
 def _failed_by(step: StepRecord, *prefixes: str) -> bool:
