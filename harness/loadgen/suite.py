@@ -418,6 +418,12 @@ class _Run:
         metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
         if runs and (low := self._settle(url, runs[-1], budget)) is not None:
             metrics["settle"] = low
+        # what this suite sent (its preflight, the runs, the low-rate run): the gate's limit
+        # search after it is charged with them (one stage, one budget)
+        metrics["requests_sent"] = (
+            self.overhead - self.ctx.spent + sum(_spent(r.summary) for r in runs)
+            + int(metrics.get("settle", {}).get("requests") or 0)
+        )  # fmt: skip
         if said := describe_stated(primary.summary.get("rate_limit_stated")):
             metrics["notes"] = [*metrics.get("notes", []), f"{said}{STATED_NOTE}"]
         findings = _slo_findings(suite, runs)
@@ -463,7 +469,7 @@ class _Run:
             answered = answered and not low_shed and told
         settle = {"rate": round(rate, 3), "duration_s": round(duration, 3),
                   "delivered_rps": round(delivered, 3), "answered_last": answered,
-                  "requests": low.summary["totals"]["sent"]}  # fmt: skip
+                  "requests": _spent(low.summary)}  # fmt: skip
         run.settled = answered
         return settle
 

@@ -629,6 +629,8 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
     # one): sent again, no error; each re-send one of the budget's requests, the two models'
     # budget too (the open-model run was given the closed one's re-sends again: 37 sent of 30)
     assert len(target.heads) <= 30 and not (tmp_path / "br" / "open-model").exists(), target.heads
+    # all of them the suite's own (the gate charges its limit search with them)
+    assert suite.metrics.model_extra["requests_sent"] == len(target.heads), suite.metrics
     assert load["reconnects"] == target.dropped > 0, (load["reconnects"], target.dropped)
     assert {k: n for k, n in load["by_class"].items() if n} == {
         "success": load["totals"]["completed"]
