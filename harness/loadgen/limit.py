@@ -593,6 +593,21 @@ def find_limit(
             "instead of a throttling code is searched by errors, which no plateau bounds; "
             "measure it at a fixed rate with `load run --duration 60s`"
         )
+    if limit is not None and (slowed := _slowed(steps, slo_p99_ms)) is not None:
+        sooner, later = slowed
+        why = (
+            f"a step at {later.rate:.1f}/s, {later.started_s:.0f} s into the search, answered "
+            f"slower (p99 {later.result.p99_ms:.0f} ms) than an earlier one at {sooner.rate:.1f}/s "
+            f"(p99 {sooner.result.p99_ms:.0f} ms), and the steps that passed slowed as they went"
+        )
+        inconclusive = inconclusive or (
+            f"{SLOWED}: {why} (a leak, a backlog it kept), so the {limit:.1f}/s under which it "
+            "crossed the SLO is no rate it sustains" + _below(failed)
+        )
+        notes.append(
+            f"{why}: latency that rises with time rather than with the rate is no rate limit; "
+            "measure it at a fixed rate with `load run --duration 2m` and watch its series"
+        )
     if (errs := _not_by_rate(steps, shed=True)) is not None:
         low, high = errs
         notes.append(
@@ -886,6 +901,8 @@ MIX_UNSURE = "refusals fell on some operations of the mix only"
 DRAIN_PASSED = "a refused step passed when run again at once"
 CARRIED = "a step passed after its warm-up was refused"
 ERRED = "errors capped what the service delivered under the limit"
+SLOWED = "the service slowed down during the search"
+SLOWED_RATIO = 1.5  # a later step at a lower rate this much slower, on latency alone
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
 
@@ -1367,6 +1384,25 @@ def _erred_under(
              and not _failed_by(s, "throttled") and not _shed(s)]  # fmt: skip
     low = min(erred, key=_delivered, default=None)
     return low if low is not None and _delivered(low) < limit * (1 - resolution) else None
+
+
+def _slowed(steps: Sequence[StepRecord], slo_p99_ms: float) -> tuple[StepRecord, StepRecord] | None:
+    """Two steps failed on latency alone (no refusal, no error), the later one at a lower rate
+    and over :data:`SLOWED_RATIO` times slower, while the steps that passed slowed as much
+    from the first to the last, by a tenth of the SLO at least (not a loaded runner's few ms): a
+    service slowing with time (a leak). A limit by the rate is slower at a higher one, and a
+    queue kept from one step to the next passed its steps under the limit at one latency."""
+    good = [s.result.p99_ms or 0.0 for s in steps if s.good]
+    if len(good) < 2 or good[-1] < max(SLOWED_RATIO * good[0], good[0] + slo_p99_ms / 10):
+        return None
+    slow = [s for s in steps if _failed_by(s, "p99") and not _failed_by(s, "throttled", "errors")]
+    for i, early in enumerate(slow):
+        for late in slow[i + 1 :]:
+            if late.rate < early.rate and (late.result.p99_ms or 0.0) > SLOWED_RATIO * (
+                early.result.p99_ms or 0.0
+            ):
+                return early, late
+    return None
 
 
 def _failed_by(step: StepRecord, *prefixes: str) -> bool:

@@ -40,6 +40,7 @@ from harness.loadgen.limit import (
     MIX_UNSURE,
     PENALISED,
     RECHECK_FAILED,
+    SLOWED,
     UNSEEN,
     StepResult,
     _delivered,
@@ -485,6 +486,11 @@ GATE_CASES: list[tuple[str, dict[str, float], str, float | str]] = [
     ("minute-quota", {"window_s": 10, "start_s": 7.5, "spread_s": 0.03, "start": 1, "top": 40},
      "match", PENALISED),
     ("minute-quota", {"window_s": 6, "start_s": 4.6, "spread_s": 0.015}, "match", BY_CHANCE),
+    # session 29: errors over a 20/s bucket's burst (no throttling code: internal 50000, JD
+    # business 50) set no plateau, and a service slowing with time (a leak) crossed the SLO at
+    # 40/s 13 s in: 24.4/s and 20/s, "exact"
+    ("erring", {}, "match", ERRED),
+    ("leak", {}, "match", SLOWED),
 ]  # fmt: skip
 SCOPES = {"match": SCOPE, "jd": JD_SCOPE, "idno": IDNO_SCOPE, "mix": SCOPE, "mix-w2": SCOPE}
 MIXES = {
