@@ -382,8 +382,23 @@ class LoadStage:
                 time_budget_s=p.limit_time_budget_s,
             ),
             emulator=emulator(ctx.emulator.get("qps") or p.limit_emulator_qps),
-        ).run(replace(ctx, out_dir=ctx.out_dir / "limit", progress=limit_progress))
+        ).run(
+            replace(
+                ctx,
+                out_dir=ctx.out_dir / "limit",
+                progress=limit_progress,
+                spent=ctx.spent + _sent_by(run),  # one stage, one request budget
+            )
+        )
         return merge_load(run, search, notes)
+
+
+def _sent_by(run: SuiteResult) -> int:
+    """The requests the stage's run sent (its preflight, runs and low-rate run), which its limit
+    search is charged with: each was given the suite's whole budget (up to twice
+    ``url_max_requests`` reached a live target). A run that ran nothing said none."""
+    extra = run.metrics.model_extra if run.metrics is not None else None
+    return int((extra or {}).get("requests_sent") or 0)
 
 
 _SEARCH_KEYS = ("qps_limit", "qps_limit_bound", "inconclusive", "limit_search", "knee_rps",

@@ -577,6 +577,37 @@ def find_limit(
             f"that failed (no rate above {plateau * (1 + resolution):.1f}/s was tried): check one "
             "with `load run`"
         )
+    if limit is not None and (erred := _erred_under(steps, limit, resolution, excused)):
+        erring = f"errors {erred.result.error_rate:.1%}"
+        inconclusive = inconclusive or (
+            f"{ERRED}: a step at {erred.rate:.1f}/s failed on errors that are no throttling "
+            f"({erring}) and delivered only {_delivered(erred):.1f} ok/s, under the "
+            f"{limit:.1f}/s that passed: either a service that errs over its capacity passed a "
+            f"short step above it on a burst (it sustains about {_delivered(erred):.1f}/s), or one "
+            f"that degrades when overloaded (then {limit:.1f}/s holds); errors set no plateau, so "
+            "the search cannot tell" + _below(failed)
+        )
+        notes.append(
+            f"a step at {erred.rate:.1f}/s erred ({erring}) while delivering "
+            f"{_delivered(erred):.1f} ok/s: a service that answers errors over its capacity "
+            "instead of a throttling code is searched by errors, which no plateau bounds; "
+            "measure it at a fixed rate with `load run --duration 60s`"
+        )
+    if limit is not None and (slowed := _slowed(steps, slo_p99_ms)) is not None:
+        sooner, later = slowed
+        why = (
+            f"a step at {later.rate:.1f}/s, {later.started_s:.0f} s into the search, answered "
+            f"slower (p99 {later.result.p99_ms:.0f} ms) than an earlier one at {sooner.rate:.1f}/s "
+            f"(p99 {sooner.result.p99_ms:.0f} ms), and the steps that passed slowed as they went"
+        )
+        inconclusive = inconclusive or (
+            f"{SLOWED}: {why} (a leak, a backlog it kept), so the {limit:.1f}/s under which it "
+            "crossed the SLO is no rate it sustains" + _below(failed)
+        )
+        notes.append(
+            f"{why}: latency that rises with time rather than with the rate is no rate limit; "
+            "measure it at a fixed rate with `load run --duration 2m` and watch its series"
+        )
     if (errs := _not_by_rate(steps, shed=True)) is not None:
         low, high = errs
         notes.append(
@@ -869,6 +900,9 @@ UNSEEN = "the service refused requests the judged windows did not see"
 MIX_UNSURE = "refusals fell on some operations of the mix only"
 DRAIN_PASSED = "a refused step passed when run again at once"
 CARRIED = "a step passed after its warm-up was refused"
+ERRED = "errors capped what the service delivered under the limit"
+SLOWED = "the service slowed down during the search"
+SLOWED_RATIO = 1.5  # a later step at a lower rate this much slower, on latency alone
 
 _BELOW = "; a step at {:.6g}/s failed from rest, so the limit is below it"
 
@@ -1337,6 +1371,38 @@ def _interpret(
 def _shed(step: StepRecord) -> bool:
     r = step.result
     return _failed_by(step, "errors") and r.shed_rate > 0 and 2 * r.shed_rate >= r.error_rate
+
+
+def _erred_under(
+    steps: list[StepRecord], limit: float, resolution: float, excused: Sequence[StepRecord]
+) -> StepRecord | None:
+    """The step above ``limit`` that failed on errors alone (no throttling, no shedding: those
+    set the plateau) and delivered least, when that is clearly under ``limit``: a service that
+    errs over its capacity (internal 50000, JD 50 系统错误) bursts past it in a short step (20/s
+    with a second of burst read 24.4/s, "exact")."""
+    erred = [s for s in steps if s.rate > limit and s not in excused and _failed_by(s, "errors")
+             and not _failed_by(s, "throttled") and not _shed(s)]  # fmt: skip
+    low = min(erred, key=_delivered, default=None)
+    return low if low is not None and _delivered(low) < limit * (1 - resolution) else None
+
+
+def _slowed(steps: Sequence[StepRecord], slo_p99_ms: float) -> tuple[StepRecord, StepRecord] | None:
+    """Two steps failed on latency alone (no refusal, no error), the later one at a lower rate
+    and over :data:`SLOWED_RATIO` times slower, while the steps that passed slowed as much
+    from the first to the last, by a tenth of the SLO at least (not a loaded runner's few ms): a
+    service slowing with time (a leak). A limit by the rate is slower at a higher one, and a
+    queue kept from one step to the next passed its steps under the limit at one latency."""
+    good = [s.result.p99_ms or 0.0 for s in steps if s.good]
+    if len(good) < 2 or good[-1] < max(SLOWED_RATIO * good[0], good[0] + slo_p99_ms / 10):
+        return None
+    slow = [s for s in steps if _failed_by(s, "p99") and not _failed_by(s, "throttled", "errors")]
+    for i, early in enumerate(slow):
+        for late in slow[i + 1 :]:
+            if late.rate < early.rate and (late.result.p99_ms or 0.0) > SLOWED_RATIO * (
+                early.result.p99_ms or 0.0
+            ):
+                return early, late
+    return None
 
 
 def _failed_by(step: StepRecord, *prefixes: str) -> bool:

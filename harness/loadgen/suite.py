@@ -341,6 +341,13 @@ def unjudgeable(target: str, summary: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _spent(summary: dict[str, Any]) -> int:
+    """The requests a run took from the command's budget: those sent first in their slots and
+    those sent again on a new connection (``reconnects``: the open-model run after a closed one
+    was given the closed one's re-sends again, the command sent past ``--max-requests``)."""
+    return int(summary["totals"]["sent"]) + int(summary.get("reconnects") or 0)
+
+
 class _Run:
     """One :meth:`LoadSuite.run` on the opened target."""
 
@@ -395,7 +402,7 @@ class _Run:
             runs.append(result)
             _judgeable(self.ctx.target, result)
             if budget is not None:
-                budget -= int(result.summary["totals"]["sent"])
+                budget -= _spent(result.summary)
             if result.stop_reason == "aborted":
                 break  # an error spike: do not start the second model against the same trouble
         primary = runs[-1]  # the open-model run when both ran: it does not hide queueing
@@ -411,6 +418,12 @@ class _Run:
         metrics |= {"slo_p99_ms": suite.slo_p99_ms, "slo_error_rate": suite.max_error_rate}
         if runs and (low := self._settle(url, runs[-1], budget)) is not None:
             metrics["settle"] = low
+        # what this suite sent (its preflight, the runs, the low-rate run): the gate's limit
+        # search after it is charged with them (one stage, one budget)
+        metrics["requests_sent"] = (
+            self.overhead - self.ctx.spent + sum(_spent(r.summary) for r in runs)
+            + int(metrics.get("settle", {}).get("requests") or 0)
+        )  # fmt: skip
         if said := describe_stated(primary.summary.get("rate_limit_stated")):
             metrics["notes"] = [*metrics.get("notes", []), f"{said}{STATED_NOTE}"]
         findings = _slo_findings(suite, runs)
@@ -443,7 +456,7 @@ class _Run:
                     "undrained": run.undrained}  # fmt: skip
         duration = drain + answers / rate
         planned = math.ceil(rate * duration) + 1
-        if budget is not None and budget - int(run.summary["totals"]["sent"]) < planned:
+        if budget is not None and budget < planned:  # ``budget``: what the runs left
             return None  # no budget to tell: the timeouts judge as before
         low = run_load(
             url, self.scenario, rate=rate, duration_s=duration, max_requests=planned,
@@ -456,7 +469,7 @@ class _Run:
             answered = answered and not low_shed and told
         settle = {"rate": round(rate, 3), "duration_s": round(duration, 3),
                   "delivered_rps": round(delivered, 3), "answered_last": answered,
-                  "requests": low.summary["totals"]["sent"]}  # fmt: skip
+                  "requests": _spent(low.summary)}  # fmt: skip
         run.settled = answered
         return settle
 

@@ -295,7 +295,9 @@ def _exchange(host: _Host, req: PreparedRequest, resend: Callable[[], bool]) -> 
     9112 9.3.1, 9.6) is sent again once on a new one, whatever the method, as the sender does
     (``Sender._request_once_more``), if ``resend()`` (the run's budget) allows: load's POSTs were
     errors. Never after a byte of answer (a malformed one is the service's) nor on a new
-    connection (the target closes without answering)."""
+    connection (the target closes without answering). A write that failed (reset, broken pipe)
+    before the close still counts as sent: the peer may have read the whole request first (a
+    reset reports nothing of what it received), and a budget bounds what a target may bill."""
     head, body = host.head(req), req.body
     for attempt in range(2):
         sock = host.idle_socket()

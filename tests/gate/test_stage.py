@@ -385,3 +385,30 @@ def test_a_thread_not_of_the_stage_asking_is_not_the_stage_hearing_the_cancel(
         elsewhere.join(5)
     assert asked.is_set()
     assert result.status == "pass" and result.reason is None and result.error is None, result
+
+
+def test_the_load_stage_charges_its_limit_search_with_what_its_run_sent(tmp_path, monkeypatch):
+    """One stage, one request budget (docs/gate.md: per suite, load 1,000 against a URL): the
+    limit search after the stage's run was given the whole budget again, so up to twice
+    ``url_max_requests`` reached a live target. The search is now charged with the run's
+    requests (``requests_sent``: its preflight, runs and low-rate run; a real run's count is
+    checked against what its target read in tests/load/test_load_suite.py)."""
+    from harness.gate._policy import QUICK, Policy
+    from harness.gate._run import LoadStage
+    from harness.loadgen import suite as load_suite
+    from harness.results import LoadMetrics, LoadSuiteResult
+
+    seen: list[tuple[bool, int, int | None]] = []
+
+    def run(self: Any, c: RunContext) -> LoadSuiteResult:
+        seen.append((self.search is not None, c.spent, c.max_requests))
+        said = {"qps_limit": 4.0, "qps_limit_bound": "exact"} if self.search else {}
+        metrics = LoadMetrics.model_validate(said or {"requests_sent": 412})
+        return LoadSuiteResult(name="load", status="pass", metrics=metrics)
+
+    monkeypatch.setattr(load_suite.LoadSuite, "run", run)
+    live = RunContext(target="http://127.0.0.1:9", url="http://127.0.0.1:9", is_emulator=False,
+                      credentials=DEMO, out_dir=tmp_path, max_requests=1000, spent=3)  # fmt: skip
+    profile = QUICK.model_copy(update={"limit_search": "always"})
+    LoadStage(profile, Policy()).run(live)
+    assert seen == [(False, 3, 1000), (True, 3 + 412, 1000)], seen

@@ -618,12 +618,23 @@ def test_answers_that_never_complete_are_labelled_by_kind_as_every_suite(
         suite = run_load_suite(target.url, out_dir=tmp_path / "gzip", rate=3, duration_s=1)
     assert suite.status == "error" and suite.error is not None, suite
     assert f"{target.url} answered nothing readable (" in suite.error, suite.error
-    with HostileTarget(("br_ok",)) as target:
+    with HostileTarget(("br_ok",), drop_reused_every=3) as target:
         suite = run_load_suite(
-            target.url, out_dir=tmp_path / "br", scenario="liveCode", rate=3, duration_s=1
-        )
-    codes = json.loads((tmp_path / "br" / "load.json").read_text())["codes"]
-    assert suite.status == "pass" and set(codes) == {"match:errcode:0"}, (suite.error, codes)
+            target.url, out_dir=tmp_path / "br", scenario="liveCode", users=1, rate=8,
+            duration_s=1, max_requests=30,
+        )  # fmt: skip
+    load = json.loads((tmp_path / "br" / "closed-model" / "load.json").read_text())
+    assert suite.status == "pass" and set(load["codes"]) == {"match:errcode:0"}, (suite, load)
+    # a kept-alive connection closed with nothing said as a request came (every third reused
+    # one): sent again, no error; each re-send one of the budget's requests, the two models'
+    # budget too (the open-model run was given the closed one's re-sends again: 37 sent of 30)
+    assert len(target.heads) <= 30 and not (tmp_path / "br" / "open-model").exists(), target.heads
+    # all of them the suite's own (the gate charges its limit search with them)
+    assert suite.metrics.model_extra["requests_sent"] == len(target.heads), suite.metrics
+    assert load["reconnects"] == target.dropped > 0, (load["reconnects"], target.dropped)
+    assert {k: n for k, n in load["by_class"].items() if n} == {
+        "success": load["totals"]["completed"]
+    }
 
 
 def test_a_service_that_queues_fails_no_run_at_a_rate_the_gate_chose(tmp_path: Path) -> None:
@@ -742,6 +753,42 @@ def test_the_low_rate_run_waits_out_the_backlog_a_thread_pool_holds(
                "totals": {"sent": completed + unsent, "completed": completed}}  # fmt: skip
     got = _drain_s(summary, 1.5, 0.5, elapsed)  # the low-rate run at 1.5/s, a 0.5 s timeout
     assert got == (None if drain is None else pytest.approx(drain))
+
+
+def test_the_low_rate_run_is_planned_within_what_the_runs_left_of_the_budget(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The budget handed to the low-rate run's check is what the runs left (``runs`` subtracts
+    each run's requests); the check subtracted the saturated run's requests a second time, so a
+    budget that held the low-rate run skipped it and its timeouts judged the service as before
+    (a saturated service failed where it is inconclusive). The run itself is not started here:
+    what it is asked for is (its budget, its rate), not what a real one would answer."""
+    from harness.loadgen import safety
+    from harness.loadgen import suite as load_suite
+    from harness.loadgen.result import LoadResult
+    from harness.suite import RunContext
+
+    asked: list[dict[str, Any]] = []
+
+    def run_load(url: str, scenario: Any, **options: Any) -> LoadResult:
+        asked.append(options)
+        summary = {"totals": {"sent": options["max_requests"], "completed": 0}}
+        return LoadResult(mode="open-model", summary=summary, series=[], out_dir=tmp_path)
+
+    monkeypatch.setattr(load_suite, "run_load", run_load)
+    plan = load_suite.LoadSuite(scenario="liveCode", rate=15, duration_s=2, contracted_rate=False)
+    ctx = RunContext(target="emulator", url="emulator", is_emulator=True, out_dir=tmp_path,
+                     request_timeout_s=0.5)  # fmt: skip
+    limits = safety.Limits(max_requests=100, abort_error_rate=None)
+    run = load_suite._Run(plan, ctx, load_suite.ScenarioOptions("liveCode"), limits)
+    # 30 sent at 15/s, every one past the 0.5 s timeout: saturated, nothing delivered; the
+    # low-rate run at 1/s waits one timeout, then 8 answers: 10 requests planned
+    summary = {"totals": {"sent": 30, "completed": 30}, "by_class": {"timeout": 30},
+               "elapsed_s": 2.0}  # fmt: skip
+    saturated = LoadResult(mode="open-model", summary=summary, series=[], out_dir=tmp_path)
+    assert run._settle("http://127.0.0.1:9", saturated, budget=12) is not None  # 10 of 12
+    assert [a["max_requests"] for a in asked] == [10] and asked[0]["rate"] == 1.0, asked
+    assert run._settle("http://127.0.0.1:9", saturated, budget=9) is None and len(asked) == 1
 
 
 @pytest.mark.parametrize(

@@ -715,6 +715,10 @@ def test_timeouts_beside_throttling_at_an_unheld_rate_judge_nothing(
         (None, {"success": 6, "shed": 7}, False),  # no low-rate run (no budget): as before
         (None, {"shed": 13, "settled": True}, False),  # nothing served: it may be down, and fails
         (0.01, {"success": 6, "shed": 7, "settled": True}, False),
+        # E-096: connections closed with no byte of answer while the rest were served are
+        # errors, not shedding, even when a low-rate run is clean (a crash under concurrency
+        # closes them alike)
+        (None, {"success": 6, "reset": 7, "settled": True}, False),
     ],
 )
 def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
@@ -736,6 +740,8 @@ def test_a_load_run_holds_the_service_to_its_rate_only_with_an_error_limit(
     shed = by_class.pop("shed", 0)  # server errors that shed load: a bare 503, JD's busy
     codes = {"http:503": shed - 1, "jd:gateway:10020": 1} if shed else {}
     by_class = {**by_class, "server_error": shed} if shed else by_class
+    if resets := by_class.pop("reset", 0):  # closed unanswered (E-096)
+        codes, by_class = {"no answer:reset": resets}, {**by_class, "connection_error": resets}
     summary = {"totals": {"completed": completed}, "by_class": by_class, "errors_by_code": codes}
     run = SimpleNamespace(summary=summary, stop_reason="aborted", settled=settled)  # a spike stop
     finished = SimpleNamespace(summary=summary, stop_reason="duration", settled=settled)
