@@ -262,12 +262,34 @@ def _accepted(found: Answer) -> bool:
     return found.ran or found.processing or (found.where == "errcode" and found.code == "0")
 
 
+def _not_verified(ctx: RuleContext, found: Answer, refusal: Refusal) -> bool:
+    """/idno answered as a verification that did not pass (errcode 0, success "false", no score:
+    `false:验证不通过`, `score ... 验证通过时返回`) where that is no acceptance (E-067): to an ID
+    number whose check digit is wrong (E-009's bad_idnum due), which finds no one in the 公安库;
+    and to a request only an image convention calls invalid (a cut JPEG, a pixel bomb), which a
+    service looking the person up first declines unread: fuzz's identity is in no live registry,
+    so the run cannot tell it from a comparison that ran. Not for a seed rule's request (a video
+    over the limit, LIP without a liveCode): that answer is a comparison that ran."""
+    if ctx.operation != "matchIdno" or not found.ran or found.decision is not False:
+        return False
+    if found.score_sent:  # something was compared
+        return False
+    return refusal.basis == "convention" or _check_digit_due(ctx, refusal)
+
+
+def _check_digit_due(ctx: RuleContext, refusal: Refusal) -> bool:
+    """Whether the refusal due is the ID number's check digit (E-009), where E-067 is observed."""
+    meanings = (ctx.code(refusal.where, c) for c in refusal.codes)
+    return any(m is not None and m.name == "bad_idnum" for m in meanings)
+
+
 @rule(
     "FH-S03",
     "invalid_refused",
     api="*",
     kind="refusal",
     quote="errcode | 0交易成功 其它为异常情况 (000); 四、错误码信息 (004): invalid is refused",
+    observes=("E-067",),
 )
 def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     """An invalid request is refused with a code of its kind; the basis is its broken rule's:
@@ -278,9 +300,22 @@ def invalid_refused(ctx: RuleContext, response: Exchange, refusal: Refusal) -> N
     found = _judged(ctx, response, refusal)
     if found is None:
         return
-    accepted = _accepted(found)
     severity: Level = "low" if refusal.basis == "convention" else "high"
     broken = f"{refusal.rule}: {refusal.detail}"
+    if _not_verified(ctx, found, refusal):
+        if not _check_digit_due(ctx, refusal):
+            return
+        message = f'/idno answered success "false" without a score (验证不通过) to {broken}'
+        required = observe_reading(ctx.readings, "E-067", False, message)
+        if required is not None:
+            raise Violation(message + required, severity=severity, basis="reading", erratum="E-067")
+        return
+    accepted = _accepted(found)
+    if found.meaning is not None and found.meaning.name == "bad_idnum":
+        required = observe_reading(ctx.readings, "E-067", True, "")
+        if required is not None:
+            message = f"/idno refused {broken} with errcode {found.code}"
+            raise Violation(message + required, severity=severity, basis="reading", erratum="E-067")
     if refusal.reading is not None:
         erratum = refusal.reading
         message = f"accepted although faceharness' reading of {erratum} calls it invalid ({broken})"
@@ -321,6 +356,7 @@ def rule_code(ctx: RuleContext, response: Exchange, refusal: Refusal) -> None:
     if (
         found is None
         or _accepted(found)
+        or _not_verified(ctx, found, refusal)
         or found.where != refusal.where
         or found.code in refusal.codes
     ):

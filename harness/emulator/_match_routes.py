@@ -238,6 +238,8 @@ async def _idno(emu: Emulator, body: dict[str, Any]) -> dict[str, Any]:
     _check(emu, "IdnoRequest", body)
     alt.check_idno_photo_lip(emu, body)
     if not valid_id_number(body["idNum"]):
+        if "E-067" in emu.settings.alternatives:  # not-verified: 验证不通过, no score
+            return _success(emu, {"success": "false"})
         raise emu.refuse("match", "bad_idnum", "idNum check digit is wrong (GB 11643)")
     wanted = body["idNum"].upper()
     identity = next((i for i in emu.settings.registry if i.idNum.upper() == wanted), None)

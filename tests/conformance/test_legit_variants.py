@@ -55,8 +55,11 @@ FRAMING = (
     # round 17: every still SILENT video refused by a silent liveness check (its own errcode),
     # pictures over 1280 px refused (E-043), an unknown query parameter refused, a clock 90 s
     # behind ours (E-082: the JD window, the Date header and result.timestamp on it), caching
-    # headers, a media type parameter, and uvicorn's chunked framing (the chunked variant's)
-    "combo-round17",
+    # headers, a media type parameter, and uvicorn's chunked framing (the chunked variant's);
+    # round 18 inside it: /idno declining a person it cannot verify as success "false" (E-067),
+    # its picture read before the person, JD's images before its 固定值, extData of any type,
+    # a liveCode burnt by any comparison carrying it, liveCodes never beginning with 0
+    "combo-round18",
 )
 
 

@@ -470,3 +470,45 @@ def test_a_msg_stating_another_verdict_than_result_is_a_fuzz_problem(contract: A
     assert check_rules(contract, JD, _jd(**below, msg=said.format("false"))) == []
     inverted = check_rules(contract, JD, _jd(**below, msg=said.format("true")))
     assert [p.check for p in inverted] == ["msg-verdict-is-result"]
+
+
+def test_an_idno_person_not_verified_is_e067_s_reading(contract: Any) -> None:
+    """Round 18 (legit idno-bad-number-not-passed): /idno answering a number that fails GB 11643
+    as `false:验证不通过` (errcode 0, no score) declined it; fuzz filed it accepted (high), and a
+    cut JPEG of a person it lacks, unread, low. E-067's reading, observed; a "false" with a
+    score, a "true", a seed rule's invalid /idno request (the comparison ran: mutants
+    idno-oversize-video-accepted and three more) and /match are still accepted."""
+    idno = Request(
+        api="match", operation="matchIdno", method="POST", path="/tech/ai/face/match/idno", json={}
+    )
+    digit = contract.codes.named("match", "bad_idnum").code
+    media = contract.codes.named("match", "media_unusable").code
+    token = contract.codes.named("match", "token_invalid").code
+
+    def verified(success: str, **more: str) -> Exchange:
+        data = {"status": "SUCCESS", "traceNo": "1", "result": {"success": success, **more}}
+        return _answer("match", {"errcode": 0, "data": data})
+
+    log = ReadingLog()
+    cut = InvalidCase(idno, "truncated-image", "x", "errcode", (media,))  # a convention's: unread
+    assert check_refusal(contract, cut, verified("false"), strict=True, readings=log) == []
+    assert log.observed("E-067") == "not-exercised"
+    case = InvalidCase(idno, "bad-check-digit", "x", "errcode", (digit,))
+    assert check_refusal(contract, case, verified("false"), strict=True, readings=log) == []
+    assert log.observed("E-067") == "alternative"
+    for answer in (verified("false", score="75"), verified("true", score="95")):
+        [taken] = check_refusal(contract, case, answer, strict=True, readings=ReadingLog())
+        assert (taken.check, taken.severity) == ("invalid_refused", "high"), taken.message
+    for other in (
+        InvalidCase(idno, "bad-token", "x", "errcode", (token,)),
+        InvalidCase(idno, "lip-without-livecode", "x", "errcode", (media,)),  # compared
+        InvalidCase(MATCH, "bad-check-digit", "x", "errcode", (digit,)),
+    ):
+        [taken] = check_refusal(contract, other, verified("false"), strict=True)
+        assert taken.check == "invalid_refused", taken.message
+    required = ReadingLog({"E-067": "default"})
+    [problem] = check_refusal(contract, case, verified("false"), strict=True, readings=required)
+    assert (problem.basis, problem.erratum) == ("reading", "E-067"), problem.message
+    refused, log = _answer("match", {"errcode": int(digit), "errmsg": "x"}), ReadingLog()
+    assert check_refusal(contract, case, refused, strict=True, readings=log) == []
+    assert log.observed("E-067") == "default"

@@ -155,7 +155,8 @@ def test_reading_is_observed_and_never_failed(
             entry,
             f"{suite} was thought blind to it (readings.yaml)",
         )
-        entry = run(which, "conform")[2][erratum]  # the suite readings.yaml says tells them apart
+        other = next(s for s, name in SUITE.items() if name in READINGS[erratum].suites)
+        entry = run(which, other)[2][erratum]  # the suite readings.yaml says tells them apart
     seen = (
         ("alternative", "mixed")
         if which == "alternative" and READINGS[erratum].family
