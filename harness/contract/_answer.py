@@ -241,6 +241,48 @@ def strict_json(raw: bytes | bytearray | str, charset: str | None = None) -> Any
     return json.loads(bytes(raw).decode(charset), parse_constant=_not_json)
 
 
+_COMPACT_DEPTH = 200  # orjson refuses a value nested past 255 levels
+
+
+def compact_json(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` in UTF-8, byte for byte:
+    orjson where it writes exactly that (plain dicts with text keys, lists, tuples, text, ints
+    within 64 bits, booleans, null: no float, whose spelling differs), the standard library
+    otherwise. A request body carrying a megabyte of base64 took the standard library about
+    30 ms (its non-ASCII writer goes character by character), orjson 1 ms; every suite sends
+    such bodies. A lone surrogate still raises ``UnicodeEncodeError``, as before."""
+    if _plain_json(value):
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:  # a lone surrogate, an int past 64 bits
+            pass
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_PLAIN_LEAVES: Final = frozenset({str, int, bool, type(None)})
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` holds only what orjson and the standard library write alike."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind in _PLAIN_LEAVES:
+            continue
+        if depth >= _COMPACT_DEPTH:
+            return False
+        if kind is dict:
+            if any(type(key) is not str for key in node):
+                return False
+            stack.extend((item, depth + 1) for item in node.values())
+        elif kind is list or kind is tuple:
+            stack.extend((item, depth + 1) for item in node)
+        else:
+            return False
+    return True
+
+
 _CHARSET = re.compile(r""";\s*charset\s*=\s*"?([A-Za-z0-9._:-]+)"?""", re.IGNORECASE)
 
 
