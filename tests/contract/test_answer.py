@@ -429,8 +429,9 @@ def test_jd_1115_is_a_comparison_that_did_not_pass(contract: Any, result: dict[s
         {"f": 1e16, "g": [0.5, 1e-05]},  # floats: the standard library's spelling (1e+16)
         {1: "int key", None: "null key"},  # keys the standard library turns into text
         {"past": 2**64},  # past 64 bits
+        {"imgArr": [-28, 21] * 500 + [[1, {"k": 1e-05}]]},  # a float deep in a byte array
     ],
-    ids=["text", "ints", "tuple", "floats", "keys", "past-64-bits"],
+    ids=["text", "ints", "tuple", "floats", "keys", "past-64-bits", "nested-float"],
 )
 def test_a_request_body_is_the_standard_librarys_compact_json(value):
     """`compact_json` (request bodies, load's prebuilt bodies) writes exactly the bytes
