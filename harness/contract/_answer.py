@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -285,6 +286,25 @@ def _plain_json(value: Any) -> bool:
         if not set(map(type, items)) <= _PLAIN_LEAVES:
             stack.extend((item, depth + 1) for item in items if type(item) not in _PLAIN_LEAVES)
     return True
+
+
+_SCALARS: Final = frozenset({str, int, bool, float, type(None)})
+
+
+def json_copy(value: Any) -> Any:
+    """``copy.deepcopy`` of a JSON value, faster: a list of scalars (a JD byte array of a
+    megabyte, a million ints) is copied in C, not item by item (deepcopy: 16 s of a profiled
+    E-002 run, every bound body's); values of other types are deep-copied."""
+    kind = type(value)
+    if kind is dict:
+        return {k: json_copy(v) for k, v in value.items()}
+    if kind is list:
+        if set(map(type, value)) <= _SCALARS:
+            return value.copy()
+        return [json_copy(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
 
 
 _CHARSET = re.compile(r""";\s*charset\s*=\s*"?([A-Za-z0-9._:-]+)"?""", re.IGNORECASE)

@@ -13,6 +13,7 @@ import pytest
 from harness.clients import Exchange
 from harness.contract import (
     compact_json,
+    json_copy,
     no_answer_kind,
     parse_json,
     parse_score,
@@ -447,3 +448,24 @@ def test_a_request_body_nested_past_orjsons_depth_or_with_a_lone_surrogate_is_as
     assert compact_json(deep) == json.dumps(deep, separators=(",", ":")).encode()
     with pytest.raises(UnicodeEncodeError):
         compact_json({"s": "\ud800"})
+
+
+def test_a_json_copy_is_a_deep_copy():
+    """`json_copy` (E-085's bound bodies, fuzz's mutated bodies) shares nothing a caller may
+    change with the value it copied, as `copy.deepcopy` did."""
+    import copy
+
+    value = {
+        "imgArr": [-28, 21] * 500,
+        "items": [{"a": [1, 2.5, None, True, "x"]}, [[{"b": {}}]]],
+        "other": (1, [2]),
+        "n": None,
+    }
+    copied = json_copy(value)
+    assert copied == copy.deepcopy(value)
+    copied["imgArr"][0] = 0
+    copied["items"][0]["a"].append(3)
+    copied["items"][1][0][0]["b"]["c"] = 1
+    copied["other"][1].append(3)
+    assert value["imgArr"][0] == -28 and value["items"][0]["a"] == [1, 2.5, None, True, "x"]
+    assert value["items"][1][0][0]["b"] == {} and value["other"] == (1, [2])
