@@ -14,7 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC
 from typing import Any
 
-from harness.contract import Answer, Contract, declared_charset, parse_json, read_answer
+from harness.contract import (
+    Answer,
+    Contract,
+    compact_json,
+    declared_charset,
+    parse_json,
+    read_answer,
+)
 from harness.redact import Pretty, redacted_excerpt
 
 from ._auth import VALID, Auth
@@ -97,10 +104,11 @@ class Request(Pretty):
     def body_bytes(self) -> bytes:
         if self.raw_body is not None:
             return self.raw_body
-        text = json.dumps(self.json, ensure_ascii=False, separators=(",", ":"))
-        if self.splice is not None:
-            placeholder, spec = self.splice
-            text = text.replace(json.dumps(placeholder), splice_text(spec), 1)
+        body = compact_json(self.json)
+        if self.splice is None:
+            return body
+        placeholder, spec = self.splice
+        text = body.decode("utf-8").replace(json.dumps(placeholder), splice_text(spec), 1)
         return text.encode("utf-8")
 
     def __repr__(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 import threading
 from collections.abc import Callable
@@ -83,6 +84,18 @@ def _made(data: bytes, recipe: str) -> bytes:
     return made
 
 
+@functools.lru_cache(maxsize=8)
+def _synthetic(width: int, height: int, seed: int) -> bytes:
+    """A faceless picture, made once a process: every run's pool has the same three."""
+    return synthetic_image(width, height, seed=seed)
+
+
+@functools.lru_cache(maxsize=8)
+def _still_video(data: bytes) -> bytes:
+    """A second of the picture as mp4, made once a process for each picture (the pool's two)."""
+    return still_video(data, 10, fps=10, side=320)
+
+
 class PayloadPool:
     """Images for both APIs (each list within that API's size limit) and two mp4 videos (a face,
     no face)."""
@@ -92,7 +105,7 @@ class PayloadPool:
         if faces_dir is not None and not any(m.name.startswith("faces:") for m in faces):
             raise InputError(f"--faces {faces_dir}: no readable jpg or png images")
         synthetic = [
-            PoolImage(f"synthetic_{w}x{h}", synthetic_image(w, h, seed=i))
+            PoolImage(f"synthetic_{w}x{h}", _synthetic(w, h, seed=i))
             for i, (w, h) in enumerate(((320, 240), (160, 160), (640, 480)))
         ]
         everything = [*faces, *synthetic]
@@ -106,9 +119,9 @@ class PayloadPool:
         # the smallest face both APIs take: a request about anything but size (E-013's async)
         fitting = [m for m in faces if m in self.match_images and m in self.jd_images]
         self.small_face = min(fitting or [self.reference], key=lambda m: len(m.data))
-        video = still_video(faces[0].data, 10, fps=10, side=320)
+        video = _still_video(faces[0].data)
         self.video = PoolImage("builtin_face_video", video)
-        faceless_video = still_video(self.faceless.data, 10, fps=10, side=320)
+        faceless_video = _still_video(self.faceless.data)
         # a video of no one: a service that never decodes the video compares the other photo
         self.faceless_video = PoolImage("faceless_video", faceless_video)
         if not self.match_images or not self.jd_images:

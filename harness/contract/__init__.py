@@ -4,8 +4,10 @@ from ._answer import DECIMAL as DECIMAL
 from ._answer import EXPONENT as EXPONENT
 from ._answer import NUMBER as NUMBER
 from ._answer import Answer as Answer
+from ._answer import compact_json as compact_json
 from ._answer import compares as compares
 from ._answer import declared_charset as declared_charset
+from ._answer import json_copy as json_copy
 from ._answer import no_answer_key as no_answer_key
 from ._answer import no_answer_kind as no_answer_kind
 from ._answer import num_code as num_code

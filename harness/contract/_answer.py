@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -239,6 +240,71 @@ def strict_json(raw: bytes | bytearray | str, charset: str | None = None) -> Any
         if charset is None or isinstance(raw, str):
             raise
     return json.loads(bytes(raw).decode(charset), parse_constant=_not_json)
+
+
+_COMPACT_DEPTH = 200  # orjson refuses a value nested past 255 levels
+
+
+def compact_json(value: Any) -> bytes:
+    """``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` in UTF-8, byte for byte:
+    orjson where it writes exactly that (plain dicts with text keys, lists, tuples, text, ints
+    within 64 bits, booleans, null: no float, whose spelling differs), the standard library
+    otherwise. A request body carrying a megabyte of base64 took the standard library about
+    30 ms (its non-ASCII writer goes character by character), orjson 1 ms; every suite sends
+    such bodies. A lone surrogate still raises ``UnicodeEncodeError``, as before."""
+    if _plain_json(value):
+        try:
+            return orjson.dumps(value)
+        except orjson.JSONEncodeError:  # a lone surrogate, an int past 64 bits
+            pass
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_PLAIN_LEAVES: Final = frozenset({str, int, bool, type(None)})
+_TEXT: Final = frozenset({str})
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether ``value`` holds only what orjson and the standard library write alike (a JD byte
+    array of a megabyte is a million ints: their types are read at C speed, ``set(map(type))``)."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        kind = type(node)
+        if kind in _PLAIN_LEAVES:
+            continue
+        if depth >= _COMPACT_DEPTH:
+            return False
+        if kind is dict:
+            if not set(map(type, node)) <= _TEXT:
+                return False
+            items: Any = node.values()
+        elif kind is list or kind is tuple:
+            items = node
+        else:
+            return False
+        if not set(map(type, items)) <= _PLAIN_LEAVES:
+            stack.extend((item, depth + 1) for item in items if type(item) not in _PLAIN_LEAVES)
+    return True
+
+
+_SCALARS: Final = frozenset({str, int, bool, float, type(None)})
+
+
+def json_copy(value: Any) -> Any:
+    """``copy.deepcopy`` of a JSON value, faster: a list of scalars (a JD byte array of a
+    megabyte, a million ints) is copied in C, not item by item (deepcopy: 16 s of a profiled
+    E-002 run, every bound body's); values of other types are deep-copied."""
+    kind = type(value)
+    if kind is dict:
+        return {k: json_copy(v) for k, v in value.items()}
+    if kind is list:
+        if set(map(type, value)) <= _SCALARS:
+            return value.copy()
+        return [json_copy(item) for item in value]
+    if kind in _SCALARS:
+        return value
+    return copy.deepcopy(value)
 
 
 _CHARSET = re.compile(r""";\s*charset\s*=\s*"?([A-Za-z0-9._:-]+)"?""", re.IGNORECASE)

@@ -4,9 +4,10 @@ reading, the emulator serves it)."""
 
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
+
+from ._answer import json_copy
 
 _GONE = object()
 _INTEGER = re.compile(r"-?[0-9]+")  # ASCII only: "²".isdigit() is True and int("²") raises
@@ -44,7 +45,7 @@ def as_bound(validator: Any, body: dict[str, Any]) -> dict[str, Any] | None:
     ``validator``; None when a value of the wrong type is no coercion's (an object for a String,
     a list or 2.5 for a boolean), a required field is null, or the bound body breaks another
     limit."""
-    body = copy.deepcopy(body)
+    body = json_copy(body)
     for _ in range(16):  # one mend a round, errors found afresh: a handful of fields at most
         # several errors may name one place (each branch of a oneOf): mending them all in one
         # round deleted a field twice (KeyError, an engine error instead of FH-S01's verdict)

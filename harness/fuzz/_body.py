@@ -17,7 +17,7 @@ import jsonschema_rs
 
 from harness.clients import Auth
 from harness.clients._request import ImagePart, JsonPath, Request
-from harness.contract import Spec
+from harness.contract import Spec, json_copy
 from harness.imaging import encode_image
 
 IMAGE_FIELDS = frozenset({"data", "imgBase64", "imgArr", "imgUrl"})
@@ -29,18 +29,6 @@ WRONG_VALUES: dict[str, tuple[Any, ...]] = {
     "object": ("{}", [], 0, None, True),
     "array": ({}, "[]", 1, None),
 }
-
-
-def json_copy(value: Any) -> Any:
-    """A copy of a JSON value; flat lists (a 5 MB imgArr) are copied in C, not element by
-    element."""
-    if isinstance(value, dict):
-        return {k: json_copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        if any(isinstance(e, (dict, list)) for e in value):
-            return [json_copy(e) for e in value]
-        return value.copy()
-    return value
 
 
 def with_images(request: Request, image: Any) -> Any:

@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -37,7 +38,7 @@ from harness.loadgen.result import (
     write_json_atomic,
     write_outputs,
 )
-from harness.loadgen.scenarios import ScenarioOptions, request_source
+from harness.loadgen.scenarios import POOL_FILE_ENV, ScenarioOptions, request_source, share_pool
 from harness.report.output import prepare_run_dir
 
 ENTRY_LOCUSTFILE = Path(__file__).resolve().parent / "_entry" / "locustfile.py"
@@ -122,15 +123,18 @@ def run_load(
     write_json_atomic(out / RUN_CONFIG, cfg.to_dict())
 
     warnings: list[str] = []
+    pool_file = _shared_pool_file(cfg.requests, extra_env)
     launch = _Launch(cfg, workers, remote, out, startup_timeout_s, extra_env)
     poll = _progress(cfg.label, out, progress_callback)
-    if stop := interrupt.requested():  # the next run of a stopped suite (a limit step) starts none
-        raise HarnessError(f"the load run was stopped ({stop}) before it started")
     try:
+        if stop := interrupt.requested():  # the next run of a stopped suite (a limit step)
+            raise HarnessError(f"the load run was stopped ({stop}) before it started")
         launch.start()
         launch.wait(poll, warnings)
     finally:
         launch.stop_all()
+        if pool_file is not None:
+            pool_file.unlink(missing_ok=True)
     if launch.stopped is not None:  # Locust was stopped mid-run: its share was not sent
         raise HarnessError(f"the load run was stopped ({launch.stopped}); logs in {out / LOGS_DIR}")
     result = collect(out, cfg, workers=total_workers, warnings=warnings)
@@ -187,6 +191,23 @@ def serve_worker(
             f" ({launch.log_hint()})"
         )
     return runs
+
+
+def _shared_pool_file(requests: Mapping[str, Any], env: dict[str, str]) -> Path | None:
+    """The pool this process built for a scenario's first request, written for the run's local
+    Locust processes (named in ``env``), outside the run's directory: it holds the images."""
+    if "paths" in requests:
+        return None
+    fd, name = tempfile.mkstemp(prefix="faceharness-pool-")
+    os.close(fd)
+    path = Path(name)
+    try:
+        share_pool(str(requests.get("faces_dir") or ""), path)
+    except OSError:  # no room: each process builds its own, as a remote worker does
+        path.unlink(missing_ok=True)
+        return None
+    env[POOL_FILE_ENV] = name
+    return path
 
 
 def _prepare_out_dir(out: Path) -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.config import DEMO, ENV_JD_APPKEY, ENV_JD_SECRETKEY, ENV_TOKEN, Credentials
+from harness.contract import compact_json
 from harness.errors import InputError, UsageError
 from harness.faces import PoolImage, limits_for, pool_faces
-from harness.imaging import resized, times
+from harness.imaging import encode, picture, times
 from harness.loadgen.classify import (
     SERVER_ERROR,
     SUCCESS,
@@ -95,13 +96,20 @@ class ImagePool:
 
 
 def _sizes(face: PoolImage, max_bytes: int) -> list[PoolImage]:
-    """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``."""
+    """A built-in JPEG, a smaller copy and the largest larger copy that fits ``max_bytes``.
+
+    The face is decoded once and enlarged once for every quality tried (each Locust process
+    builds the pool before its clock starts; it decoded and resized per copy)."""
+    from PIL import Image
+
     name, data = face.name, face.data
+    image, _ = picture(data)
     out = [_sized(name, data, face.identity)]
     # fewer bytes by JPEG quality, not pixels: a downscaled face is too small for a real engine
-    out.append(_sized(name + "@small", _bilinear(data, 1.0, 40), face.identity))
+    out.append(_sized(name + "@small", encode(image, "jpeg", quality=40), face.identity))
+    larger = image.resize(times(1.8)(*image.size), Image.Resampling.BILINEAR)
     for quality in (97, 92, 85):  # the largest re-encode that still fits every API
-        large = _bilinear(data, 1.8, quality)
+        large = encode(larger, "jpeg", quality=quality)
         if len(large) <= max_bytes:
             return [*out, _sized(name + "@large", large, face.identity)]
     return out
@@ -113,18 +121,15 @@ def _sized(name: str, data: bytes, identity: str) -> PoolImage:
     return PoolImage(name, data, identity, size_class=size)
 
 
-def _bilinear(data: bytes, factor: float, quality: int) -> bytes:
-    from PIL import Image
-
-    return resized(data, times(factor), "jpeg", quality=quality, resample=Image.Resampling.BILINEAR)
-
-
 @functools.lru_cache(maxsize=4)
 def build_pool(faces_dir: str = "") -> ImagePool:
     """The built-in JPEGs in three sizes, then the ``--faces`` JPEGs and PNGs up to the largest
     upload every API accepts."""
     from harness.contract import load_contract
 
+    shared = _shared_pool(faces_dir)
+    if shared is not None:
+        return shared
     max_bytes = min(limits_for(api, load_contract()).largest for api in ("match", "jd"))
     folder = Path(faces_dir) if faces_dir else None
     builtin: list[PoolImage] = []
@@ -140,6 +145,49 @@ def build_pool(faces_dir: str = "") -> ImagePool:
     if folder is not None and not sample:
         raise InputError(f"--faces {folder}: no usable .jpg/.png face photos")
     return ImagePool(builtin + sample, skipped=skipped)
+
+
+POOL_FILE_ENV = "FACEHARNESS_POOL_FILE"
+"""A pool file :func:`share_pool` wrote: a run's Locust processes read the pool its launcher built
+instead of building it again (about 0.5 CPU s each, JPEG re-encodes, before their clock starts)."""
+
+
+def share_pool(faces_dir: str, path: Path) -> None:
+    """Write ``build_pool(faces_dir)`` to ``path``: a JSON line naming each image, then their
+    bytes in order."""
+    pool = build_pool(faces_dir)
+    head = {
+        "faces_dir": faces_dir,
+        "skipped": pool.skipped,
+        "images": [[i.name, i.identity, i.sha256, i.size_class, len(i.data)] for i in pool.images],
+    }
+    with path.open("wb") as fh:
+        fh.write(json.dumps(head).encode() + b"\n")
+        for image in pool.images:
+            fh.write(image.data)
+
+
+def _shared_pool(faces_dir: str) -> ImagePool | None:
+    """The pool :data:`POOL_FILE_ENV` names, when it was built for ``faces_dir``; else None (the
+    caller builds it: a remote worker, a file gone or unreadable)."""
+    path = os.environ.get(POOL_FILE_ENV)
+    if not path:
+        return None
+    try:
+        head_line, _, rest = Path(path).read_bytes().partition(b"\n")
+        head = json.loads(head_line)
+        if head["faces_dir"] != faces_dir:
+            return None
+        images, at = [], 0
+        for name, identity, sha256, size_class, size in head["images"]:
+            data = rest[at : at + size]
+            images.append(PoolImage(name, data, identity, sha256, size_class=size_class))
+            at += size
+        if at != len(rest):
+            return None
+        return ImagePool(images, skipped=int(head["skipped"]))
+    except (OSError, ValueError, TypeError, KeyError, InputError):
+        return None
 
 
 OPERATIONS: tuple[str, ...] = ("match", "matchIdno", "liveCode", "faceCompareNew")
@@ -356,7 +404,7 @@ class Scenario:
     def _body(self, key: tuple[str, str, str], build: Callable[[], dict[str, Any]]) -> bytes:
         body = self._bodies.get(key)
         if body is None:
-            body = json.dumps(build(), ensure_ascii=False, separators=(",", ":")).encode()
+            body = compact_json(build())
             self._bodies[key] = body
             if len(self._bodies) > MAX_BODIES:  # bounded memory: drop the oldest body
                 self._bodies.popitem(last=False)

@@ -1112,3 +1112,22 @@ def test_examples_of_a_bug_merge_into_one_finding_made_from_the_smallest(
     assert got == [("FH-J01", 3, "high", "m 10"), ("FH-J02", 1, "low", "m 5")], got
     assert [r.json["pad"] for r in made] == ["x" * 10, "x" * 5]  # the kept examples' alone
     assert json.loads((tmp_path / "findings" / "F-001.json").read_text())["finding"]["count"] == 3
+
+
+def test_the_rules_of_an_operation_are_in_id_order_and_a_callers_own_list():
+    """`rules_for` keeps each operation's rules once (asked for every answer): in id order, the
+    rules that apply and only those, a list the caller may change without changing the book's."""
+    rules = RULES.rules_for("jd", "faceCompareNew")
+    expected = [
+        r
+        for r in sorted(RULES, key=lambda r: r.id)
+        if r.kind == "rule" and r.applies_to("jd", "faceCompareNew")
+    ]
+    assert rules == expected and [r.id for r in RULES] == sorted(r.id for r in RULES)
+    rules.clear()
+    assert RULES.rules_for("jd", "faceCompareNew") == expected
+    book = Registry()
+    book.add(expected[1])
+    assert book.rules_for("jd", "faceCompareNew") == [expected[1]]
+    book.add(expected[0])  # added later, listed first
+    assert book.rules_for("jd", "faceCompareNew") == expected[:2]

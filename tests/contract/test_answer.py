@@ -11,7 +11,15 @@ import httpx
 import pytest
 
 from harness.clients import Exchange
-from harness.contract import no_answer_kind, parse_json, parse_score, read_answer, score_step
+from harness.contract import (
+    compact_json,
+    json_copy,
+    no_answer_kind,
+    parse_json,
+    parse_score,
+    read_answer,
+    score_step,
+)
 
 
 def _match(errcode: Any, status: str | None = "SUCCESS", **result: Any) -> dict[str, Any]:
@@ -418,3 +426,53 @@ def test_jd_1115_is_a_comparison_that_did_not_pass(contract: Any, result: dict[s
     assert said.decision is True  # a result sent is read (1155 with result true: E-044)
     other = read_answer(contract, "jd", 200, _jd(code=1157, msg="照片存在攻击行为"))
     assert (other.ran, other.refused, other.decision) == (False, True, None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"img": "QUJD" * 5000, "名": '张三\u2028\x7f\x00\x1f"\\/', "n": [1, -1, True, None, []]},
+        {"big": [2**63 - 1, -(2**63), 2**64 - 1]},
+        (1, "tuple", {}),
+        {"f": 1e16, "g": [0.5, 1e-05]},  # floats: the standard library's spelling (1e+16)
+        {1: "int key", None: "null key"},  # keys the standard library turns into text
+        {"past": 2**64},  # past 64 bits
+        {"imgArr": [-28, 21] * 500 + [[1, {"k": 1e-05}]]},  # a float deep in a byte array
+    ],
+    ids=["text", "ints", "tuple", "floats", "keys", "past-64-bits", "nested-float"],
+)
+def test_a_request_body_is_the_standard_librarys_compact_json(value):
+    """`compact_json` (request bodies, load's prebuilt bodies) writes exactly the bytes
+    `json.dumps(ensure_ascii=False, separators=(",", ":"))` did, whichever writer it takes."""
+    expected = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    assert compact_json(value) == expected
+
+
+def test_a_request_body_nested_past_orjsons_depth_or_with_a_lone_surrogate_is_as_before():
+    deep: list = []
+    for _ in range(300):
+        deep = [deep]
+    assert compact_json(deep) == json.dumps(deep, separators=(",", ":")).encode()
+    with pytest.raises(UnicodeEncodeError):
+        compact_json({"s": "\ud800"})
+
+
+def test_a_json_copy_is_a_deep_copy():
+    """`json_copy` (E-085's bound bodies, fuzz's mutated bodies) shares nothing a caller may
+    change with the value it copied, as `copy.deepcopy` did."""
+    import copy
+
+    value = {
+        "imgArr": [-28, 21] * 500,
+        "items": [{"a": [1, 2.5, None, True, "x"]}, [[{"b": {}}]]],
+        "other": (1, [2]),
+        "n": None,
+    }
+    copied = json_copy(value)
+    assert copied == copy.deepcopy(value)
+    copied["imgArr"][0] = 0
+    copied["items"][0]["a"].append(3)
+    copied["items"][1][0][0]["b"]["c"] = 1
+    copied["other"][1].append(3)
+    assert value["imgArr"][0] == -28 and value["items"][0]["a"] == [1, 2.5, None, True, "x"]
+    assert value["items"][1][0][0]["b"] == {} and value["other"] == (1, [2])

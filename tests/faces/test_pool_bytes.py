@@ -100,17 +100,42 @@ def test_conformance_media_keep_their_names_and_bytes(faces: Path, contract: Any
     assert _sha(padded(PayloadPool(contract).reference.data, 300_000))[:16] == "c4b6d23a6d3326e0"
 
 
-def test_load_size_classes_keep_their_images(faces: Path) -> None:
-    from harness.loadgen.scenarios import build_pool
+def test_load_size_classes_keep_their_images(
+    faces: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Built, and as a run's Locust processes read it from the file their launcher wrote
+    (``share_pool``); a file written for another folder is not read."""
+    from harness.loadgen import scenarios
+    from harness.loadgen.scenarios import POOL_FILE_ENV, build_pool, share_pool
 
-    for key, root in (("load", ""), ("load_dir", str(faces))):
+    def check(key: str, root: str) -> None:
         pool = build_pool(root)
         images = {
-            im.name: [im.sha256, len(im.data), im.size_class, im.format, im.identity]
+            im.name: [im.sha256, im.data, im.size_class, im.format, im.identity, im.builtin]
             for im in pool.images
         }
-        assert _digest(images) == POOLS[key], key
+        digest = {name: [_sha(i[1]), len(i[1]), *i[2:5]] for name, i in images.items()}
+        assert _digest(digest) == POOLS[key], key
         assert pool.skipped == (1 if root else 0)  # the 2 MB PNG is over every API's limit
+        assert not any(i[5] for i in images.values())
+        assert all(im.sha256 == _sha(im.data) for im in pool.images)
+
+    for key, root in (("load", ""), ("load_dir", str(faces))):
+        check(key, root)
+        share_pool(root, tmp_path / key)
+    try:
+        with monkeypatch.context() as inside:
+            inside.setattr(scenarios, "pool_faces", None)  # read, not built
+            for key, root in (("load", ""), ("load_dir", str(faces))):
+                inside.setenv(POOL_FILE_ENV, str(tmp_path / key))
+                build_pool.cache_clear()
+                check(key, root)
+        monkeypatch.setenv(POOL_FILE_ENV, str(tmp_path / "load_dir"))
+        build_pool.cache_clear()
+        check("load", "")  # the other folder's file: built
+    finally:
+        monkeypatch.delenv(POOL_FILE_ENV)
+        build_pool.cache_clear()
 
 
 def test_accuracy_sends_the_same_uploads(faces: Path, contract: Any) -> None:
