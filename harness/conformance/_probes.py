@@ -651,7 +651,9 @@ def extended_token(p: ProbeContext) -> None:
     let it through; any refusal of it fits a live target, the emulator's is 缺少授权token); and
     so does a /match without one sent with async true (round 15: an async controller of its own,
     outside the token filter's mapping, queued it and answered errcode 0 交易成功; the document's
-    async mode is the same operation, 值为授权token on every request)."""
+    async mode is the same operation, 值为授权token on every request). Round 18: the middle-changed
+    token goes with extData {} (the registration's path), and on /idno as a vip's (高级客户),
+    without the liveCode E-008 may ask for, judged on its acceptance alone."""
     invalid, missing = "Authorization token invalid", "Authorization header missing"
 
     def asynchronous(r: Request) -> Request:
@@ -3020,7 +3022,10 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     liveCode: the first that is accepted spends it, so personType goes first. An idNum '' may
     be refused by a format validator's own 4xx without the envelope (E-015, E-043: session 27
     review); every other case is the API's own 异常情况, its errcode due (E-016's review: mutant
-    invalid-parameter-framework-400 stays a defect).
+    invalid-parameter-framework-400 stays a defect). Round 18: /match without faceData; /idno
+    without name goes as an internal employee's (personType inner), and /match's type 'audio' and
+    /idno without name in async mode (a queue that validated nothing took them), judged on their
+    acceptance alone (E-013: async true may be refused for itself).
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     unknown = video | {"videoType": "NOT_A_MODE"}
@@ -3088,7 +3093,8 @@ def idno_fields_enforced(p: ProbeContext) -> None:
     the canonical one, valid under every reading (liveCode and videoType, which E-008 may ask for,
     included). A name "" is not sent: the document forbids the empty string only for videoType
     and origin (传该字段时,不能为空字符串, E-034), so a service may take "" for a name it does
-    not check."""
+    not check. Round 18: "audio" goes as a vip's (高级客户: a branch of its own had no enum
+    check) and origin "" on a SILENT video (a video parser of its own read it as self)."""
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     cases = (
         ("/idno faceData.type 'audio', personType vip", (_TYPE, "audio"), _VIP),
@@ -3646,7 +3652,10 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     video that size on /idno and /match: the row is faceData's, whose data is a photo or a video
     (视频数据, 视频链接), so a service checking photos alone (videos are bigger), or /idno's
     video path that skips the check (round 14), or its vip branch (round 17: the video is sent
-    as a vip's), lets it through."""
+    as a vip's), lets it through. Round 18: a branch of its own skipped the check, so image's
+    case goes with async true and extData {} (judged on its acceptance alone: either may be
+    refused for itself, E-013, E-017), faceData's with async false and /idno's photo as an
+    internal employee's (personType inner), values every reading takes."""
     size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
     data = _b64_image(p, size)
     sent: dict[str, Request] = {}
