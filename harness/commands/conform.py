@@ -41,7 +41,7 @@ def conform(
     seed: opt.Seed = None,
     max_rps: opt.MaxRps = None,
     max_requests: Annotated[
-        int | None, opt.MaxRequests("request budget of the run (URL default 552)")
+        int | None, opt.MaxRequests("request budget of the run (URL default 557)")
     ] = None,
     faces: Annotated[Path | None, opt.Faces("extra jpg/png images for generated requests")] = None,
     break_: opt.Breaks = None,

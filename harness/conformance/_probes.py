@@ -651,7 +651,9 @@ def extended_token(p: ProbeContext) -> None:
     let it through; any refusal of it fits a live target, the emulator's is 缺少授权token); and
     so does a /match without one sent with async true (round 15: an async controller of its own,
     outside the token filter's mapping, queued it and answered errcode 0 交易成功; the document's
-    async mode is the same operation, 值为授权token on every request)."""
+    async mode is the same operation, 值为授权token on every request). Round 18: the middle-changed
+    token goes with extData {} (the registration's path), and on /idno as a vip's (高级客户),
+    without the liveCode E-008 may ask for, judged on its acceptance alone."""
     invalid, missing = "Authorization token invalid", "Authorization header missing"
 
     def asynchronous(r: Request) -> Request:
@@ -680,12 +682,14 @@ def extended_token(p: ProbeContext) -> None:
         (How.BEARER, "an unknown token spelt 'Bearer <token>'", ["match"], invalid, None),
         # round 16: a check of the token's length or format alone (a stub filter) took any
         # other value as long as the valid one
+        # round 18: /match with extData (the registration's path) was mapped outside the token
+        # filter
         (
             How.LAST_DIGIT,
-            "the valid token with a character in its middle changed",
+            "the valid token with a character in its middle changed (extData {})",
             ["match"],
             invalid,
-            None,
+            lambda r: r.with_json(("extData",), {}),
         ),
         # round 14: ``if token and token not in tokens`` skips the check for an empty value
         (Given(""), "an empty Authorization header", ["match"], missing, None),
@@ -706,6 +710,15 @@ def extended_token(p: ProbeContext) -> None:
         for operation in operations:
             request = replace(p.canonical(operation), auth=Auth(token=how))
             p.expect(change(request) if change else request, "errcode", meaning, what)
+    # round 18: /idno as a vip's (高级客户, a controller of its own outside the token filter);
+    # without the liveCode E-008 may ask for (a send less), so only its acceptance is judged
+    vip = p.canonical("matchIdno", live_code=False).with_json(*_VIP)
+    _not_taken(
+        p,
+        replace(vip, auth=Auth(token=How.LAST_DIGIT)),
+        "/idno, personType vip, the valid token with a character changed",
+        "Authorization ,值为授权token (another value is no token)",
+    )
 
 
 _ONE_SEND = ("liveCode", "match")
@@ -3009,7 +3022,10 @@ def documented_fields_enforced(p: ProbeContext) -> None:
     liveCode: the first that is accepted spends it, so personType goes first. An idNum '' may
     be refused by a format validator's own 4xx without the envelope (E-015, E-043: session 27
     review); every other case is the API's own 异常情况, its errcode due (E-016's review: mutant
-    invalid-parameter-framework-400 stays a defect).
+    invalid-parameter-framework-400 stays a defect). Round 18: /match without faceData; /idno
+    without name goes as an internal employee's (personType inner), and /match's type 'audio' and
+    /idno without name in async mode (a queue that validated nothing took them), judged on their
+    acceptance alone (E-013: async true may be refused for itself).
     """
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     unknown = video | {"videoType": "NOT_A_MODE"}
@@ -3019,15 +3035,17 @@ def documented_fields_enforced(p: ProbeContext) -> None:
             "/idno personType 'NOT_A_TYPE' (no 人员类型 the table lists)",
             idno.with_json(("personType",), "NOT_A_TYPE"),
         ),
-        ("/idno without name", idno.with_json(("name",))),
+        # round 18: as an internal employee's (a branch looking staff up by number alone
+        # took it without name)
+        ("/idno without name, personType inner", idno.with_json(("name",)).with_json(*_INNER)),
         ("/idno without idNum", idno.with_json(("idNum",))),
         ("/idno with idNum ''", idno.with_json(("idNum",), "")),
         ("/idno without faceData", idno.with_json(("faceData",))),
         ("/match without image", match.with_json(("image",))),
+        ("/match without faceData", match.with_json(("faceData",))),  # round 18
         ("image without data", match.with_json(("image", "data"))),
         ("faceData without data", match.with_json(("faceData", "data"))),
         ("faceData without type", match.with_json(("faceData", "type"))),
-        ("faceData.type 'audio'", match.with_json(("faceData", "type"), "audio")),
         ("a video with videoType ''", match.with_json(("faceData",), video)),
         (
             "a video with videoType 'NOT_A_MODE' (names no mode nor action)",
@@ -3042,6 +3060,16 @@ def documented_fields_enforced(p: ProbeContext) -> None:
         if sent is not None and sent.answer is not None and _http_refusal(sent.answer):
             continue
         p.expect(request, "errcode", "invalid parameter", what, sent=sent)
+    # round 18: the async path queued the body before its validator ran; async true may be
+    # refused for itself (E-013: a service offering it to registered callers alone), so only
+    # the acceptance of these is judged (/match's type 'audio' goes so alone: FH-L30 holds
+    # /idno's to the invalid-parameter code)
+    asynchronous = (
+        ("faceData.type 'audio', async true", match.with_json(("faceData", "type"), "audio")),
+        ("/idno without name, async true", idno.with_json(("name",))),
+    )
+    for what, request in asynchronous:
+        _not_taken(p, request.with_json(("async",), True), what)
 
 
 @probe(
@@ -3065,21 +3093,43 @@ def idno_fields_enforced(p: ProbeContext) -> None:
     the canonical one, valid under every reading (liveCode and videoType, which E-008 may ask for,
     included). A name "" is not sent: the document forbids the empty string only for videoType
     and origin (传该字段时,不能为空字符串, E-034), so a service may take "" for a name it does
-    not check."""
+    not check. Round 18: "audio" goes as a vip's (高级客户: a branch of its own had no enum
+    check) and origin "" on a SILENT video (a video parser of its own read it as self)."""
     video = {"type": "video", "videoType": "", "data": p.session.pool.video.b64}
     cases = (
-        ("/idno faceData.type 'audio'", (_TYPE, "audio")),
-        ("/idno faceData without type", (_TYPE,)),
-        ("/idno faceData without data", (("faceData", "data"),)),
-        ("/idno a video with videoType ''", (("faceData",), video)),
-        ("/idno faceData.origin ''", (("faceData", "origin"), "")),
+        ("/idno faceData.type 'audio', personType vip", (_TYPE, "audio"), _VIP),
+        ("/idno faceData without type", (_TYPE,), None),
+        ("/idno faceData without data", (("faceData", "data"),), None),
+        ("/idno a video with videoType ''", (("faceData",), video), None),
+        (
+            "/idno a SILENT video with origin ''",
+            (("faceData",), video | {"videoType": "SILENT", "origin": ""}),
+            None,
+        ),
     )
-    for what, change in cases:
+    for what, change, person in cases:
         request = p.canonical("matchIdno").with_json(*change)
-        p.expect(request, "errcode", "invalid parameter", what)
+        p.expect(
+            request.with_json(*person) if person else request, "errcode", "invalid parameter", what
+        )
 
 
 _TYPE = ("faceData", "type")
+_VIP, _INNER = (("personType",), "vip"), (("personType",), "inner")
+_ROW = "a row of its table (是, the type's values)"
+
+
+def _not_taken(p: ProbeContext, request: Request, what: str, broken: str = _ROW) -> None:
+    """``request`` breaks ``broken`` under every reading, sent with a field that may be refused
+    for itself (async true, E-013; extData, E-017): any refusal, or no envelope, passes; an
+    acceptance (errcode 0, SUCCESS or PROCESSING) fails."""
+    a = p.ask(request)
+    if _ran(a):
+        raise Violation(
+            f"Received: {a.label} for {what}\n"
+            f"Expected: refused: the request breaks {broken} whatever else it carries",
+            request=request,
+        )
 
 
 @probe(
@@ -3236,7 +3286,12 @@ def optional_fields_answered(p: ProbeContext) -> None:
             request = request.with_json((key,), value)
         request = request.with_json(("faceData", "origin"), "self")
         as_png = " (its photo a PNG)" if request.operation == "matchIdno" else ""
-        _answered(p, request, f"{request.operation} with every optional field{as_png}")
+        a = _answered(p, request, f"{request.operation} with every optional field{as_png}")
+        if as_png and _refused(a):
+            # a service refusing PNGs (E-043) refused it before its fields reached the branches
+            # that crash (round 18): sent again with the reference JPEG, a request more for it alone
+            jpeg = request.with_json(("faceData", "data"), pool.reference.b64)
+            _answered(p, jpeg, "matchIdno with every optional field (its PNG refused: a JPEG)")
     fds = {"origin": "fds", "data": "faceharness/no-such-file.jpg"}
     _answered(p, match.with_json(("image",), fds), "match with image origin fds")
     # round 14: origin uri (图片链接) too, a link under the reserved .invalid name (RFC 6761: it
@@ -3281,14 +3336,14 @@ def optional_fields_answered(p: ProbeContext) -> None:
     )
 
 
-def _answered(p: ProbeContext, request: Request, what: str, link: bool = False) -> None:
+def _answered(p: ProbeContext, request: Request, what: str, link: bool = False) -> Answer:
     """FH-L15's verdict on one request: an envelope (taken or refused), an HTTP layer's 4xx
     (E-015), or, for a request naming a link (``link``), a 502/503/504 with the envelope (its
     fetch failed: RFC 9110 15.6.3, E-017). A 5xx else, or a 2xx that is no envelope, fails."""
     a = p.ask(request)
     upstream = link and a.status in (502, 503, 504) and a.where is not None
     if enveloped(a) or a.throttled or _http_refusal(a) or upstream:
-        return
+        return a
     raise Violation(
         f"Received: HTTP {a.status} for {what}\n"
         "Expected: an envelope with an errcode (errcode 是), or an HTTP layer's 4xx, never a "
@@ -3597,13 +3652,34 @@ def base64_over_every_limit(p: ProbeContext) -> None:
     video that size on /idno and /match: the row is faceData's, whose data is a photo or a video
     (视频数据, 视频链接), so a service checking photos alone (videos are bigger), or /idno's
     video path that skips the check (round 14), or its vip branch (round 17: the video is sent
-    as a vip's), lets it through."""
+    as a vip's), lets it through. Round 18: a branch of its own skipped the check, so image's
+    case goes with async true and extData {} (judged on its acceptance alone: either may be
+    refused for itself, E-013, E-017), faceData's with async false and /idno's photo as an
+    internal employee's (personType inner), values every reading takes."""
     size = p.contract.match_base64_max_chars + 3  # decoded bytes: over 409,600
     data = _b64_image(p, size)
     sent: dict[str, Request] = {}
+    # round 18: a branch of its own skipped the check: faceData's case goes with async false
+    # (the default, sent) and /idno's photo as an internal employee's, values every reading takes
+    branches: dict[tuple[str, str], tuple[tuple[str, ...], Any]] = {
+        ("match", "faceData"): (("async",), False),
+        ("matchIdno", "faceData"): _INNER,
+    }
     for operation, part in (("match", "image"), ("match", "faceData"), ("matchIdno", "faceData")):
-        request = sent[operation] = p.canonical(operation).with_json((part, "data"), data)
+        request = p.canonical(operation).with_json((part, "data"), data)
         what = f"{operation} {part}.data of {size} bytes ({len(data)} characters)"
+        if (branch := branches.get((operation, part))) is not None:
+            request = request.with_json(*branch)
+            what += f", {'.'.join(branch[0])} {json.dumps(branch[1])}"
+        sent[operation] = request
+        if part == "image":
+            # round 18: image's goes in async mode with extData (the queue's path and the
+            # registration's took it unchecked); either may be refused for itself (E-013,
+            # E-017), so only its acceptance fails (the other parts' cases hold the code)
+            request = request.with_json(("async",), True).with_json(("extData",), {})
+            what += ", async true, extData {}"
+            _not_taken(p, request, what, "image's origin row (base64内容需在400k以内)")
+            continue
         p.expect(request, "errcode", "data over the size limit", what)
     video = base64.b64encode(padded(p.session.pool.video.data, size)).decode("ascii")
     face = {"type": "video", "videoType": "SILENT", "data": video}

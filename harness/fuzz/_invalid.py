@@ -818,10 +818,13 @@ def _enum_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
 def _missing_modes(gen: Gen, operation: str) -> list[dict[str, Any]]:
     """faceData's type and data left out on each comparison, whatever the seed (round 16: a
     /match service taking a faceData without type as a photo, or without data as the image's,
-    passed five examples of seed 1; conformance's FH-L14 sends both); the rest are drawn."""
+    passed five examples of seed 1; conformance's FH-L14 sends both); /match's faceData itself
+    too (round 18: a service comparing the image with itself passed fuzz and conform); the rest
+    are drawn."""
     if operation not in ("match", "matchIdno"):
         return []
-    return [{"field": f"faceData.{name}", "on": operation} for name in ("type", "data")]
+    whole = [{"field": "faceData", "on": operation}] if operation == "match" else []
+    return [{"field": f"faceData.{name}", "on": operation} for name in ("type", "data")] + whole
 
 
 _ALL_BODIES = ("match", "matchIdno", "asyncResult", "faceCompareNew")

@@ -38,7 +38,10 @@ from ._client import FuzzClient
 # without its zeros or with one more (FH-A21); session 25's: a liveCode issued with a leading 0
 # (FH-A23: codes drawn until one begins with 0, about ten; a replay draws longer, ``replaying``);
 # round 17's: /match with a charset or its media type in capitals (FH-L35) and /idno's name as \u
-# escapes (FH-L36), conformance's alone before (convention findings, as JD's FH-L40)
+# escapes (FH-L36), conformance's alone before (convention findings, as JD's FH-L40); round 18's:
+# a request table's rows on the async, inner and vip branches (FH-L14) and the token on /idno's
+# inner and vip branches and with extData (FH-A17: fuzz's bad-token /idno names an identity a live
+# target's registry refuses before the token matters)
 PROBES = {
     "match": (
         "FH-L10",
@@ -55,6 +58,8 @@ PROBES = {
         "FH-L43",
         "FH-L35",
         "FH-L36",
+        "FH-L14",
+        "FH-A17",
         "FH-A23",  # last, as in conformance (``_probes.LAST``)
     ),
     "jd": (

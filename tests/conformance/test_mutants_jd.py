@@ -249,7 +249,7 @@ def test_what_breaks_no_sentence_is_no_probe_finding(contract, service):
 
 @pytest.mark.parametrize("max_rps", [URL_DEFAULT_MAX_RPS, 0])
 def test_the_probe_reserve_covers_every_jd_probe(contract, max_rps) -> None:
-    """As for match: every JD probe fits in the reserve a default URL run (`conform`, 552 requests
+    """As for match: every JD probe fits in the reserve a default URL run (`conform`, 557 requests
     over both APIs) keeps for the probes, against a conforming service, at the URL default pace
     and under --max-rps 0 (its bursts in full). Session 21's review: JD kept match's 150 though
     its probes need about 81, so ~69 of its 250 were never sent; the engine gets the rest."""

@@ -208,18 +208,21 @@ def test_a_token_as_long_as_the_valid_one_is_sent_and_refused(contract, gen):
     [
         ("match-missing-type-accepted", "faceData.type"),
         ("match-facedata-without-data-accepted", "faceData.data"),
+        ("match-without-facedata-accepted", "faceData"),  # round 18: conform missed it too
     ],
 )
 def test_a_match_facedata_without_a_required_part_is_sent_and_refused(contract, gen, defect, field):
     """missing-field pins faceData's type and data on each comparison (round 16, as
     conformance's FH-L14): a /match service taking a faceData without them passed seed 1's
-    five examples, which drew other fields."""
+    five examples, which drew other fields; and /match's faceData itself (round 18: a service
+    comparing the image with itself passed)."""
     cases = _pinned(contract, gen, ("match", "matchIdno"), "missing-field")
     assert {(c.request.operation, c.field) for c in cases} >= {
         ("match", "faceData.type"),
         ("match", "faceData.data"),
         ("matchIdno", "faceData.type"),
         ("matchIdno", "faceData.data"),
+        ("match", "faceData"),
     }
     [case] = [c for c in cases if (c.request.operation, c.field) == ("match", field)]
     with serve(defect, contract) as url:

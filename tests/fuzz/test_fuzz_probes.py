@@ -74,6 +74,9 @@ CASES = [
     ("match", "lip-explicit-origin-unchecked", "FH-L13"),
     ("match", "server-error-on-nested-extdata", "FH-L31"),
     ("match", "async-processing-true-result", "FH-L15"),  # FH-L15 sends async true
+    # round 18: missed by fuzz before (and by conform)
+    ("match", "idno-vip-token-unchecked", "FH-A17"),
+    ("match", "idno-async-missing-name-accepted", "FH-L14"),
 ]
 # the rule that names a defect when it is not the probe's own verdict (an answer rule's)
 NAMED_BY = {"livecode-shared-in-flight": "FH-M05", "async-processing-true-result": "FH-M01"}
@@ -96,8 +99,9 @@ def test_the_probes_find_nothing_on_the_fixtures_control(contract, tmp_path, api
     # forgeries with origin self and as numbers, FH-L15 and FH-L19 on /idno, FH-L31, FH-L43: 90;
     # session 25's FH-L19 validateData with a field, FH-A23's draws: at most 20 and its LIP video;
     # round 14's FH-L15 uri, FH-L16 /idno video, FH-L22 personType normal, FH-L43 /idno: 98;
-    # round 17's FH-L35 and FH-L36, five more: 118 with FH-A23's draws)
-    assert result.metrics.requests <= 100 + 1 + 21, result.metrics.requests
+    # round 17's FH-L35 and FH-L36, five more: 118 with FH-A23's draws; round 18's FH-L14 and
+    # FH-A17, 30 more: 149)
+    assert result.metrics.requests <= 100 + 1 + 21 + 30, result.metrics.requests
 
 
 @pytest.mark.parametrize(
