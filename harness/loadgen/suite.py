@@ -216,10 +216,12 @@ class LoadSuite:
 
     def run(self, ctx: RunContext) -> LoadSuiteResult:
         """A failure while running is a suite with status ``error``."""
+        from harness.report.output import prepare_run_dir
         from harness.target import open_target
 
         interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
         limits = self.check(ctx)
+        prepare_run_dir(ctx.out_dir)  # an --out that cannot hold the reports: before the preflight
         emulator = (self.emulator or EmulatorOptions()).settings() if ctx.is_emulator else {}
         scenario = replace(
             self.scenario, demo_credentials=ctx.is_emulator,
