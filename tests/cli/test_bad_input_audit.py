@@ -371,22 +371,39 @@ _PERSON = "        personType: {type: string, enum: [normal, vip, inner]}\n     
     ],
     ids=["lengths", "pattern-longer", "enum-type", "enum-pattern", "required-forbidden", "range"],
 )  # fmt: skip
-def test_a_spec_schema_no_value_satisfies_is_a_spec_error(
-    cli: InProcess, tmp_path: Path, edits: dict[str, str], said: str
-) -> None:
+def test_a_spec_schema_no_value_satisfies_is_a_spec_error(edits: dict[str, str], said: str) -> None:
     """`specs validate` said "ok" to a request schema no value fits (the OpenAPI validator passes
     it); every suite then read every request as invalid: none could be sent expecting it
-    accepted."""
-    shutil.copytree(Path(__file__).parents[2] / "specs", tmp_path / "specs")
-    spec = tmp_path / "specs" / "face-match.openapi.yaml"
-    text = spec.read_text(encoding="utf-8")
+    accepted. The check load_spec runs after the validator, on the spec as read (the command's
+    one line: the test below)."""
+    import yaml
+
+    from harness.contract._contract import _check_satisfiable
+
+    text = (Path(__file__).parents[2] / "specs" / "face-match.openapi.yaml").read_text("utf-8")
     for old, new in edits.items():
         assert old in text
         text = text.replace(old, new, 1)
-    spec.write_text(text, encoding="utf-8")
-    done = cli("specs", "validate", "--specs", str(tmp_path / "specs"))
-    line = one_line_error(done, "spec face-match.openapi.yaml: the schema at #/components/schemas/")
+    with pytest.raises(SpecError) as raised:
+        _check_satisfiable(yaml.safe_load(text), "face-match.openapi.yaml")
+    line = str(raised.value)
+    assert line.startswith("spec face-match.openapi.yaml: the schema at #/components/schemas/")
     assert "admits no value: " in line and said in line, line
+
+
+def test_specs_validate_names_an_unsatisfiable_schema_in_one_line(
+    cli: InProcess, tmp_path: Path
+) -> None:
+    shutil.copytree(Path(__file__).parents[2] / "specs", tmp_path / "specs")
+    spec = tmp_path / "specs" / "face-match.openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace(_LIVE, _LIVE + "      maxLength: 3\n", 1), encoding="utf-8")
+    done = cli("specs", "validate", "--specs", str(tmp_path / "specs"))
+    one_line_error(
+        done,
+        "spec face-match.openapi.yaml: the schema at #/components/schemas/LiveCo"
+        "de admits no value: pattern '^[0-9]{4,6}$' matches no string under 4 charac",
+    )
 
 
 @pytest.mark.parametrize(
