@@ -14,7 +14,10 @@ import sys as _sys
 
 
 def _stopped_while_starting(signum: int, frame: object) -> None:
-    _os.write(2, b"faceharness: interrupted after 0 s, while starting\n")
+    try:
+        _os.write(2, b"faceharness: interrupted after 0 s, while starting\n")
+    except OSError:  # stderr closed (`2>&-`): the exit code is what is left to tell
+        pass
     raise SystemExit(130)  # unwinds the imports in progress without a traceback
 
 

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from harness import commands
 from harness.commands._options import Config, Target, add_exit_codes, path_option, typer_app
-from harness.console import console, reader_left, write_line
+from harness.console import console, reader_left, standard_streams, write_line
 from harness.errors import HarnessError, UsageError
 
 if TYPE_CHECKING:
@@ -382,6 +382,8 @@ def main(
 ) -> None:
     """Entry point (also `python -m harness.demo`'s, as ``name``): every HarnessError becomes one
     line on stderr and exit 2, never a traceback."""
+
+    standard_streams()
 
     def _fail(message: str) -> NoReturn:
         write_line(f"{name}: {' '.join(message.split())}")

@@ -33,6 +33,28 @@ def reader_left(stream: Any) -> None:
         pass
 
 
+def standard_streams() -> None:
+    """Open a standard descriptor closed at the start (`faceharness gate 2>&-`) on devnull: Python
+    left ``sys.stderr`` None, so the command's one line ended in AttributeError and a documented
+    exit 2 or 130 was 1 (hostile round 18); and the next file opened would have taken
+    descriptor 2, where a child process's stderr would then be written."""
+    for fd, name, mode in ((0, "stdin", "r"), (1, "stdout", "w"), (2, "stderr", "w")):
+        try:
+            os.fstat(fd)
+            continue
+        except OSError:
+            pass
+        try:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+        except OSError:  # nothing to open: the streams stay as Python left them
+            return
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
+
+
 def write_line(line: str, stream: Any = None) -> None:
     """``line`` on ``stream`` (stderr): the one error line of a command whose stderr's reader may
     have left (review of session 28: a BrokenPipeError there made a documented 2 an exit 1)."""

@@ -67,6 +67,8 @@ def report(line: str) -> None:
         from harness.console import reader_left
 
         reader_left(sys.stderr)
+    except (AttributeError, OSError, ValueError):  # no stderr at all (`2>&-`): None, or closed
+        pass
     _state.reported = True
 
 

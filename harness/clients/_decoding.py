@@ -151,6 +151,16 @@ class _Deflate(_Zlib):
         except UndecodableBody:
             if not first:
                 raise
+            if (
+                len(data) > 1
+                and data[0] & 0x0F == 8
+                and data[1] & 0x20
+                and int.from_bytes(data[:2], "big") % 31 == 0
+            ):  # a zlib header with FDICT (RFC 1950 2.2): not raw deflate either
+                raise UndecodableBody(
+                    "the deflate body needs a preset dictionary (zlib FDICT), which HTTP "
+                    "never supplies"
+                ) from None
             self._inflater = zlib.decompressobj(-zlib.MAX_WBITS)
             return super().step(data)
 

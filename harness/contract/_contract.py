@@ -243,6 +243,7 @@ def load_spec(path: Path) -> Spec:
         except Exception as exc:  # the validator raises several unrelated types
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise SpecError(f"spec {path.name} is not valid OpenAPI: {first}") from None
+        _check_satisfiable(raw, path.name)
     if "api" not in raw.get("info", {}).get("x-faceharness", {}):
         raise SpecError(f"spec {path.name} lacks info.x-faceharness.api")
     _validated.add(digest)
@@ -282,6 +283,132 @@ def _check_refs(raw: dict[str, Any], name: str) -> None:
             if not ref.startswith("#/"):
                 break  # named by its own node's check
             seen.add(ref)
+
+
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and v == int(v),
+    "number": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+# keys whose value is no schema of its own (a value, a list of names, a schema's negation)
+_NOT_SCHEMAS = frozenset({"enum", "const", "default", "example", "examples", "not", "required"})
+
+
+def _check_satisfiable(raw: dict[str, Any], name: str) -> None:
+    """No schema of the spec contradicts itself where one look shows it (minLength over
+    maxLength, an enum none of whose values has the schema's type, length and pattern, a
+    pattern longer than maxLength, a required property additionalProperties false forbids).
+    The OpenAPI validator passes such a spec ("ok"), and every suite then reads every request
+    as invalid, so a valid request expected accepted cannot be built (session 28's audit)."""
+
+    def walk(node: Any, where: str) -> None:
+        if isinstance(node, dict):
+            if why := _unsatisfiable(node):
+                raise SpecError(f"spec {name}: the schema at {where} admits no value: {why}")
+            for key, value in node.items():
+                if key not in _NOT_SCHEMAS and not str(key).startswith("x-"):
+                    walk(value, f"{where}/{str(key).replace('~', '~0').replace('/', '~1')}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{where}/{i}")
+
+    walk(raw, "#")
+
+
+def _number(value: Any) -> float | None:
+    """``value`` when it is a JSON number (not a boolean), else None."""
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _unsatisfiable(node: dict[str, Any]) -> str | None:
+    """Why no value fits ``node`` alone (its own keywords, not its subschemas), or None."""
+    for low, high in (("minLength", "maxLength"), ("minItems", "maxItems"),
+                      ("minProperties", "maxProperties")):  # fmt: skip
+        lo, hi = _number(node.get(low)), _number(node.get(high))
+        if lo is not None and hi is not None and lo > hi:
+            return f"{low} {lo} > {high} {hi}"
+    if why := _empty_range(node):
+        return why
+    kind = node.get("type")
+    types = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else None
+    if types is not None and all(isinstance(t, str) and t in _JSON_TYPES for t in types):
+        named: list[str] = types
+    else:
+        named = list(_JSON_TYPES)
+    pattern, longest = node.get("pattern"), _number(node.get("maxLength"))
+    shortest_len = _number(node.get("minLength"))
+    if isinstance(pattern, str) and longest is not None:
+        shortest = _shortest_match(pattern)
+        if shortest is not None and shortest > longest:
+            return (
+                f"pattern {pattern!r} matches no string under {shortest} characters, "
+                f"maxLength {longest}"
+            )
+
+    def fits(value: Any) -> bool:
+        if not any(_JSON_TYPES[t](value) for t in named):
+            return False
+        if isinstance(value, str):
+            if shortest_len is not None and len(value) < shortest_len:
+                return False
+            if longest is not None and len(value) > longest:
+                return False
+            if isinstance(pattern, str):
+                try:
+                    return re.search(pattern, value) is not None
+                except re.error:  # the validator named it
+                    return True
+        return True
+
+    enum = node.get("enum")
+    if isinstance(enum, list) and enum and not any(fits(v) for v in enum):
+        return f"no value of its enum {enum!r:.80} fits its type, length and pattern"
+    if "const" in node and not isinstance(node.get("const"), dict) and not fits(node["const"]):
+        return f"its const {node['const']!r:.80} does not fit its type, length and pattern"
+    required, props = node.get("required"), node.get("properties", {})
+    if isinstance(required, list) and isinstance(props, dict):
+        if node.get("additionalProperties") is False and "patternProperties" not in node:
+            if missing := [r for r in required if isinstance(r, str) and r not in props]:
+                return (
+                    f"required property {missing[0]!r} is not among its properties and "
+                    "additionalProperties is false"
+                )
+        most = _number(node.get("maxProperties"))
+        if most is not None and len({str(r) for r in required}) > most:
+            return f"{len(set(map(str, required)))} required properties > maxProperties {most}"
+    return None
+
+
+def _empty_range(node: dict[str, Any]) -> str | None:
+    """minimum over maximum, or equal with either exclusive (OpenAPI 3.0's booleans, 3.1's
+    numbers)."""
+    lows: list[tuple[float, bool, str]] = []
+    highs: list[tuple[float, bool, str]] = []
+    for key, bounds, strict in (("minimum", lows, "exclusiveMinimum"),
+                                ("maximum", highs, "exclusiveMaximum")):  # fmt: skip
+        if (bound := _number(node.get(key))) is not None:
+            bounds.append((bound, node.get(strict) is True, key))
+        if (bound := _number(node.get(strict))) is not None:
+            bounds.append((bound, True, strict))
+    for lo, lo_strict, lo_key in lows:
+        for hi, hi_strict, hi_key in highs:
+            if lo > hi or (lo == hi and (lo_strict or hi_strict)):
+                return f"{lo_key} {lo} and {hi_key} {hi} leave no number"
+    return None
+
+
+def _shortest_match(pattern: str) -> int | None:
+    """The fewest characters a match of ``pattern`` spans (Python's reading of it), or None."""
+    try:
+        import re._parser as sre_parse  # CPython 3.11+; the public re has no such measure
+
+        return int(sre_parse.parse(pattern).getwidth()[0])
+    except Exception:  # noqa: BLE001 - an odd pattern is the validator's to name, or fine
+        return None
 
 
 CATEGORIES = tuple("success auth quota input image_quality liveness business internal".split())

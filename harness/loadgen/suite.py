@@ -216,10 +216,13 @@ class LoadSuite:
 
     def run(self, ctx: RunContext) -> LoadSuiteResult:
         """A failure while running is a suite with status ``error``."""
+        from harness.report.output import REPORT_FILES, not_a_file
         from harness.target import open_target
 
         interrupt.begin()  # an earlier run's caught Ctrl-C does not stop this one
         limits = self.check(ctx)
+        if blocked := not_a_file(ctx.out_dir, REPORT_FILES):  # before the preflight, not after
+            raise UsageError(f"--out {ctx.out_dir}: {blocked.name} exists and is not a file")
         emulator = (self.emulator or EmulatorOptions()).settings() if ctx.is_emulator else {}
         scenario = replace(
             self.scenario, demo_credentials=ctx.is_emulator,

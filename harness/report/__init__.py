@@ -14,7 +14,7 @@ from harness.errors import InputError
 from harness.redact import redact_summary
 from harness.report.html import render_html
 from harness.report.junit import junit_xml
-from harness.report.output import atomic_write_text
+from harness.report.output import atomic_write_text, not_a_file
 from harness.results import SCHEMA_VERSION, Summary
 
 __all__ = ["load_summary", "render_html", "render_report", "summary_to_json", "write_reports"]
@@ -24,6 +24,8 @@ def write_reports(
     summary: Summary, run_dir: str | os.PathLike[str], secrets: Iterable[str] = ()
 ) -> dict[str, Path]:
     directory = Path(run_dir)
+    if blocked := not_a_file(directory, ("summary.json", "junit.xml", "report.html")):
+        raise InputError(f"cannot write {blocked}: it is not a file (nothing written)")
     safe = redact_summary(summary, secrets)
     return {
         "summary": atomic_write_text(directory / "summary.json", summary_to_json(safe)),

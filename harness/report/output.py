@@ -8,6 +8,9 @@ from pathlib import Path
 
 from harness.errors import InputError, UsageError
 
+# the files every run writes at the top of its --out (`write_reports`, `write_findings_json`)
+REPORT_FILES = ("summary.json", "junit.xml", "report.html", "findings.json")
+
 
 def _umask() -> int:
     """The process umask, read without changing it where the system says it (Linux)."""
@@ -28,6 +31,8 @@ def prepare_run_dir(out_dir: Path, *subdirs: str) -> Path:
     try:  # a name the system refuses (too long: ENAMETOOLONG) fails its first look too
         if out_dir.exists() and not out_dir.is_dir():
             raise UsageError(f"--out {out_dir}: exists and is not a directory")
+        if blocked := not_a_file(out_dir, REPORT_FILES):  # else found after the run: all lost
+            raise UsageError(f"--out {out_dir}: {blocked.name} exists and is not a file")
         for folder in (out_dir, *(out_dir / sub for sub in subdirs)):
             folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -37,6 +42,17 @@ def prepare_run_dir(out_dir: Path, *subdirs: str) -> Path:
     if not os.access(out_dir, os.W_OK):
         raise UsageError(f"--out {out_dir}: not writable")
     return out_dir
+
+
+def not_a_file(directory: Path, names: tuple[str, ...]) -> Path | None:
+    """The first of ``names`` in ``directory`` that a report cannot replace (a directory, a
+    socket...): checked before a run and before its reports are written, so a run neither
+    spends its budget for nothing nor leaves a summary.json that the junit.xml after it lacks."""
+    for name in names:
+        path = directory / name
+        if path.exists() and not path.is_file():
+            return path
+    return None
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:

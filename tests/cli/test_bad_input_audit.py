@@ -348,3 +348,99 @@ def test_a_replay_file_header_no_client_sends_is_a_malformed_file(
     path.write_text(json.dumps(data), encoding="utf-8")
     done = cli("replay", str(path), "--target", NOWHERE, env={"FACEHARNESS_TOKEN": "t"})
     one_line_error(done, f"malformed replay file: {said}")
+
+
+_LIVE = '      pattern: "^[0-9]{4,6}$"\n'
+_PERSON = "        personType: {type: string, enum: [normal, vip, inner]}\n      allOf:\n"
+
+
+@pytest.mark.parametrize(
+    ("edits", "said"),
+    [
+        ({_LIVE: _LIVE + "      minLength: 7\n      maxLength: 6\n"}, "minLength 7 > maxLength 6"),
+        ({_LIVE: _LIVE + "      maxLength: 3\n"}, "no string under 4 characters, maxLength 3"),
+        ({"enum: [normal, vip, inner]": "enum: [1, 2]"}, "no value of its enum [1, 2] fits"),
+        ({_LIVE: _LIVE + "      enum: ['12']\n"}, "no value of its enum ['12'] fits"),
+        ({"required: [idNum, name, faceData]": "required: [idNum, name, faceData, nick]",
+          _PERSON: _PERSON.replace("  allOf:", "  additionalProperties: false\n      allOf:")
+          + "        - {properties: {nick: {type: string}}}\n"},
+         "required property 'nick' is not among its properties and additionalProperties is"),
+        ({"async: {type: boolean, default: false}":
+          "async: {type: integer, minimum: 2, exclusiveMaximum: 2}"},
+         "minimum 2 and exclusiveMaximum 2 leave no number"),
+    ],
+    ids=["lengths", "pattern-longer", "enum-type", "enum-pattern", "required-forbidden", "range"],
+)  # fmt: skip
+def test_a_spec_schema_no_value_satisfies_is_a_spec_error(edits: dict[str, str], said: str) -> None:
+    """`specs validate` said "ok" to a request schema no value fits (the OpenAPI validator passes
+    it); every suite then read every request as invalid: none could be sent expecting it
+    accepted. The check load_spec runs after the validator, on the spec as read (the command's
+    one line: the test below)."""
+    import yaml
+
+    from harness.contract._contract import _check_satisfiable
+
+    text = (Path(__file__).parents[2] / "specs" / "face-match.openapi.yaml").read_text("utf-8")
+    for old, new in edits.items():
+        assert old in text
+        text = text.replace(old, new, 1)
+    with pytest.raises(SpecError) as raised:
+        _check_satisfiable(yaml.safe_load(text), "face-match.openapi.yaml")
+    line = str(raised.value)
+    assert line.startswith("spec face-match.openapi.yaml: the schema at #/components/schemas/")
+    assert "admits no value: " in line and said in line, line
+
+
+def test_specs_validate_names_an_unsatisfiable_schema_in_one_line(
+    cli: InProcess, tmp_path: Path
+) -> None:
+    shutil.copytree(Path(__file__).parents[2] / "specs", tmp_path / "specs")
+    spec = tmp_path / "specs" / "face-match.openapi.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(text.replace(_LIVE, _LIVE + "      maxLength: 3\n", 1), encoding="utf-8")
+    done = cli("specs", "validate", "--specs", str(tmp_path / "specs"))
+    one_line_error(
+        done,
+        "spec face-match.openapi.yaml: the schema at #/components/schemas/LiveCo"
+        "de admits no value: pattern '^[0-9]{4,6}$' matches no string under 4 charac",
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "name"),
+    [
+        (("conform",), "junit.xml"),
+        (("fuzz",), "summary.json"),
+        (("gate",), "report.html"),
+        (("accuracy",), "summary.json"),
+        (("conform",), "findings.json"),
+        (("load", "run", "--rate", "2"), "summary.json"),
+    ],
+    ids=["conform", "fuzz", "gate", "accuracy", "conform-findings", "load-run"],
+)
+def test_a_report_name_taken_by_a_folder_is_refused_before_any_request(
+    cli: InProcess, tmp_path: Path, command: tuple[str, ...], name: str
+) -> None:
+    """A folder named junit.xml in --out: the run spent its budget, wrote summary.json (its
+    verdict, looking complete), then ended "cannot write .../junit.xml: Is a directory";
+    summary.json a folder lost the whole run's results."""
+    (tmp_path / "run" / name).mkdir(parents=True)
+    env = {"FACEHARNESS_TOKEN": "t", "FACEHARNESS_JD_APPKEY": "k", "FACEHARNESS_JD_SECRETKEY": "s"}
+    done = cli(*command, "--target", NOWHERE, "--out", str(tmp_path / "run"), env=env)
+    one_line_error(done, f"--out {tmp_path / 'run'}: {name} exists and is not a file")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == [name], "nothing written"
+
+
+def test_reports_are_not_half_written_when_one_name_is_a_folder(tmp_path: Path) -> None:
+    """The check at the end too (a folder made during the run): no summary.json beside it."""
+    from datetime import UTC, datetime
+
+    from harness.report import write_reports
+    from harness.results import build_summary
+
+    (tmp_path / "report.html").mkdir()
+    now = datetime.now(UTC)
+    summary = build_summary(target="t", started_at=now, finished_at=now, suites=[])
+    with pytest.raises(InputError, match="report.html: it is not a file"):
+        write_reports(summary, tmp_path)
+    assert not (tmp_path / "summary.json").exists()

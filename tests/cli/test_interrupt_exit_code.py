@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
+import sys
 
 import pytest
 from fixtures.cli import start_cli
@@ -265,3 +267,67 @@ def test_a_stop_during_the_programs_first_imports_is_one_line_and_exit_130():
     )  # fmt: skip
     assert done.returncode == 130, done.stderr
     assert done.stderr == "faceharness: interrupted after 0 s, while starting\n", done.stderr
+    # stderr closed (`2>&-`): the line's write failed (EBADF) inside the handler: exit 1
+    closed = subprocess.run(
+        [sys.executable, "-c", code], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        timeout=60, cwd=REPO, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        preexec_fn=lambda: os.close(2),
+    )  # fmt: skip
+    assert closed.returncode == 130
+
+
+def test_the_interrupted_line_with_no_stderr_at_all_is_skipped_not_an_error(monkeypatch):
+    """A stop while `harness.cli` still imports (its startup handler) with `2>&-`: the line's
+    ``sys.stderr.write`` on None raised AttributeError from the handler, exit 1."""
+    from harness import interrupt
+
+    monkeypatch.setattr(sys, "stderr", None)
+    try:
+        interrupt.report("faceharness: interrupted after 0 s, while starting")
+        assert interrupt.reported()
+    finally:
+        interrupt.reset()
+
+
+@pytest.mark.parametrize("stderr", ["closed", "reader-gone"])
+def test_ctrl_c_with_stderr_closed_or_its_reader_gone_is_still_exit_130(stderr: str) -> None:
+    """Round 18: `faceharness ... 2>&-` left Python's ``sys.stderr`` None; the Ctrl-C line (and
+    every error line) ended in AttributeError, exit 1 for a documented 130 (or 2). A reader that
+    left (`2>&1 | head`) had no test. A forked child (no new interpreter's imports)."""
+    from harness.cli import main
+
+    with socket.socket() as server:  # accepts the connection and never answers
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        server.settimeout(60)
+        read, write = os.pipe()
+        child = os.fork()
+        if child == 0:  # pragma: no cover - the child ends here whatever happens
+            code = 1
+            try:
+                os.close(read)
+                os.dup2(write, 2) if stderr == "reader-gone" else os.close(2)
+                sys.stderr = os.fdopen(2, "w", buffering=1) if stderr == "reader-gone" else None
+                url = f"http://127.0.0.1:{server.getsockname()[1]}"
+                sys.argv = ["faceharness", "call", "livecode", "--target", url, "--timeout", "60"]
+                os.environ["FACEHARNESS_TOKEN"] = "interrupt-test-token"
+                try:
+                    main()
+                except SystemExit as exc:
+                    code = exc.code if isinstance(exc.code, int) else 1
+            finally:
+                os._exit(code)
+        os.close(write)
+        os.close(read)  # the reader left before the line is written
+        status = None
+        try:
+            conn, _ = server.accept()  # the request is on its way: the command is waiting
+            conn.recv(65536)
+            os.kill(child, signal.SIGINT)
+            status = os.waitpid(child, 0)[1]
+            conn.close()
+        finally:
+            if status is None:  # never left running
+                os.kill(child, signal.SIGKILL)
+                os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 130

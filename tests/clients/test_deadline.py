@@ -278,6 +278,10 @@ def test_ten_thousand_gzip_members_are_read_and_one_more_refused():
         ("truncated_gzip_half", "the gzip body ends inside its member, before the CRC and size"),
         ("gzip_then_bad_member", "gzip member 2 is not valid gzip: "),
         ("gzip_member_flood", "more than 10,000 gzip members; reading stopped"),
+        # round 18: a wrong CRC; a zlib stream needing a preset dictionary, which the fallback to
+        # raw deflate named "invalid stored block lengths"
+        ("gzip_bad_crc", "the gzip body is not valid gzip: Error -3 while decompressing data: inc"),
+        ("deflate_dict", "the deflate body needs a preset dictionary (zlib FDICT), which HTTP"),
     ],
 )
 def test_a_gzip_body_cut_short_is_undecodable_to_every_transport(behaviour, says):
@@ -314,7 +318,8 @@ def test_every_transport_reads_an_answer_by_its_codings_and_stops_at_its_end():
                   "gzip_zero_pad", "gzip_then_garbage", "gzip_then_crlf",
                   # hostile sessions 27 and 28: read as the success they carry, by every transport
                   "json_as_html", "te_cl_keepalive", "date_echo", "date_garbage", "compress_ce",
-                  "trailer_echo", "other_trace", "ce_identity", "early_hints_echo")  # fmt: skip
+                  "trailer_echo", "other_trace", "ce_identity", "early_hints_echo",
+                  "gzip_huge_name")  # fmt: skip
     success = _success(b"POST /x HTTP/1.1")
     with HostileTarget(behaviours) as target, Sender(target.url, credentials=DEMO) as sender:
         bodies = [sender.send(Request("match", "liveCode", "POST", "/x", json={})).body

@@ -21,7 +21,7 @@ from harness.conformance._payloads import PayloadPool
 from harness.conformance._registry import Registry, RuleContext, Violation, rule
 from harness.conformance._session import jd_auth_of
 from harness.conformance._tracker import RunTracker
-from harness.contract import ReadingLog, load_contract, not_fixed
+from harness.contract import ReadingLog, load_contract, not_fixed, read_answer
 from harness.emulator import valid_id_number
 from harness.findings import MARK_VALID, exchange_of, request_of
 from harness.imaging import padded
@@ -204,6 +204,24 @@ def test_calls_left_are_the_last_remaintimes_less_every_request_since(contract):
     assert t.calls_left(key) == 0  # a gateway's QPS refusal says what is left, too
     _observe(t, "jd", "faceCompareNew", {**served, "remainTimes": -7}, "g", key)
     assert t.calls_left(key) is None
+
+
+def test_the_id_histories_hold_a_huge_id_by_its_digest_and_still_see_it_again(contract):
+    """Hostile round 18 (trace_unique_huge): a unique 2 MB traceNo (JD's serialNo) in every
+    answer was kept whole in FH-M05's and FH-J16's histories: +390 MB in a 150-request conform
+    run, gigabytes for fuzz's. A repeated huge id is still seen as repeated."""
+    from harness.conformance._tracker import TraceHistory, serial_named
+
+    history, serials = TraceHistory(), {}
+    for i in range(20):
+        huge = f"{i:03d}" + "7" * (2 << 20)
+        answer = read_answer(contract, "match", 200, {"errcode": 0, "data": {"traceNo": huge}})
+        assert not history.facts("match", answer).trace_seen
+        assert serial_named(serials, f"s-{i}", huge) is None
+    assert history.facts("match", answer).trace_seen  # the last one, answered again
+    assert serial_named(serials, "s-99", huge) == "s-19"
+    held = sum(map(len, history.traces)) + sum(map(len, serials))
+    assert held < 20 * 200, held
 
 
 def test_a_result_serialno_names_one_request_under_either_reading_of_e041():

@@ -317,10 +317,28 @@ def test_the_step_of_a_score_is_half_its_last_written_digit(written, step) -> No
     assert score_step(written) == pytest.approx(step, rel=1e-9, abs=0.0)
 
 
-@pytest.mark.parametrize("written", ["1e999", "1E+999", "9.99e99999", "1e308"])
+@pytest.mark.parametrize(
+    "written", ["1e999", "1E+999", "9.99e99999", "1e308", "1e" + "9" * 5000, "1e+00" + "7" * 4400]
+)
 def test_the_step_of_a_huge_exponent_is_finite(written) -> None:
-    """Review session 24: ``10.0 ** 999`` raised OverflowError (conform exit 2, no report)."""
+    """Review session 24: ``10.0 ** 999`` raised OverflowError (conform exit 2, no report).
+    Hostile round 18 (score_long_exponent): an exponent of 5,000 digits, ValueError in ``int``
+    (conform "internal error", exit 2 with no report; fuzz broke off)."""
     assert math.isfinite(score_step(written)) and score_step(written) > 1e300
+
+
+def test_a_score_of_many_exponent_digits_is_read_not_an_error() -> None:
+    """``1e`` and 5,000 zeros is 1.0: read, its step half a unit; a negative one is 0."""
+    assert parse_score("1e" + "0" * 5000) == 1.0 and score_step("1e" + "0" * 5000) == 0.5
+    assert score_step("1e-" + "9" * 5000) == 0.0
+
+
+@pytest.mark.parametrize("written", ["9_9", "0_9", "\uff19\uff19", "\uff10.\uff19", "\u0669\u0669"])
+def test_a_score_string_no_json_reader_takes_for_a_number_is_no_score(written) -> None:
+    """Hostile round 18 (score_underscore, score_fullwidth): Python's ``float`` reads "9_9" and
+    fullwidth or Arabic-Indic digits as 99; Java's parseDouble and JSON do not. Read as 99,
+    accuracy counted the score and the rules judged a decision against it."""
+    assert parse_score(written) is None
 
 
 def test_no_answer_kinds_of_httpx_errors() -> None:
