@@ -315,8 +315,8 @@ def test_a_slow_targets_skipped_probes_name_the_time_they_need():
 def test_the_time_a_slow_targets_probes_need_puts_the_margin_on_their_need_once():
     """Session 25's leftover: a keep is ``probe_keep``'s, PROBE_MARGIN on the probes' need and
     PROBE_SPARE in it already, and the time named for them put the margin on it again. Two APIs
-    at 2 s an answer and match's default keep (252: 193 x 1.25 + 10, since session 28): 252 x 2 x
-    2 s = 1008 s, named in whole tens 1010 s; (242 x 1.25 + 10) x 4 = 1252 s with the margin
+    at 2 s an answer and match's default keep (255: 196 x 1.25 + 10, since session 29's round 18):
+    255 x 2 x 2 s = 1020 s, named in whole tens; (245 x 1.25 + 10) x 4 = 1265 s with the margin
     twice; the engine keeps that same time."""
     from harness.conformance._run import (
         PROBE_MARGIN,
@@ -330,8 +330,8 @@ def test_the_time_a_slow_targets_probes_need_puts_the_margin_on_their_need_once(
     share = (URL_DEFAULT_MAX_REQUESTS - 5) // 2
     keeps = {api: probe_keep(share, api) for api in ("match", "jd")}
     need = PROBE_RESERVE["match"] - PROBE_SPARE
-    assert keeps["match"] == math.ceil(need * PROBE_MARGIN) + PROBE_SPARE == 252
-    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, keeps, 96.0) == 1010.0
+    assert keeps["match"] == math.ceil(need * PROBE_MARGIN) + PROBE_SPARE == 255
+    assert seconds_for_probes({"match": 2.0, "jd": 2.0}, 2, keeps, 96.0) == 1020.0
     assert seconds_for_probes({"match": 8.0}, 1, {"match": 5}, None) == 40.0
 
 
