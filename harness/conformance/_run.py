@@ -95,7 +95,9 @@ EMULATOR_MAX_REQUESTS = 50_000
 # session 28: match 178 + 25 (FH-L15's /idno in base64 lines: no other request could carry them
 # unseen, the default reading refuses lines; its /idno PNG rides in its every-optional request);
 # round 17: jd 140 -> 146 (FH-A15's five second formulas, FH-A18's underscore timestamp)
-PROBE_RESERVE = {"match": 178 + LEADING_ZERO_NEED, "jd": 146}
+# round 18: jd 146 -> 148 (FH-A15's SHA-1, FH-A18's timestamp in scientific notation; FH-L40's
+# charset request writes the 固定值's '/' as '\/' at no cost)
+PROBE_RESERVE = {"match": 178 + LEADING_ZERO_NEED, "jd": 148}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 
