@@ -830,10 +830,15 @@ def sign_all_32_digits(p: ProbeContext) -> None:
     md5).toString(16)`` drops that zero and refuses it (10047), one request in 16 at random, so a
     short run may never meet one. The same sign without its leading zeros, and the right sign
     with a 0 put in front (33 digits), are bad signs: a service comparing signs as numbers takes
-    both. Wrong under every reading of E-018 (only the digits' case is open)."""
+    both. Wrong under every reading of E-018 (only the digits' case is open). The accepted
+    request's serialNo is digits alone (session 29: a service whose JSON mapper infers a type
+    echoes it as a number)."""
     bad_sign = _code(p, "gateway", "invalid sign")
     auth = Auth(timestamp=How.ZERO_LED)
-    request = replace(p.canonical("faceCompareNew"), auth=auth)
+    # its serialNo digits alone: the answer rules see whether it comes back a string (FH-H05),
+    # early in the probe order (FH-L18, which sent it before, runs last: a short budget skips it)
+    digits = ("serialNo",), _digit_serial()
+    request = replace(p.canonical("faceCompareNew"), auth=auth).with_json(*digits)
     a = p.ask_envelope(request, "a right sign whose MD5 begins with 0")
     if a.where == "gateway" and a.code == bad_sign.code:
         raise Violation(

@@ -493,7 +493,7 @@ ROUND17: list[tuple[str, str, Change | None]] = [
     ("sign-hmac-md5-accepted", "FH-A15", None),
     ("sign-literal-plus-accepted", "FH-A15", None),
     ("sign-double-md5-accepted", "FH-A15", None),
-    ("result-serialno-as-number", "FH-L18/FH-H05", None),
+    ("result-serialno-as-number", "FH-A21/FH-H05", None),  # session 29: FH-L18 before
     ("expired-with-underscores", "FH-A18", None),
     # CAUGHT by the short run before; named by their probe alone for time (~1 s less each)
     ("sign-without-timestamp", "FH-A12", None),
