@@ -109,6 +109,10 @@ class How(StrEnum):
     HMAC_MD5 = "hmacmd5"
     PLUS_TS = "plusts"
     DOUBLE_MD5 = "md5md5"
+    # sign: SHA-1(secretkey + timestamp) in hex, 40 digits (session 29): the other digest a
+    # signing helper offers; a verifier dispatching on the sign's length to a SHA-1 branch takes
+    # it, a broken branch taking any 40 digits too
+    SHA1 = "sha1"
 
 
 # a sign made as by an unknown appkey's missing secretkey written out: Java's null, Python's
@@ -130,6 +134,8 @@ def example_timestamp_spellings() -> list[tuple[str, str]]:
         (f" {example}", "after a space"),
         # Python's int() reads digits grouped by underscores (session 28)
         (f"{int(example):_}", "with underscores between digit groups"),
+        # JavaScript's Number() and a lenient JSON long reader take it (session 29)
+        (f"{example[0]}.{example[1:]}E12", "in scientific notation"),
     ]
 
 
@@ -263,6 +269,7 @@ class Auth:
                     How.EXAMPLE: DOCUMENT_EXAMPLE_SIGN,
                     How.APPKEY_SECRET_TS: lambda: _md5(f"{appkey}{secret}{text}"),
                     How.SHA256: lambda: hashlib.sha256(f"{secret}{text}".encode()).hexdigest(),
+                    How.SHA1: lambda: hashlib.sha1(f"{secret}{text}".encode()).hexdigest(),
                     How.HMAC_MD5: lambda: hmac.new(
                         secret.encode(), text.encode(), hashlib.md5
                     ).hexdigest(),
@@ -400,13 +407,27 @@ VALID = Auth()
 
 
 # the second formulas over the secretkey (FH-A15, fuzz's bad_sign modes of the same names)
-OTHER_FORMULAS = (How.APPKEY_SECRET_TS, How.SHA256, How.HMAC_MD5, How.PLUS_TS, How.DOUBLE_MD5)
+OTHER_FORMULAS = (
+    How.APPKEY_SECRET_TS,
+    How.SHA256,
+    How.SHA1,
+    How.HMAC_MD5,
+    How.PLUS_TS,
+    How.DOUBLE_MD5,
+)
 
 # the bad signs that are not 32 hex digits (an MD5's): the document ties the sign's format to no
 # code, so a service checking it with the business parameters refuses them 100 参数不合法; any
 # refusal that runs no comparison passes (conformance's FH-A15 and FH-A21, fuzz's bad-sign; the
 # emulator alone held to 10047)
-SIGN_NOT_32_HEX = (How.TRUNCATED, How.EXTENDED, How.SHA256, How.UNPADDED, How.ZERO_PADDED)
+SIGN_NOT_32_HEX = (
+    How.TRUNCATED,
+    How.EXTENDED,
+    How.SHA256,
+    How.SHA1,
+    How.UNPADDED,
+    How.ZERO_PADDED,
+)
 
 
 def _md5(text: str) -> str:

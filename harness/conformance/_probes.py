@@ -77,6 +77,13 @@ def _digit_serial() -> str:
     return _new_serial().replace("-", "")
 
 
+def _capital_serial() -> str:
+    """A serialNo with capital letters, of the document's example length (34): a service folding
+    its case echoes another request's serialNo too (FH-J16)."""
+    stamp, run, n = _new_serial().split("-")
+    return f"{stamp}-FH{run[2:]}-{n}"
+
+
 # the probes that send requests in flight together: run last in each API's probe order, so a
 # short budget (their mini-bursts at a live target's pace) skips them, never a seed probe before
 RACES = ("FH-L12", "FH-L18", "FH-L29")
@@ -772,7 +779,8 @@ def sign_other_formula(p: ProbeContext) -> None:
     or the document's example sign itself (session 25: a sandbox's hard-coded sign left in the
     gateway; the MD5 of another secretkey and a timestamp of 2018, wrong for any of ours), or
     a second formula over the secretkey kept beside the documented one (session 28: MD5 of the
-    appkey, secretkey and timestamp; SHA-256 or HMAC-MD5; the document's '+' read as a
+    appkey, secretkey and timestamp; SHA-256, SHA-1 (session 29: a verifier dispatching on the
+    sign's length, 40 digits, took it, or any 40) or HMAC-MD5; the document's '+' read as a
     character; MD5 over the secretkey's MD5, a gateway storing only the key's hash).
     Wrong in lowercase as in any case, so wrong under every reading of E-018. Last, the sign of a
     request accepted a moment before, sent with a timestamp 1 ms later: a service that skips the
@@ -791,6 +799,7 @@ def sign_other_formula(p: ProbeContext) -> None:
         (How.EXAMPLE, "the document's example (sign String 2e1487...) copied"),
         (How.APPKEY_SECRET_TS, "MD5(appkey+secretkey+timestamp)"),
         (How.SHA256, "SHA-256(secretkey+timestamp)"),
+        (How.SHA1, "SHA-1(secretkey+timestamp)"),
         (How.HMAC_MD5, "HMAC-MD5(secretkey, timestamp)"),
         (How.PLUS_TS, 'MD5(secretkey+"+"+timestamp)'),
         (How.DOUBLE_MD5, "MD5(MD5(secretkey)+timestamp)"),
@@ -802,7 +811,12 @@ def sign_other_formula(p: ProbeContext) -> None:
             p.expect(request, "gateway", "invalid sign", f"a sign made as {what}")
     stamp = int(time.time() * 1000) - 1000  # in the past: within the window under every reading
     earlier, later = reused_sign(stamp)
-    p.send(replace(p.canonical("faceCompareNew"), auth=earlier))
+    # its serialNo in capitals too (session 29): FH-J16 sees an echo whose letters' case changed
+    p.send(
+        replace(p.canonical("faceCompareNew"), auth=earlier).with_json(
+            ("serialNo",), _capital_serial()
+        )
+    )
     what = "the sign of the request before (timestamp 1 ms earlier) with a timestamp 1 ms later"
     p.expect(replace(p.canonical("faceCompareNew"), auth=later), "gateway", "invalid sign", what)
     # the timestamp of that accepted request with a sign made with another secret: a service
@@ -829,10 +843,15 @@ def sign_all_32_digits(p: ProbeContext) -> None:
     md5).toString(16)`` drops that zero and refuses it (10047), one request in 16 at random, so a
     short run may never meet one. The same sign without its leading zeros, and the right sign
     with a 0 put in front (33 digits), are bad signs: a service comparing signs as numbers takes
-    both. Wrong under every reading of E-018 (only the digits' case is open)."""
+    both. Wrong under every reading of E-018 (only the digits' case is open). The accepted
+    request's serialNo is digits alone (session 29: a service whose JSON mapper infers a type
+    echoes it as a number)."""
     bad_sign = _code(p, "gateway", "invalid sign")
     auth = Auth(timestamp=How.ZERO_LED)
-    request = replace(p.canonical("faceCompareNew"), auth=auth)
+    # its serialNo digits alone: the answer rules see whether it comes back a string (FH-H05),
+    # early in the probe order (FH-L18, which sent it before, runs last: a short budget skips it)
+    digits = ("serialNo",), _digit_serial()
+    request = replace(p.canonical("faceCompareNew"), auth=auth).with_json(*digits)
     a = p.ask_envelope(request, "a right sign whose MD5 begins with 0")
     if a.where == "gateway" and a.code == bad_sign.code:
         raise Violation(
@@ -1540,15 +1559,36 @@ def jd_json_charset_accepted(p: ProbeContext) -> None:
     标准编码格式 application/json either way (media types take parameters, RFC 9110 8.3.1; one
     on application/json changes nothing, RFC 8259 11). Refused as invalid input, or by HTTP
     415, is a service comparing the header as a string. So is ``Application/JSON`` refused
-    (session 26): type and subtype are case-insensitive (RFC 9110 8.3.1)."""
+    (session 26): type and subtype are case-insensitive (RFC 9110 8.3.1). The charset request's
+    body has each ``/`` of the 固定值 written ``\\/`` (session 29: PHP's json_encode default, the
+    same JSON text, RFC 8259 7; a service comparing appAuthorityKey on the body's text refused
+    it), in that request for the probe's cost; the images' base64 stays as it is."""
     a = p.ask(p.canonical("faceCompareNew"))
     if not (business(a) and a.ran):
         return  # not accepted as sent: the other rules say why
-    for value, differs in (
-        ("application/json; charset=utf-8", "with a parameter that changes nothing"),
-        ("Application/JSON", "in another letter case, which names the same media type"),
+    canonical = p.canonical("faceCompareNew")
+    text = json.dumps(canonical.json, ensure_ascii=False, separators=(",", ":"))
+    for right in p.contract.jd_fixed_fields.values():
+        written = json.dumps(right, ensure_ascii=False)
+        text = text.replace(written, written.replace("/", "\\/"))
+    slashed = replace(
+        canonical,
+        raw_body=text.encode("utf-8"),
+        headers={"Content-Type": "application/json; charset=utf-8"},
+    )
+    cased = replace(p.canonical("faceCompareNew"), headers={"Content-Type": "Application/JSON"})
+    for request, value, differs in (
+        (
+            slashed,
+            "Content-Type 'application/json; charset=utf-8' (the 固定值's '/' written '\\/')",
+            "with a parameter that changes nothing, in the same JSON text (RFC 8259 7)",
+        ),
+        (
+            cased,
+            "Content-Type 'Application/JSON'",
+            "in another letter case, which names the same media type",
+        ),
     ):
-        request = replace(p.canonical("faceCompareNew"), headers={"Content-Type": value})
         b = p.ask(request)
         if (
             b.status == 415
@@ -1558,8 +1598,8 @@ def jd_json_charset_accepted(p: ProbeContext) -> None:
             and (b.category == "input")
         ):
             raise Violation(
-                f"Received: {received(b)}{_named(b.meaning)} for Content-Type {value!r}, while "
-                "the same request with 'application/json' is compared\n"
+                f"Received: {received(b)}{_named(b.meaning)} for {value}, while the same "
+                "request sent with 'application/json' is compared\n"
                 f"Expected: accepted: the same 标准编码格式 application/json, {differs}",
                 request=request,
             )
@@ -2552,11 +2592,10 @@ def jd_concurrent_answers_own_request(p: ProbeContext) -> None:
     flight together; and in a burst of two pairs, the base image against itself and against
     another person's face, each answer gives the verdict its own pair got alone (a shared result
     buffer hands one request another's comparison under its own serialNo). A live target is
-    burst within its pace (``bursts``). The first request's serialNo is digits alone, so the
-    answer rules see whether it comes back a string (FH-H05)."""
+    burst within its pace (``bursts``)."""
     burst = p.bursts()  # the whole probe's budget at once: never its part in turn alone
     p.session.tracker.ensure_budget(2 + (burst + 1 if burst else 0))
-    before = p.canonical("faceCompareNew").with_json(("serialNo",), _digit_serial())
+    before = p.canonical("faceCompareNew")
     p.send(before)
     request = p.canonical("faceCompareNew")
     itself = p.send(request)

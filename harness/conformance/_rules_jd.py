@@ -450,8 +450,8 @@ def serialno_names_its_request(ctx: RuleContext, response: Exchange, request: Re
         raise Violation(
             f"Received: result.serialNo={answered!r} for the request sent with serialNo {sent!r}\n"
             f"Expected: {sent!r} whole (echoed), or an id of the service's own (E-041): not the "
-            "serialNo with its characters beyond ASCII replaced (a column of another charset), "
-            "which other serialNos of its length become too"
+            "serialNo with its characters beyond ASCII replaced (a column of another charset) or "
+            "its letters' case changed (a case-folding store), which other serialNos become too"
         )
     if other is None or not result:
         return
@@ -470,9 +470,13 @@ _REPLACED = frozenset("?\ufffd")  # what an encoder writes for a character it ca
 def _mangled(sent: str, answered: str) -> bool:
     """``answered`` is ``sent`` with two or more of its characters beyond ASCII replaced by ``?``
     (or U+FFFD), the rest kept, as a latin1 or GBK column or a misdeclared charset returns them
-    (session 26): an echo no longer naming its request, never an id of the service's own."""
+    (session 26), or with its letters' case changed, two or more of them, as a case-folding store
+    returns them (session 29): an echo no longer naming its request, never an id of the service's
+    own."""
     if len(answered) != len(sent) or answered == sent:
         return False
+    if answered in (sent.lower(), sent.upper()):
+        return sum(1 for c, a in zip(sent, answered, strict=True) if c != a) >= 2
     pairs = list(zip(sent, answered, strict=True))
     replaced = sum(1 for c, a in pairs if a != c and not c.isascii() and a in _REPLACED)
     kept = sum(1 for c, a in pairs if a == c)

@@ -98,8 +98,10 @@ EMULATOR_MAX_REQUESTS = 50_000
 # round 17: jd 140 -> 146 (FH-A15's five second formulas, FH-A18's underscore timestamp)
 # round 18: match 178 -> 181 (FH-L14's /match without faceData and /idno without name in async
 # mode, FH-A17's /idno as a vip's; its other cases ride in requests sent before): left in the
-# spare, they took FH-A23's draws (the other probes needed 176 before, 179 now)
-PROBE_RESERVE = {"match": 181 + LEADING_ZERO_NEED, "jd": 146}
+# spare, they took FH-A23's draws (the other probes needed 176 before, 179 now); jd 146 -> 148
+# (FH-A15's SHA-1, FH-A18's timestamp in scientific notation; FH-L40's charset request writes
+# the 固定值's '/' as '\/' at no cost)
+PROBE_RESERVE = {"match": 181 + LEADING_ZERO_NEED, "jd": 148}
 PROBE_SPARE = 10  # of each reserve: requests over the probes' need, not their time
 
 

@@ -52,8 +52,6 @@ CAUGHT = [
     ("missing-appkey-wrong-code", "FH-A03"),
     ("missing-sign-as-bad-sign", "FH-A09"),
     ("gateway-error-code-number", "FH-J01"),
-    ("5xx-under-concurrency", "FH-H01"),
-    ("answers-crossed-under-concurrency", "FH-L18"),
     # the envelope and the result
     ("success-without-result", "FH-J01"),
     ("remaintimes-as-string", "FH-H05"),
@@ -493,7 +491,7 @@ ROUND17: list[tuple[str, str, Change | None]] = [
     ("sign-hmac-md5-accepted", "FH-A15", None),
     ("sign-literal-plus-accepted", "FH-A15", None),
     ("sign-double-md5-accepted", "FH-A15", None),
-    ("result-serialno-as-number", "FH-L18/FH-H05", None),
+    ("result-serialno-as-number", "FH-A21/FH-H05", None),  # session 29: FH-L18 before
     ("expired-with-underscores", "FH-A18", None),
     # CAUGHT by the short run before; named by their probe alone for time (~1 s less each)
     ("sign-without-timestamp", "FH-A12", None),
@@ -503,9 +501,27 @@ ROUND17: list[tuple[str, str, Change | None]] = [
     ("window-1-minute", "FH-A14", None),
     ("timestamp-in-seconds", "FH-A13", None),
 ]
+# Session 29 (round 18): defects `conform --seed 7` and `fuzz --seed 1` missed at cac0323, each now
+# named by the probe of its sentence: SHA-1(secretkey+timestamp) accepted beside MD5, and a
+# length-dispatching verifier taking any 40 hex digits (FH-A15's SHA-1, fuzz's bad_sign:sha1); a
+# serialNo echoed with its letters' case folded (FH-A15's first accepted request carries capitals,
+# FH-J16 reads the echo); an expired timestamp in scientific notation, signed as sent (FH-A18);
+# the 固定值 written with '\/' refused (FH-L40's charset request, convention). Left: the
+# secretkey in a comparison's answer (FH-J25 reads refusals alone). The round's table is in the
+# session 29 report.
+ROUND18: list[tuple[str, str, Change | None]] = [
+    ("sign-sha1-accepted", "FH-A15", None),
+    ("sign-any-40-hex-accepted", "FH-A15", None),
+    ("serialno-echo-lowercased", "FH-A15/FH-J16", None),
+    ("expired-in-scientific-notation", "FH-A18", None),
+    ("authority-key-escaped-slash-refused", "FH-L40", None),
+    # CAUGHT by the short run before; named by their probe's burst alone for time (~7 s less each)
+    ("answers-crossed-under-concurrency", "FH-L18", None),
+    ("5xx-under-concurrency", "FH-L18/FH-H01", None),
+]
 NAMED = (
     ROUND4 + ROUND7 + ROUND8 + ROUND9 + ROUND10 + ROUND11 + ROUND12 + ROUND13 + ROUND14 + ROUND15
-    + ROUND16 + ROUND17
+    + ROUND16 + ROUND17 + ROUND18
 )  # fmt: skip
 
 

@@ -1429,3 +1429,25 @@ def test_fh_j06_takes_equal_neighbouring_thresholds(contract, threshold, seen, f
     else:
         judge(contract, "FH-J06", "jd", "faceCompareNew", body, {}, Facts(), log)
     assert log.observed("E-004") == seen
+
+
+@pytest.mark.parametrize(
+    ("answered", "named"),
+    [
+        ("1621270610624-fh0221159145-1821391", False),  # its capitals folded: AB and ab one id
+        ("1621270610624-FH0221159145-1821391", True),  # echoed as sent
+        ("98a39e53-84d4-448e-9081-29f64a6cd984", True),  # an id of the service's own (E-041)
+        ("1621270610624-Fh0221159145-1821391", True),  # one letter: no fold of the whole
+    ],
+)
+def test_fh_j16_tells_a_case_folded_echo_from_the_request_id(contract, answered, named):
+    """Session 29: a serialNo echoed with its letters' case folded no longer names one request
+    (E-041); an echo, or an id of the service's own, does."""
+    sent = {"serialNo": "1621270610624-FH0221159145-1821391"}
+    body = jd({"serialNo": answered})
+    if named:
+        judge(contract, "FH-J16", "jd", "faceCompareNew", body, sent, Facts())
+        return
+    with pytest.raises(CheckFailed) as failed:
+        judge(contract, "FH-J16", "jd", "faceCompareNew", body, sent, Facts())
+    assert "case" in failed.value.message

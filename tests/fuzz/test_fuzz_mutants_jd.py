@@ -58,6 +58,9 @@ CASES = [
     ("sign-hmac-md5-accepted", "bad-sign", "bad_sign:hmacmd5"),
     ("sign-literal-plus-accepted", "bad-sign", "bad_sign:plusts"),
     ("sign-double-md5-accepted", "bad-sign", "bad_sign:md5md5"),
+    # session 29: SHA-1, and a length-dispatching verifier taking any 40 hex digits
+    ("sign-sha1-accepted", "bad-sign", "bad_sign:sha1"),
+    ("sign-any-40-hex-accepted", "bad-sign", "bad_sign:sha1"),
 ]
 
 
