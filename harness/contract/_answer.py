@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import math
 import re
@@ -205,11 +206,21 @@ class Answer(NamedTuple):
         return f"{_LABELS.get(self.where or '', 'errcode')} {self.code_text}"
 
 
+CODE_SHOWN: Final = 64  # characters of a code kept whole; no documented code comes near
+
+
 def _writable(code: Any) -> str:
     """A code as text every file and console can hold: a lone surrogate, which JSON's
     ``"\\udfff"`` lets through (Python's parser takes it), as its escape (hostile session 24:
-    load counted ``\\udfff`` by that code and ended writing its CSV in UnicodeEncodeError)."""
-    return str(code).encode("utf-8", "backslashreplace").decode("utf-8")
+    load counted ``\\udfff`` by that code and ended writing its CSV in UnicodeEncodeError); a
+    code over ``CODE_SHOWN`` characters as its head, length and digest, one key per code still
+    (hostile session 29: a different 1 MB code in every answer made every count a megabyte, and
+    redacting summary.json's code table took minutes)."""
+    text = str(code).encode("utf-8", "backslashreplace").decode("utf-8")
+    if len(text) <= CODE_SHOWN:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return f"{text[:32]}... ({len(text)} characters, sha256 {digest})"
 
 
 def read_answer(contract: Contract, api: str | None, status: int, body: Any) -> Answer:

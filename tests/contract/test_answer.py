@@ -179,6 +179,12 @@ def test_every_suite_counts_an_answer_under_its_codes_the_deciding_one_last(cont
         answer = read_answer(contract, None, 200, raw)
         said = " ".join([*answer.code_keys, answer.label])
         assert said.encode("utf-8") and expected in said, said
+    # hostile session 29 (code_unique_huge): a different 1 MB code in every answer is counted
+    # by a short key, one per code, never the megabyte (summary.json's code table held them all)
+    huge = [read_answer(contract, None, 200, _match(str(i) * 1_000_000)) for i in (1, 2)]
+    keys = [a.code_key for a in huge]
+    assert keys[0] != keys[1] and all(len(k) < 150 for k in keys), keys
+    assert keys[0].startswith("match:errcode:" + "1" * 32) and "1000000 characters" in keys[0]
 
 
 def test_bytes_and_parsed_bodies_read_alike_and_the_api_is_told_from_the_envelope(
