@@ -912,7 +912,7 @@ def _mixed_read(text: str) -> str:
         code = int(digits, 16)
         return chr(code) if 32 <= code < 127 else m.group(0)
 
-    return _CSS_ESCAPE_RE.sub(read, text)
+    return _CSS_ESCAPE_RE.sub(read, text) if "\\" in text else text
 
 
 def _css_read(text: str) -> str:
@@ -922,7 +922,7 @@ def _css_read(text: str) -> str:
         code = int(m.group(1), 16)
         return chr(code) if 32 <= code < 127 else m.group(0)
 
-    return _CSS_ESCAPE_RE.sub(read, text)
+    return _CSS_ESCAPE_RE.sub(read, text) if "\\" in text else text
 
 
 def _escape_read(m: re.Match[str]) -> str:
@@ -934,7 +934,10 @@ def _escape_read(m: re.Match[str]) -> str:
 
 
 def _escapes_read(text: str) -> str:
-    """``text`` with each escape of a printable ASCII character read as it."""
+    """``text`` with each escape of a printable ASCII character read as it (a text without an
+    escape's first character is not scanned: an image's base64 with a "0x" in it was, 0.3 s)."""
+    if "%" not in text and "\\" not in text and "&#" not in text:
+        return text
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
@@ -1133,9 +1136,7 @@ def _mask_spread_signs(text: str) -> str:
     (review of session 25: the first such sign ended the search, and later ones passed)."""
     read = _refs_read(text)
     skeleton = _skeleton(read)
-    found = {
-        w for m in _SIGN_RE.finditer(skeleton) for w in _sign_windows(m.group(0)) if w in _SIGNS
-    }
+    found = set().union(*(_run_signs(m.group(0), len(text)) for m in _SIGN_RE.finditer(skeleton)))
     if not found:
         return text
     text = read
@@ -1329,14 +1330,89 @@ def _mask_sign_runs(text: str) -> str:
     """``text`` with each hex run holding a sign this process made masked whole."""
     if not _SIGNS:
         return text
-    return _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+    reach = len(text)
+    return _SIGN_RE.sub(lambda m: MASK if _run_holds_sign(m.group(0), reach) else m.group(0), text)
 
 
 def _signs_in(text: str) -> bool:
     """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)
     anywhere: inside a longer run of hex characters too."""
-    signs = _SIGNS.keys()  # each sign and its reverse
-    return any(not signs.isdisjoint(_sign_windows(m.group(0))) for m in _SIGN_RE.finditer(text))
+    return any(_run_holds_sign(m.group(0), len(text)) for m in _SIGN_RE.finditer(text))
+
+
+def _run_holds_sign(run: str, reach: int) -> bool:
+    """Whether a hex run holds a key of :data:`_SIGNS` (``reach``: :func:`_sign_grams`)."""
+    grams = _sign_grams(reach) if len(run) >= SIGN_GRAM_RUN else None
+    if grams is None:
+        return not _SIGNS.keys().isdisjoint(_sign_windows(run))
+    return any(_gram_hits(run.lower(), grams, True))
+
+
+def _run_signs(run: str, reach: int) -> set[str]:
+    """The keys of :data:`_SIGNS` a hex run holds (lower-cased windows)."""
+    grams = _sign_grams(reach) if len(run) >= SIGN_GRAM_RUN else None
+    if grams is None:
+        return set(filter(_SIGNS.__contains__, _sign_windows(run)))
+    return set(_gram_hits(run.lower(), grams, False))
+
+
+# Session 29 (redperf): a long run's every window hashed was 27 s of 92 in a JD conformance
+# profile (a 5 MB image's base64 has 87,000-character runs of "A", and a run is looked up at
+# each redaction of it). A key found in a run covers exactly one position that is a multiple of
+# SIGN_STRIDE where its gram at that offset (SIGN_GRAM characters) stands: the run's grams at
+# those positions alone are looked up in every key's, and only the SIGN_STRIDE windows around a
+# position whose gram some key has. The same keys as every window's look-up, a sixteenth of the
+# work (as much where a hostile text is made of the keys' grams: linear either way).
+SIGN_STRIDE = 16
+SIGN_GRAM = SIGN_WINDOW - SIGN_STRIDE + 1
+SIGN_GRAM_RUN = 512  # a shorter run: every window (no index needed)
+# the keys' grams are kept while the store holds the same keys (its size and newest key: it only
+# grows at its end and forgets at its start, _trim); built only for up to this many keys (a
+# sixteenth of SIGNS_CAP's: ~8.5 grams a key, a few MB) and when the text is longer than the
+# grams to build (else every window costs less)
+SIGN_GRAMS_KEYS = 1 << 15
+_GRAMS: tuple[dict[str, str], int, str, frozenset[str]] | None = None
+
+
+def _sign_grams(reach: int) -> frozenset[str] | None:
+    """Every key's grams at each offset under SIGN_STRIDE (cached while the store's keys stay
+    the same); None when the store is empty, too large, or the text (``reach`` characters) too
+    short to pay for building them."""
+    global _GRAMS
+    store = _SIGNS
+    with _SIGNS_LOCK:  # a Locust process remembers signs while another greenlet redacts
+        size = len(store)
+        if not size:
+            return None
+        last = next(reversed(store))
+        cached = _GRAMS
+        if cached is not None and cached[0] is store and cached[1:3] == (size, last):
+            return cached[3]
+        if size > SIGN_GRAMS_KEYS or SIGN_STRIDE * size > reach:
+            return None
+        keys = list(store)
+    w, g = SIGN_WINDOW, SIGN_GRAM
+    grams = frozenset(k[o : o + g] for k in keys if len(k) == w for o in range(SIGN_STRIDE))
+    _GRAMS = (store, size, last, grams)
+    return grams
+
+
+def _gram_hits(run: str, grams: frozenset[str], first: bool) -> Iterable[str]:
+    """The windows of ``run`` (lower-cased) that are keys of :data:`_SIGNS`, found from its grams
+    at every SIGN_STRIDE-th position (sliced and looked up in C); ``first``: stop at one."""
+    n, w, g, s = len(run), SIGN_WINDOW, SIGN_GRAM, SIGN_STRIDE
+    starts = range(0, n - g + 1, s)
+    at = map(run.__getitem__, map(slice, starts, range(g, n + 1, s)))
+    if grams.isdisjoint(at):
+        return
+    store = _SIGNS
+    at = map(run.__getitem__, map(slice, starts, range(g, n + 1, s)))
+    for j in itertools.compress(starts, map(grams.__contains__, at)):
+        for p in range(max(0, j - (w - g)), min(j, n - w) + 1):
+            if (window := run[p : p + w]) in store:
+                yield window
+                if first:
+                    return
 
 
 _DIGITS_RUN_RE = re.compile(r"[0-9]{%d,}+" % SIGN_WINDOW)
@@ -1645,7 +1721,7 @@ def _spread_across(strings: list[Any], secrets: _Secrets) -> Spans:
         ends = "\0".join(t if len(t) <= 2 * SIGN_EDGE else f"{t[:SIGN_EDGE]}\0{t[-SIGN_EDGE:]}"
                          for t in texts)  # fmt: skip
         runs = _SIGN_RE.finditer(_skeleton(ends))
-        found = {w for m in runs for w in _sign_windows(m.group(0)) if w in _SIGNS}
+        found = set().union(*(_run_signs(m.group(0), len(joined)) for m in runs))
         hits += sorted({_SIGNS.get(w, w) if _SIGNS.get(w, w) in skeleton else w for w in found})
     if not hits:
         return {}

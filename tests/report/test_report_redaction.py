@@ -1085,6 +1085,33 @@ def test_a_sign_split_across_fields_is_sought_at_their_ends_not_in_a_whole_image
     assert max(longest) < 10_000, max(longest)
 
 
+def test_a_sign_in_a_long_hex_run_is_found_from_its_grams_at_any_offset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 29: every 31-character window of a 5 MB image's "AAAA..." runs was looked up at
+    each redaction (27 s of a 92 s JD conformance profile); a long run is now looked up by the
+    16 characters at every 16th position. A sign (reversed, upper-case, a character short) at
+    each offset of a long run is still found, 30 of its characters are not; counted, not timed:
+    no long run has its every window looked up."""
+    import harness.redact as redact_module
+    from harness.redact import remember_sign
+
+    monkeypatch.setattr(redact_module, "_SIGNS", {})
+    sign = hashlib.md5(b"session 29: a sign in a long run").hexdigest()
+    remember_sign(sign)
+    looked: list[int] = []
+    windows = redact_module._sign_windows
+    monkeypatch.setattr(
+        redact_module, "_sign_windows", lambda run: looked.append(len(run)) or windows(run)
+    )
+    pad = "A" * 1500
+    for form in (sign, sign[::-1], sign.upper(), sign[1:], sign[:-1], sign[1:31]):
+        found = [redact_module._signs_in(f"{pad[:at]}{form}{pad}") for at in range(17)]
+        assert found == [len(form) > 30] * 17, (form, found)
+    assert redact_text("/9j/" + "A" * 400_000).startswith("<image sha256=")
+    assert max(looked, default=0) < 1000, max(looked)
+
+
 @pytest.mark.parametrize(
     "form",
     [
