@@ -1401,6 +1401,10 @@ def _gram_hits(run: str, grams: frozenset[str], first: bool) -> Iterable[str]:
     """The windows of ``run`` (lower-cased) that are keys of :data:`_SIGNS`, found from its grams
     at every SIGN_STRIDE-th position (sliced and looked up in C); ``first``: stop at one."""
     n, w, g, s = len(run), SIGN_WINDOW, SIGN_GRAM, SIGN_STRIDE
+    if not run.strip(run[:1]):  # one character over and over (a zero-padded image's "AAAA")
+        if n >= w and run[:w] in _SIGNS:
+            yield run[:w]
+        return
     starts = range(0, n - g + 1, s)
     at = map(run.__getitem__, map(slice, starts, range(g, n + 1, s)))
     if grams.isdisjoint(at):
