@@ -1540,12 +1540,42 @@ DECODE_BUDGET = 1 << 20
 
 
 class _Budget:
-    """What is left of :data:`DECODE_BUDGET` for one redaction call."""
+    """What is left of :data:`DECODE_BUDGET` for one redaction call; ``done``: its long strings
+    already redacted (:func:`_redact_once`)."""
 
-    __slots__ = ("left",)
+    __slots__ = ("done", "left")
 
     def __init__(self) -> None:
         self.left = DECODE_BUDGET
+        self.done: dict[str, tuple[tuple[Any, ...], str, int]] = {}
+
+
+# Session 29 (redperf): a JD request's two images are often one photo, the same 5 MB string
+# redacted twice in each finding. One redaction call redacts a string of MEMO_CHARS or more once
+# while what its redaction reads is the same (the signs' and secrets' stores, the signers, the
+# decoding budget left): the same result, the budget left as the first left it.
+MEMO_CHARS = 1 << 16
+
+
+def _redact_once(text: str, secrets: _Secrets, budget: _Budget) -> str:
+    if len(text) < MEMO_CHARS:
+        return _redact_str(text, secrets, budget)
+    signs = _SIGNS
+    state = (
+        signs,
+        len(signs),
+        next(reversed(signs), None),
+        _REMEMBERED,
+        tuple(_SIGNERS),
+        budget.left,
+    )
+    done = budget.done.get(text)
+    if done is not None and done[0] == state:
+        budget.left = done[2]
+        return done[1]
+    out = _redact_str(text, secrets, budget)
+    budget.done[text] = (state, out, budget.left)
+    return out
 
 
 def _inflated_texts(run: str, limit: int) -> list[str]:
@@ -1789,7 +1819,7 @@ def _walk(
             spans = [*spans, *marked[path]]
         if spans and (obj := _masked_spans(obj, spans)) == MASK:
             return MASK  # covered whole
-        return _redact_str(obj, secrets, budget)
+        return _redact_once(obj, secrets, budget)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets, budget)
     if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):

@@ -1112,6 +1112,29 @@ def test_a_sign_in_a_long_hex_run_is_found_from_its_grams_at_any_offset(
     assert max(looked, default=0) < 1000, max(looked)
 
 
+def test_a_long_string_twice_in_one_object_is_redacted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 29: a JD request's two images are often one photo, and each finding redacted the
+    same 5 MB string twice. Counted, not timed: once a call, both copies alike (an image's
+    placeholder; a long message's secret masked in each)."""
+    import harness.redact as redact_module
+
+    lengths: list[int] = []
+    redact_str = redact_module._redact_str
+    monkeypatch.setattr(
+        redact_module,
+        "_redact_str",
+        lambda text, *args: lengths.append(len(text)) or redact_str(text, *args),
+    )
+    image = "/9j/" + "A" * 200_000
+    message = "a long message, " * 5000 + SECRETS[0]
+    out = redact({"img1": image, "img2": image, "a": message, "b": [message]}, SECRETS)
+    assert out["img1"] == out["img2"] and out["img1"].startswith("<image sha256="), out["img1"]
+    assert out["a"] == out["b"][0] == "a long message, " * 5000 + MASK
+    assert sorted(n for n in lengths if n > 1000) == [len(message), len(image)], lengths
+
+
 @pytest.mark.parametrize(
     "form",
     [
