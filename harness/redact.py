@@ -1425,17 +1425,29 @@ _DIGITS_RUN_RE = re.compile(r"[0-9]{%d,}+" % SIGN_WINDOW)
 def _sign_windows(run: str) -> Iterable[str]:
     """The windows of a hex run (lower-cased) that may be a remembered sign: those with a letter
     in them, unless a sign of digits alone was remembered (an MD5 is one by a chance of 3e-7).
-    A text of a MB of glued digits (traceNos without their separators) costs no window."""
+    A text of a MB of glued digits (traceNos without their separators) costs no window; the
+    windows inside a stretch of one character (a zero-padded image's "AAAA...") are one."""
     run = run.lower()
-    if _DIGIT_SIGNS or len(run) < 64 or not _DIGITS_RUN_RE.search(run):
+    if len(run) < 64:
         return _windows(run)
-    pieces, start = [], 0
-    inside = SIGN_WINDOW - 1
-    for m in _DIGITS_RUN_RE.finditer(run):  # windows wholly inside a stretch of digits: skipped
-        pieces.append(run[start : m.start() + inside])
-        start = m.end() - inside
+    w = SIGN_WINDOW
+    # the first and last start of the windows wholly inside each stretch
+    inside = (
+        [] if _DIGIT_SIGNS else [(m.start(), m.end() - w) for m in _DIGITS_RUN_RE.finditer(run)]
+    )
+    same = [(m.start(), m.end() - w) for m in _SAME_RUN_RE.finditer(run)]
+    if not (inside or same):
+        return _windows(run)
+    pieces, start = [run[first : first + w] for first, _ in same], 0  # a stretch's one window
+    for first, last in sorted(inside + same):
+        if first > start:
+            pieces.append(run[start : first - 1 + w])  # the windows from start to first - 1
+        start = max(start, last + 1)
     pieces.append(run[start:])
-    return (w for piece in pieces for w in _windows(piece))
+    return (window for piece in pieces for window in _windows(piece))
+
+
+_SAME_RUN_RE = re.compile(r"(.)\1{%d,}+" % SIGN_WINDOW)  # a character SIGN_WINDOW + 1 times or more
 
 
 def _windows(run: str) -> Iterable[str]:
