@@ -15,6 +15,7 @@ import functools
 import hashlib
 import html
 import itertools
+import operator
 import re
 import struct
 import threading
@@ -1367,9 +1368,9 @@ SIGN_STRIDE = 16
 SIGN_GRAM = SIGN_WINDOW - SIGN_STRIDE + 1
 SIGN_GRAM_RUN = 512  # a shorter run: every window (no index needed)
 # the keys' grams are kept while the store holds the same keys (its size and newest key: it only
-# grows at its end and forgets at its start, _trim); built only for up to this many keys (a
-# sixteenth of SIGNS_CAP's: ~8.5 grams a key, a few MB) and when the text is longer than the
-# grams to build (else every window costs less)
+# grows at its end and forgets at its start, _trim); built only for up to this many keys (8,192
+# signs, ~8.5 grams a key: 25 MB at most; past it every window is looked up, a stretch of one
+# character once) and when the text is longer than the grams to build (else that costs less)
 SIGN_GRAMS_KEYS = 1 << 15
 _GRAMS: tuple[dict[str, str], int, str, frozenset[str]] | None = None
 
@@ -1391,8 +1392,9 @@ def _sign_grams(reach: int) -> frozenset[str] | None:
         if size > SIGN_GRAMS_KEYS or SIGN_STRIDE * size > reach:
             return None
         keys = list(store)
-    w, g = SIGN_WINDOW, SIGN_GRAM
-    grams = frozenset(k[o : o + g] for k in keys if len(k) == w for o in range(SIGN_STRIDE))
+    whole = [k for k in keys if len(k) == SIGN_WINDOW]
+    cuts = (operator.itemgetter(slice(o, o + SIGN_GRAM)) for o in range(SIGN_STRIDE))
+    grams = frozenset(itertools.chain.from_iterable(map(cut, whole) for cut in cuts))  # in C
     _GRAMS = (store, size, last, grams)
     return grams
 
