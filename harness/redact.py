@@ -15,6 +15,7 @@ import functools
 import hashlib
 import html
 import itertools
+import operator
 import re
 import struct
 import threading
@@ -912,7 +913,7 @@ def _mixed_read(text: str) -> str:
         code = int(digits, 16)
         return chr(code) if 32 <= code < 127 else m.group(0)
 
-    return _CSS_ESCAPE_RE.sub(read, text)
+    return _CSS_ESCAPE_RE.sub(read, text) if "\\" in text else text
 
 
 def _css_read(text: str) -> str:
@@ -922,7 +923,7 @@ def _css_read(text: str) -> str:
         code = int(m.group(1), 16)
         return chr(code) if 32 <= code < 127 else m.group(0)
 
-    return _CSS_ESCAPE_RE.sub(read, text)
+    return _CSS_ESCAPE_RE.sub(read, text) if "\\" in text else text
 
 
 def _escape_read(m: re.Match[str]) -> str:
@@ -934,7 +935,10 @@ def _escape_read(m: re.Match[str]) -> str:
 
 
 def _escapes_read(text: str) -> str:
-    """``text`` with each escape of a printable ASCII character read as it."""
+    """``text`` with each escape of a printable ASCII character read as it (a text without an
+    escape's first character is not scanned: an image's base64 with a "0x" in it was, 0.3 s)."""
+    if "%" not in text and "\\" not in text and "&#" not in text:
+        return text
     return _ESCAPE_RE.sub(_escape_read, text)
 
 
@@ -1133,9 +1137,7 @@ def _mask_spread_signs(text: str) -> str:
     (review of session 25: the first such sign ended the search, and later ones passed)."""
     read = _refs_read(text)
     skeleton = _skeleton(read)
-    found = {
-        w for m in _SIGN_RE.finditer(skeleton) for w in _sign_windows(m.group(0)) if w in _SIGNS
-    }
+    found = set().union(*(_run_signs(m.group(0), len(text)) for m in _SIGN_RE.finditer(skeleton)))
     if not found:
         return text
     text = read
@@ -1329,14 +1331,94 @@ def _mask_sign_runs(text: str) -> str:
     """``text`` with each hex run holding a sign this process made masked whole."""
     if not _SIGNS:
         return text
-    return _SIGN_RE.sub(lambda m: MASK if _signs_in(m.group(0)) else m.group(0), text)
+    reach = len(text)
+    return _SIGN_RE.sub(lambda m: MASK if _run_holds_sign(m.group(0), reach) else m.group(0), text)
 
 
 def _signs_in(text: str) -> bool:
     """Whether ``text`` holds a sign this process made (as it is, in either case, or reversed)
     anywhere: inside a longer run of hex characters too."""
-    signs = _SIGNS.keys()  # each sign and its reverse
-    return any(not signs.isdisjoint(_sign_windows(m.group(0))) for m in _SIGN_RE.finditer(text))
+    return any(_run_holds_sign(m.group(0), len(text)) for m in _SIGN_RE.finditer(text))
+
+
+def _run_holds_sign(run: str, reach: int) -> bool:
+    """Whether a hex run holds a key of :data:`_SIGNS` (``reach``: :func:`_sign_grams`)."""
+    grams = _sign_grams(reach) if len(run) >= SIGN_GRAM_RUN else None
+    if grams is None:
+        return not _SIGNS.keys().isdisjoint(_sign_windows(run))
+    return any(_gram_hits(run.lower(), grams, True))
+
+
+def _run_signs(run: str, reach: int) -> set[str]:
+    """The keys of :data:`_SIGNS` a hex run holds (lower-cased windows)."""
+    grams = _sign_grams(reach) if len(run) >= SIGN_GRAM_RUN else None
+    if grams is None:
+        return set(filter(_SIGNS.__contains__, _sign_windows(run)))
+    return set(_gram_hits(run.lower(), grams, False))
+
+
+# Session 29 (redperf): a long run's every window hashed was 27 s of 92 in a JD conformance
+# profile (a 5 MB image's base64 has 87,000-character runs of "A", and a run is looked up at
+# each redaction of it). A key found in a run covers exactly one position that is a multiple of
+# SIGN_STRIDE where its gram at that offset (SIGN_GRAM characters) stands: the run's grams at
+# those positions alone are looked up in every key's, and only the SIGN_STRIDE windows around a
+# position whose gram some key has. The same keys as every window's look-up, a sixteenth of the
+# work (as much where a hostile text is made of the keys' grams: linear either way).
+SIGN_STRIDE = 16
+SIGN_GRAM = SIGN_WINDOW - SIGN_STRIDE + 1
+SIGN_GRAM_RUN = 512  # a shorter run: every window (no index needed)
+# the keys' grams are kept while the store holds the same keys (its size and newest key: it only
+# grows at its end and forgets at its start, _trim); built only for up to this many keys (8,192
+# signs, ~8.5 grams a key: 25 MB at most; past it every window is looked up, a stretch of one
+# character once) and when the text is longer than the grams to build (else that costs less)
+SIGN_GRAMS_KEYS = 1 << 15
+_GRAMS: tuple[dict[str, str], int, str, frozenset[str]] | None = None
+
+
+def _sign_grams(reach: int) -> frozenset[str] | None:
+    """Every key's grams at each offset under SIGN_STRIDE (cached while the store's keys stay
+    the same); None when the store is empty, too large, or the text (``reach`` characters) too
+    short to pay for building them."""
+    global _GRAMS
+    store = _SIGNS
+    with _SIGNS_LOCK:  # a Locust process remembers signs while another greenlet redacts
+        size = len(store)
+        if not size:
+            return None
+        last = next(reversed(store))
+        cached = _GRAMS
+        if cached is not None and cached[0] is store and cached[1:3] == (size, last):
+            return cached[3]
+        if size > SIGN_GRAMS_KEYS or SIGN_STRIDE * size > reach:
+            return None
+        keys = list(store)
+    whole = [k for k in keys if len(k) == SIGN_WINDOW]
+    cuts = (operator.itemgetter(slice(o, o + SIGN_GRAM)) for o in range(SIGN_STRIDE))
+    grams = frozenset(itertools.chain.from_iterable(map(cut, whole) for cut in cuts))  # in C
+    _GRAMS = (store, size, last, grams)
+    return grams
+
+
+def _gram_hits(run: str, grams: frozenset[str], first: bool) -> Iterable[str]:
+    """The windows of ``run`` (lower-cased) that are keys of :data:`_SIGNS`, found from its grams
+    at every SIGN_STRIDE-th position (sliced and looked up in C); ``first``: stop at one."""
+    n, w, g, s = len(run), SIGN_WINDOW, SIGN_GRAM, SIGN_STRIDE
+    if not run.strip(run[:1]):  # one character over and over (a zero-padded image's "AAAA")
+        if n >= w and run[:w] in _SIGNS:
+            yield run[:w]
+        return
+    starts = range(0, n - g + 1, s)
+    at = map(run.__getitem__, map(slice, starts, range(g, n + 1, s)))
+    if grams.isdisjoint(at):
+        return
+    store = _SIGNS
+    at = map(run.__getitem__, map(slice, starts, range(g, n + 1, s)))
+    for j in itertools.compress(starts, map(grams.__contains__, at)):
+        for p in range(max(0, j - (w - g)), min(j, n - w) + 1):
+            if (window := run[p : p + w]) in store:
+                yield window
+                if first:
+                    return
 
 
 _DIGITS_RUN_RE = re.compile(r"[0-9]{%d,}+" % SIGN_WINDOW)
@@ -1345,17 +1427,29 @@ _DIGITS_RUN_RE = re.compile(r"[0-9]{%d,}+" % SIGN_WINDOW)
 def _sign_windows(run: str) -> Iterable[str]:
     """The windows of a hex run (lower-cased) that may be a remembered sign: those with a letter
     in them, unless a sign of digits alone was remembered (an MD5 is one by a chance of 3e-7).
-    A text of a MB of glued digits (traceNos without their separators) costs no window."""
+    A text of a MB of glued digits (traceNos without their separators) costs no window; the
+    windows inside a stretch of one character (a zero-padded image's "AAAA...") are one."""
     run = run.lower()
-    if _DIGIT_SIGNS or len(run) < 64 or not _DIGITS_RUN_RE.search(run):
+    if len(run) < 64:
         return _windows(run)
-    pieces, start = [], 0
-    inside = SIGN_WINDOW - 1
-    for m in _DIGITS_RUN_RE.finditer(run):  # windows wholly inside a stretch of digits: skipped
-        pieces.append(run[start : m.start() + inside])
-        start = m.end() - inside
+    w = SIGN_WINDOW
+    # the first and last start of the windows wholly inside each stretch
+    inside = (
+        [] if _DIGIT_SIGNS else [(m.start(), m.end() - w) for m in _DIGITS_RUN_RE.finditer(run)]
+    )
+    same = [(m.start(), m.end() - w) for m in _SAME_RUN_RE.finditer(run)]
+    if not (inside or same):
+        return _windows(run)
+    pieces, start = [run[first : first + w] for first, _ in same], 0  # a stretch's one window
+    for first, last in sorted(inside + same):
+        if first > start:
+            pieces.append(run[start : first - 1 + w])  # the windows from start to first - 1
+        start = max(start, last + 1)
     pieces.append(run[start:])
-    return (w for piece in pieces for w in _windows(piece))
+    return (window for piece in pieces for window in _windows(piece))
+
+
+_SAME_RUN_RE = re.compile(r"(.)\1{%d,}+" % SIGN_WINDOW)  # a character SIGN_WINDOW + 1 times or more
 
 
 def _windows(run: str) -> Iterable[str]:
@@ -1460,12 +1554,42 @@ DECODE_BUDGET = 1 << 20
 
 
 class _Budget:
-    """What is left of :data:`DECODE_BUDGET` for one redaction call."""
+    """What is left of :data:`DECODE_BUDGET` for one redaction call; ``done``: its long strings
+    already redacted (:func:`_redact_once`)."""
 
-    __slots__ = ("left",)
+    __slots__ = ("done", "left")
 
     def __init__(self) -> None:
         self.left = DECODE_BUDGET
+        self.done: dict[str, tuple[tuple[Any, ...], str, int]] = {}
+
+
+# Session 29 (redperf): a JD request's two images are often one photo, the same 5 MB string
+# redacted twice in each finding. One redaction call redacts a string of MEMO_CHARS or more once
+# while what its redaction reads is the same (the signs' and secrets' stores, the signers, the
+# decoding budget left): the same result, the budget left as the first left it.
+MEMO_CHARS = 1 << 16
+
+
+def _redact_once(text: str, secrets: _Secrets, budget: _Budget) -> str:
+    if len(text) < MEMO_CHARS:
+        return _redact_str(text, secrets, budget)
+    signs = _SIGNS
+    state = (
+        signs,
+        len(signs),
+        next(reversed(signs), None),
+        _REMEMBERED,
+        tuple(_SIGNERS),
+        budget.left,
+    )
+    done = budget.done.get(text)
+    if done is not None and done[0] == state:
+        budget.left = done[2]
+        return done[1]
+    out = _redact_str(text, secrets, budget)
+    budget.done[text] = (state, out, budget.left)
+    return out
 
 
 def _inflated_texts(run: str, limit: int) -> list[str]:
@@ -1645,7 +1769,7 @@ def _spread_across(strings: list[Any], secrets: _Secrets) -> Spans:
         ends = "\0".join(t if len(t) <= 2 * SIGN_EDGE else f"{t[:SIGN_EDGE]}\0{t[-SIGN_EDGE:]}"
                          for t in texts)  # fmt: skip
         runs = _SIGN_RE.finditer(_skeleton(ends))
-        found = {w for m in runs for w in _sign_windows(m.group(0)) if w in _SIGNS}
+        found = set().union(*(_run_signs(m.group(0), len(joined)) for m in runs))
         hits += sorted({_SIGNS.get(w, w) if _SIGNS.get(w, w) in skeleton else w for w in found})
     if not hits:
         return {}
@@ -1709,7 +1833,7 @@ def _walk(
             spans = [*spans, *marked[path]]
         if spans and (obj := _masked_spans(obj, spans)) == MASK:
             return MASK  # covered whole
-        return _redact_str(obj, secrets, budget)
+        return _redact_once(obj, secrets, budget)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets, budget)
     if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):

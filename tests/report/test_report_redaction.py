@@ -1085,6 +1085,56 @@ def test_a_sign_split_across_fields_is_sought_at_their_ends_not_in_a_whole_image
     assert max(longest) < 10_000, max(longest)
 
 
+def test_a_sign_in_a_long_hex_run_is_found_from_its_grams_at_any_offset(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 29: every 31-character window of a 5 MB image's "AAAA..." runs was looked up at
+    each redaction (27 s of a 92 s JD conformance profile); a long run is now looked up by the
+    16 characters at every 16th position. A sign (reversed, upper-case, a character short) at
+    each offset of a long run is still found, 30 of its characters are not; counted, not timed:
+    no long run has its every window looked up."""
+    import harness.redact as redact_module
+    from harness.redact import remember_sign
+
+    monkeypatch.setattr(redact_module, "_SIGNS", {})
+    sign = hashlib.md5(b"session 29: a sign in a long run").hexdigest()
+    remember_sign(sign)
+    looked: list[int] = []
+    windows = redact_module._sign_windows
+    monkeypatch.setattr(
+        redact_module, "_sign_windows", lambda run: looked.append(len(run)) or windows(run)
+    )
+    pad = "A" * 1500
+    for form in (sign, sign[::-1], sign.upper(), sign[1:], sign[:-1], sign[1:31]):
+        found = [redact_module._signs_in(f"{pad[:at]}{form}{pad}") for at in range(17)]
+        assert found == [len(form) > 30] * 17, (form, found)
+    assert redact_text("/9j/" + "A" * 400_000).startswith("<image sha256=")
+    assert max(looked, default=0) < 1000, max(looked)
+
+
+def test_a_long_string_twice_in_one_object_is_redacted_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Session 29: a JD request's two images are often one photo, and each finding redacted the
+    same 5 MB string twice. Counted, not timed: once a call, both copies alike (an image's
+    placeholder; a long message's secret masked in each)."""
+    import harness.redact as redact_module
+
+    lengths: list[int] = []
+    redact_str = redact_module._redact_str
+    monkeypatch.setattr(
+        redact_module,
+        "_redact_str",
+        lambda text, *args: lengths.append(len(text)) or redact_str(text, *args),
+    )
+    image = "/9j/" + "A" * 200_000
+    message = "a long message, " * 5000 + SECRETS[0]
+    out = redact({"img1": image, "img2": image, "a": message, "b": [message]}, SECRETS)
+    assert out["img1"] == out["img2"] and out["img1"].startswith("<image sha256="), out["img1"]
+    assert out["a"] == out["b"][0] == "a long message, " * 5000 + MASK
+    assert sorted(n for n in lengths if n > 1000) == [len(message), len(image)], lengths
+
+
 @pytest.mark.parametrize(
     "form",
     [
