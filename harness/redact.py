@@ -1020,10 +1020,50 @@ def _byte_runs_masked(
         return _mask_sign_runs(shown) if shown != read or _signs_in(read) else m.group(0)
 
     text = pattern.sub(masked, text)
-    # a secret across runs (a C array wrapped at 8 values a line): the text as it reads
-    read = pattern.sub(lambda m: reader(m.group(0)) or m.group(0), text)
+    # a secret across runs (a C array wrapped at 8 values a line): the text as it reads, where
+    # it changed; every run before or after that part as sent (review of session 29: a secret
+    # in three decimal runs rewrote a face box [12, 40, 200, 220] beside it as 0c28c8dc)
+    pieces: list[str] = []
+    runs: list[tuple[int, int, str]] = []  # each run's place in the read text, as sent
+    at = size = 0
+    for m in pattern.finditer(text):
+        pieces.append(text[at : m.start()])
+        size += m.start() - at
+        read_run = reader(m.group(0)) or m.group(0)
+        runs.append((size, size + len(read_run), m.group(0)))
+        pieces.append(read_run)
+        size, at = size + len(read_run), m.end()
+    pieces.append(text[at:])
+    read = "".join(pieces)
     shown = _mask_secrets(read, secrets, escapes=False)
-    return _mask_sign_runs(shown) if shown != read or _signs_in(read) else text
+    if shown == read and not _signs_in(read):
+        return text
+    shown = _mask_sign_runs(shown)
+    head = _common_length(read, shown)
+    tail = _common_length(read[head:][::-1], shown[head:][::-1])
+
+    def as_sent(start: int, end: int) -> str:
+        out: list[str] = []
+        cursor = start
+        for run_start, run_end, sent in runs:
+            if run_start >= start and run_end <= end:
+                out += (read[cursor:run_start], sent)
+                cursor = run_end
+        return "".join(out) + read[cursor:end]
+
+    return as_sent(0, head) + shown[head : len(shown) - tail] + as_sent(len(read) - tail, len(read))
+
+
+def _common_length(a: str, b: str) -> int:
+    """How many first characters two texts share (halving, each test a C-speed comparison)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 _ESCAPE_READINGS = (_escapes_read, _css_read, _mixed_read)

@@ -105,3 +105,17 @@ def test_normal_text_beside_those_spellings_is_kept() -> None:
         f"sha {hashlib.sha1(b'x').hexdigest()} half {_SIGN[:15]} " + "x" * 40
     )
     assert redact_text(normal, [_TOKEN, "faceharnessdemoappkey"]) == normal
+
+
+def test_a_secret_across_byte_runs_is_masked_and_the_runs_beside_it_kept() -> None:
+    """Review of session 29: a secret in three decimal runs was masked by reading the whole text
+    as bytes, which rewrote the evidence beside it (a face box ``[12, 40, 200, 220]`` as
+    ``0c28c8dc``, the time, the address, the scores); 0x runs alike (``0x41 0x42`` as ``AB``)."""
+    secret = "Sk7pQ2xR9mT4vW8yZ1bN".encode()
+    evidence = "; box [12, 40, 200, 220] at 18:30:02.123 from 127.0.0.1 scores 87, 91, 45, 66"
+    for spell in (lambda b: ",".join(map(str, b)), lambda b: " ".join(f"0x{c:02x}" for c in b)):
+        sent = " - ".join(spell(part) for part in (secret[:7], secret[7:13], secret[13:]))
+        for text in (sent + evidence, "regs 0x41 0x42 0x43 0x44 key " + sent + evidence):
+            shown = redact_text(text, [secret.decode()])
+            assert MASK in shown and shown.endswith(evidence), shown
+            assert shown.startswith("regs 0x41 0x42 0x43 0x44 key ") or shown.startswith(MASK)
