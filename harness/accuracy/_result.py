@@ -421,18 +421,18 @@ def _claim_row(
     clean); one about the caller (1159 risk control, 1107 real name) says nothing of matching
     and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10) unless
     such declines fall on genuine pairs more than on impostor ones. FRR counts too, as users
-    turned away under every reading, the genuine pairs ``failed`` and those answered a bare 1155
-    (``frr_undecided``; review of session 29). ``by_image``: of the declined (impostor,
-    genuine) pairs, those with an image declined in every pair it is in
-    (:func:`declined_by_image`), which the declines' test leaves out.
+    turned away under every reading, the genuine pairs answered a bare 1155 and those ``failed``
+    where the errors fall on genuine pairs (``frr_undecided``; review of session 29).
+    ``by_image``: of the declined (impostor, genuine) pairs, those with an image declined in
+    every pair it is in (:func:`declined_by_image`), which the declines' test leaves out.
     ``retold``: the repeat sample's answers (pair, first answer, this one, swapped), E-098."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
     # genuine pairs that got no usable answer on the run's last try: out of FNMR (a gate's
-    # max_fnmr holds only with them as rejections), in FRR as users turned away (session 29,
-    # jd-hides-genuine-rejections: 50 系统错误 or a bare 1155 on the genuine pairs it rejects read
-    # FNMR 0 in 13 and passed max_fnmr = 0.3)
+    # max_fnmr holds only with them as rejections), in FRR as users turned away where the errors
+    # fall on genuine pairs (session 29, jd-hides-genuine-rejections: 50 系统错误 or a bare 1155
+    # on the genuine pairs it rejects read FNMR 0 in 13)
     failed_genuine = sum(p.genuine for p in failed)
     # genuine pairs answered a bare 1155 (no score, no result: no decision under E-088, yet no
     # user let through under any reading): out of FNMR, in FRR
@@ -497,7 +497,18 @@ def _claim_row(
     # genuine pairs declined about the caller (risk control 1159: in neither FNMR nor FRR) but
     # where the declines fall on genuine pairs more than on impostor ones: turned away, in FRR
     caller = _genuine_declines_unknown(declines.get("genuine", 0) - turned_away, presented)
-    away = bare + failed_genuine + caller  # turned away under every reading, no decision
+    # genuine pairs without a usable answer on the run's last try, where the errors fall on
+    # genuine pairs more than on impostor ones (the same test): a service erroring on the genuine
+    # pairs it rejects turns them away; one erroring at random on any pair (flaky-500, legit) is
+    # about the moment, unknown at FNMR and FRR alike
+    erred = _genuine_declines_unknown(
+        failed_genuine,
+        (
+            (presented[0][0] - hidden, len(failed)),
+            (presented[1][0] + failed_genuine, failed_genuine),
+        ),
+    )
+    away = bare + erred + caller  # turned away under every reading, no decision
     bounded = (
         _declines_bound(claim, verdict, false_matches, impostor, hidden, presented, by_image)
         if hidden
@@ -559,6 +570,8 @@ def _claim_row(
         # of them, turned away without a decision FNMR could count: a bare 1155, an error on
         # the run's last try, a decline about the caller falling on genuine pairs
         "frr_undecided": away,
+        "bare_genuine": bare,  # of them: answered a bare 1155 (E-088)
+        "no_answer_genuine_in_frr": erred,  # of them: errors falling on genuine pairs
         "false_matches": false_matches,
         "false_non_matches": false_non_matches,
         "genuine": genuine,

@@ -375,8 +375,9 @@ def _without_decision(row: ThresholdResult, rate: str) -> dict[str, int]:
     """The pairs of ``rate``'s kind left out of it without a decision, by why: for FMR the
     impostor pairs without a decision or a usable answer; for FNMR the genuine ones so, those
     answered a bare 1155 and those declined about the caller where such declines fall on genuine
-    pairs; for FRR only those answered without a decision (the others are users turned away
-    under every reading: in FRR, ``frr_undecided``, review of session 29)."""
+    pairs; for FRR only those answered without a decision and the errors not falling on genuine
+    pairs (the others are users turned away under every reading: in FRR, ``frr_undecided``,
+    review of session 29)."""
     extra = row.model_extra or {}
     excluded = extra.get("excluded") or {}
     if rate == "fmr":
@@ -386,13 +387,12 @@ def _without_decision(row: ThresholdResult, rate: str) -> dict[str, int]:
         }
     no_answer = int(extra.get("no_answer_genuine") or 0)
     caller = int(extra.get("declined_unknown_genuine") or 0)
-    away = extra.get("frr_undecided")
-    # a row from before session 29's review counted neither bare 1155s nor the others in FRR
-    bare = 0 if away is None else max(0, int(away) - no_answer - caller)
+    bare = int(extra.get("bare_genuine") or 0)
     parts = {"excluded": max(0, int(excluded.get("genuine", 0)) - bare)}
-    if rate == "fnmr" or away is None:
-        parts |= {"bare": bare, "no_answer": no_answer, "caller": caller}
-    return parts
+    if rate == "fnmr" or extra.get("frr_undecided") is None:  # a row from before it counted
+        return parts | {"bare": bare, "no_answer": no_answer, "caller": caller}
+    # errors at random on any pair are about the moment: unknown at FRR, not in it
+    return parts | {"no_answer": no_answer - int(extra.get("no_answer_genuine_in_frr") or 0)}
 
 
 def _every_turned_away(row: ThresholdResult) -> str | None:
@@ -404,7 +404,8 @@ def _every_turned_away(row: ThresholdResult) -> str | None:
     cannot count such pairs, yet not one user passed: a failure, never a doubt (review of
     session 29: rv-bare-every, every genuine pair a bare 1155, was inconclusive)."""
     parts = _without_decision(row, "fnmr")
-    if (row.genuine or 0) - (row.false_non_matches or 0) > 0 or parts.pop("excluded"):
+    random = _without_decision(row, "frr").get("no_answer", 0)  # errors not in FRR
+    if (row.genuine or 0) - (row.false_non_matches or 0) > 0 or parts.pop("excluded") or random:
         return None
     if row.genuine and not sum(parts.values()):  # non-matches alone: the estimate says it
         return None

@@ -355,9 +355,10 @@ def test_round_9_verdicts_tell_the_truth(
         assert (row.false_non_matches, row.genuine) == (0, 10), row
         assert extra["no_answer_genuine"] > 0 and extra["excluded"]["genuine"] > 0, extra
         assert _fnmr_gate(suite, "jd.result", 0.3) == "inconclusive"
-        # 10 of 20 genuine users turned away under every reading (review of session 29: failed
-        # max_frr = 0.3 on cac0323, inconclusive after it): FRR counts them
-        assert row.frr_errors == extra["frr_undecided"] == 10 and row.frr_trials == 20, row
+        # its 7 bare 1155s are genuine users turned away under every reading (review of session
+        # 29: failed max_frr = 0.3 on cac0323, inconclusive after it): FRR counts them; its 3
+        # errors, too few to show they fall on genuine pairs, stay unknown (7 in 20 at best)
+        assert row.frr_errors == extra["frr_undecided"] == extra["bare_genuine"] == 7, row
         assert _fnmr_gate(suite, "jd.result", 0.3, rate="max_frr") == "fail"
     if variant == "far-at-70-only":
         assert rows["match.score>=70"].false_matches > 0
