@@ -216,18 +216,19 @@ class ThresholdResult(_Metrics):
         "declined (failures to acquire, or a documented refusal about the presented images: "
         "codes.yaml about: images, such as JD liveness 1157) or not matched, of genuine pairs "
         "compared or so declined; a refusal about the caller (JD 1159 risk control, the "
-        "account) is in neither",
+        "account) is in neither, unless such refusals fall on genuine pairs; genuine pairs "
+        "turned away without a decision under every reading are in it (frr_undecided)",
     )
     frr_ci95: tuple[float, float] | None = None
     frr_errors: int | None = Field(
         default=None,
         description="FRR's errors: genuine pairs declined (failures to acquire, refusals about "
-        "the presented images) or not matched",
+        "the presented images), turned away without a decision (frr_undecided) or not matched",
     )
     frr_trials: int | None = Field(
         default=None,
-        description="FRR's trials: genuine pairs compared or declined (failures to acquire, "
-        "refusals about the presented images)",
+        description="FRR's trials: genuine pairs compared, declined (failures to acquire, "
+        "refusals about the presented images) or turned away without a decision",
     )
     false_matches: int | None = None
     false_non_matches: int | None = None

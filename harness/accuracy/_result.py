@@ -419,17 +419,26 @@ def _claim_row(
     images (:func:`about_images`: JD 1157 liveness, 100 invalid parameter), in FRR as a failure
     to acquire is (audit round 13: a service turning away genuine users with 1157 kept its FRR
     clean); one about the caller (1159 risk control, 1107 real name) says nothing of matching
-    and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10).
+    and stays out of FRR (review of session 24: a perfect matcher failed max_frr = 0.10) unless
+    such declines fall on genuine pairs more than on impostor ones. FRR counts too, as users
+    turned away under every reading, the genuine pairs answered a bare 1155 and those ``failed``
+    where the errors fall on genuine pairs (``frr_undecided``; review of session 29).
     ``by_image``: of the declined (impostor, genuine) pairs, those with an image declined in
     every pair it is in (:func:`declined_by_image`), which the declines' test leaves out.
     ``retold``: the repeat sample's answers (pair, first answer, this one, swapped), E-098."""
     tally: Counter[tuple[bool, bool | None]] = Counter(
         (p.genuine, claim.accepts(o.score, o.decision)) for p, o in ok
     )
-    # genuine pairs that got no usable answer: out of FNMR, but a gate's limit on FNMR or FRR
-    # holds only with them as rejections (session 29, jd-errors-on-genuine: a service answering
-    # 50 系统错误 to the genuine pairs it rejects read FNMR 0 in 13 and passed max_fnmr = 0.3)
+    # genuine pairs that got no usable answer on the run's last try: out of FNMR (a gate's
+    # max_fnmr holds only with them as rejections), in FRR as users turned away where the errors
+    # fall on genuine pairs (session 29, jd-hides-genuine-rejections: 50 系统错误 or a bare 1155
+    # on the genuine pairs it rejects read FNMR 0 in 13)
     failed_genuine = sum(p.genuine for p in failed)
+    # genuine pairs answered a bare 1155 (no score, no result: no decision under E-088, yet no
+    # user let through under any reading): out of FNMR, in FRR
+    bare = sum(
+        p.genuine and o.score is None and o.decision is None and o.code != "0" for p, o in ok
+    )
     failed = [p for p in failed if not p.genuine]
     declines = declines or {}
     # genuine pairs the service declined to compare: FTA, or a refusal about the images (1157)
@@ -485,6 +494,21 @@ def _claim_row(
         (impostor + tally[(False, None)] + len(failed) + hidden, hidden),
         (genuine + tally[(True, None)] + genuine_declined, genuine_declined),
     )
+    # genuine pairs declined about the caller (risk control 1159: in neither FNMR nor FRR) but
+    # where the declines fall on genuine pairs more than on impostor ones: turned away, in FRR
+    caller = _genuine_declines_unknown(declines.get("genuine", 0) - turned_away, presented)
+    # genuine pairs without a usable answer on the run's last try, where the errors fall on
+    # genuine pairs more than on impostor ones (the same test): a service erroring on the genuine
+    # pairs it rejects turns them away; one erroring at random on any pair (flaky-500, legit) is
+    # about the moment, unknown at FNMR and FRR alike
+    erred = _genuine_declines_unknown(
+        failed_genuine,
+        (
+            (presented[0][0] - hidden, len(failed)),
+            (presented[1][0] + failed_genuine, failed_genuine),
+        ),
+    )
+    away = bare + erred + caller  # turned away under every reading, no decision
     bounded = (
         _declines_bound(claim, verdict, false_matches, impostor, hidden, presented, by_image)
         if hidden
@@ -535,11 +559,19 @@ def _claim_row(
         "fnmr": rate(false_non_matches, genuine),
         "fnmr_ci95": list(clopper_pearson(false_non_matches, genuine)),
         # ISO/IEC 19795-1 FRR = FTA + FNMR (1 - FTA): a genuine pair declined (no face found,
-        # image quality) is a genuine user rejected too, which FNMR alone does not show
-        "frr": rate(false_non_matches + declined, genuine + declined),
-        "frr_ci95": list(clopper_pearson(false_non_matches + declined, genuine + declined)),
-        "frr_errors": false_non_matches + declined,  # the gate's max_frr reads these counts
-        "frr_trials": genuine + declined,
+        # image quality) is a genuine user rejected too, which FNMR alone does not show; so is
+        # one turned away without a decision under every reading (review of session 29)
+        "frr": rate(false_non_matches + declined + away, genuine + declined + away),
+        "frr_ci95": list(
+            clopper_pearson(false_non_matches + declined + away, genuine + declined + away)
+        ),
+        "frr_errors": false_non_matches + declined + away,  # the gate's max_frr reads these
+        "frr_trials": genuine + declined + away,
+        # of them, turned away without a decision FNMR could count: a bare 1155, an error on
+        # the run's last try, a decline about the caller falling on genuine pairs
+        "frr_undecided": away,
+        "bare_genuine": bare,  # of them: answered a bare 1155 (E-088)
+        "no_answer_genuine_in_frr": erred,  # of them: errors falling on genuine pairs
         "false_matches": false_matches,
         "false_non_matches": false_non_matches,
         "genuine": genuine,
@@ -563,13 +595,11 @@ def _claim_row(
         "order_decides": order_decides,  # untestable by the order alone: more photos won't help
         "no_answer_impostor": len(failed),  # errors: unknown at the claim, as ``excluded``
         "no_answer_genuine": failed_genuine,  # the gate's FNMR/FRR limits read them alike
-        # genuine pairs declined about the caller (risk control 1159: in neither FNMR nor FRR)
-        # where the declines fall on genuine pairs more than on impostor ones: unknown at a
-        # gate's FNMR/FRR limit (session 29, jd-1159-genuine: 1159 on the genuine pairs it
-        # rejects read FNMR 0 in 13, FRR 0, and passed max_fnmr and max_frr = 0.3)
-        "declined_unknown_genuine": _genuine_declines_unknown(
-            declines.get("genuine", 0) - turned_away, presented
-        ),
+        # genuine pairs declined about the caller (risk control 1159) where the declines fall
+        # on genuine pairs more than on impostor ones: unknown at a gate's FNMR limit, in FRR
+        # (session 29, jd-1159-genuine: 1159 on the genuine pairs it rejects read FNMR 0 in 13,
+        # FRR 0, and passed max_fnmr and max_frr = 0.3)
+        "declined_unknown_genuine": caller,
         "fta": dict(fta),
         "declined": {cls: declines.get(cls, 0) for cls in _CLASSES.values()},
         "declined_in_frr": turned_away,  # of the genuine ones: refused about their images

@@ -384,10 +384,9 @@ def _read_match(contract: Contract, status: int, body: dict[str, Any]) -> Answer
     )
 
 
-NOT_PASSED: Final = "score_too_low"
-_SAYS_FALSE: Final = re.compile(
-    r"结果\s*[:：]\s*false", re.IGNORECASE
-)  # 1155's msg, seed 004  # JD 1115 采集照对比分值过低,未通过!: compared, below it
+NOT_PASSED: Final = "score_too_low"  # JD 1115 采集照对比分值过低,未通过!: compared, below it
+# a 1155 msg giving the comparison's result, as seed 004's example (分数:.. 阈值:.. 结果:false)
+_SAYS_FALSE: Final = re.compile(r"结果\s*[:：]\s*false", re.IGNORECASE)
 
 
 def compares(contract: Contract, api: str, code: str) -> bool:

@@ -8,6 +8,7 @@ import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Final
 
 from harness.accuracy import (
     bound_undecided,
@@ -218,10 +219,12 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         if limit.bound == "upper95":
             value = interval[1]
         shown.append(f"{rate.upper()} {'-' if value is None else f'{value:.4g}'}")
-        if value is None and (declined := _declined(row) if rate != "fmr" else 0):
-            problems.append(  # every genuine user turned away: a failure, not a doubt
-                f"{rate.upper()} not measured: all {declined} genuine pairs declined ({_DECLINED})"
-            )
+        if (
+            rate == "fnmr"
+            and (value is None or value > maximum)
+            and (away := _every_turned_away(row))
+        ):  # every genuine user turned away: a failure, not a doubt (review of session 29)
+            problems.append(f"{'FNMR not measured' if value is None else shown[-1]}: {away}")
         elif value is None:  # no pair decided at the claim: nothing measured, no verdict either
             # (session 28, jd-result-text: JD's result as the text "false", no decision, failed
             # a gate's max_fmr "FMR not measured"; the answer's type is conformance's rule)
@@ -230,6 +233,13 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
         elif limit.bound is None and (doubt := _undecided(row, rate, maximum, interval)):
             undecided.append(doubt)
             counted = True
+        elif (
+            rate != "fmr"
+            and value > maximum
+            and (doubt := _accepted_doubt(row, rate, maximum, limit.bound))
+        ):
+            undecided.append(doubt)  # over it only while the undecided genuine pairs are left out
+            unanswered = "genuine"
         elif value > maximum:  # the estimate, once the sample decides: never a pass (review 28)
             errors, pairs, answers = _counts(row, rate)
             if answers:  # both orders of each pair: the interval over the pairs
@@ -242,6 +252,7 @@ def accuracy_criterion(limit: AccuracyLimit, accuracy: SuiteResult | None) -> Ga
             )
             problems.append(
                 f"{rate.upper()} {value:.4g} > {maximum:g}{ci if limit.bound is None else ''}"
+                + _still_over(row, rate)
             )
         elif doubt := _unknown_doubt(row, maximum, limit.bound, rate):
             undecided.append(doubt)
@@ -296,7 +307,8 @@ def _testable_when(
             f"a decision for every {unanswered} pair: a re-run sends again those without a usable "
             "answer (a transport failure, a malformed answer, an internal error), not those "
             "answered without a score (E-011); a documented decline (liveness, risk control, "
-            "an invalid parameter, quality) is left out like a failure to acquire"
+            "an invalid parameter, quality) is left out like a failure to acquire, unless "
+            "declines about the caller fall on genuine pairs more than on impostor ones"
         )
     if ordered:
         whens.append(
@@ -321,14 +333,12 @@ def _unknown_doubt(
     """Why an FMR (FNMR) limit met by the impostor (genuine) pairs decided is not met by the
     sample (None: it is): the suite's rule for the pairs without a decision (no score, E-011, or
     no usable answer at all): the limit holds only if it holds were every one of them an error.
-    Genuine pairs alike for FNMR and FRR (session 29: JD's bare 1155, no decision under E-088,
-    or its 50 系统错误 on the genuine pairs it rejects hid them from FNMR)."""
-    extra = row.model_extra or {}
-    excluded = extra.get("excluded") or {}
+    Genuine pairs alike for FNMR (session 29: JD's bare 1155, no decision under E-088, or its
+    50 系统错误 on the genuine pairs it rejects hid them from FNMR), and for FRR those that may
+    have been acceptances (no score): the others are in FRR (:func:`_without_decision`)."""
     kind = "impostor" if rate == "fmr" else "genuine"
-    unknown = int(excluded.get(kind, 0)) + int(extra.get(f"no_answer_{kind}", 0))
-    declined = int(extra.get("declined_unknown_genuine") or 0) if kind == "genuine" else 0
-    unknown += declined
+    parts = _without_decision(row, rate)
+    unknown = sum(parts.values())
     if not unknown or maximum >= 1:
         return None
     errors, trials = {
@@ -342,15 +352,116 @@ def _unknown_doubt(
     what = {"fmr": "false matches", "fnmr": "false non-matches", "frr": "false rejections"}[rate]
     return (
         f"{rate.upper()} <= {maximum:g} holds over the {trials} {kind} pairs decided, not with "
-        f"the {unknown} more answered without a score or without a usable answer (errors "
-        f"another try could answer) as {what} ({k} in {n})"
-        + (
-            f"; {declined} of them declined about the caller (risk control, the account), the "
-            "declines falling on genuine pairs more than on impostor ones"
-            if declined
-            else ""
-        )
+        f"the {unknown} more ({_listed(parts)}) as {what} ({k} in {n})"
     )
+
+
+# why a pair has no decision a rate could count, as a gate's reason says it
+_WHY: Final = {
+    "undecided": "answered without a decision at the claim",
+    "excluded": "answered without a decision at the claim (no score, E-011)",
+    "bare": "answered a bare 1155 (no score, no result: E-088)",
+    "no_answer": "without a usable answer on the run's last try (an error, a timeout)",
+    "caller": "declined about the caller (risk control, the account), the declines falling "
+    "on genuine pairs more than on impostor ones",
+}
+
+
+def _listed(parts: Mapping[str, int]) -> str:
+    return ", ".join(f"{n} {_WHY[why]}" for why, n in parts.items() if n)
+
+
+def _without_decision(row: ThresholdResult, rate: str) -> dict[str, int]:
+    """The pairs of ``rate``'s kind left out of it without a decision, by why: for FMR the
+    impostor pairs without a decision or a usable answer; for FNMR the genuine ones so, those
+    answered a bare 1155 and those declined about the caller where such declines fall on genuine
+    pairs; for FRR only those answered without a decision and the errors not falling on genuine
+    pairs (the others are users turned away under every reading: in FRR, ``frr_undecided``,
+    review of session 29)."""
+    extra = row.model_extra or {}
+    excluded = extra.get("excluded") or {}
+    if rate == "fmr":
+        return {
+            "undecided": int(excluded.get("impostor", 0)),
+            "no_answer": int(extra.get("no_answer_impostor") or 0),
+        }
+    no_answer = int(extra.get("no_answer_genuine") or 0)
+    caller = int(extra.get("declined_unknown_genuine") or 0)
+    bare = int(extra.get("bare_genuine") or 0)
+    parts = {"excluded": max(0, int(excluded.get("genuine", 0)) - bare)}
+    if rate == "fnmr" or extra.get("frr_undecided") is None:  # a row from before it counted
+        return parts | {"bare": bare, "no_answer": no_answer, "caller": caller}
+    # errors at random on any pair are about the moment: unknown at FRR, not in it
+    return parts | {"no_answer": no_answer - int(extra.get("no_answer_genuine_in_frr") or 0)}
+
+
+def _every_turned_away(row: ThresholdResult) -> str | None:
+    """Why no genuine user got through (None: one did, or one may have): no genuine pair
+    accepted, and every one presented declined (a failure to acquire, a refusal about its
+    images) or turned away under every reading (``frr_undecided``: a bare 1155, an error on the
+    run's last try, a decline about the caller falling on genuine pairs). A decline about the
+    caller that does not fall on genuine pairs is in neither rate (review of session 24). FNMR
+    cannot count such pairs, yet not one user passed: a failure, never a doubt (review of
+    session 29: rv-bare-every, every genuine pair a bare 1155, was inconclusive)."""
+    parts = _without_decision(row, "fnmr")
+    random = _without_decision(row, "frr").get("no_answer", 0)  # errors not in FRR
+    if (row.genuine or 0) - (row.false_non_matches or 0) > 0 or parts.pop("excluded") or random:
+        return None
+    if row.genuine and not sum(parts.values()):  # non-matches alone: the estimate says it
+        return None
+    declined = _declined(row)
+    if not (row.genuine or 0) + declined + sum(parts.values()):
+        return None
+    if not sum(parts.values()) and not row.genuine:
+        return f"all {declined} genuine pairs declined ({_DECLINED})"
+    listed = _listed({"bare": parts["bare"], "no_answer": parts["no_answer"]})
+    said = [f"{row.false_non_matches} not matched"] if row.genuine else []
+    said += [f"{declined} declined ({_DECLINED})"] if declined else []
+    said += [listed] if listed else []
+    said += [f"{parts['caller']} {_WHY['caller']}"] if parts["caller"] else []
+    return f"every genuine pair turned away, none accepted ({'; '.join(said)})"
+
+
+def _with_accepted(row: ThresholdResult, rate: str) -> tuple[dict[str, int], int, int]:
+    """The genuine pairs left out of ``rate`` that may have been acceptances (by why), and its
+    (errors, trials) with them counted as accepted: a bare 1155 is a non-match or no comparison,
+    never an acceptance."""
+    parts = _without_decision(row, rate)
+    parts.pop("bare", None)
+    errors, trials = _counts(row, rate)[:2]
+    return parts, errors, trials + sum(parts.values())
+
+
+def _accepted_doubt(
+    row: ThresholdResult, rate: str, maximum: float, bound: str | None
+) -> str | None:
+    """Why an FNMR (FRR) limit the genuine pairs counted are over is not failed by the sample
+    (None: it is): the mirror of :func:`_unknown_doubt`, the limit fails only if it still fails
+    were every genuine pair left without a decision accepted (review of session 29,
+    rv-noscore-refuses: /match without a score (E-011) and a detector missing a tenth of the
+    faces failed max_frr = 0.5 on FRR 8 of 8, its 15 other genuine pairs left out)."""
+    parts, errors, n = _with_accepted(row, rate)
+    unknown = sum(parts.values())
+    if not unknown:
+        return None
+    value = clopper_pearson(errors, n)[1] if bound == "upper95" else errors / n
+    if value is not None and value > maximum:
+        return None
+    return (
+        f"{rate.upper()} {getattr(row, rate):.4g} > {maximum:g} over the {n - unknown} genuine "
+        f"pairs counted, not with the {unknown} more ({_listed(parts)}) as accepted ({errors} "
+        f"in {n})"
+    )
+
+
+def _still_over(row: ThresholdResult, rate: str) -> str:
+    """What a failed FNMR (FRR) is with the genuine pairs without a decision accepted ("": no
+    such pair): the failure does not rest on leaving them out."""
+    if rate == "fmr":
+        return ""
+    parts, errors, n = _with_accepted(row, rate)
+    unknown = sum(parts.values())
+    return f"; {errors} in {n} with the {unknown} without a decision accepted" if unknown else ""
 
 
 def _fmr_holds(k: int, n: int, maximum: float, bound: str | None) -> bool:
@@ -422,8 +533,10 @@ _DECLINED = "failures to acquire or refusals of the presented images"
 
 def _declined(row: ThresholdResult) -> int:
     """Genuine pairs declined (failures to acquire, documented refusals about the presented
-    images): the row's FRR trials that FNMR leaves out."""
-    return max(0, (row.frr_trials or 0) - (row.genuine or 0))
+    images): the row's FRR trials that FNMR leaves out, but those turned away without a
+    decision (``frr_undecided``)."""
+    away = int((row.model_extra or {}).get("frr_undecided") or 0)
+    return max(0, (row.frr_trials or 0) - (row.genuine or 0) - away)
 
 
 def _counts(row: ThresholdResult, rate: str) -> tuple[int, int, int]:

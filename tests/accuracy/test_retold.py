@@ -286,22 +286,61 @@ def test_a_run_untestable_by_the_order_alone_does_not_ask_for_more_photos() -> N
     assert "--faces dataset" not in when and "4 pairs per API at most" in when
 
 
-@pytest.mark.parametrize(("genuine_declined", "outcome"), [(10, "inconclusive"), (1, "pass")])
-def test_declines_about_the_caller_falling_on_genuine_pairs_hold_back_an_fnmr_limit(
-    genuine_declined: int, outcome: str
+@pytest.mark.parametrize(
+    ("how", "away", "limits"),
+    [
+        # round 18, jd-1159-genuine: 10 of 23 genuine pairs 1159 risk control, no impostor one
+        ("caller", 10, {"max_fnmr": "inconclusive", "max_frr": "fail"}),
+        ("caller", 1, {"max_fnmr": "pass", "max_frr": "pass"}),  # 1 in 23 beside 0 of 300
+        # review of session 29: every genuine pair turned away under every reading, no decision
+        ("caller", 23, {"max_fnmr": "fail", "max_frr": "fail"}),  # rv-1159-every
+        ("bare", 23, {"max_fnmr": "fail", "max_frr": "fail"}),  # rv-bare-every
+        ("error", 23, {"max_fnmr": "fail", "max_frr": "fail"}),  # rv-50-every
+        ("bare", 10, {"max_fnmr": "inconclusive", "max_frr": "fail"}),  # rv-bare-genuine
+        ("error", 10, {"max_fnmr": "inconclusive", "max_frr": "fail"}),  # rv-50-genuine
+        # flaky-500 (legit): errors on any pair alike are about the moment, in no rate
+        ("flaky", 10, {"max_fnmr": "inconclusive", "max_frr": "inconclusive"}),
+        # rv-noscore-refuses (legit): /match sends no score (E-011), 8 of 23 genuine pairs
+        # failures to acquire: FNMR not measured, FRR 8 in 8 decided, 8 in 23 at best
+        ("fta", 8, {"max_fnmr": "inconclusive", "max_frr": "fail"}),
+        ("fta", 8, {"max_frr=0.5": "inconclusive"}),
+    ],
+)
+def test_genuine_pairs_turned_away_without_a_decision_at_an_fnmr_or_frr_limit(
+    how: str, away: int, limits: dict[str, str]
 ) -> None:
     """Round 18, jd-1159-genuine: JD answering `1159 风控拦截` (risk control, about the caller:
     in neither FNMR nor FRR) to the genuine pairs it rejects read FNMR 0 in 13, FRR 0, and
     passed max_fnmr and max_frr = 0.3. A decline about the caller cannot know whether the photos
-    are of one person: falling on genuine pairs (10 of 23, no impostor pair) they hold the limit
-    back as pairs without a decision do; one in 23 beside none of 300 shows no such share."""
+    are of one person: falling on genuine pairs (10 of 23, no impostor pair) they hold max_fnmr
+    back as pairs without a decision do; one in 23 beside none of 300 shows no such share.
+    Review of session 29: a user turned away under every reading (such a decline, a bare 1155,
+    an error on the run's last try) is in FRR (ISO/IEC 19795-1 counts failures to acquire), and
+    no genuine pair accepted while every one is turned away fails max_fnmr too, where both were
+    inconclusive; a limit over only while genuine pairs without a decision (no score, E-011)
+    are left out is inconclusive, where "FNMR not measured: all 8 genuine pairs declined"
+    failed a right service."""
     claim = Claim("jd.result", 1e-4, rule="decision", at_most=True)
     genuine = [PairImages(image(f"p{n}", "a"), image(f"p{n}", "b"), True) for n in range(23)]
     impostor = [PairImages(image(f"p{n}", "a"), image(f"q{n}", "b"), False) for n in range(300)]
-    ok = [(p, Outcome(0.95, True, "0")) for p in genuine[genuine_declined:]]
-    ok += [(p, Outcome(0.05, False, "1155")) for p in impostor]
-    row = _claim_row(claim, ok, {}, declines={"genuine": genuine_declined, "impostor": 0})
-    assert row["declined_unknown_genuine"] == (10 if outcome == "inconclusive" else 0)
-    for limit in ({"max_fnmr": 0.3}, {"max_frr": 0.3}):
-        crit = _criterion(row | {"scale_unknown": None}, {"claim": "jd.result", **limit})
-        assert crit.outcome == outcome, crit
+    accepted = Outcome(None, True, "0") if how == "fta" else Outcome(0.95, True, "0")
+    ok = [(p, accepted) for p in genuine[away:]]
+    erred = impostor[:130] if how == "flaky" else []  # 10 of 23 genuine, 130 of 300 impostor
+    ok += [(p, Outcome(0.05, False, "1155")) for p in impostor[len(erred) :]]
+    if how == "fta":  # at a score threshold: the successes without a score decide nothing
+        claim = Claim("match.score>=80", 1e-4, 80.0, at_most=True)
+    if how == "bare":
+        ok += [(p, Outcome(None, None, "1155")) for p in genuine[:away]]
+    fta = {"genuine": away} if how == "fta" else {}
+    failed = genuine[:away] + erred if how in ("error", "flaky") else []
+    declines = {"genuine": away, "impostor": 0} if how == "caller" else {}
+    row = _claim_row(claim, ok, fta, failed, declines)
+    assert row["declined_unknown_genuine"] == (away if how == "caller" and away > 1 else 0)
+    for limit, outcome in limits.items():
+        rate, _, maximum = limit.partition("=")
+        crit = _criterion(
+            row | {"scale_unknown": None}, {"claim": claim.name, rate: float(maximum or 0.3)}
+        )
+        assert crit.outcome == outcome, (limit, crit)
+        if away == 23 and rate == "max_fnmr":
+            assert "every genuine pair turned away, none accepted" in crit.reason, crit
