@@ -186,6 +186,8 @@ class RunTracker:
         before = None
         remain = None if repeat else answer.remain_times
         key = _appkey(query)
+        if repeat:  # counted or not, unknown: the next count has no call before it to go by
+            self._remain.pop(key, None)
         if remain is not None:
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order
