@@ -259,15 +259,23 @@ def fresh_serial(request: Request, contract: Contract) -> Request:
     """``request`` with a never-sent serialNo (``随机唯一``, seed 004: a service may refuse a
     repeat); only one valid under every reading (E-043) is replaced, any other may be the bug."""
     body = request.json if request.api == "jd" else None
-    serial = body.get(SERIAL_KEY) if isinstance(body, dict) else None
+    new = fresh_serial_no(body.get(SERIAL_KEY) if isinstance(body, dict) else None, contract)
+    return request if new is None else request.with_json((SERIAL_KEY,), new)
+
+
+def fresh_serial_no(serial: Any, contract: Contract) -> str | None:
+    """A never-sent serialNo shaped as ``serial`` (its head, its last characters' kinds), or
+    None when ``serial`` is none the spec takes (E-043): that one may be the bug, and is kept."""
+    if not isinstance(serial, str):
+        return None
     schema = contract.property_schema("jd", "CompareRequest", SERIAL_KEY)
-    if not isinstance(serial, str) or not jsonschema_rs.validator_for(schema).is_valid(serial):
-        return request
+    if not jsonschema_rs.validator_for(schema).is_valid(serial):
+        return None
     # its last 12 characters (all of a shorter one, repeated) anew, each of the kind it replaces:
     # a serialNo of digits alone stays one (a service may read it as a number: the finding)
     shape = (serial[-FRESH_CHARS:] * FRESH_CHARS)[:FRESH_CHARS]
     new = "".join(map(_like, shape if any(map(str.isalnum, shape)) else "0" * FRESH_CHARS))
-    return request.with_json((SERIAL_KEY,), (serial[:-FRESH_CHARS] or serial) + new)
+    return (serial[:-FRESH_CHARS] or serial) + new
 
 
 FRESH_CHARS = 12  # the random characters of a replayed serialNo

@@ -19,6 +19,7 @@ import jsonschema_rs
 from harness.contract import Contract
 from harness.emulator import check_char
 from harness.faces import PoolImage
+from harness.findings import fresh_serial_no
 
 from ._payloads import PayloadPool
 
@@ -80,6 +81,7 @@ class PayloadInjector:
         live: bool = True,
     ) -> None:
         self.pool = pool
+        self._contract = contract
         self.identity = identity
         self.live = live  # a live target's positive cases carry no imgArr (E-078)
         # serialNo is 随机唯一: a positive case never repeats one, in this run or another
@@ -127,6 +129,12 @@ class PayloadInjector:
             # short alphanumeric is valid under every reading (E-043), so a negative case is
             # invalid for something else: a repeat would be refused (随机唯一) before its defect
             body["serialNo"] = next(self._serials)
+        elif (again := fresh_serial_no(serial, self._contract)) is not None:
+            # any other the spec takes (the document's own example, which every generated case
+            # began with) is sent once too, its shape kept (it may be what the case breaks under
+            # another reading): an idempotent service answers a repeat with its first answer, and
+            # a gateway success then (a business refusal) showed FH-J12 a count gone back up
+            body["serialNo"] = again
         if positive:
             # no table says a field it does not name is ignored: a strict deserializer refuses
             # one, so a case expected accepted carries only named fields (legit round 9)

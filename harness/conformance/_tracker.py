@@ -50,6 +50,7 @@ class RunTracker:
         self._facts: dict[str, Facts] = {}
         self._traces = TraceHistory()
         self._serials: dict[str, str] = {}  # FH-J16's history (serial_named)
+        self._sent_serials: set[str] = set()  # every JD serialNo sent (_repeated)
         self._remain: dict[str, int] = {}
         self._seconds: dict[str, int] = {}  # the least remainSeconds (>= 0) seen, by appkey
         # by appkey: the last remainTimes any answer gave, and the budget's count then (FH-J24)
@@ -101,8 +102,9 @@ class RunTracker:
         with self._lock:
             self.codes.update(read.code_keys)
             self.throttled += read.throttled
+            repeat = api == "jd" and self._repeated(serial)
             facts = (
-                self._facts_jd(query, read, serial)
+                self._facts_jd(query, read, serial, repeat)
                 if api == "jd"
                 else self._traces.facts(operation, read, *live_code)
             )
@@ -112,7 +114,7 @@ class RunTracker:
         self._sent(operation, spent)
         # the count of a call the gateway passed (E-028), or of a throttled one; a gateway refusal
         # of another kind may carry any default (the document ties none to it)
-        counted = read.where == "business" or read.throttled
+        counted = (read.where == "business" or read.throttled) and not repeat
         if api == "jd" and read.remain_times is not None and counted:
             with self._lock:
                 if not self._unordered:  # answers in flight together come in any order
@@ -158,12 +160,34 @@ class RunTracker:
         with self._lock:
             return self._facts.get(case_id, Facts())
 
-    def _facts_jd(self, query: dict[str, Any], answer: Answer, serial: Any) -> Facts:
+    def _repeated(self, serial: Any) -> bool:
+        """Whether a JD request's serialNo may have been sent before (recording it): 随机唯一
+        (seed 004) puts uniqueness on the caller and says nothing of what a repeat gets, and a
+        service may answer it with its first answer, verbatim (legit jd-serial-idempotent), whose
+        remainTimes is no count of this call (FH-J12, FH-J24's quota). Sent earlier in the run,
+        or one the spec does not take (E-043): a run sends those as they were drawn (they may be
+        the case's point, `findings.fresh_serial_no`), so another run may have sent it too."""
+        if not isinstance(serial, str):
+            return False
+        if not SERIAL.fullmatch(serial):
+            return True
+        kept = _kept(serial)
+        if kept in self._sent_serials:
+            return True
+        if len(self._sent_serials) < _MAX_FACTS:
+            self._sent_serials.add(kept)
+        return False
+
+    def _facts_jd(
+        self, query: dict[str, Any], answer: Answer, serial: Any, repeat: bool = False
+    ) -> Facts:
         if answer.where != "business":
             return Facts(operating_threshold=self._threshold)
         before = None
-        remain = answer.remain_times
+        remain = None if repeat else answer.remain_times
         key = _appkey(query)
+        if repeat:  # counted or not, unknown: the next count has no call before it to go by
+            self._remain.pop(key, None)
         if remain is not None:
             before = self._remain.get(key)
             if self._unordered:  # answers of requests in flight together come in any order

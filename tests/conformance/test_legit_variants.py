@@ -186,6 +186,21 @@ def test_a_timestamp_used_once_is_no_defect_of_the_sign_check(contract, name):
     assert p.last_response.answer.code == ("10045" if name != "none" else "10047")
 
 
+def test_an_answer_to_a_repeated_serialno_is_no_count(contract):
+    """`serialNo String ... 随机唯一` puts uniqueness on the caller; no sentence says what a repeat
+    gets: an idempotent service answers it with its first answer, verbatim (jd-serial-idempotent).
+    A default conform got FH-J12 (high): coverage's negative cases kept the document's example
+    serialNo, and a repeat's remainTimes, the first answer's, went back up. The repeat judges no
+    count (a negative case the spec's serialNo takes now gets one of its own: test_units)."""
+    with serve_variant("jd-serial-idempotent", contract) as url:
+        with probe_session(contract, "jd", url) as session:
+            p = ProbeContext(session=session)
+            first = p.canonical("faceCompareNew")
+            answers = [p.ask(r) for r in (first, p.canonical("faceCompareNew"), first)]
+    assert not p.failures, [f.message for f in p.failures]
+    assert answers[2].remain_times == answers[0].remain_times > answers[1].remain_times
+
+
 @pytest.mark.parametrize("api", ["match", "jd"])
 def test_a_service_moved_behind_a_redirect_could_not_run_with_the_place_named(contract, api):
     """A service answering its documented paths 308 to the same host (legit_variants
