@@ -1854,6 +1854,9 @@ _Path = tuple[Any, ...]
 _UNLEAVED: _Path = (None,)
 
 
+_NUMBER_LIST_MAX = 4096  # numbers in a list read as a byte or word list (a JD image is longer)
+
+
 def _walk(
     obj: Any,
     secrets: _Secrets,
@@ -1876,6 +1879,10 @@ def _walk(
         return _redact_once(obj, secrets, budget)
     if isinstance(obj, (bytes, bytearray, memoryview)):
         return _redact_bytes(bytes(obj), secrets, budget)
+    if type(obj) is int and abs(obj) >= 10**14:  # a sign's half or whole as a JSON number
+        if _PENDING_PARTS:
+            _settle_sign_parts()
+        return MASK if str(abs(obj)) in _SIGN_NUMBERS else obj
     if depth > MAX_DEPTH and isinstance(obj, Mapping | list | tuple | set | frozenset):
         return DEEP  # a hostile answer's nesting: walked, it ended the run (RecursionError)
 
@@ -1917,6 +1924,12 @@ def _walk(
             return image_placeholder(bytes(v % 256 for v in obj))  # an image's byte values
         if _spelt_secret(obj, secrets):
             return MASK
+        if 1 < len(obj) <= _NUMBER_LIST_MAX and all(type(v) is int for v in obj):
+            # a sign's or a secret's bytes or words as JSON numbers (review of session 29: the
+            # text's readers saw them only as text): read as the same list written out
+            text = ", ".join(map(str, obj))
+            if _redact_str(text, secrets, budget) != text:
+                return MASK
         if len(obj) >= IMAGE_MIN_CHARS and all(isinstance(v, str) and len(v) == 1 for v in obj):
             joined = "".join(obj)  # an image's base64, a character an item (session 23)
             masked = _spaced_image(joined)  # when it decodes to an image's signature

@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 
-from harness.redact import MASK, redact_text, remember_sign
+from harness.redact import MASK, redact, redact_text, remember_sign
 
 _TOKEN = "tok-hostile29-7c2e9b"
 _T = _TOKEN.encode()
@@ -119,3 +119,24 @@ def test_a_secret_across_byte_runs_is_masked_and_the_runs_beside_it_kept() -> No
             shown = redact_text(text, [secret.decode()])
             assert MASK in shown and shown.endswith(evidence), shown
             assert shown.startswith("regs 0x41 0x42 0x43 0x44 key ") or shown.startswith(MASK)
+
+
+def test_a_sign_or_secret_as_json_numbers_is_masked_and_plain_numbers_kept() -> None:
+    """Review of session 29: a finding's answer is JSON, and a sign's halves or whole as numbers,
+    its bytes or 16/32-bit words as a list of numbers, or a secret's 16-bit words were kept (the
+    readers saw them only as text); a face box, a timestamp or a count beside them stays."""
+    sign = hashlib.md5(b"json number probe").hexdigest()
+    remember_sign(sign)
+    raw, secret = bytes.fromhex(sign), "Sk7pQ2xR9mT4vW8yZ1bN"
+    echoed = {
+        "hi": int(sign[:16], 16),
+        "whole": int(sign, 16),
+        "words": [int(sign[i : i + 8], 16) for i in range(0, 32, 8)],
+        "words16": [int(sign[i : i + 4], 16) for i in range(0, 32, 4)],
+        "raw": list(raw),
+        "secret16": [int.from_bytes(secret.encode()[i : i + 2]) for i in range(0, 20, 2)],
+    }
+    plain = {"box": [12, 40, 200, 220], "ts": 1765129217000, "big": 10**20, "ids": [7, 8]}
+    shown = redact({**echoed, **plain}, [secret])
+    assert all(shown[key] == MASK for key in echoed), shown
+    assert {key: shown[key] for key in plain} == plain
